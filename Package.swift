@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swift-kafka-analytics",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "producer", targets: ["producer"]),
+        .executable(name: "consumer", targets: ["consumer"]),
+        .executable(name: "kafka-dev-broker", targets: ["kafka-dev-broker"]),
+        .library(name: "AnalyticsCore", targets: ["AnalyticsCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // librdkafka, found with pkg-config (Debian: librdkafka-dev).
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The only Swift code that touches CRdKafka.
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
+        ),
+        // HTTP/1.1 over the socket API (epoll, non-blocking sockets).
+        .target(
+            name: "HTTPServer",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // Event model, validation, enrichment, aggregation, rendering. No I/O.
+        .target(name: "AnalyticsCore"),
+        // What both services share: environment configuration, logging, signals.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "producer",
+            dependencies: [
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "consumer",
+            dependencies: [
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "kafka-dev-broker",
+            dependencies: [
+                "Kafka", "ServiceRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
+        .testTarget(name: "EndToEndTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Settings of the aggregator.
+public struct AggregatorConfiguration: Sendable, Equatable {
+    /// Inactivity after which a session stops being active.
+    public var sessionTimeout: TimeInterval = 30 * 60
+    /// Rows in `top_pages`.
+    public var topPagesLimit = 10
+    /// Hours of `hourly_page_views` kept.
+    public var hourlyWindow = 24
+    /// Most recent load times kept for the median.
+    public var loadTimeSamples = 10_000
+
+    public init() {}
+}
+
+/// The live statistics of the consumer (design §5), updated one event at a time.
+///
+/// It is a value type with no clock of its own: callers pass `now` so that session expiry and
+/// snapshots are exact in tests. It is not thread-safe; the consumer guards it with a lock.
+public struct AnalyticsAggregator: Sendable {
+    private struct PageEntry: Sendable {
+        var url: String
+        var views = 0
+        var visitors: Set<String> = []
+    }
+
+    public let configuration: AggregatorConfiguration
+    public private(set) var totalEvents = 0
+    public private(set) var invalidRecords = 0
+    private var eventsByType: [String: Int] = [:]
+    private var users: Set<String> = []
+    private var sessions: SessionWindow
+    private var pages: [String: PageEntry] = [:]
+    private var sources: [String: Int] = [:]
+    private var devices: [String: Int] = [:]
+    private var browsers: [String: Int] = [:]
+    private var hourly: [Int64: Int] = [:]
+    private var loadTimes = LoadTimeSample(capacity: 10_000)
+
+    public init(configuration: AggregatorConfiguration = AggregatorConfiguration()) {
+        self.configuration = configuration
+        self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
+        self.loadTimes = LoadTimeSample(capacity: configuration.loadTimeSamples)
+    }
+
+    /// Adds one event. Its server `timestamp` places it in time.
+    public mutating func apply(_ event: AnalyticsEvent) {
+        let time = event.receivedAt ?? Date(timeIntervalSince1970: 0)
+        totalEvents += 1
+        eventsByType[event.type, default: 0] += 1
+        let visitor = Self.visitor(of: event)
+        if let visitor { users.insert(visitor) }
+        if let session = event.sessionID, !session.isEmpty { sessions.touch(session, at: time) }
+        if let loadTime = event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
+            loadTimes.add(loadTime)
+        }
+        guard event.type == "page_view" else { return }
+        let path = event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/"
+        var page = pages[path] ?? PageEntry(url: event.url ?? path)
+        page.views += 1
+        if let url = event.url { page.url = url }
+        if let visitor { page.visitors.insert(visitor) }
+        pages[path] = page
+        sources[TrafficSource.name(forReferrer: event.referrer), default: 0] += 1
+        devices[UserAgentClassifier.device(event.userAgent), default: 0] += 1
+        browsers[UserAgentClassifier.browser(event.userAgent), default: 0] += 1
+        let hour = RFC3339.hourStart(time)
+        hourly[hour, default: 0] += 1
+        if hourly.count > configuration.hourlyWindow * 2 {
+            let keep = Set(hourly.keys.sorted().suffix(configuration.hourlyWindow))
+            hourly = hourly.filter { keep.contains($0.key) }
+        }
+    }
+
+    /// Counts a record that was not a valid event.
+    public mutating func recordInvalidRecord() {
+        invalidRecords += 1
+    }
+
+    /// Drops sessions idle for longer than the timeout, so memory follows live traffic.
+    public mutating func expireSessions(now: Date) {
+        sessions.expire(now: now)
+    }
+
+    /// The statistics as of `now`.
+    public func snapshot(now: Date) -> StatsSnapshot {
+        let topPages = pages.map { path, entry in
+            StatsSnapshot.PageStats(url: entry.url, path: path, views: entry.views, uniqueVisitors: entry.visitors.count)
+        }
+        .sorted { $0.views != $1.views ? $0.views > $1.views : $0.path < $1.path }
+        .prefix(configuration.topPagesLimit)
+        let currentHour = RFC3339.hourStart(now)
+        let oldestHour = currentHour - Int64(configuration.hourlyWindow - 1) * 3600
+        var hourlyPageViews: [String: Int] = [:]
+        for (hour, views) in hourly where hour >= oldestHour && hour <= currentHour {
+            hourlyPageViews[RFC3339.formatSeconds(Date(timeIntervalSince1970: Double(hour)))] = views
+        }
+        return StatsSnapshot(
+            lastUpdated: RFC3339.formatSeconds(now),
+            totalEvents: totalEvents,
+            uniqueUsers: users.count,
+            activeSessions: sessions.activeCount(now: now),
+            eventsByType: eventsByType,
+            topPages: Array(topPages),
+            trafficSources: sources,
+            deviceStats: devices,
+            browserStats: browsers,
+            hourlyPageViews: hourlyPageViews,
+            performanceMetrics: loadTimes.metrics,
+            invalidRecords: invalidRecords
+        )
+    }
+
+    /// Who a visitor is: the `user_id`, or the session for anonymous visitors.
+    static func visitor(of event: AnalyticsEvent) -> String? {
+        if let user = event.userID, !user.isEmpty { return "u:" + user }
+        if let session = event.sessionID, !session.isEmpty { return "s:" + session }
+        return nil
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// An event as it travels on the Kafka topic: validated, enriched and stamped by the producer.
+///
+/// It is the schema contract between producer and consumer (design §4, `schema-version: 1`);
+/// JSON field names are those of the original project.
+public struct AnalyticsEvent: Sendable, Equatable, Codable {
+    /// Server-assigned or client-supplied UUID (lowercase), used to count retries once.
+    public var id: String
+    public var type: String
+    public var userID: String?
+    public var sessionID: String?
+    public var url: String?
+    public var path: String?
+    public var referrer: String?
+    public var userAgent: String?
+    public var ipAddress: String?
+    public var metadata: [String: JSONValue]?
+    /// When the producer received the event (UTC, RFC 3339 with milliseconds). Statistics use it.
+    public var timestamp: String
+    /// The `timestamp` the client sent, if any, kept verbatim.
+    public var clientTimestamp: String?
+
+    /// The current schema version, written to the `schema-version` record header.
+    public static let schemaVersion = "1"
+
+    public init(
+        id: String, type: String, userID: String? = nil, sessionID: String? = nil, url: String? = nil,
+        path: String? = nil, referrer: String? = nil, userAgent: String? = nil, ipAddress: String? = nil,
+        metadata: [String: JSONValue]? = nil, timestamp: String, clientTimestamp: String? = nil
+    ) {
+        self.id = id
+        self.type = type
+        self.userID = userID
+        self.sessionID = sessionID
+        self.url = url
+        self.path = path
+        self.referrer = referrer
+        self.userAgent = userAgent
+        self.ipAddress = ipAddress
+        self.metadata = metadata
+        self.timestamp = timestamp
+        self.clientTimestamp = clientTimestamp
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, type, url, path, referrer, metadata, timestamp
+        case userID = "user_id"
+        case sessionID = "session_id"
+        case userAgent = "user_agent"
+        case ipAddress = "ip_address"
+        case clientTimestamp = "client_timestamp"
+    }
+
+    /// The server timestamp as a `Date`, or nil when the record carries a malformed one.
+    public var receivedAt: Date? { RFC3339.parse(timestamp) }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Checks an incoming event against the rules of design §4.
+///
+/// It exists so that nothing malformed ever reaches the topic: every rule gives a precise
+/// `EventValidationError` naming the field, which the producer turns into a 400.
+public struct EventValidator: Sendable {
+    public let limits: EventLimits
+
+    public init(limits: EventLimits = EventLimits()) {
+        self.limits = limits
+    }
+
+    /// Parses and validates a request body holding one event object.
+    public func validate(body: [UInt8]) throws(EventValidationError) -> ValidatedEvent {
+        guard case .object(let members) = try Self.parse(body) else { throw .notAnObject }
+        return try validate(object: members)
+    }
+
+    /// Parses a request body as JSON, with an error that says where it went wrong.
+    public static func parse(_ body: [UInt8]) throws(EventValidationError) -> JSONValue {
+        guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(body))
+        } catch let DecodingError.dataCorrupted(context) {
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            throw .invalidJSON(underlying ?? context.debugDescription)
+        } catch {
+            throw .invalidJSON("the body could not be parsed")
+        }
+    }
+
+    /// Validates one event given as the members of a JSON object.
+    public func validate(object: [String: JSONValue]) throws(EventValidationError) -> ValidatedEvent {
+        guard let typeValue = object["type"], typeValue != .null else { throw .missingType }
+        guard case .string(let type) = typeValue else { throw .wrongType(field: "type", expected: "a string") }
+        guard EventTypeRule.isValid(type) else { throw .invalidEventType(type) }
+
+        var event = ValidatedEvent(type: type)
+        if let id = try string(object, "id", limit: limits.maxIdentifierLength) {
+            guard let uuid = UUID(uuidString: id) else { throw .invalidID }
+            event.id = uuid.uuidString.lowercased()
+        }
+        event.userID = try string(object, "user_id", limit: limits.maxIdentifierLength)
+        event.sessionID = try string(object, "session_id", limit: limits.maxIdentifierLength)
+        event.url = try string(object, "url", limit: limits.maxURLLength)
+        event.path = try string(object, "path", limit: limits.maxURLLength)
+        event.referrer = try string(object, "referrer", limit: limits.maxURLLength)
+        event.userAgent = try string(object, "user_agent", limit: limits.maxUserAgentLength)
+        event.ipAddress = try string(object, "ip_address", limit: 64)
+        event.clientTimestamp = try string(object, "timestamp", limit: 64)
+
+        if let url = event.url, !Self.isAbsoluteHTTPURL(url) { throw .invalidURL(field: "url") }
+        if let referrer = event.referrer, !referrer.isEmpty, !Self.isAbsoluteHTTPURL(referrer) {
+            throw .invalidURL(field: "referrer")
+        }
+        if let path = event.path, !path.hasPrefix("/") { throw .invalidPath }
+        if let address = event.ipAddress, !IPAddressRule.isValid(address) { throw .invalidIPAddress }
+        if let timestamp = event.clientTimestamp, RFC3339.parse(timestamp) == nil { throw .invalidTimestamp }
+        event.metadata = try metadata(object["metadata"])
+        return event
+    }
+
+    /// A string field: absent or null is nil, anything but a string is an error.
+    private func string(_ object: [String: JSONValue], _ field: String, limit: Int) throws(EventValidationError)
+        -> String?
+    {
+        switch object[field] {
+        case nil, .null?: return nil
+        case .string(let value)?:
+            guard value.count <= limit else { throw .tooLong(field: field, limit: limit) }
+            return value
+        default: throw .wrongType(field: field, expected: "a string")
+        }
+    }
+
+    private func metadata(_ value: JSONValue?) throws(EventValidationError) -> [String: JSONValue]? {
+        switch value {
+        case nil, .null?: return nil
+        case .object(let members)?:
+            guard members.count <= limits.maxMetadataKeys else {
+                throw .metadataTooManyKeys(limit: limits.maxMetadataKeys)
+            }
+            guard JSONValue.object(members).depth <= limits.maxMetadataDepth else {
+                throw .metadataTooDeep(limit: limits.maxMetadataDepth)
+            }
+            let size = (try? JSONEncoder().encode(members).count) ?? Int.max
+            guard size <= limits.maxMetadataBytes else { throw .metadataTooLarge(limit: limits.maxMetadataBytes) }
+            return members
+        default:
+            throw .wrongType(field: "metadata", expected: "a JSON object")
+        }
+    }
+
+    /// True for `http://host...` and `https://host...` with a non-empty host.
+    public static func isAbsoluteHTTPURL(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host, !host.isEmpty
+        else { return false }
+        return true
+    }
+}

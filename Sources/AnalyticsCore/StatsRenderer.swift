@@ -1,0 +1,57 @@
+import Foundation
+
+/// Renders a `StatsSnapshot` as the text summary the consumer prints (design §5) and as JSON.
+///
+/// Every list is ordered by count descending, then name ascending, so two runs over the same
+/// events print the same text.
+public struct StatsRenderer: Sendable {
+    public init() {}
+
+    public func summary(_ stats: StatsSnapshot) -> String {
+        var lines = [
+            "=== Real-Time Analytics Summary ===",
+            "Last Updated: \(stats.lastUpdated)",
+            "Total Events: \(stats.totalEvents)",
+            "Unique Users: \(stats.uniqueUsers)",
+            "Active Sessions: \(stats.activeSessions)",
+            "",
+            "Events by Type:",
+        ]
+        lines += Self.ordered(stats.eventsByType).map { "  \($0.key): \($0.value)" }
+        lines += ["", "Top Pages:"]
+        lines += stats.topPages.map { "  \($0.path): \($0.views) views (\($0.uniqueVisitors) unique visitors)" }
+        lines += ["", "Traffic Sources:"]
+        lines += Self.ordered(stats.trafficSources).map { "  \($0.key): \($0.value)" }
+        lines += ["", "Devices:"]
+        lines += Self.ordered(stats.deviceStats).map { "  \($0.key): \($0.value)" }
+        lines += ["", "Browsers:"]
+        lines += Self.ordered(stats.browserStats).map { "  \($0.key): \($0.value)" }
+        let performance = stats.performanceMetrics
+        if performance.samples > 0 {
+            lines += [
+                "", "Page Load Time:",
+                "  Average: \(Self.milliseconds(performance.averageLoadTime))",
+                "  Median: \(Self.milliseconds(performance.medianLoadTime))",
+            ]
+        }
+        if stats.invalidRecords > 0 {
+            lines += ["", "Invalid Records Skipped: \(stats.invalidRecords)"]
+        }
+        lines.append("===================================")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func json(_ stats: StatsSnapshot) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? Array(encoder.encode(stats))) ?? Array("{}".utf8)
+    }
+
+    static func ordered(_ counts: [String: Int]) -> [(key: String, value: Int)] {
+        counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+    }
+
+    private static func milliseconds(_ value: Double) -> String {
+        String(format: "%.1f ms", value)
+    }
+}

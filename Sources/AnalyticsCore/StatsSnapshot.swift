@@ -1,0 +1,73 @@
+/// A point-in-time copy of the live statistics, served as JSON at `GET /analytics` and printed
+/// as the summary.
+///
+/// Field names are those of the original project (design §5) so existing dashboards keep working.
+public struct StatsSnapshot: Sendable, Equatable, Codable {
+    /// One row of the top pages table.
+    public struct PageStats: Sendable, Equatable, Codable {
+        public var url: String
+        public var path: String
+        public var views: Int
+        public var uniqueVisitors: Int
+
+        public init(url: String, path: String, views: Int, uniqueVisitors: Int) {
+            self.url = url
+            self.path = path
+            self.views = views
+            self.uniqueVisitors = uniqueVisitors
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case url, path, views
+            case uniqueVisitors = "unique_visitors"
+        }
+    }
+
+    /// Page-load times reported in `metadata.load_time` (milliseconds).
+    public struct PerformanceMetrics: Sendable, Equatable, Codable {
+        public var samples: Int
+        public var averageLoadTime: Double
+        public var medianLoadTime: Double
+
+        public init(samples: Int = 0, averageLoadTime: Double = 0, medianLoadTime: Double = 0) {
+            self.samples = samples
+            self.averageLoadTime = averageLoadTime
+            self.medianLoadTime = medianLoadTime
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case samples
+            case averageLoadTime = "avg_load_time_ms"
+            case medianLoadTime = "median_load_time_ms"
+        }
+    }
+
+    public var lastUpdated: String
+    public var totalEvents: Int
+    public var uniqueUsers: Int
+    public var activeSessions: Int
+    public var eventsByType: [String: Int]
+    public var topPages: [PageStats]
+    public var trafficSources: [String: Int]
+    public var deviceStats: [String: Int]
+    public var browserStats: [String: Int]
+    public var hourlyPageViews: [String: Int]
+    public var performanceMetrics: PerformanceMetrics
+    /// Records on the topic that were not valid events and were skipped.
+    public var invalidRecords: Int
+
+    enum CodingKeys: String, CodingKey {
+        case lastUpdated = "last_updated"
+        case totalEvents = "total_events"
+        case uniqueUsers = "unique_users"
+        case activeSessions = "active_sessions"
+        case eventsByType = "events_by_type"
+        case topPages = "top_pages"
+        case trafficSources = "traffic_sources"
+        case deviceStats = "device_stats"
+        case browserStats = "browser_stats"
+        case hourlyPageViews = "hourly_page_views"
+        case performanceMetrics = "performance_metrics"
+        case invalidRecords = "invalid_records"
+    }
+}

@@ -1,0 +1,75 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// State that librdkafka's C callbacks reach through the client's opaque pointer: the service
+/// logger and the client's view of broker reachability.
+///
+/// Callbacks run on librdkafka's threads, so everything here is thread-safe. The owning client
+/// keeps it alive (retained through `Unmanaged`) until after `rd_kafka_destroy`.
+final class ClientContext: Sendable {
+    let logger: Logger
+    let onRebalance: @Sendable (RebalanceEvent) -> Void
+    private let brokersDown = Atomic<Bool>(false)
+    private let fatalError = Mutex<KafkaError?>(nil)
+
+    init(logger: Logger, onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in }) {
+        self.logger = logger
+        self.onRebalance = onRebalance
+    }
+
+    /// False after librdkafka reported that all brokers are down, true again once a request succeeds.
+    var brokersReachable: Bool { !brokersDown.load(ordering: .relaxed) }
+
+    func markBrokersReachable() {
+        brokersDown.store(false, ordering: .relaxed)
+    }
+
+    var fatal: KafkaError? { fatalError.withLock { $0 } }
+
+    /// Installs the log and error callbacks and this context as the configuration's opaque.
+    func install(on configuration: NativeConfiguration) {
+        guard let conf = configuration.pointer else { return }
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(self).toOpaque())
+        rd_kafka_conf_set_log_cb(conf) { client, level, facility, message in
+            guard let client, let opaque = rd_kafka_opaque(client) else { return }
+            let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            context.log(level: level, facility: facility, message: message)
+        }
+        rd_kafka_conf_set_error_cb(conf) { client, code, reason, opaque in
+            guard let opaque else { return }
+            let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+            context.error(client: client, code: code, reason: reason.map { String(cString: $0) } ?? "")
+        }
+    }
+
+    private func log(level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
+        let text = message.map { String(cString: $0) } ?? ""
+        let source = facility.map { String(cString: $0) } ?? "rdkafka"
+        let swiftLevel: Logger.Level
+        switch level {
+        case ...3: swiftLevel = .error
+        case 4: swiftLevel = .warning
+        case 5: swiftLevel = .notice
+        case 6: swiftLevel = .info
+        default: swiftLevel = .debug
+        }
+        logger.log(level: swiftLevel, "\(text)", metadata: ["rdkafka": "\(source)"])
+    }
+
+    private func error(client: OpaquePointer?, code: Int32, reason: String) {
+        let error = rd_kafka_resp_err_t(rawValue: code)
+        if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
+            brokersDown.store(true, ordering: .relaxed)
+        }
+        if error == RD_KAFKA_RESP_ERR__FATAL, let client {
+            var text = [CChar](repeating: 0, count: 512)
+            let original = rd_kafka_fatal_error(client, &text, text.count)
+            let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            fatalError.withLock { $0 = .fatal(code: original.rawValue, message: message) }
+            logger.critical("fatal Kafka error", metadata: ["code": "\(KafkaError.name(of: original.rawValue))", "reason": "\(message)"])
+            return
+        }
+        logger.warning("Kafka client error", metadata: ["code": "\(KafkaError.name(of: code))", "reason": "\(reason)"])
+    }
+}

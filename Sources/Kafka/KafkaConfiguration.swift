@@ -1,0 +1,84 @@
+import CRdKafka
+
+/// Settings common to producers and consumers, as typed values rather than string dictionaries.
+public struct KafkaClientConfiguration: Sendable, Equatable {
+    /// Comma-separated `host:port` list (`KAFKA_BROKERS`).
+    public var bootstrapServers: String
+    /// `client.id`, shown in broker logs.
+    public var clientID: String
+    /// Any further librdkafka property (see librdkafka's CONFIGURATION.md), applied last.
+    public var additionalProperties: [String: String]
+
+    public init(bootstrapServers: String, clientID: String, additionalProperties: [String: String] = [:]) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.additionalProperties = additionalProperties
+    }
+}
+
+/// How the producer talks to Kafka.
+public struct KafkaProducerConfiguration: Sendable, Equatable {
+    public var client: KafkaClientConfiguration
+    /// `linger.ms`: how long librdkafka waits to fill a batch.
+    public var lingerMilliseconds = 5
+    /// `message.timeout.ms`: after this a record that was not acknowledged fails its delivery report.
+    public var deliveryTimeoutMilliseconds = 5000
+    /// `compression.type`.
+    public var compression = "lz4"
+    /// `queue.buffering.max.messages`: when full, `send` answers `KafkaError.queueFull`.
+    public var maxQueuedMessages = 100_000
+    /// `queue.buffering.max.kbytes`.
+    public var maxQueuedKilobytes = 262_144
+
+    public init(client: KafkaClientConfiguration) {
+        self.client = client
+    }
+
+    var properties: [(String, String)] {
+        [
+            ("bootstrap.servers", client.bootstrapServers),
+            ("client.id", client.clientID),
+            ("enable.idempotence", "true"),
+            ("acks", "all"),
+            ("compression.type", compression),
+            ("linger.ms", String(lingerMilliseconds)),
+            ("message.timeout.ms", String(deliveryTimeoutMilliseconds)),
+            ("queue.buffering.max.messages", String(maxQueuedMessages)),
+            ("queue.buffering.max.kbytes", String(maxQueuedKilobytes)),
+        ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}
+
+/// How the consumer joins its group.
+public struct KafkaConsumerConfiguration: Sendable, Equatable {
+    public var client: KafkaClientConfiguration
+    /// `group.id` (`CONSUMER_GROUP`).
+    public var groupID: String
+    /// `auto.offset.reset` for a group with no committed offset: `earliest` or `latest`.
+    public var autoOffsetReset = "earliest"
+    /// `auto.commit.interval.ms`: how often stored offsets are committed.
+    public var commitIntervalMilliseconds = 5000
+    /// `session.timeout.ms`.
+    public var sessionTimeoutMilliseconds = 10_000
+
+    public init(client: KafkaClientConfiguration, groupID: String) {
+        self.client = client
+        self.groupID = groupID
+    }
+
+    var properties: [(String, String)] {
+        [
+            ("bootstrap.servers", client.bootstrapServers),
+            ("client.id", client.clientID),
+            ("group.id", groupID),
+            ("auto.offset.reset", autoOffsetReset),
+            // At-least-once: the application stores an offset only after applying its record;
+            // librdkafka commits what was stored, periodically and on close.
+            ("enable.auto.commit", "true"),
+            ("enable.auto.offset.store", "false"),
+            ("auto.commit.interval.ms", String(commitIntervalMilliseconds)),
+            ("session.timeout.ms", String(sessionTimeoutMilliseconds)),
+            ("enable.partition.eof", "false"),
+        ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+}

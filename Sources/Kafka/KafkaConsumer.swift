@@ -1,0 +1,201 @@
+import CRdKafka
+import Logging
+import Synchronization
+
+/// A partition assignment change seen by a group member.
+public enum RebalanceEvent: Sendable, Equatable {
+    case assigned([TopicPartition])
+    case revoked([TopicPartition])
+}
+
+/// A topic and partition number.
+public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+
+    public init(topic: String, partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+
+    public var description: String { "\(topic)[\(partition)]" }
+}
+
+/// A Kafka consumer-group member with at-least-once semantics: offsets are stored only when the
+/// application says a record was applied (`storeOffset`), and committed periodically, on
+/// rebalance and on `close`.
+///
+/// It owns one `rd_kafka_t` and frees it in `deinit`. It is meant to be polled from one thread.
+public final class KafkaConsumer: @unchecked Sendable {
+    // @unchecked: the handle is immutable; polling happens on one thread, and the other
+    // operations librdkafka documents as thread-safe.
+    private let handle: OpaquePointer
+    private let context: ClientContext
+    private let contextReference: Unmanaged<ClientContext>
+    private let logger: Logger
+    private let closed = Atomic<Bool>(false)
+
+    public init(
+        configuration: KafkaConsumerConfiguration, logger: Logger,
+        onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in }
+    ) throws(KafkaError) {
+        let native = try NativeConfiguration(properties: configuration.properties)
+        let context = ClientContext(logger: logger, onRebalance: onRebalance)
+        context.install(on: native)
+        if let conf = native.pointer {
+            rd_kafka_conf_set_rebalance_cb(conf) { client, error, partitions, opaque in
+                guard let client, let opaque else { return }
+                let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+                context.rebalance(client: client, error: error, partitions: partitions)
+            }
+        }
+        self.contextReference = Unmanaged.passRetained(context)
+        do {
+            self.handle = try native.makeClient(type: RD_KAFKA_CONSUMER)
+        } catch {
+            contextReference.release()
+            throw error
+        }
+        self.context = context
+        self.logger = logger
+        rd_kafka_poll_set_consumer(handle)
+    }
+
+    deinit {
+        close()
+        rd_kafka_destroy(handle)
+        contextReference.release()
+    }
+
+    /// Joins the group and subscribes to `topics`.
+    public func subscribe(topics: [String]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics {
+            rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        }
+        let result = rd_kafka_subscribe(handle, list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .operationFailed(operation: "subscribe", code: result.rawValue, message: KafkaError.message(of: result))
+        }
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the next record. Returns nil on timeout and after
+    /// transient errors (which are logged); throws on a fatal error.
+    public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
+        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let raw = message.pointee
+        guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
+            let text = String(cString: rd_kafka_message_errstr(message))
+            if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
+                throw context.fatal ?? .fatal(code: raw.err.rawValue, message: text)
+            }
+            logger.warning("consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
+            return nil
+        }
+        let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
+        let value: [UInt8] =
+            raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
+        let key: [UInt8]? = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
+        return KafkaRecord(
+            topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value,
+            headers: Self.headers(of: message))
+    }
+
+    private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var headers: OpaquePointer?
+        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else {
+            return []
+        }
+        var result: [KafkaHeader] = []
+        var index = 0
+        while true {
+            var name: UnsafePointer<CChar>?
+            var value: UnsafeRawPointer?
+            var size = 0
+            guard rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                break
+            }
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+            result.append(KafkaHeader(key: name.map { String(cString: $0) } ?? "", value: bytes))
+            index += 1
+        }
+        return result
+    }
+
+    /// Marks `record` as applied: its offset + 1 will be committed.
+    public func storeOffset(_ record: KafkaRecord) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard let element = rd_kafka_topic_partition_list_add(list, record.topic, record.partition) else { return }
+        element.pointee.offset = record.offset + 1
+        let result = rd_kafka_offsets_store(handle, list)
+        // _STATE: the partition was revoked meanwhile; its next owner will read the record again.
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR || result == RD_KAFKA_RESP_ERR__STATE else {
+            throw .operationFailed(operation: "offset store", code: result.rawValue, message: KafkaError.message(of: result))
+        }
+    }
+
+    /// Commits the stored offsets now and waits for the broker's answer.
+    public func commit() throws(KafkaError) {
+        let result = rd_kafka_commit(handle, nil, 0)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR || result == RD_KAFKA_RESP_ERR__NO_OFFSET else {
+            throw .operationFailed(operation: "commit", code: result.rawValue, message: KafkaError.message(of: result))
+        }
+    }
+
+    /// The partitions this member owns now.
+    public var assignment: [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return ClientContext.partitions(list)
+    }
+
+    /// Commits stored offsets and leaves the group. Safe to call more than once.
+    public func close() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
+        let result = rd_kafka_consumer_close(handle)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("consumer close failed", metadata: ["code": "\(KafkaError.name(of: result.rawValue))"])
+        }
+    }
+}
+
+extension ClientContext {
+    /// Commits what was applied before partitions are given away, then applies the new assignment.
+    func rebalance(
+        client handle: OpaquePointer, error: rd_kafka_resp_err_t,
+        partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+    ) {
+        let list = partitions.map(Self.partitions) ?? []
+        let names = list.map(\.description).joined(separator: ",")
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            logger.info("partitions assigned", metadata: ["partitions": "\(names)"])
+            rd_kafka_assign(handle, partitions)
+            onRebalance(.assigned(list))
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            logger.info("partitions revoked", metadata: ["partitions": "\(names)"])
+            onRebalance(.revoked(list))
+            let result = rd_kafka_commit(handle, nil, 0)
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                logger.warning("commit on revoke failed", metadata: ["code": "\(KafkaError.name(of: result.rawValue))"])
+            }
+            rd_kafka_assign(handle, nil)
+        default:
+            logger.error("rebalance error", metadata: ["code": "\(KafkaError.name(of: error.rawValue))"])
+            rd_kafka_assign(handle, nil)
+        }
+    }
+
+    static func partitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
+        let count = Int(list.pointee.cnt)
+        guard count > 0, let elements = list.pointee.elems else { return [] }
+        return (0..<count).map { index in
+            TopicPartition(topic: String(cString: elements[index].topic), partition: elements[index].partition)
+        }
+    }
+}

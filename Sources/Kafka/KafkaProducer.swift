@@ -1,0 +1,173 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// An idempotent Kafka producer (`enable.idempotence=true`, so `acks=all`) whose every `send`
+/// completes exactly once with its broker acknowledgement or an error.
+///
+/// It owns one `rd_kafka_t` and frees it in `deinit`. A dedicated thread polls librdkafka for
+/// delivery reports, so completions never run on — or block — the caller's threads.
+public final class KafkaProducer: @unchecked Sendable {
+    // @unchecked: `handle` is immutable after init and librdkafka's producer API is thread-safe.
+    private let handle: OpaquePointer
+    private let context: ClientContext
+    private let contextReference: Unmanaged<ClientContext>
+    private let logger: Logger
+    private let stopPolling = Atomic<Bool>(false)
+    private let pollThreadDone = DispatchSemaphore(value: 0)
+    private let pollThreadStarted = Atomic<Bool>(false)
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        let native = try NativeConfiguration(properties: configuration.properties)
+        let context = ClientContext(logger: logger)
+        context.install(on: native)
+        if let conf = native.pointer {
+            rd_kafka_conf_set_dr_msg_cb(conf) { client, message, opaque in
+                guard let message else { return }
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR, let opaque {
+                    Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue().markBrokersReachable()
+                }
+                DeliveryContext.complete(message.pointee)
+            }
+        }
+        self.contextReference = Unmanaged.passRetained(context)
+        do {
+            self.handle = try native.makeClient(type: RD_KAFKA_PRODUCER)
+        } catch {
+            contextReference.release()
+            throw error
+        }
+        self.context = context
+        self.logger = logger
+        startPollThread()
+    }
+
+    deinit {
+        stopPolling.store(true, ordering: .relaxed)
+        if pollThreadStarted.load(ordering: .relaxed) { pollThreadDone.wait() }
+        rd_kafka_destroy(handle)
+        contextReference.release()
+    }
+
+    private func startPollThread() {
+        let stop = Unmanaged.passUnretained(self)
+        pollThreadStarted.store(true, ordering: .relaxed)
+        let thread = Thread { [pollThreadDone] in
+            // The thread only uses the handle, which outlives it: deinit waits for it to finish.
+            let producer = stop.takeUnretainedValue()
+            while !producer.stopPolling.load(ordering: .relaxed) {
+                rd_kafka_poll(producer.handle, 100)
+            }
+            pollThreadDone.signal()
+        }
+        thread.name = "kafka-delivery-reports"
+        thread.start()
+    }
+
+    /// Hands a record to librdkafka. `completion` runs once, on the delivery-report thread, with
+    /// the broker's acknowledgement or the reason it failed. Throws at once (and never calls
+    /// `completion`) when the record cannot be enqueued; `KafkaError.queueFull` is back-pressure.
+    public func send(
+        _ message: KafkaOutgoingMessage,
+        completion: @escaping @Sendable (Result<DeliveryReport, KafkaError>) -> Void
+    ) throws(KafkaError) {
+        if let fatal = context.fatal { throw fatal }
+        let delivery = DeliveryContext(topic: message.topic, completion: completion)
+        let opaque = Unmanaged.passRetained(delivery).toOpaque()
+        let headers = rd_kafka_headers_new(message.headers.count)
+        for header in message.headers {
+            header.value.withUnsafeBytes { bytes in
+                _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
+            }
+        }
+        let result: rd_kafka_resp_err_t = message.value.withUnsafeBytes { value in
+            if let key = message.key {
+                return key.withUnsafeBytes { keyBytes in
+                    crdkafka_produce(
+                        handle, message.topic, keyBytes.baseAddress, keyBytes.count, value.baseAddress, value.count,
+                        headers, opaque)
+                }
+            }
+            return crdkafka_produce(handle, message.topic, nil, 0, value.baseAddress, value.count, headers, opaque)
+        }
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_headers_destroy(headers)
+            Unmanaged<DeliveryContext>.fromOpaque(opaque).release()
+            if result == RD_KAFKA_RESP_ERR__QUEUE_FULL { throw .queueFull }
+            throw .produceFailed(code: result.rawValue, message: KafkaError.message(of: result))
+        }
+    }
+
+    /// Sends and waits for the delivery report.
+    public func send(_ message: KafkaOutgoingMessage) async throws(KafkaError) -> DeliveryReport {
+        let result: Result<DeliveryReport, KafkaError> = await withCheckedContinuation { continuation in
+            do throws(KafkaError) {
+                try send(message) { continuation.resume(returning: $0) }
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Records waiting in librdkafka (not yet acknowledged), including delivery reports not yet served.
+    public var queueDepth: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// False after librdkafka reported all brokers down; true again after a record was acknowledged.
+    public var brokersReachable: Bool { context.brokersReachable }
+
+    /// Waits until every record is acknowledged or failed, at most `timeout`. Returns how many are left.
+    @discardableResult
+    public func flush(timeout: Duration) -> Int {
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let result = rd_kafka_flush(handle, milliseconds)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("flush timed out", metadata: ["remaining": "\(queueDepth)"])
+        }
+        return queueDepth
+    }
+
+    /// Asks the broker for metadata, to learn whether it is reachable now.
+    public func checkBrokers(timeout: Duration = .seconds(2)) -> Bool {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let milliseconds = Int32(clamping: timeout.components.seconds * 1000)
+        let result = rd_kafka_metadata(handle, 0, nil, &metadata, milliseconds)
+        if let metadata { rd_kafka_metadata_destroy(metadata) }
+        if result == RD_KAFKA_RESP_ERR_NO_ERROR {
+            context.markBrokersReachable()
+            return true
+        }
+        return false
+    }
+}
+
+/// What a produced record needs when its delivery report arrives: who to tell and when it was sent.
+///
+/// Retained through the message's opaque pointer from `send` until the report, then released
+/// exactly once.
+final class DeliveryContext: Sendable {
+    let topic: String
+    let completion: @Sendable (Result<DeliveryReport, KafkaError>) -> Void
+    let sentAt = ContinuousClock.now
+
+    init(topic: String, completion: @escaping @Sendable (Result<DeliveryReport, KafkaError>) -> Void) {
+        self.topic = topic
+        self.completion = completion
+    }
+
+    static func complete(_ message: rd_kafka_message_t) {
+        guard let opaque = message._private else { return }
+        let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeRetainedValue()
+        if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            context.completion(
+                .success(
+                    DeliveryReport(
+                        topic: context.topic, partition: message.partition, offset: message.offset,
+                        latency: ContinuousClock.now - context.sentAt)))
+        } else {
+            let text = KafkaError.message(of: message.err)
+            context.completion(.failure(.deliveryFailed(code: message.err.rawValue, message: text)))
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Waits for SIGINT or SIGTERM on the calling thread.
+///
+/// `blockTerminationSignals()` must run first, before any thread starts, so that every thread
+/// inherits the blocked mask and only `wait()` receives the signal — no async-signal-safety
+/// concerns, no handler racing the rest of the program.
+public enum ShutdownSignal {
+    public static func blockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// Blocks until SIGINT or SIGTERM arrives and returns its number.
+    @discardableResult
+    public static func wait() -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+        return received
+    }
+
+    /// Writes a line to standard error and exits with status 1; for configuration errors at start.
+    public static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(1)
+    }
+}

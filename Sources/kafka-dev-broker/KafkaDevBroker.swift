@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import ServiceRuntime
+
+/// `kafka-dev-broker`: librdkafka's mock cluster in its own process, reachable at `localhost:PORT`.
+@main
+struct KafkaDevBroker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka-dev-broker",
+        abstract: "A development Kafka broker (librdkafka's mock cluster), in memory, on localhost.",
+        discussion: """
+            Clients connect to localhost:PORT. Data lives in memory only and each partition keeps just \
+            its last 5 MiB / 100,000 message sets. For production use real Kafka (docker compose).
+            """
+    )
+
+    @Option(help: "Port on localhost where clients bootstrap.")
+    var port: UInt16 = 9092
+
+    @Option(help: "Topic to create at start (repeatable).")
+    var topic: [String] = ["analytics-events"]
+
+    @Option(help: "Partitions of each created topic.")
+    var partitions: Int = 6
+
+    @Option(help: "Number of mock brokers.")
+    var brokers: Int = 1
+
+    func validate() throws {
+        guard (1...1000).contains(partitions) else { throw ValidationError("--partitions must be from 1 to 1000") }
+        guard (1...5).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 5") }
+    }
+
+    func run() throws {
+        ShutdownSignal.blockTerminationSignals()
+        let logger: Logger
+        do {
+            logger = try ServiceLogging.bootstrap(service: "kafka-dev-broker", environment: EnvironmentReader())
+        } catch {
+            ShutdownSignal.fail("kafka-dev-broker: \(error)")
+        }
+        let cluster: DevelopmentCluster
+        do {
+            cluster = try DevelopmentCluster(brokers: brokers, logger: logger)
+            for name in topic {
+                try cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
+            }
+        } catch {
+            ShutdownSignal.fail("kafka-dev-broker: \(error)")
+        }
+        let bootstrap = cluster.bootstrapServers.split(separator: ",").first.map(String.init) ?? ""
+        guard let colon = bootstrap.lastIndex(of: ":"), let targetPort = UInt16(bootstrap[bootstrap.index(after: colon)...])
+        else {
+            ShutdownSignal.fail("kafka-dev-broker: unexpected mock bootstrap address \"\(bootstrap)\"")
+        }
+        let relay: TCPRelay
+        do {
+            relay = try TCPRelay(port: port, targetHost: String(bootstrap[..<colon]), targetPort: targetPort, logger: logger)
+        } catch {
+            ShutdownSignal.fail("kafka-dev-broker: \(error) (is another broker already running? set --port)")
+        }
+        relay.start()
+        logger.info(
+            "mock cluster started",
+            metadata: ["brokers": "\(cluster.bootstrapServers)", "topics": "\(topic.joined(separator: ","))", "partitions": "\(partitions)"])
+        print("kafka-dev-broker ready on localhost:\(port)")
+        fflush(nil)
+        let signal = ShutdownSignal.wait()
+        logger.info("stopping", metadata: ["signal": "\(signal)"])
+        withExtendedLifetime(cluster) {}
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Forwards TCP connections from a fixed local port to the mock cluster's bootstrap broker.
+///
+/// The mock brokers listen on random ports; clients configured with `localhost:9092` first reach
+/// this relay, fetch metadata through it, and then connect to the brokers' real ports directly,
+/// so the relay carries little traffic and a thread pair per connection is enough.
+final class TCPRelay: @unchecked Sendable {
+    // @unchecked: the listening descriptors are set once in init and only read afterwards.
+    private let listeners: [Int32]
+    private let targetHost: String
+    private let targetPort: UInt16
+    private let logger: Logger
+
+    /// Binds `port` on 127.0.0.1 and, where available, ::1.
+    init(port: UInt16, targetHost: String, targetPort: UInt16, logger: Logger) throws(RelayError) {
+        var listeners: [Int32] = []
+        listeners.append(try Self.listen(port: port, ipv6: false))
+        if let ipv6 = try? Self.listen(port: port, ipv6: true) { listeners.append(ipv6) }
+        self.listeners = listeners
+        self.targetHost = targetHost
+        self.targetPort = targetPort
+        self.logger = logger
+    }
+
+    func start() {
+        for listener in listeners {
+            let thread = Thread { [self] in acceptLoop(listener) }
+            thread.name = "relay-accept"
+            thread.start()
+        }
+    }
+
+    private func acceptLoop(_ listener: Int32) {
+        while true {
+            let client = accept(listener, nil, nil)
+            if client < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return
+            }
+            guard let upstream = connectUpstream() else {
+                logger.warning("relay could not reach the mock broker", metadata: ["port": "\(targetPort)"])
+                close(client)
+                continue
+            }
+            let done = ConnectionPair(client: client, upstream: upstream)
+            for (from, to) in [(client, upstream), (upstream, client)] {
+                let thread = Thread { Self.pump(from: from, to: to, pair: done) }
+                thread.name = "relay-pump"
+                thread.start()
+            }
+        }
+    }
+
+    private func connectUpstream() -> Int32? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(targetHost, String(targetPort), &hints, &result) == 0, let first = result else { return nil }
+        defer { freeaddrinfo(result) }
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let info = entry {
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if fd >= 0 {
+                if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
+                close(fd)
+            }
+            entry = info.pointee.ai_next
+        }
+        return nil
+    }
+
+    private static func pump(from source: Int32, to destination: Int32, pair: ConnectionPair) {
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        outer: while true {
+            let count = buffer.withUnsafeMutableBytes { read(source, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            var sent = 0
+            while sent < count {
+                let written = buffer.withUnsafeBytes { send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break outer }
+                sent += written
+            }
+        }
+        pair.finishOneDirection()
+    }
+
+    private static func listen(port: UInt16, ipv6: Bool) throws(RelayError) -> Int32 {
+        let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw .bind(port: port, reason: String(cString: strerror(errno))) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var status: Int32
+        if ipv6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = port.bigEndian
+            address.sin6_addr = in6addr_loopback
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            status = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        guard status == 0, Glibc.listen(fd, 128) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(fd)
+            throw .bind(port: port, reason: reason)
+        }
+        return fd
+    }
+}
+
+/// Closes both sockets of a relayed connection once both directions have finished.
+final class ConnectionPair: Sendable {
+    private let client: Int32
+    private let upstream: Int32
+    private let remaining = Mutex(2)
+
+    init(client: Int32, upstream: Int32) {
+        self.client = client
+        self.upstream = upstream
+    }
+
+    func finishOneDirection() {
+        // Wake the other direction: its read returns 0 once the peer side is shut down.
+        shutdown(client, Int32(SHUT_RDWR))
+        shutdown(upstream, Int32(SHUT_RDWR))
+        let last = remaining.withLock { count in
+            count -= 1
+            return count == 0
+        }
+        if last {
+            close(client)
+            close(upstream)
+        }
+    }
+}
+
+/// Why the relay could not start.
+enum RelayError: Error, CustomStringConvertible {
+    case bind(port: UInt16, reason: String)
+
+    var description: String {
+        switch self {
+        case .bind(let port, let reason): return "cannot listen on localhost:\(port): \(reason)"
+        }
+    }
+}
