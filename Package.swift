@@ -21,6 +21,8 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // epoll and eventfd, which Glibc's Swift module does not export.
+        .systemLibrary(name: "CLinuxEvents"),
         // The only Swift code that touches CRdKafka.
         .target(
             name: "Kafka",
@@ -29,7 +31,7 @@ let package = Package(
         // HTTP/1.1 over the socket API (epoll, non-blocking sockets).
         .target(
             name: "HTTPServer",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinuxEvents", .product(name: "Logging", package: "swift-log")]
         ),
         // Event model, validation, enrichment, aggregation, rendering. No I/O.
         .target(name: "AnalyticsCore"),

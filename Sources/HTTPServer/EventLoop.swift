@@ -1,0 +1,218 @@
+import CLinuxEvents
+import Foundation
+import Logging
+import Synchronization
+
+/// One thread running an epoll loop over the listening socket and the connections it accepted.
+///
+/// Connections belong to the loop that accepted them and are only touched on its thread, so they
+/// need no locks. Other threads (Kafka delivery reports) hand work to the loop with `execute`,
+/// which wakes it through an eventfd.
+final class EventLoop: @unchecked Sendable {
+    // @unchecked: everything below the lock is confined to the loop thread; cross-thread entry is
+    // only through `execute` (Mutex + eventfd) and the atomics.
+    let shared: ServerShared
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let listenerFD: Int32
+    private let pending = Mutex<[@Sendable () -> Void]>([])
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var threadID: pthread_t?
+    private var localTasks: [() -> Void] = []
+    private var connections: [Int32: Connection] = [:]
+    private var acceptPaused = false
+    private var draining = false
+    private var lastSweep = ContinuousClock.now
+    var serializer: ResponseSerializer
+
+    init(shared: ServerShared, listenerFD: Int32) throws(HTTPServerError) {
+        self.shared = shared
+        self.listenerFD = listenerFD
+        self.serializer = ResponseSerializer(serverName: shared.configuration.serverName)
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        guard epollFD >= 0, wakeFD >= 0 else { throw .eventLoop(reason: String(cString: strerror(errno))) }
+        register(wakeFD, events: EPOLLIN.rawValue)
+        register(listenerFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+    }
+
+    func start(name: String) {
+        let thread = Thread { [self] in
+            threadID = pthread_self()
+            run()
+            finished.signal()
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Runs `task` on the loop thread: now, after the current event, when called from the loop;
+    /// otherwise as soon as the loop wakes.
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        if let threadID, pthread_equal(threadID, pthread_self()) != 0 {
+            localTasks.append(task)
+            return
+        }
+        let wasEmpty = pending.withLock { tasks in
+            tasks.append(task)
+            return tasks.count == 1
+        }
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = write(wakeFD, &one, 8)
+        }
+    }
+
+    /// Stops accepting, closes idle connections and lets busy ones close after their response.
+    func beginDrain() {
+        execute { [self] in
+            draining = true
+            if !acceptPaused { unregister(listenerFD) }
+            acceptPaused = true
+            for connection in connections.values { connection.drain() }
+        }
+    }
+
+    /// Ends the loop, closing every connection; waits for the thread to finish.
+    func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        execute {}
+        finished.wait()
+    }
+
+    var isDraining: Bool { draining }
+
+    // MARK: - Loop
+
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 256)
+        while !stopRequested.load(ordering: .relaxed) {
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 250) }
+            if count < 0 && errno != EINTR { break }
+            for index in 0..<max(0, Int(count)) {
+                let event = events[index]
+                let fd = event.data.fd
+                if fd == wakeFD {
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                    let tasks = pending.withLock { tasks in
+                        defer { tasks.removeAll(keepingCapacity: true) }
+                        return tasks
+                    }
+                    for task in tasks { task() }
+                } else if fd == listenerFD {
+                    acceptConnections()
+                } else if let connection = connections[fd] {
+                    connection.handle(events: event.events)
+                }
+                runLocalTasks()
+            }
+            runLocalTasks()
+            let now = ContinuousClock.now
+            if now - lastSweep >= .milliseconds(250) {
+                lastSweep = now
+                sweep(now: now)
+            }
+        }
+        for connection in Array(connections.values) { connection.close() }
+        connections.removeAll()
+    }
+
+    private func runLocalTasks() {
+        while !localTasks.isEmpty {
+            let tasks = localTasks
+            localTasks.removeAll()
+            for task in tasks { task() }
+        }
+    }
+
+    private func acceptConnections() {
+        for _ in 0..<64 {
+            guard shared.openConnections.load(ordering: .relaxed) < shared.configuration.maxConnections else {
+                pauseAccepting()
+                return
+            }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    clinux_accept_nonblocking(listenerFD, $0, &length)
+                }
+            }
+            guard fd >= 0 else {
+                if errno == EMFILE || errno == ENFILE {
+                    shared.logger.warning("out of file descriptors; pausing accepts")
+                    pauseAccepting()
+                }
+                return
+            }
+            var yes: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+            shared.openConnections.add(1, ordering: .relaxed)
+            let connection = Connection(fd: fd, remoteAddress: Socket.address(of: storage), loop: self)
+            connections[fd] = connection
+            register(fd, events: EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue)
+            if draining { connection.drain() }
+        }
+    }
+
+    private func pauseAccepting() {
+        guard !acceptPaused else { return }
+        acceptPaused = true
+        unregister(listenerFD)
+    }
+
+    private func resumeAcceptingIfPossible() {
+        guard acceptPaused, !draining,
+            shared.openConnections.load(ordering: .relaxed) < shared.configuration.maxConnections
+        else { return }
+        acceptPaused = false
+        register(listenerFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
+    }
+
+    private func sweep(now: ContinuousClock.Instant) {
+        for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
+        resumeAcceptingIfPossible()
+    }
+
+    /// Called by a connection when it has closed its socket.
+    func connectionClosed(_ fd: Int32) {
+        connections[fd] = nil
+        shared.openConnections.subtract(1, ordering: .relaxed)
+        resumeAcceptingIfPossible()
+    }
+
+    var connectionCount: Int { connections.count }
+
+    private func register(_ fd: Int32, events: UInt32) {
+        var event = epoll_event()
+        event.events = events
+        event.data.fd = fd
+        epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event)
+    }
+
+    func unregister(_ fd: Int32) {
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+    }
+}
+
+/// What every loop of one server shares: settings, the responder and counters.
+final class ServerShared: Sendable {
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let logger: Logger
+    let openConnections = Atomic<Int>(0)
+
+    init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
+        self.configuration = configuration
+        self.responder = responder
+        self.logger = logger
+    }
+}

@@ -1,0 +1,298 @@
+/// Incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests out.
+///
+/// It is strict where leniency enables request smuggling (conflicting lengths, `Transfer-Encoding`
+/// other than chunked, obsolete line folding, bare CR) and enforces size limits before buffering,
+/// so a hostile client can never make it hold more than the limits allow.
+public struct HTTPRequestParser: Sendable {
+    /// Size limits enforced while parsing.
+    public struct Limits: Sendable, Equatable {
+        /// Request line plus headers, in bytes (431 beyond).
+        public var maxHeaderBytes = 16 * 1024
+        /// Header fields per request (431 beyond).
+        public var maxHeaderCount = 100
+        /// Decoded body bytes (413 beyond).
+        public var maxBodyBytes = 1024 * 1024
+
+        public init() {}
+    }
+
+    private enum BodyState: Sendable {
+        case none
+        case fixed(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers(bytes: Int)
+    }
+
+    public let limits: Limits
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var scanned = 0
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var bodyState: BodyState = .none
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// Adds received bytes.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if start > 0 && (start == buffer.count || start > 65_536) {
+            buffer.removeFirst(start)
+            scanned -= start
+            start = 0
+        }
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Bytes received but not yet consumed by a complete request.
+    public var bufferedCount: Int { buffer.count - start }
+
+    /// True while a request has started arriving (bytes buffered or head parsed) but is not complete.
+    public var hasPartialRequest: Bool { head != nil || bufferedCount > 0 }
+
+    /// The head of the request whose body is still arriving, if any.
+    public var pendingHead: HTTPRequestHead? { head }
+
+    /// Whether the pending request's body has not fully arrived yet.
+    public var awaitingBody: Bool {
+        switch bodyState {
+        case .none: return false
+        default: return head != nil
+        }
+    }
+
+    /// The next complete request, or nil if more bytes are needed.
+    public mutating func nextRequest() throws(HTTPParseError) -> (head: HTTPRequestHead, body: [UInt8])? {
+        if head == nil {
+            guard try parseHead() else { return nil }
+        }
+        guard try parseBody(), let complete = head else { return nil }
+        let result = (head: complete, body: body)
+        head = nil
+        body = []
+        bodyState = .none
+        return result
+    }
+
+    // MARK: - Head
+
+    private mutating func parseHead() throws(HTTPParseError) -> Bool {
+        // Skip empty lines before the request line (RFC 9112 §2.2).
+        while start < buffer.count, buffer[start] == 0x0D || buffer[start] == 0x0A {
+            if buffer[start] == 0x0D && (start + 1 >= buffer.count) { return false }
+            if buffer[start] == 0x0D && buffer[start + 1] != 0x0A { throw .malformedRequestLine }
+            start += 1
+        }
+        scanned = max(scanned, start)
+        // Find the empty line that ends the head.
+        var end: Int?
+        var index = scanned
+        while index < buffer.count {
+            if buffer[index] == 0x0A {
+                if index >= 1, buffer[index - 1] == 0x0A, index - 1 >= start {
+                    end = index + 1
+                    break
+                }
+                if index >= 2, buffer[index - 1] == 0x0D, buffer[index - 2] == 0x0A, index - 2 >= start {
+                    end = index + 1
+                    break
+                }
+            }
+            index += 1
+        }
+        guard let headEnd = end else {
+            scanned = max(start, buffer.count - 2)
+            if buffer.count - start > limits.maxHeaderBytes { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
+            return false
+        }
+        if headEnd - start > limits.maxHeaderBytes { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
+        let parsed = try Self.parseHeadLines(buffer[start..<headEnd], limits: limits)
+        start = headEnd
+        scanned = headEnd
+        head = parsed
+        bodyState = try Self.bodyState(for: parsed, limits: limits)
+        return true
+    }
+
+    private static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: Limits) throws(HTTPParseError) -> HTTPRequestHead {
+        var lines: [ArraySlice<UInt8>] = []
+        var lineStart = bytes.startIndex
+        for index in bytes.indices where bytes[index] == 0x0A {
+            var line = bytes[lineStart..<index]
+            if line.last == 0x0D { line = line.dropLast() }
+            lines.append(line)
+            lineStart = index + 1
+        }
+        // The last line is the empty one that ended the head.
+        guard let requestLine = lines.first else { throw .malformedRequestLine }
+        let (method, target, version) = try parseRequestLine(requestLine)
+        var headers = HTTPHeaders()
+        for line in lines.dropFirst() where !line.isEmpty {
+            if line.contains(0x0D) || line.contains(0) { throw .malformedHeader }
+            if line.first == 0x20 || line.first == 0x09 { throw .obsoleteLineFolding }
+            guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else { throw .malformedHeader }
+            let name = line[line.startIndex..<colon]
+            guard name.allSatisfy(isTokenCharacter) else { throw .malformedHeader }
+            var value = line[(colon + 1)...]
+            while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
+            while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }
+            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            if headers.count > limits.maxHeaderCount { throw .tooManyHeaders(limit: limits.maxHeaderCount) }
+        }
+        let head = HTTPRequestHead(method: method, target: target, version: version, headers: headers)
+        let hosts = headers.values("Host")
+        if hosts.count > 1 { throw .duplicateHost }
+        if version == .http1_1 && hosts.isEmpty { throw .missingHost }
+        if let expectation = headers["Expect"], expectation.lowercased() != "100-continue" {
+            throw .unsupportedExpectation(expectation)
+        }
+        return head
+    }
+
+    private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, HTTPVersion) {
+        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
+            parts[0].allSatisfy(isTokenCharacter),
+            parts[1].allSatisfy({ $0 > 0x20 && $0 != 0x7F })
+        else { throw .malformedRequestLine }
+        let versionText = parts[2]
+        let prefix: [UInt8] = Array("HTTP/".utf8)
+        guard versionText.count == 8, versionText.starts(with: prefix) else {
+            throw .malformedRequestLine
+        }
+        let major = versionText[versionText.startIndex + 5]
+        let dot = versionText[versionText.startIndex + 6]
+        let minor = versionText[versionText.startIndex + 7]
+        guard (0x30...0x39).contains(major), dot == 0x2E, (0x30...0x39).contains(minor) else {
+            throw .malformedRequestLine
+        }
+        let version = HTTPVersion(major: Int(major - 0x30), minor: Int(minor - 0x30))
+        guard version == .http1_1 || version == .http1_0 else {
+            throw .unsupportedVersion(String(decoding: versionText, as: UTF8.self))
+        }
+        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), version)
+    }
+
+    private static func bodyState(for head: HTTPRequestHead, limits: Limits) throws(HTTPParseError) -> BodyState {
+        let codings = head.headers.tokens("Transfer-Encoding")
+        let hasTransferEncoding = head.headers.contains("Transfer-Encoding")
+        let lengths = head.headers.values("Content-Length")
+        if hasTransferEncoding {
+            guard lengths.isEmpty else { throw .contentLengthWithTransferEncoding }
+            guard codings == ["chunked"] else {
+                throw .unsupportedTransferEncoding(head.headers.values("Transfer-Encoding").joined(separator: ", "))
+            }
+            return .chunkSize
+        }
+        if !lengths.isEmpty {
+            let values = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+                .map { $0.trimmingCharacters(in: " \t") }
+            guard let first = values.first, values.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } })
+            else { throw .invalidContentLength }
+            guard values.allSatisfy({ $0 == first }) else { throw .conflictingContentLength }
+            guard first.utf8.count <= 18, let length = Int(first) else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            guard length <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            return length == 0 ? .none : .fixed(remaining: length)
+        }
+        if ["POST", "PUT", "PATCH"].contains(head.method) { throw .lengthRequired }
+        return .none
+    }
+
+    // MARK: - Body
+
+    /// Consumes body bytes; true when the body is complete.
+    private mutating func parseBody() throws(HTTPParseError) -> Bool {
+        while true {
+            switch bodyState {
+            case .none:
+                return true
+            case .fixed(let remaining):
+                let available = min(remaining, buffer.count - start)
+                if body.isEmpty { body.reserveCapacity(remaining) }
+                body.append(contentsOf: buffer[start..<(start + available)])
+                start += available
+                if available == remaining {
+                    bodyState = .none
+                    return true
+                }
+                bodyState = .fixed(remaining: remaining - available)
+                return false
+            case .chunkSize:
+                guard let line = try takeLine(limit: 1024) else { return false }
+                let sizeText = line.prefix { $0 != 0x3B }  // ignore chunk extensions
+                guard !sizeText.isEmpty, sizeText.count <= 8,
+                    let size = Int(String(decoding: sizeText, as: UTF8.self), radix: 16), size >= 0,
+                    sizeText.allSatisfy({ Self.isHexDigit($0) })
+                else { throw .invalidChunk }
+                if size == 0 {
+                    bodyState = .trailers(bytes: 0)
+                } else {
+                    guard body.count + size <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+                    bodyState = .chunkData(remaining: size)
+                }
+            case .chunkData(let remaining):
+                let available = min(remaining, buffer.count - start)
+                body.append(contentsOf: buffer[start..<(start + available)])
+                start += available
+                guard available == remaining else {
+                    bodyState = .chunkData(remaining: remaining - available)
+                    return false
+                }
+                bodyState = .chunkDataEnd
+            case .chunkDataEnd:
+                guard let line = try takeLine(limit: 2) else { return false }
+                guard line.isEmpty else { throw .invalidChunk }
+                bodyState = .chunkSize
+            case .trailers(let bytes):
+                guard let line = try takeLine(limit: limits.maxHeaderBytes) else { return false }
+                let total = bytes + line.count + 2
+                guard total <= limits.maxHeaderBytes else { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
+                if line.isEmpty {
+                    bodyState = .none
+                    return true
+                }
+                bodyState = .trailers(bytes: total)
+            }
+        }
+    }
+
+    /// The next CRLF- (or LF-) terminated line without its terminator, or nil if incomplete.
+    private mutating func takeLine(limit: Int) throws(HTTPParseError) -> ArraySlice<UInt8>? {
+        var index = start
+        while index < buffer.count, buffer[index] != 0x0A {
+            index += 1
+        }
+        guard index < buffer.count else {
+            if buffer.count - start > limit + 2 { throw .invalidChunk }
+            return nil
+        }
+        var line = buffer[start..<index]
+        if line.last == 0x0D { line = line.dropLast() }
+        if line.count > limit || line.contains(0x0D) { throw .invalidChunk }
+        start = index + 1
+        return line
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte)
+    }
+
+    /// RFC 9110 `tchar`.
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default: return false
+        }
+    }
+}

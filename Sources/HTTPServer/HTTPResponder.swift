@@ -1,0 +1,13 @@
+/// What answers requests. The server calls `respond` on an event-loop thread; the responder must
+/// not block it, and calls `completion` exactly once, from any thread, when the answer is ready.
+public protocol HTTPResponder: Sendable {
+    func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void)
+
+    /// Called when a request's head is in but its body is not, for `Expect: 100-continue`:
+    /// return a final response (413, 415, ...) to refuse the body without reading it.
+    func screen(_ head: HTTPRequestHead) -> HTTPResponse?
+}
+
+extension HTTPResponder {
+    public func screen(_ head: HTTPRequestHead) -> HTTPResponse? { nil }
+}

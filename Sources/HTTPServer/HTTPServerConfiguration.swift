@@ -1,0 +1,38 @@
+import Foundation
+
+/// Where the server listens, its limits and its timeouts. Every field is an operator setting
+/// documented in the README.
+public struct HTTPServerConfiguration: Sendable, Equatable {
+    /// Address to bind (`0.0.0.0` for every IPv4 interface, `::` for every interface).
+    public var host = "0.0.0.0"
+    /// Port to bind; 0 picks a free one (see `HTTPServer.port`).
+    public var port = 8080
+    /// Event-loop threads; default one per core.
+    public var eventLoopCount = max(1, System.coreCount)
+    /// Parser limits: header bytes (431), header count (431), body bytes (413).
+    public var limits = HTTPRequestParser.Limits()
+    /// Open connections at most; beyond it new ones wait in the kernel's accept backlog.
+    public var maxConnections = 10_000
+    /// `listen()` backlog.
+    public var backlog: Int32 = 1024
+    /// How long an idle keep-alive connection stays open.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Deadline for receiving a whole request line and headers (slowloris), answered 408.
+    public var headerTimeout: Duration = .seconds(10)
+    /// Deadline for receiving a whole body once the headers are in, answered 408.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// Deadline for a client to read a response before the connection is dropped.
+    public var writeTimeout: Duration = .seconds(30)
+    /// `Server` header value.
+    public var serverName = "analytics"
+
+    public init() {}
+}
+
+/// Facts about the machine the server runs on.
+public enum System {
+    /// Cores available to this process.
+    public static var coreCount: Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}

@@ -1,0 +1,117 @@
+/// Handles one route: gets the request and a completion to call exactly once, from any thread.
+public typealias RouteHandler = @Sendable (HTTPRequest, @escaping @Sendable (HTTPResponse) -> Void) -> Void
+
+/// Maps method and path to handlers, and answers what no handler should have to: 404, 405 with
+/// `Allow`, `HEAD` from `GET`, `OPTIONS` (CORS preflight), and CORS headers on every response.
+public struct Router: HTTPResponder {
+    private var routes: [String: [String: RouteHandler]] = [:]
+    private var screens: [String: @Sendable (HTTPRequestHead) -> HTTPResponse?] = [:]
+    /// Cross-origin policy; nil means no CORS headers at all.
+    public var cors: CORSPolicy?
+    /// Called with every answered request (route or "unmatched", method, status), e.g. for metrics.
+    public var observer: (@Sendable (_ route: String, _ method: String, _ status: Int) -> Void)?
+
+    public init(cors: CORSPolicy? = nil) {
+        self.cors = cors
+    }
+
+    /// Adds a handler for `method` on the exact `path`.
+    public mutating func on(_ method: String, _ path: String, _ handler: @escaping RouteHandler) {
+        routes[path, default: [:]][method] = handler
+    }
+
+    /// Adds an early check for requests to `path` that ask `Expect: 100-continue`.
+    public mutating func screen(_ path: String, _ check: @escaping @Sendable (HTTPRequestHead) -> HTTPResponse?) {
+        screens[path] = check
+    }
+
+    public func screen(_ head: HTTPRequestHead) -> HTTPResponse? {
+        guard var response = screens[head.path]?(head) else { return nil }
+        cors?.decorate(&response, origin: head.headers["Origin"])
+        return response
+    }
+
+    public func respond(to request: HTTPRequest, completion: @escaping @Sendable (HTTPResponse) -> Void) {
+        let path = request.path
+        let origin = request.headers["Origin"]
+        let observer = self.observer
+        let cors = self.cors
+        let routeName = routes[path] == nil ? "unmatched" : path
+        let finish: @Sendable (HTTPResponse) -> Void = { response in
+            var response = response
+            cors?.decorate(&response, origin: origin)
+            observer?(routeName, request.method, response.status.code)
+            completion(response)
+        }
+        if request.method == "OPTIONS" && path == "*" {
+            finish(HTTPResponse(status: .noContent, headers: HTTPHeaders([("Allow", "GET, HEAD, POST, OPTIONS")])))
+            return
+        }
+        guard let methods = routes[path] else {
+            finish(.error(.notFound, "no such endpoint: \(path.prefix(200))"))
+            return
+        }
+        let allow = Self.allowed(methods)
+        if let handler = methods[request.method] ?? (request.method == "HEAD" ? methods["GET"] : nil) {
+            handler(request, finish)
+        } else if request.method == "OPTIONS" {
+            var response = HTTPResponse(status: .noContent, headers: HTTPHeaders([("Allow", allow)]))
+            cors?.preflight(&response, request: request.head, allowedMethods: allow)
+            observer?(routeName, request.method, response.status.code)
+            completion(response)
+        } else {
+            finish(
+                .error(
+                    .methodNotAllowed, "\(request.method.prefix(20)) is not allowed on \(path); use \(allow)",
+                    headers: HTTPHeaders([("Allow", allow)])))
+        }
+    }
+
+    private static func allowed(_ methods: [String: RouteHandler]) -> String {
+        var names = Set(methods.keys)
+        if names.contains("GET") { names.insert("HEAD") }
+        names.insert("OPTIONS")
+        return names.sorted().joined(separator: ", ")
+    }
+}
+
+/// Which web origins may call the API from a browser (`ALLOWED_ORIGINS`).
+public struct CORSPolicy: Sendable, Equatable {
+    /// Allowed origins; `*` allows any.
+    public var allowedOrigins: [String]
+    /// `Access-Control-Max-Age` for preflights, in seconds.
+    public var maxAge: Int
+
+    public init(allowedOrigins: [String] = ["*"], maxAge: Int = 86_400) {
+        self.allowedOrigins = allowedOrigins
+        self.maxAge = maxAge
+    }
+
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`, or nil if not allowed.
+    public func allowOrigin(for origin: String?) -> String? {
+        if let origin, allowedOrigins.contains(where: { $0.caseInsensitiveCompare(origin) }) { return origin }
+        if allowedOrigins.contains("*") { return origin ?? "*" }
+        return nil
+    }
+
+    func decorate(_ response: inout HTTPResponse, origin: String?) {
+        guard let allowed = allowOrigin(for: origin) else { return }
+        response.headers.set("Access-Control-Allow-Origin", allowed)
+        if allowed != "*" { response.headers.set("Vary", "Origin") }
+    }
+
+    func preflight(_ response: inout HTTPResponse, request: HTTPRequestHead, allowedMethods: String) {
+        guard let allowed = allowOrigin(for: request.headers["Origin"]) else { return }
+        response.headers.set("Access-Control-Allow-Origin", allowed)
+        if allowed != "*" { response.headers.set("Vary", "Origin") }
+        response.headers.set("Access-Control-Allow-Methods", allowedMethods)
+        response.headers.set("Access-Control-Allow-Headers", request.headers["Access-Control-Request-Headers"] ?? "Content-Type")
+        response.headers.set("Access-Control-Max-Age", String(maxAge))
+    }
+}
+
+extension String {
+    fileprivate func caseInsensitiveCompare(_ other: String) -> Bool {
+        lowercased() == other.lowercased()
+    }
+}

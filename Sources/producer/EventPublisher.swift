@@ -1,0 +1,71 @@
+import AnalyticsCore
+import Foundation
+import Kafka
+import Logging
+
+/// Why an event was not stored; answered 503 with `Retry-After`.
+enum PublishError: Error, Sendable {
+    case encoding
+    case kafka(KafkaError)
+
+    var message: String {
+        switch self {
+        case .encoding: return "the event could not be encoded"
+        case .kafka(.queueFull):
+            return "the server is overloaded; retry later with the same id"
+        case .kafka:
+            return "the event could not be stored right now; retry later with the same id"
+        }
+    }
+}
+
+/// Publishes enriched events to the topic as design §4 specifies (key `session_id`, JSON value,
+/// `content-type`/`event-type`/`schema-version` headers) and reports back per `ACK_MODE`.
+struct EventPublisher: Sendable {
+    let producer: KafkaProducer
+    let topic: String
+    let ackMode: AckMode
+    let logger: Logger
+    let codec = EventCodec()
+
+    /// Publishes `event`; `completion` runs once: after the broker's acknowledgement (durable),
+    /// or once librdkafka holds the record (enqueued).
+    func publish(_ event: AnalyticsEvent, completion: @escaping @Sendable (Result<Void, PublishError>) -> Void) {
+        let value: [UInt8]
+        do {
+            value = try codec.encode(event)
+        } catch {
+            completion(.failure(.encoding))
+            return
+        }
+        let message = KafkaOutgoingMessage(
+            topic: topic,
+            key: event.sessionID.map { Array($0.utf8) },
+            value: value,
+            headers: [
+                KafkaHeader(key: "content-type", value: "application/json"),
+                KafkaHeader(key: "event-type", value: event.type),
+                KafkaHeader(key: "schema-version", value: AnalyticsEvent.schemaVersion),
+            ])
+        let ackMode = self.ackMode
+        let logger = self.logger
+        do {
+            try producer.send(message) { result in
+                guard ackMode == .durable else {
+                    if case .failure(let error) = result {
+                        logger.error("accepted event not delivered", metadata: ["id": "\(event.id)", "error": "\(error)"])
+                    }
+                    return
+                }
+                switch result {
+                case .success: completion(.success(()))
+                case .failure(let error): completion(.failure(.kafka(error)))
+                }
+            }
+        } catch {
+            completion(.failure(.kafka(error)))
+            return
+        }
+        if ackMode == .enqueued { completion(.success(())) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import AnalyticsCore
+import HTTPServer
+import Kafka
+import ServiceRuntime
+
+/// When `POST /event` answers 202 (design §3).
+enum AckMode: String, Sendable {
+    /// After the broker acknowledged the record (acks=all, idempotent).
+    case durable
+    /// As soon as librdkafka holds the record; shutdown flushes before exit.
+    case enqueued
+}
+
+/// The producer's settings, read from the environment and validated at start.
+struct ProducerSettings: Sendable {
+    var brokers: String
+    var topic: String
+    var http: HTTPServerConfiguration
+    var ackMode: AckMode
+    var deliveryTimeoutMilliseconds: Int
+    var lingerMilliseconds: Int
+    var shutdownTimeoutSeconds: Int
+    var allowedOrigins: [String]
+    var limits: EventLimits
+
+    init(environment: EnvironmentReader) throws(ConfigurationError) {
+        brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
+        topic = try environment.topic("KAFKA_TOPIC", default: "analytics-events")
+        ackMode = AckMode(rawValue: try environment.choice("ACK_MODE", default: "durable", allowed: ["durable", "enqueued"])) ?? .durable
+        deliveryTimeoutMilliseconds = try environment.integer("DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000)
+        lingerMilliseconds = try environment.integer("KAFKA_LINGER_MS", default: 5, range: 0...1000)
+        shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
+        allowedOrigins = environment.string("ALLOWED_ORIGINS", default: "*").split(separator: ",").map {
+            String($0).trimmingCharacters(in: .whitespaces)
+        }
+        limits = EventLimits()
+        limits.maxBatchSize = try environment.integer("MAX_BATCH_EVENTS", default: 500, range: 1...10_000)
+
+        var http = HTTPServerConfiguration()
+        http.serverName = "analytics-producer"
+        http.host = environment.string("SERVER_HOST", default: "0.0.0.0")
+        http.port = try environment.port("SERVER_PORT", default: 8080)
+        http.eventLoopCount = try environment.integer("HTTP_THREADS", default: http.eventLoopCount, range: 1...256)
+        http.limits.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864)
+        http.limits.maxHeaderBytes = try environment.integer("MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576)
+        http.limits.maxHeaderCount = try environment.integer("MAX_HEADER_COUNT", default: 100, range: 8...10_000)
+        http.maxConnections = try environment.integer("MAX_CONNECTIONS", default: 10_000, range: 1...1_000_000)
+        http.idleTimeout = .seconds(try environment.integer("HTTP_IDLE_TIMEOUT", default: 60, range: 1...3600))
+        http.headerTimeout = .seconds(try environment.integer("HTTP_HEADER_TIMEOUT", default: 10, range: 1...600))
+        http.bodyTimeout = .seconds(try environment.integer("HTTP_BODY_TIMEOUT", default: 30, range: 1...600))
+        self.http = http
+    }
+
+    var kafka: KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(
+            client: KafkaClientConfiguration(bootstrapServers: brokers, clientID: "analytics-producer"))
+        configuration.lingerMilliseconds = lingerMilliseconds
+        // In enqueued mode a 202 was already given, so librdkafka must keep retrying until the
+        // broker takes the record (0 = no timeout); a full queue then turns into 503s.
+        configuration.deliveryTimeoutMilliseconds = ackMode == .durable ? deliveryTimeoutMilliseconds : 0
+        return configuration
+    }
+}

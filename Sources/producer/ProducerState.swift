@@ -1,0 +1,23 @@
+import Foundation
+import Kafka
+import Synchronization
+
+/// What `GET /ready` reports: whether the producer is shutting down and whether Kafka answers.
+final class ProducerState: Sendable {
+    let draining = Atomic<Bool>(false)
+    let brokersReachable = Atomic<Bool>(true)
+
+    /// Asks the brokers for metadata every `interval` on a background thread, so readiness follows
+    /// reality without ever blocking a request.
+    func startBrokerProbe(producer: KafkaProducer, interval: Duration = .seconds(2)) {
+        let thread = Thread { [self] in
+            while !draining.load(ordering: .relaxed) {
+                let reachable = producer.checkBrokers(timeout: .seconds(2))
+                brokersReachable.store(reachable, ordering: .relaxed)
+                Thread.sleep(forTimeInterval: Double(interval.components.seconds))
+            }
+        }
+        thread.name = "kafka-probe"
+        thread.start()
+    }
+}
