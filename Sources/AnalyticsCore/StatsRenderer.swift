@@ -17,15 +17,17 @@ public struct StatsRenderer: Sendable {
             "",
             "Events by Type:",
         ]
-        lines += Self.ordered(stats.eventsByType).map { "  \($0.key): \($0.value)" }
+        lines += Self.counts(stats.eventsByType)
         lines += ["", "Top Pages:"]
-        lines += stats.topPages.map { "  \($0.path): \($0.views) views (\($0.uniqueVisitors) unique visitors)" }
+        lines += stats.topPages.isEmpty
+            ? [Self.none]
+            : stats.topPages.map { "  \($0.path): \($0.views) views (\($0.uniqueVisitors) unique visitors)" }
         lines += ["", "Traffic Sources:"]
-        lines += Self.ordered(stats.trafficSources).map { "  \($0.key): \($0.value)" }
+        lines += Self.counts(stats.trafficSources)
         lines += ["", "Devices:"]
-        lines += Self.ordered(stats.deviceStats).map { "  \($0.key): \($0.value)" }
+        lines += Self.counts(stats.deviceStats)
         lines += ["", "Browsers:"]
-        lines += Self.ordered(stats.browserStats).map { "  \($0.key): \($0.value)" }
+        lines += Self.counts(stats.browserStats)
         let performance = stats.performanceMetrics
         if performance.samples > 0 {
             lines += [
@@ -45,6 +47,12 @@ public struct StatsRenderer: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? Array(encoder.encode(stats))) ?? Array("{}".utf8)
+    }
+
+    static let none = "  (none yet)"
+
+    private static func counts(_ counts: [String: Int]) -> [String] {
+        counts.isEmpty ? [none] : ordered(counts).map { "  \($0.key): \($0.value)" }
     }
 
     static func ordered(_ counts: [String: Int]) -> [(key: String, value: Int)] {

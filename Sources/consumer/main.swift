@@ -1,1 +1,75 @@
-print("todo")
+import AnalyticsCore
+import Foundation
+import HTTPServer
+import Kafka
+import Logging
+import ServiceRuntime
+
+// The consumer: joins the group, aggregates, prints the summary every STATS_INTERVAL seconds,
+// serves /analytics and /health on STATS_PORT.
+ShutdownSignal.blockTerminationSignals()
+let environment = EnvironmentReader()
+let logger: Logger
+let settings: ConsumerSettings
+do {
+    logger = try ServiceLogging.bootstrap(service: "consumer", environment: environment)
+    settings = try ConsumerSettings(environment: environment)
+} catch {
+    ShutdownSignal.fail("consumer: \(error)")
+}
+
+var aggregation = AggregatorConfiguration()
+aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
+aggregation.topPagesLimit = settings.topPages
+let statistics = LiveStatistics(configuration: aggregation)
+let renderer = StatsRenderer()
+
+let consumer: KafkaConsumer
+do {
+    consumer = try KafkaConsumer(configuration: settings.kafka, logger: logger)
+    try consumer.subscribe(topics: [settings.topic])
+} catch {
+    ShutdownSignal.fail("consumer: \(error)")
+}
+
+var router = Router(cors: CORSPolicy())
+StatsRoutes(statistics: statistics).install(on: &router)
+let server: HTTPServer
+do {
+    server = try HTTPServer(configuration: settings.http, responder: router, logger: logger)
+} catch {
+    ShutdownSignal.fail("consumer: \(error)")
+}
+
+let loop = ConsumeLoop(consumer: consumer, statistics: statistics, logger: logger)
+loop.start()
+logger.info(
+    "consumer started",
+    metadata: [
+        "brokers": "\(settings.brokers)", "topic": "\(settings.topic)", "group": "\(settings.group)",
+        "stats_port": "\(server.port)", "stats_interval": "\(settings.statsInterval)",
+    ])
+
+func printSummary() {
+    FileHandle.standardOutput.write(Data(renderer.summary(statistics.snapshot()).utf8))
+}
+
+let printer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "stats-printer"))
+printer.schedule(deadline: .now() + .seconds(settings.statsInterval), repeating: .seconds(settings.statsInterval))
+printer.setEventHandler { printSummary() }
+printer.resume()
+
+let signal = ShutdownSignal.wait()
+logger.info("shutting down", metadata: ["signal": "\(signal)"])
+printer.cancel()
+loop.stop()
+printSummary()
+do {
+    try consumer.commit()
+} catch {
+    logger.warning("final commit failed", metadata: ["error": "\(error)"])
+}
+consumer.close()
+server.shutdown(timeout: .seconds(2))
+logger.info("consumer stopped", metadata: ["records": "\(loop.consumed.load(ordering: .relaxed))"])
+exit(0)

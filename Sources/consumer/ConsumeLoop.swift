@@ -1,0 +1,71 @@
+import AnalyticsCore
+import Foundation
+import Kafka
+import Logging
+import Synchronization
+
+/// Reads records, applies valid events to the statistics, then stores their offsets
+/// (at-least-once, design §5). Invalid records are counted, logged with partition and offset,
+/// and skipped; they never stop the loop.
+final class ConsumeLoop: Sendable {
+    private let consumer: KafkaConsumer
+    private let statistics: LiveStatistics
+    private let logger: Logger
+    private let codec = EventCodec()
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    let consumed = Atomic<Int>(0)
+
+    init(consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger) {
+        self.consumer = consumer
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "consume-loop"
+        thread.start()
+    }
+
+    /// Asks the loop to stop after the record in hand and waits for it.
+    func stop() {
+        stopRequested.store(true, ordering: .relaxed)
+        finished.wait()
+    }
+
+    private func run() {
+        while !stopRequested.load(ordering: .relaxed) {
+            let record: KafkaRecord?
+            do {
+                record = try consumer.poll(timeoutMilliseconds: 100)
+            } catch {
+                logger.critical("consumer stopped by a fatal Kafka error", metadata: ["error": "\(error)"])
+                kill(getpid(), SIGTERM)
+                return
+            }
+            guard let record else { continue }
+            do {
+                let event = try codec.decode(record.value)
+                statistics.apply(event)
+            } catch {
+                statistics.recordInvalidRecord()
+                logger.warning(
+                    "skipping invalid record",
+                    metadata: [
+                        "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(error.reason)",
+                        "detail": "\(error.description)",
+                    ])
+            }
+            consumed.add(1, ordering: .relaxed)
+            do {
+                try consumer.storeOffset(record)
+            } catch {
+                logger.error("could not store offset", metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import HTTPServer
+import Kafka
+import ServiceRuntime
+
+/// The consumer's settings, read from the environment and validated at start.
+struct ConsumerSettings: Sendable {
+    var brokers: String
+    var topic: String
+    var group: String
+    var statsInterval: Int
+    var http: HTTPServerConfiguration
+    var sessionTimeoutMinutes: Int
+    var topPages: Int
+
+    init(environment: EnvironmentReader) throws(ConfigurationError) {
+        brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
+        topic = try environment.topic("KAFKA_TOPIC", default: "analytics-events")
+        group = environment.string("CONSUMER_GROUP", default: "analytics-consumer-group")
+        statsInterval = try environment.integer("STATS_INTERVAL", default: 30, range: 1...86_400)
+        sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
+        topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
+        var http = HTTPServerConfiguration()
+        http.serverName = "analytics-consumer"
+        http.host = environment.string("STATS_HOST", default: "0.0.0.0")
+        http.port = try environment.port("STATS_PORT", default: 8081)
+        http.eventLoopCount = 1
+        self.http = http
+    }
+
+    var kafka: KafkaConsumerConfiguration {
+        KafkaConsumerConfiguration(
+            client: KafkaClientConfiguration(bootstrapServers: brokers, clientID: "analytics-consumer"), groupID: group)
+    }
+}

@@ -1,0 +1,29 @@
+import AnalyticsCore
+import Foundation
+import Synchronization
+
+/// The aggregator shared by the consume loop (writer) and the stats printer and HTTP endpoints
+/// (readers), behind one lock. Readers take a snapshot and render outside the lock.
+final class LiveStatistics: Sendable {
+    private let aggregator: Mutex<AnalyticsAggregator>
+
+    init(configuration: AggregatorConfiguration) {
+        aggregator = Mutex(AnalyticsAggregator(configuration: configuration))
+    }
+
+    func apply(_ event: AnalyticsEvent) {
+        aggregator.withLock { $0.apply(event) }
+    }
+
+    func recordInvalidRecord() {
+        aggregator.withLock { $0.recordInvalidRecord() }
+    }
+
+    /// Expires idle sessions and returns the statistics as of `now`.
+    func snapshot(now: Date = Date()) -> StatsSnapshot {
+        aggregator.withLock { aggregator in
+            aggregator.expireSessions(now: now)
+            return aggregator.snapshot(now: now)
+        }
+    }
+}
