@@ -56,6 +56,25 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// Records on the topic that were not valid events and were skipped.
     public var invalidRecords: Int
 
+    public init(
+        lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
+        topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
+        hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int
+    ) {
+        self.lastUpdated = lastUpdated
+        self.totalEvents = totalEvents
+        self.uniqueUsers = uniqueUsers
+        self.activeSessions = activeSessions
+        self.eventsByType = eventsByType
+        self.topPages = topPages
+        self.trafficSources = trafficSources
+        self.deviceStats = deviceStats
+        self.browserStats = browserStats
+        self.hourlyPageViews = hourlyPageViews
+        self.performanceMetrics = performanceMetrics
+        self.invalidRecords = invalidRecords
+    }
+
     enum CodingKeys: String, CodingKey {
         case lastUpdated = "last_updated"
         case totalEvents = "total_events"

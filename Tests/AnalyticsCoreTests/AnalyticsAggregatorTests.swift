@@ -1,0 +1,139 @@
+import AnalyticsCore
+import Foundation
+import XCTest
+
+final class AnalyticsAggregatorTests: XCTestCase {
+    /// 2026-11-28T12:00:00Z, the injected "now" of these tests.
+    let noon = Date(timeIntervalSince1970: 1_795_867_200)
+
+    private func event(
+        _ type: String, user: String? = nil, session: String? = nil, path: String? = nil, referrer: String? = nil,
+        userAgent: String? = nil, at offset: TimeInterval = 0, loadTime: Double? = nil
+    ) -> AnalyticsEvent {
+        AnalyticsEvent(
+            id: UUID().uuidString.lowercased(), type: type, userID: user, sessionID: session,
+            url: path.map { "https://example.com" + $0 }, path: path, referrer: referrer, userAgent: userAgent,
+            metadata: loadTime.map { ["load_time": .number($0)] },
+            timestamp: RFC3339.formatWithMilliseconds(noon.addingTimeInterval(offset)))
+    }
+
+    /// The four sample events of the original project.
+    private func sampleEvents() -> [AnalyticsEvent] {
+        [
+            event("page_view", user: "user123", session: "session456", path: "/home"),
+            event("click", user: "user123", session: "session456", path: "/products"),
+            event("page_view", user: "user456", session: "session789", path: "/about"),
+            event("session", user: "user456", session: "session789"),
+        ]
+    }
+
+    func testSampleEventsGiveTheOriginalTotals() {
+        var aggregator = AnalyticsAggregator()
+        sampleEvents().forEach { aggregator.apply($0) }
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.totalEvents, 4)
+        XCTAssertEqual(stats.uniqueUsers, 2)
+        XCTAssertEqual(stats.activeSessions, 2)
+        XCTAssertEqual(stats.eventsByType, ["page_view": 2, "click": 1, "session": 1])
+        XCTAssertEqual(
+            stats.topPages,
+            [
+                .init(url: "https://example.com/about", path: "/about", views: 1, uniqueVisitors: 1),
+                .init(url: "https://example.com/home", path: "/home", views: 1, uniqueVisitors: 1),
+            ])
+        XCTAssertEqual(stats.lastUpdated, "2026-11-28T12:00:00Z")
+    }
+
+    func testUniqueUsersCountEachUserOnceAndAnonymousSessionsSeparately() {
+        var aggregator = AnalyticsAggregator()
+        for _ in 0..<3 { aggregator.apply(event("click", user: "a", session: "s1")) }
+        aggregator.apply(event("click", user: "b"))
+        aggregator.apply(event("click", session: "anonymous-session"))
+        aggregator.apply(event("click"))
+        XCTAssertEqual(aggregator.snapshot(now: noon).uniqueUsers, 3)
+        XCTAssertEqual(aggregator.snapshot(now: noon).totalEvents, 6)
+    }
+
+    func testSessionsExpireThirtyMinutesAfterTheirLastEventByTheClock() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event("page_view", user: "a", session: "s1", path: "/", at: 0))
+        aggregator.apply(event("page_view", user: "b", session: "s2", path: "/", at: 600))
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(600)).activeSessions, 2)
+        // s1 was last seen at 0: inactive just after 30 minutes, even with no new events.
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(1799)).activeSessions, 2)
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(1801)).activeSessions, 1)
+        aggregator.expireSessions(now: noon.addingTimeInterval(2401))
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(2401)).activeSessions, 0)
+        // A new event revives the session.
+        aggregator.apply(event("click", user: "a", session: "s1", at: 2500))
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(2500)).activeSessions, 1)
+    }
+
+    func testSessionTimeoutIsConfigurable() {
+        var configuration = AggregatorConfiguration()
+        configuration.sessionTimeout = 60
+        var aggregator = AnalyticsAggregator(configuration: configuration)
+        aggregator.apply(event("click", session: "s", at: 0))
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(59)).activeSessions, 1)
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(61)).activeSessions, 0)
+    }
+
+    func testTopPagesAreOrderedByViewsThenPathAndLimited() {
+        var configuration = AggregatorConfiguration()
+        configuration.topPagesLimit = 3
+        var aggregator = AnalyticsAggregator(configuration: configuration)
+        let views = ["/b": 3, "/a": 3, "/c": 5, "/d": 1, "/e": 2]
+        for (path, count) in views {
+            for index in 0..<count { aggregator.apply(event("page_view", user: "u\(index % 2)", path: path)) }
+        }
+        aggregator.apply(event("click", user: "x", path: "/d"))  // clicks are not page views
+        let top = aggregator.snapshot(now: noon).topPages
+        XCTAssertEqual(top.map(\.path), ["/c", "/a", "/b"])
+        XCTAssertEqual(top.map(\.views), [5, 3, 3])
+        XCTAssertEqual(top.map(\.uniqueVisitors), [2, 2, 2])
+    }
+
+    func testTrafficSourcesDevicesAndBrowsers() {
+        var aggregator = AnalyticsAggregator()
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+        let edge = chrome + " Edg/120.0"
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+        aggregator.apply(event("page_view", path: "/", referrer: "https://www.google.com/search?q=x", userAgent: chrome))
+        aggregator.apply(event("page_view", path: "/", referrer: "https://google.com/", userAgent: edge))
+        aggregator.apply(event("page_view", path: "/", referrer: "", userAgent: iphone))
+        aggregator.apply(event("page_view", path: "/", userAgent: nil))
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.trafficSources, ["google.com": 2, "direct": 2])
+        XCTAssertEqual(stats.browserStats, ["Chrome": 1, "Edge": 1, "Safari": 1, "Unknown": 1])
+        XCTAssertEqual(stats.deviceStats, ["desktop": 2, "mobile": 1, "unknown": 1])
+    }
+
+    func testHourlyPageViewsKeepTheLast24HoursByServerTimestamp() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event("page_view", path: "/", at: -25 * 3600))
+        aggregator.apply(event("page_view", path: "/", at: -3600))
+        aggregator.apply(event("page_view", path: "/", at: -1800))
+        aggregator.apply(event("page_view", path: "/", at: 60))
+        let stats = aggregator.snapshot(now: noon.addingTimeInterval(120))
+        XCTAssertEqual(stats.hourlyPageViews, ["2026-11-28T11:00:00Z": 2, "2026-11-28T12:00:00Z": 1])
+    }
+
+    func testLoadTimeAverageAndMedian() {
+        var aggregator = AnalyticsAggregator()
+        for value in [100.0, 300, 200, 1000] { aggregator.apply(event("page_view", path: "/", loadTime: value)) }
+        aggregator.apply(event("page_view", path: "/"))
+        let performance = aggregator.snapshot(now: noon).performanceMetrics
+        XCTAssertEqual(performance.samples, 4)
+        XCTAssertEqual(performance.averageLoadTime, 400)
+        XCTAssertEqual(performance.medianLoadTime, 250)
+    }
+
+    func testInvalidRecordsAreCountedSeparately() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.recordInvalidRecord()
+        aggregator.recordInvalidRecord()
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.invalidRecords, 2)
+        XCTAssertEqual(stats.totalEvents, 0)
+    }
+}

@@ -1,0 +1,81 @@
+import AnalyticsCore
+import XCTest
+
+final class StatsRendererTests: XCTestCase {
+    private func stats() -> StatsSnapshot {
+        StatsSnapshot(
+            lastUpdated: "2026-11-28T12:00:00Z", totalEvents: 4, uniqueUsers: 2, activeSessions: 2,
+            eventsByType: ["session": 1, "click": 1, "page_view": 2],
+            topPages: [
+                .init(url: "https://example.com/home", path: "/home", views: 1, uniqueVisitors: 1),
+                .init(url: "https://example.com/about", path: "/about", views: 1, uniqueVisitors: 1),
+            ],
+            trafficSources: ["direct": 2], deviceStats: ["desktop": 2], browserStats: ["Chrome": 2],
+            hourlyPageViews: ["2026-11-28T12:00:00Z": 2],
+            performanceMetrics: .init(samples: 2, averageLoadTime: 1234.5, medianLoadTime: 1234.5), invalidRecords: 0)
+    }
+
+    func testSummaryMatchesTheDocumentedFormat() {
+        XCTAssertEqual(
+            StatsRenderer().summary(stats()),
+            """
+            === Real-Time Analytics Summary ===
+            Last Updated: 2026-11-28T12:00:00Z
+            Total Events: 4
+            Unique Users: 2
+            Active Sessions: 2
+
+            Events by Type:
+              page_view: 2
+              click: 1
+              session: 1
+
+            Top Pages:
+              /home: 1 views (1 unique visitors)
+              /about: 1 views (1 unique visitors)
+
+            Traffic Sources:
+              direct: 2
+
+            Devices:
+              desktop: 2
+
+            Browsers:
+              Chrome: 2
+
+            Page Load Time:
+              Average: 1234.5 ms
+              Median: 1234.5 ms
+            ===================================
+
+            """)
+    }
+
+    func testEmptySectionsSaySoAndInvalidRecordsAreShown() {
+        var empty = stats()
+        empty.eventsByType = [:]
+        empty.topPages = []
+        empty.performanceMetrics = .init()
+        empty.invalidRecords = 3
+        let text = StatsRenderer().summary(empty)
+        XCTAssertTrue(text.contains("Events by Type:\n  (none yet)\n"))
+        XCTAssertTrue(text.contains("Top Pages:\n  (none yet)\n"))
+        XCTAssertFalse(text.contains("Page Load Time"))
+        XCTAssertTrue(text.contains("Invalid Records Skipped: 3\n"))
+    }
+
+    func testJSONUsesTheOriginalFieldNames() throws {
+        let json = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(StatsRenderer().json(stats()))) as? [String: Any])
+        for key in [
+            "total_events", "unique_users", "active_sessions", "events_by_type", "top_pages", "traffic_sources",
+            "device_stats", "browser_stats", "hourly_page_views", "performance_metrics", "last_updated",
+        ] {
+            XCTAssertNotNil(json[key], key)
+        }
+        let page = try XCTUnwrap((json["top_pages"] as? [[String: Any]])?.first)
+        XCTAssertEqual(Set(page.keys), ["url", "path", "views", "unique_visitors"])
+    }
+}
+
+import Foundation
