@@ -71,18 +71,22 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Stops accepting, closes idle connections and lets busy ones close after their response.
+    /// Returns once the loop no longer watches the listening socket.
     func beginDrain() {
+        let done = DispatchSemaphore(value: 0)
         execute { [self] in
             draining = true
             if !acceptPaused { unregister(listenerFD) }
             acceptPaused = true
-            for connection in connections.values { connection.drain() }
+            for connection in Array(connections.values) { connection.drain() }
+            done.signal()
         }
+        done.wait()
     }
 
     /// Ends the loop, closing every connection; waits for the thread to finish.
     func stop() {
-        stopRequested.store(true, ordering: .relaxed)
+        guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
         execute {}
         finished.wait()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// An HTTP/1.1 server on the socket API: a fixed set of epoll event loops (one per core by
 /// default) sharing one listening socket, with keep-alive, pipelining, limits and timeouts.
@@ -10,6 +11,7 @@ public final class HTTPServer: Sendable {
     private let shared: ServerShared
     private let listenerFD: Int32
     private let loops: [EventLoop]
+    private let stopped = Atomic<Bool>(false)
 
     /// The bound port (useful when the configuration asked for port 0).
     public let port: Int
@@ -28,7 +30,7 @@ public final class HTTPServer: Sendable {
     }
 
     deinit {
-        close(listenerFD)
+        shutdown(timeout: .zero)
     }
 
     /// Open connections across all loops.
@@ -37,7 +39,10 @@ public final class HTTPServer: Sendable {
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their connections then close), and after `timeout` close whatever is left.
     public func shutdown(timeout: Duration) {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
         for loop in loops { loop.beginDrain() }
+        // No loop watches the listener any more: closing it refuses new connections at once.
+        close(listenerFD)
         let deadline = ContinuousClock.now + timeout
         while openConnections > 0 && ContinuousClock.now < deadline {
             Thread.sleep(forTimeInterval: 0.02)
