@@ -1,0 +1,192 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The real binaries against the development broker, over TCP: what users see.
+final class PipelineEndToEndTests: XCTestCase {
+    private var pipeline: Pipeline!
+
+    override func setUpWithError() throws {
+        try XCTSkipUnless(Kcat.isInstalled, "kcat is required: apt-get install kcat (make test installs it)")
+        pipeline = Pipeline()
+        try pipeline.startBroker()
+    }
+
+    override func tearDown() {
+        if let pipeline, testRun?.hasSucceeded == false { print(pipeline.output) }
+        pipeline?.stop()
+        pipeline = nil
+    }
+
+    func testSampleEventsFlowFromHTTPThroughKafkaIntoTheStatistics() throws {
+        try pipeline.startProducer()
+        let (consumer, statsPort) = try pipeline.startConsumer(statsInterval: 2)
+
+        // The example script a newcomer runs, against this producer.
+        let script = Process()
+        script.executableURL = URL(fileURLWithPath: "/bin/bash")
+        script.arguments = [SampleEvents.examplesDirectory.appendingPathComponent("send_events.sh").path]
+        script.environment = ProcessInfo.processInfo.environment.merging(["PRODUCER_URL": "http://localhost:\(pipeline.producerPort)"]) { _, new in new }
+        let scriptOutput = Pipe()
+        script.standardOutput = scriptOutput
+        try script.run()
+        let printed = String(decoding: scriptOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        script.waitUntilExit()
+        XCTAssertEqual(script.terminationStatus, 0, printed)
+        let ids = printed.matches(of: /"id":"([0-9a-f-]{36})"/).map { String($0.output.1) }
+        XCTAssertEqual(ids.count, 4, printed)
+
+        let stats = pipeline.waitForTotal(4, port: statsPort)
+        XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
+        XCTAssertEqual(stats["unique_users"] as? Int, 2)
+        XCTAssertEqual(stats["active_sessions"] as? Int, 2)
+        XCTAssertEqual(stats["events_by_type"] as? [String: Int], ["page_view": 2, "click": 1, "session": 1])
+        let pages = (stats["top_pages"] as? [[String: Any]] ?? []).map { "\($0["path"] ?? "") \($0["views"] ?? 0) \($0["unique_visitors"] ?? 0)" }
+        XCTAssertEqual(pages, ["/about 1 1", "/home 1 1"])
+        XCTAssertEqual(stats["traffic_sources"] as? [String: Int], ["google.com": 1, "twitter.com": 1])
+        XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 1, "Safari": 1])
+        XCTAssertEqual(stats["device_stats"] as? [String: Int], ["desktop": 1, "mobile": 1])
+
+        // The printed summary, within STATS_INTERVAL.
+        XCTAssertTrue(consumer.waitForOutput("Total Events: 4", timeout: 10), consumer.output)
+        let summary = consumer.stdout
+        for line in [
+            "=== Real-Time Analytics Summary ===", "Unique Users: 2", "Active Sessions: 2", "  page_view: 2", "  click: 1",
+            "  session: 1", "  /about: 1 views (1 unique visitors)", "  /home: 1 views (1 unique visitors)",
+        ] {
+            XCTAssertTrue(summary.contains(line), "missing \(line) in\n\(summary.suffix(2000))")
+        }
+
+        // What is on the topic, read by an independent client.
+        let records = try pipeline.records()
+        XCTAssertEqual(records.count, 4)
+        XCTAssertEqual(Set(records.compactMap { $0.json["id"] as? String }), Set(ids))
+        for record in records {
+            XCTAssertEqual(record.key, record.json["session_id"] as? String)
+            XCTAssertEqual(record.headers["content-type"], "application/json")
+            XCTAssertEqual(record.headers["event-type"], record.json["type"] as? String)
+            XCTAssertEqual(record.headers["schema-version"], "1")
+            let timestamp = try XCTUnwrap(record.json["timestamp"] as? String)
+            XCTAssertNotNil(timestamp.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/), timestamp)
+        }
+        let home = try XCTUnwrap(records.first { $0.json["url"] as? String == "https://example.com/home" })
+        XCTAssertEqual(home.key, "session456")
+        XCTAssertEqual(home.json["path"] as? String, "/home")
+        XCTAssertEqual(home.json["user_id"] as? String, "user123")
+        XCTAssertEqual((home.json["metadata"] as? [String: Any])?["load_time"] as? Int, 1234)
+        // Records of one session share a partition, so they stay in order.
+        XCTAssertEqual(Set(records.filter { $0.key == "session456" }.map(\.partition)).count, 1)
+    }
+
+    func testBadRequestsGetClearJSONErrorsAndNeverReachTheTopic() throws {
+        try pipeline.startProducer()
+        let port = pipeline.producerPort
+        func check(
+            _ response: RawHTTPResponse, _ status: Int, contains text: String, field: String? = nil, line: UInt = #line
+        ) {
+            XCTAssertEqual(response.status, status, response.description, line: line)
+            XCTAssertEqual(response.header("Content-Type"), "application/json", line: line)
+            let error = response.json["error"] as? String ?? ""
+            XCTAssertTrue(error.contains(text), "\(error) should contain \(text)", line: line)
+            if let field { XCTAssertEqual(response.json["field"] as? String, field, line: line) }
+        }
+        check(try pipeline.post("/event", "{not json"), 400, contains: "not valid JSON")
+        check(try pipeline.post("/event", "[]"), 400, contains: "JSON object")
+        check(try pipeline.post("/event", #"{"user_id":"u"}"#), 400, contains: "\"type\" is required", field: "type")
+        check(try pipeline.post("/event", #"{"type":"Page View"}"#), 400, contains: "lowercase", field: "type")
+        check(try pipeline.post("/event", #"{"type":"click","url":"/relative"}"#), 400, contains: "absolute", field: "url")
+        check(try pipeline.post("/event", #"{"type":"click","ip_address":"999.1.1.1"}"#), 400, contains: "IPv4", field: "ip_address")
+        check(try pipeline.post("/event", #"{"type":"click","metadata":{"a":{"b":{"c":{"d":1}}}}}"#), 400, contains: "nested", field: "metadata")
+        check(
+            try pipeline.post("/event", #"{"type":"click"}"#, headers: ["Content-Type": "application/xml"]), 415,
+            contains: "Content-Type")
+        check(try pipeline.post("/event", String(repeating: " ", count: 1_048_577)), 413, contains: "exceeds")
+        let client = try RawHTTPClient(port: port)
+        check(try client.request("GET", "/event"), 405, contains: "not allowed")
+        XCTAssertEqual(try client.request("DELETE", "/event").header("Allow"), "OPTIONS, POST")
+        check(try client.request("GET", "/nowhere"), 404, contains: "no such endpoint")
+        let noLength = try RawHTTPClient(port: port)
+        try noLength.send("POST /event HTTP/1.1\r\nHost: x\r\n\r\n")
+        check(try noLength.readResponse(), 411, contains: "Content-Length")
+        let garbage = try RawHTTPClient(port: port)
+        try garbage.send("HELLO\r\n\r\n")
+        check(try garbage.readResponse(), 400, contains: "request line")
+
+        // sendBeacon's text/plain is accepted; health answers.
+        let beacon = try pipeline.post("/event", #"{"type":"page_view","url":"https://e.com/b"}"#, headers: ["Content-Type": "text/plain;charset=UTF-8"])
+        XCTAssertEqual(beacon.status, 202, beacon.description)
+        let health = try client.request("GET", "/health")
+        XCTAssertEqual(health.json as NSDictionary, ["status": "healthy", "service": "analytics-producer"] as NSDictionary)
+
+        // Only the one accepted event is on the topic.
+        XCTAssertTrue(Wait.until(timeout: 10) { (try? self.pipeline.records().count) == 1 })
+        XCTAssertEqual(try pipeline.records().first?.json["id"] as? String, beacon.json["id"] as? String)
+    }
+
+    func testBatchEndpointGivesOneVerdictPerEventInOrder() throws {
+        try pipeline.startProducer()
+        let body = "[" + [SampleEvents.all[0], #"{"type":"BAD"}"#, SampleEvents.all[1]].joined(separator: ",") + "]"
+        let response = try pipeline.post("/events", body)
+        XCTAssertEqual(response.status, 202, response.description)
+        XCTAssertEqual(response.json["accepted"] as? Int, 2)
+        XCTAssertEqual(response.json["rejected"] as? Int, 1)
+        let results = response.json["results"] as? [[String: Any]] ?? []
+        XCTAssertEqual(results.map { $0["status"] as? String }, ["accepted", "rejected", "accepted"])
+        XCTAssertEqual(results[1]["field"] as? String, "type")
+        XCTAssertTrue(Wait.until(timeout: 10) { (try? self.pipeline.records().count) == 2 })
+    }
+
+    func testConsumerRestartNeitherSkipsNorRepeatsEvents() throws {
+        try pipeline.startProducer()
+        let (first, firstPort) = try pipeline.startConsumer(statsInterval: 60)
+        for event in SampleEvents.all { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
+        // A poison record on the topic is counted and skipped, never fatal.
+        try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: ["this is not an event"])
+        var stats = pipeline.waitForTotal(4, port: firstPort)
+        XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
+        XCTAssertTrue(Wait.until(timeout: 10) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 1 })
+
+        // SIGTERM: final summary, commit, leave the group, exit 0.
+        first.signal(SIGTERM)
+        XCTAssertEqual(first.waitForExit(timeout: 30), 0, first.output)
+        XCTAssertTrue(first.stdout.contains("Total Events: 4"), first.output)
+        XCTAssertTrue(first.stdout.contains("Invalid Records Skipped: 1"), first.output)
+
+        // Events sent while no consumer runs, and after the restart.
+        for event in SampleEvents.all.prefix(2) { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
+        let (_, secondPort) = try pipeline.startConsumer(statsInterval: 60)
+        XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[2]).status, 202)
+        stats = pipeline.waitForTotal(3, port: secondPort)
+        XCTAssertEqual(stats["total_events"] as? Int, 3, pipeline.output)
+        // Give duplicates a chance to show up: the count must stay exactly 3.
+        Thread.sleep(forTimeInterval: 3)
+        stats = pipeline.analytics(port: secondPort)
+        XCTAssertEqual(stats["total_events"] as? Int, 3, "events consumed twice or skipped:\n\(pipeline.output)")
+        XCTAssertEqual(stats["invalid_records"] as? Int, 0)
+        XCTAssertEqual(stats["events_by_type"] as? [String: Int], ["page_view": 2, "click": 1])
+    }
+
+    func testProducerWithoutReachableBrokerAnswers503NeverAccepted() throws {
+        pipeline.broker?.signal(SIGTERM)
+        _ = pipeline.broker?.waitForExit(timeout: 10)
+        try pipeline.startProducer(environment: ["DELIVERY_TIMEOUT_MS": "1500"])
+        let started = Date()
+        let response = try pipeline.post("/event", SampleEvents.all[0])
+        let elapsed = Date().timeIntervalSince(started)
+        XCTAssertEqual(response.status, 503, response.description)
+        XCTAssertEqual(response.header("Retry-After"), "1")
+        XCTAssertNotNil(response.json["id"] as? String, "the client is told which id to retry with")
+        XCTAssertTrue((response.json["error"] as? String ?? "").contains("retry"), response.description)
+        XCTAssertLessThan(elapsed, 10, "answered within the delivery timeout, not hung")
+        let ready = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/ready")
+        XCTAssertEqual(ready.status, 503)
+    }
+
+    func testProducerStopsCleanlyOnSIGTERM() throws {
+        try pipeline.startProducer()
+        XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[0]).status, 202)
+        pipeline.producer?.signal(SIGTERM)
+        XCTAssertEqual(pipeline.producer?.waitForExit(timeout: 20), 0, pipeline.output)
+        XCTAssertEqual(try pipeline.records().count, 1)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Kafka
+import Logging
+import XCTest
+
+/// The Kafka layer against a real Kafka-protocol broker: librdkafka's mock cluster over TCP.
+final class KafkaRoundTripTests: XCTestCase {
+    private let logger = Logger(label: "kafka-tests")
+
+    private func producerConfiguration(_ bootstrap: String) -> KafkaProducerConfiguration {
+        var configuration = KafkaProducerConfiguration(
+            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "test-producer"))
+        configuration.lingerMilliseconds = 1
+        return configuration
+    }
+
+    private func consumerConfiguration(_ bootstrap: String, group: String) -> KafkaConsumerConfiguration {
+        var configuration = KafkaConsumerConfiguration(
+            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "test-consumer"), groupID: group)
+        configuration.sessionTimeoutMilliseconds = 6000
+        return configuration
+    }
+
+    func testProducedRecordsComeBackWithKeyHeadersAndOffsets() async throws {
+        let cluster = try DevelopmentCluster(logger: logger)
+        try cluster.createTopic("round-trip", partitions: 3)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        var reports: [DeliveryReport] = []
+        for index in 0..<10 {
+            let message = KafkaOutgoingMessage(
+                topic: "round-trip", key: Array("session-\(index % 2)".utf8), value: Array("value-\(index)".utf8),
+                headers: [KafkaHeader(key: "event-type", value: "click")])
+            reports.append(try await producer.send(message))
+        }
+        // Same key, same partition, increasing offsets.
+        let evenPartitions = Set(reports.enumerated().filter { $0.offset % 2 == 0 }.map(\.element.partition))
+        XCTAssertEqual(evenPartitions.count, 1)
+        XCTAssertTrue(reports.allSatisfy { $0.offset >= 0 && $0.topic == "round-trip" })
+
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster.bootstrapServers, group: "g1"), logger: logger)
+        try consumer.subscribe(topics: ["round-trip"])
+        var records: [KafkaRecord] = []
+        let deadline = Date().addingTimeInterval(30)
+        while records.count < 10 && Date() < deadline {
+            if let record = try consumer.poll(timeoutMilliseconds: 200) {
+                records.append(record)
+                try consumer.storeOffset(record)
+            }
+        }
+        XCTAssertEqual(records.count, 10)
+        XCTAssertEqual(Set(records.map { String(decoding: $0.value, as: UTF8.self) }), Set((0..<10).map { "value-\($0)" }))
+        let first = try XCTUnwrap(records.first { String(decoding: $0.value, as: UTF8.self) == "value-0" })
+        XCTAssertEqual(first.key.map { String(decoding: $0, as: UTF8.self) }, "session-0")
+        XCTAssertEqual(first.headers, [KafkaHeader(key: "event-type", value: "click")])
+        try consumer.commit()
+        consumer.close()
+    }
+
+    func testCommittedOffsetsAreNotReadAgainByTheGroup() async throws {
+        let cluster = try DevelopmentCluster(logger: logger)
+        try cluster.createTopic("commits", partitions: 2)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        func produce(_ range: Range<Int>) async throws {
+            for index in range {
+                _ = try await producer.send(KafkaOutgoingMessage(topic: "commits", key: nil, value: Array("\(index)".utf8)))
+            }
+        }
+        func consume(expecting count: Int) throws -> [String] {
+            let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster.bootstrapServers, group: "g2"), logger: logger)
+            try consumer.subscribe(topics: ["commits"])
+            var values: [String] = []
+            let deadline = Date().addingTimeInterval(30)
+            // Read what is expected, then keep polling a little to catch any duplicate.
+            var quietUntil: Date?
+            while Date() < deadline {
+                if let record = try consumer.poll(timeoutMilliseconds: 100) {
+                    values.append(String(decoding: record.value, as: UTF8.self))
+                    try consumer.storeOffset(record)
+                }
+                if values.count >= count {
+                    if quietUntil == nil { quietUntil = Date().addingTimeInterval(1) }
+                    if let quietUntil, Date() > quietUntil { break }
+                }
+            }
+            consumer.close()
+            return values
+        }
+        try await produce(0..<5)
+        XCTAssertEqual(Set(try consume(expecting: 5)), Set((0..<5).map(String.init)))
+        try await produce(5..<8)
+        XCTAssertEqual(try consume(expecting: 3).sorted(), (5..<8).map(String.init))
+    }
+
+    func testUnreachableBrokerFailsDeliveryWithinTheTimeout() async throws {
+        var configuration = producerConfiguration("127.0.0.1:1")
+        configuration.deliveryTimeoutMilliseconds = 1000
+        let producer = try KafkaProducer(configuration: configuration, logger: logger)
+        let started = ContinuousClock.now
+        do {
+            _ = try await producer.send(KafkaOutgoingMessage(topic: "t", key: nil, value: [1]))
+            XCTFail("delivered to a broker that does not exist")
+        } catch {
+            guard case .deliveryFailed = error else { return XCTFail("unexpected \(error)") }
+        }
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(10))
+    }
+
+    func testInvalidSettingsAreTypedErrors() {
+        var configuration = producerConfiguration("localhost:9092")
+        configuration.compression = "bogus"
+        XCTAssertThrowsError(try KafkaProducer(configuration: configuration, logger: logger)) { error in
+            guard case .configuration(let property, let value, _) = error as? KafkaError else {
+                return XCTFail("unexpected \(error)")
+            }
+            XCTAssertEqual(property, "compression.type")
+            XCTAssertEqual(value, "bogus")
+        }
+    }
+}
