@@ -86,7 +86,8 @@ public struct AnalyticsAggregator: Sendable {
     /// The statistics as of `now`.
     public func snapshot(now: Date) -> StatsSnapshot {
         let topPages = pages.map { path, entry in
-            StatsSnapshot.PageStats(url: entry.url, path: path, views: entry.views, uniqueVisitors: entry.visitors.count)
+            StatsSnapshot.PageStats(
+                url: entry.url, path: path, views: entry.views, uniqueVisitors: entry.visitors.count)
         }
         .sorted { $0.views != $1.views ? $0.views > $1.views : $0.path < $1.path }
         .prefix(configuration.topPagesLimit)

@@ -28,6 +28,7 @@ struct LoadTimeSample: Sendable {
         let sorted = recent.sorted()
         let middle = sorted.count / 2
         let median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-        return StatsSnapshot.PerformanceMetrics(samples: count, averageLoadTime: sum / Double(count), medianLoadTime: median)
+        return StatsSnapshot.PerformanceMetrics(
+            samples: count, averageLoadTime: sum / Double(count), medianLoadTime: median)
     }
 }

@@ -19,7 +19,8 @@ public struct StatsRenderer: Sendable {
         ]
         lines += Self.counts(stats.eventsByType)
         lines += ["", "Top Pages:"]
-        lines += stats.topPages.isEmpty
+        lines +=
+            stats.topPages.isEmpty
             ? [Self.none]
             : stats.topPages.map { "  \($0.path): \($0.views) views (\($0.uniqueVisitors) unique visitors)" }
         lines += ["", "Traffic Sources:"]

@@ -111,7 +111,9 @@ final class Connection: @unchecked Sendable {
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
         } catch {
             closeAfterWrite = true
-            let head = parser.pendingHead ?? HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders())
+            let head =
+                parser.pendingHead
+                ?? HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders())
             send(.error(error.status, error.description), for: head)
         }
     }

@@ -32,7 +32,8 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String {
         switch self {
         case .malformedRequestLine: return "malformed request line; expected \"METHOD /path HTTP/1.1\""
-        case .unsupportedVersion(let version): return "HTTP version \(version.prefix(16)) is not supported; use HTTP/1.1"
+        case .unsupportedVersion(let version):
+            return "HTTP version \(version.prefix(16)) is not supported; use HTTP/1.1"
         case .malformedHeader: return "malformed header line; expected \"Name: value\""
         case .obsoleteLineFolding: return "header values may not be folded over several lines"
         case .headersTooLarge(let limit): return "request line and headers exceed \(limit) bytes"
@@ -41,12 +42,15 @@ public enum HTTPParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .duplicateHost: return "more than one Host header"
         case .invalidContentLength: return "Content-Length must be a non-negative whole number"
         case .conflictingContentLength: return "conflicting Content-Length headers"
-        case .contentLengthWithTransferEncoding: return "a request may not have both Content-Length and Transfer-Encoding"
-        case .unsupportedTransferEncoding(let coding): return "Transfer-Encoding \"\(coding.prefix(40))\" is not supported; only chunked is"
+        case .contentLengthWithTransferEncoding:
+            return "a request may not have both Content-Length and Transfer-Encoding"
+        case .unsupportedTransferEncoding(let coding):
+            return "Transfer-Encoding \"\(coding.prefix(40))\" is not supported; only chunked is"
         case .invalidChunk: return "malformed chunked body"
         case .bodyTooLarge(let limit): return "request body exceeds \(limit) bytes"
         case .lengthRequired: return "a request body needs a Content-Length header (or Transfer-Encoding: chunked)"
-        case .unsupportedExpectation(let value): return "Expect \"\(value.prefix(40))\" is not supported; only 100-continue is"
+        case .unsupportedExpectation(let value):
+            return "Expect \"\(value.prefix(40))\" is not supported; only 100-continue is"
         }
     }
 }

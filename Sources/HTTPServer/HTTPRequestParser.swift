@@ -121,7 +121,9 @@ public struct HTTPRequestParser: Sendable {
         return true
     }
 
-    private static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: Limits) throws(HTTPParseError) -> HTTPRequestHead {
+    private static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: Limits) throws(HTTPParseError)
+        -> HTTPRequestHead
+    {
         var lines: [ArraySlice<UInt8>] = []
         var lineStart = bytes.startIndex
         for index in bytes.indices where bytes[index] == 0x0A {
@@ -156,7 +158,9 @@ public struct HTTPRequestParser: Sendable {
         return head
     }
 
-    private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (String, String, HTTPVersion) {
+    private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (
+        String, String, HTTPVersion
+    ) {
         let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
             parts[0].allSatisfy(isTokenCharacter),
@@ -194,10 +198,13 @@ public struct HTTPRequestParser: Sendable {
         if !lengths.isEmpty {
             let values = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
                 .map { $0.trimmingCharacters(in: " \t") }
-            guard let first = values.first, values.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } })
+            guard let first = values.first,
+                values.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } })
             else { throw .invalidContentLength }
             guard values.allSatisfy({ $0 == first }) else { throw .conflictingContentLength }
-            guard first.utf8.count <= 18, let length = Int(first) else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            guard first.utf8.count <= 18, let length = Int(first) else {
+                throw .bodyTooLarge(limit: limits.maxBodyBytes)
+            }
             guard length <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
             return length == 0 ? .none : .fixed(remaining: length)
         }
@@ -234,7 +241,9 @@ public struct HTTPRequestParser: Sendable {
                 if size == 0 {
                     bodyState = .trailers(bytes: 0)
                 } else {
-                    guard body.count + size <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+                    guard body.count + size <= limits.maxBodyBytes else {
+                        throw .bodyTooLarge(limit: limits.maxBodyBytes)
+                    }
                     bodyState = .chunkData(remaining: size)
                 }
             case .chunkData(let remaining):

@@ -14,20 +14,25 @@ public struct HTTPResponse: Sendable, Equatable {
     }
 
     /// A JSON response from already-encoded bytes.
-    public static func json(_ status: HTTPStatus, _ body: [UInt8], headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    public static func json(_ status: HTTPStatus, _ body: [UInt8], headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse
+    {
         var headers = headers
         headers.set("Content-Type", "application/json")
         return HTTPResponse(status: status, headers: headers, body: body)
     }
 
     /// A JSON object of string members, keys in the given order.
-    public static func json(_ status: HTTPStatus, fields: [(String, String)], headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    public static func json(_ status: HTTPStatus, fields: [(String, String)], headers: HTTPHeaders = HTTPHeaders())
+        -> HTTPResponse
+    {
         let members = fields.map { "\(JSONText.quote($0.0)):\(JSONText.quote($0.1))" }
         return json(status, Array(("{" + members.joined(separator: ",") + "}").utf8), headers: headers)
     }
 
     /// `{"error":"...","field":"..."}`, the error shape of every API response.
-    public static func error(_ status: HTTPStatus, _ message: String, field: String? = nil, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+    public static func error(
+        _ status: HTTPStatus, _ message: String, field: String? = nil, headers: HTTPHeaders = HTTPHeaders()
+    ) -> HTTPResponse {
         var fields = [("error", message)]
         if let field { fields.append(("field", field)) }
         return json(status, fields: fields, headers: headers)

@@ -17,9 +17,12 @@ public final class HTTPServer: Sendable {
     public let port: Int
 
     /// Binds the socket and starts the event loops.
-    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) throws(HTTPServerError) {
+    public init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger)
+        throws(HTTPServerError)
+    {
         shared = ServerShared(configuration: configuration, responder: responder, logger: logger)
-        listenerFD = try Socket.listen(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        listenerFD = try Socket.listen(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         port = Socket.localPort(listenerFD)
         var loops: [EventLoop] = []
         for _ in 0..<max(1, configuration.eventLoopCount) {
@@ -48,7 +51,8 @@ public final class HTTPServer: Sendable {
             Thread.sleep(forTimeInterval: 0.02)
         }
         if openConnections > 0 {
-            shared.logger.warning("closing connections still open at shutdown", metadata: ["connections": "\(openConnections)"])
+            shared.logger.warning(
+                "closing connections still open at shutdown", metadata: ["connections": "\(openConnections)"])
         }
         for loop in loops { loop.stop() }
     }

@@ -15,7 +15,8 @@ struct ResponseSerializer {
         _ response: HTTPResponse, headOnly: Bool, version: HTTPVersion, keepAlive: Bool, into output: inout [UInt8]
     ) {
         refreshDate()
-        var text = "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\nDate: \(dateHeader)\r\nServer: \(serverName)\r\n"
+        var text =
+            "HTTP/1.1 \(response.status.code) \(response.status.reason)\r\nDate: \(dateHeader)\r\nServer: \(serverName)\r\n"
         if !response.status.forbidsBody {
             text += "Content-Length: \(response.body.count)\r\n"
         }
@@ -55,6 +56,7 @@ struct ResponseSerializer {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         dateHeader =
             days[Int(parts.tm_wday)] + ", " + String(format: "%02d", parts.tm_mday) + " " + months[Int(parts.tm_mon)]
-            + String(format: " %04d %02d:%02d:%02d GMT", parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)
+            + String(
+                format: " %04d %02d:%02d:%02d GMT", parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 }

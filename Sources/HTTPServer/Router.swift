@@ -105,7 +105,8 @@ public struct CORSPolicy: Sendable, Equatable {
         response.headers.set("Access-Control-Allow-Origin", allowed)
         if allowed != "*" { response.headers.set("Vary", "Origin") }
         response.headers.set("Access-Control-Allow-Methods", allowedMethods)
-        response.headers.set("Access-Control-Allow-Headers", request.headers["Access-Control-Request-Headers"] ?? "Content-Type")
+        response.headers.set(
+            "Access-Control-Allow-Headers", request.headers["Access-Control-Request-Headers"] ?? "Content-Type")
         response.headers.set("Access-Control-Max-Age", String(maxAge))
     }
 }

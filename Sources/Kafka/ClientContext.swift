@@ -67,7 +67,9 @@ final class ClientContext: Sendable {
             let original = rd_kafka_fatal_error(client, &text, text.count)
             let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             fatalError.withLock { $0 = .fatal(code: original.rawValue, message: message) }
-            logger.critical("fatal Kafka error", metadata: ["code": "\(KafkaError.name(of: original.rawValue))", "reason": "\(message)"])
+            logger.critical(
+                "fatal Kafka error",
+                metadata: ["code": "\(KafkaError.name(of: original.rawValue))", "reason": "\(message)"])
             return
         }
         logger.warning("Kafka client error", metadata: ["code": "\(KafkaError.name(of: code))", "reason": "\(reason)"])

@@ -47,7 +47,8 @@ public final class DevelopmentCluster: @unchecked Sendable {
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int = 1) throws(KafkaError) {
         let result = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .operationFailed(operation: "create topic \(name)", code: result.rawValue, message: KafkaError.message(of: result))
+            throw .operationFailed(
+                operation: "create topic \(name)", code: result.rawValue, message: KafkaError.message(of: result))
         }
     }
 }

@@ -76,7 +76,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
         let result = rd_kafka_subscribe(handle, list)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .operationFailed(operation: "subscribe", code: result.rawValue, message: KafkaError.message(of: result))
+            throw .operationFailed(
+                operation: "subscribe", code: result.rawValue, message: KafkaError.message(of: result))
         }
     }
 
@@ -92,7 +93,8 @@ public final class KafkaConsumer: @unchecked Sendable {
             if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
                 throw context.fatal ?? .fatal(code: raw.err.rawValue, message: text)
             }
-            logger.warning("consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
+            logger.warning(
+                "consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
             return nil
         }
         let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
@@ -134,7 +136,8 @@ public final class KafkaConsumer: @unchecked Sendable {
         let result = rd_kafka_offsets_store(handle, list)
         // _STATE: the partition was revoked meanwhile; its next owner will read the record again.
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR || result == RD_KAFKA_RESP_ERR__STATE else {
-            throw .operationFailed(operation: "offset store", code: result.rawValue, message: KafkaError.message(of: result))
+            throw .operationFailed(
+                operation: "offset store", code: result.rawValue, message: KafkaError.message(of: result))
         }
     }
 

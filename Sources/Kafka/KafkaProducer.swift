@@ -120,7 +120,8 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Waits until every record is acknowledged or failed, at most `timeout`. Returns how many are left.
     @discardableResult
     public func flush(timeout: Duration) -> Int {
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(
+            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let result = rd_kafka_flush(handle, milliseconds)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("flush timed out", metadata: ["remaining": "\(queueDepth)"])

@@ -23,7 +23,9 @@ final class NativeConfiguration {
         var errorText = [CChar](repeating: 0, count: 512)
         let result = rd_kafka_conf_set(handle, key, value, &errorText, errorText.count)
         guard result == RD_KAFKA_CONF_OK else {
-            throw .configuration(property: key, value: value, reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .configuration(
+                property: key, value: value,
+                reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
     }
 
@@ -34,7 +36,8 @@ final class NativeConfiguration {
     func makeClient(type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let client = rd_kafka_new(type, handle, &errorText, errorText.count) else {
-            throw .clientCreation(reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw .clientCreation(
+                reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         handle = nil
         return client

@@ -21,10 +21,13 @@ public struct EnvironmentReader: Sendable {
         raw(name) ?? fallback
     }
 
-    public func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+    public func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError)
+        -> Int
+    {
         guard let text = raw(name) else { return fallback }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigurationError(variable: name, value: text, allowed: "a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw ConfigurationError(
+                variable: name, value: text, allowed: "a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -33,7 +36,8 @@ public struct EnvironmentReader: Sendable {
         try integer(name, default: fallback, range: 0...65_535)
     }
 
-    public func choice(_ name: String, default fallback: String, allowed: [String]) throws(ConfigurationError) -> String {
+    public func choice(_ name: String, default fallback: String, allowed: [String]) throws(ConfigurationError) -> String
+    {
         guard let text = raw(name) else { return fallback }
         guard allowed.contains(text.lowercased()) else {
             throw ConfigurationError(variable: name, value: text, allowed: "one of " + allowed.joined(separator: ", "))
@@ -45,14 +49,17 @@ public struct EnvironmentReader: Sendable {
     public func brokers(_ name: String, default fallback: String) throws(ConfigurationError) -> String {
         let text = raw(name) ?? fallback
         let entries = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let valid = !entries.isEmpty && entries.allSatisfy { entry in
-            guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else {
-                return false
+        let valid =
+            !entries.isEmpty
+            && entries.allSatisfy { entry in
+                guard let colon = entry.lastIndex(of: ":"), let port = Int(entry[entry.index(after: colon)...]) else {
+                    return false
+                }
+                return colon > entry.startIndex && (1...65_535).contains(port)
             }
-            return colon > entry.startIndex && (1...65_535).contains(port)
-        }
         guard valid else {
-            throw ConfigurationError(variable: name, value: text, allowed: "a comma-separated list of host:port, such as localhost:9092")
+            throw ConfigurationError(
+                variable: name, value: text, allowed: "a comma-separated list of host:port, such as localhost:9092")
         }
         return entries.joined(separator: ",")
     }
@@ -65,7 +72,8 @@ public struct EnvironmentReader: Sendable {
                 || byte == 0x2E || byte == 0x5F || byte == 0x2D
         }
         guard !text.isEmpty, text.count <= 249, allowedCharacters, text != ".", text != ".." else {
-            throw ConfigurationError(variable: name, value: text, allowed: "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'")
+            throw ConfigurationError(
+                variable: name, value: text, allowed: "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'")
         }
         return text
     }

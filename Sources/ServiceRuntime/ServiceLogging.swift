@@ -43,9 +43,13 @@ public struct LineLogHandler: LogHandler {
         let time = Self.timestamp()
         var line: String
         if json {
-            var object: [String: String] = ["time": time, "level": event.level.rawValue, "service": label, "message": "\(event.message)"]
+            var object: [String: String] = [
+                "time": time, "level": event.level.rawValue, "service": label, "message": "\(event.message)",
+            ]
             for (key, value) in merged where object[key] == nil { object[key] = "\(value)" }
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+                ?? Data()
             line = String(decoding: data, as: UTF8.self)
         } else {
             line = "\(time) \(event.level.rawValue) \(label): \(event.message)"

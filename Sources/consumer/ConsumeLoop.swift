@@ -64,7 +64,9 @@ final class ConsumeLoop: Sendable {
             do {
                 try consumer.storeOffset(record)
             } catch {
-                logger.error("could not store offset", metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "error": "\(error)"])
+                logger.error(
+                    "could not store offset",
+                    metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "error": "\(error)"])
             }
         }
     }

@@ -51,20 +51,25 @@ struct KafkaDevBroker: ParsableCommand {
             ShutdownSignal.fail("kafka-dev-broker: \(error)")
         }
         let bootstrap = cluster.bootstrapServers.split(separator: ",").first.map(String.init) ?? ""
-        guard let colon = bootstrap.lastIndex(of: ":"), let targetPort = UInt16(bootstrap[bootstrap.index(after: colon)...])
+        guard let colon = bootstrap.lastIndex(of: ":"),
+            let targetPort = UInt16(bootstrap[bootstrap.index(after: colon)...])
         else {
             ShutdownSignal.fail("kafka-dev-broker: unexpected mock bootstrap address \"\(bootstrap)\"")
         }
         let relay: TCPRelay
         do {
-            relay = try TCPRelay(port: port, targetHost: String(bootstrap[..<colon]), targetPort: targetPort, logger: logger)
+            relay = try TCPRelay(
+                port: port, targetHost: String(bootstrap[..<colon]), targetPort: targetPort, logger: logger)
         } catch {
             ShutdownSignal.fail("kafka-dev-broker: \(error) (is another broker already running? set --port)")
         }
         relay.start()
         logger.info(
             "mock cluster started",
-            metadata: ["brokers": "\(cluster.bootstrapServers)", "topics": "\(topic.joined(separator: ","))", "partitions": "\(partitions)"])
+            metadata: [
+                "brokers": "\(cluster.bootstrapServers)", "topics": "\(topic.joined(separator: ","))",
+                "partitions": "\(partitions)",
+            ])
         print("kafka-dev-broker ready on localhost:\(port)")
         fflush(nil)
         let signal = ShutdownSignal.wait()

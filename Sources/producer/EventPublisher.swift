@@ -53,7 +53,8 @@ struct EventPublisher: Sendable {
             try producer.send(message) { result in
                 guard ackMode == .durable else {
                     if case .failure(let error) = result {
-                        logger.error("accepted event not delivered", metadata: ["id": "\(event.id)", "error": "\(error)"])
+                        logger.error(
+                            "accepted event not delivered", metadata: ["id": "\(event.id)", "error": "\(error)"])
                     }
                     return
                 }

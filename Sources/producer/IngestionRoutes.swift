@@ -40,15 +40,20 @@ struct IngestionRoutes: Sendable {
     /// 415 unless the body is JSON (or `text/plain`, which `navigator.sendBeacon` sends).
     static func contentTypeError(_ head: HTTPRequestHead) -> HTTPResponse? {
         guard let contentType = head.headers["Content-Type"] else { return nil }
-        let mediaType = contentType.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType =
+            contentType.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() }
+            ?? ""
         if acceptedContentTypes.contains(mediaType) { return nil }
         return .error(
-            .unsupportedMediaType, "Content-Type must be application/json or text/plain, not \(contentType.prefix(100))",
+            .unsupportedMediaType,
+            "Content-Type must be application/json or text/plain, not \(contentType.prefix(100))",
             field: nil)
     }
 
     private func context(_ request: HTTPRequest) -> RequestContext {
-        RequestContext(remoteAddress: request.remoteAddress.isEmpty ? nil : request.remoteAddress, userAgent: request.headers["User-Agent"])
+        RequestContext(
+            remoteAddress: request.remoteAddress.isEmpty ? nil : request.remoteAddress,
+            userAgent: request.headers["User-Agent"])
     }
 
     private func ingestOne(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
@@ -65,7 +70,10 @@ struct IngestionRoutes: Sendable {
             case .success:
                 respond(.json(.accepted, fields: [("status", "accepted"), ("id", event.id)]))
             case .failure(let error):
-                respond(.json(.serviceUnavailable, fields: [("error", error.message), ("id", event.id)], headers: Self.retryAfter))
+                respond(
+                    .json(
+                        .serviceUnavailable, fields: [("error", error.message), ("id", event.id)],
+                        headers: Self.retryAfter))
             }
         }
     }
@@ -152,7 +160,8 @@ final class BatchOutcome: Sendable {
                 results.append(text + "}")
             case .failed(let id, let message):
                 failed += 1
-                results.append("{\"status\":\"failed\",\"id\":\(JSONText.quote(id)),\"error\":\(JSONText.quote(message))}")
+                results.append(
+                    "{\"status\":\"failed\",\"id\":\(JSONText.quote(id)),\"error\":\(JSONText.quote(message))}")
             case .pending:
                 results.append("{\"status\":\"pending\"}")
             }

@@ -1,5 +1,5 @@
-import Foundation
 import AnalyticsCore
+import Foundation
 import HTTPServer
 import Kafka
 import ServiceRuntime
@@ -27,8 +27,11 @@ struct ProducerSettings: Sendable {
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
         topic = try environment.topic("KAFKA_TOPIC", default: "analytics-events")
-        ackMode = AckMode(rawValue: try environment.choice("ACK_MODE", default: "durable", allowed: ["durable", "enqueued"])) ?? .durable
-        deliveryTimeoutMilliseconds = try environment.integer("DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000)
+        ackMode =
+            AckMode(rawValue: try environment.choice("ACK_MODE", default: "durable", allowed: ["durable", "enqueued"]))
+            ?? .durable
+        deliveryTimeoutMilliseconds = try environment.integer(
+            "DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000)
         lingerMilliseconds = try environment.integer("KAFKA_LINGER_MS", default: 5, range: 0...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         allowedOrigins = environment.string("ALLOWED_ORIGINS", default: "*").split(separator: ",").map {
@@ -42,8 +45,10 @@ struct ProducerSettings: Sendable {
         http.host = environment.string("SERVER_HOST", default: "0.0.0.0")
         http.port = try environment.port("SERVER_PORT", default: 8080)
         http.eventLoopCount = try environment.integer("HTTP_THREADS", default: http.eventLoopCount, range: 1...256)
-        http.limits.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864)
-        http.limits.maxHeaderBytes = try environment.integer("MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576)
+        http.limits.maxBodyBytes = try environment.integer(
+            "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864)
+        http.limits.maxHeaderBytes = try environment.integer(
+            "MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576)
         http.limits.maxHeaderCount = try environment.integer("MAX_HEADER_COUNT", default: 100, range: 8...10_000)
         http.maxConnections = try environment.integer("MAX_CONNECTIONS", default: 10_000, range: 1...1_000_000)
         http.idleTimeout = .seconds(try environment.integer("HTTP_IDLE_TIMEOUT", default: 60, range: 1...3600))

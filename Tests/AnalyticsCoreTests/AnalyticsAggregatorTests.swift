@@ -95,10 +95,13 @@ final class AnalyticsAggregatorTests: XCTestCase {
 
     func testTrafficSourcesDevicesAndBrowsers() {
         var aggregator = AnalyticsAggregator()
-        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+        let chrome =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
         let edge = chrome + " Edg/120.0"
-        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
-        aggregator.apply(event("page_view", path: "/", referrer: "https://www.google.com/search?q=x", userAgent: chrome))
+        let iphone =
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"
+        aggregator.apply(
+            event("page_view", path: "/", referrer: "https://www.google.com/search?q=x", userAgent: chrome))
         aggregator.apply(event("page_view", path: "/", referrer: "https://google.com/", userAgent: edge))
         aggregator.apply(event("page_view", path: "/", referrer: "", userAgent: iphone))
         aggregator.apply(event("page_view", path: "/", userAgent: nil))

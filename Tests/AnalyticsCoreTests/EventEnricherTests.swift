@@ -48,7 +48,8 @@ final class EventEnricherTests: XCTestCase {
         validated.sessionID = "session456"
         validated.url = "https://example.com/home"
         validated.metadata = ["load_time": .integer(1234)]
-        let event = EventEnricher().enrich(validated, context: RequestContext(), receivedAt: receivedAt, generatedID: id)
+        let event = EventEnricher().enrich(
+            validated, context: RequestContext(), receivedAt: receivedAt, generatedID: id)
         let json = String(decoding: try EventCodec().encode(event), as: UTF8.self)
         XCTAssertEqual(
             json,
@@ -61,7 +62,9 @@ final class EventEnricherTests: XCTestCase {
         let codec = EventCodec()
         XCTAssertThrowsError(try codec.decode(Array("not json".utf8)))
         XCTAssertThrowsError(try codec.decode(Array(#"{"type":"click"}"#.utf8)))  // no id/timestamp
-        XCTAssertThrowsError(try codec.decode(Array(#"{"id":"x","type":"Bad","timestamp":"2026-11-28T08:00:00Z"}"#.utf8))) {
+        XCTAssertThrowsError(
+            try codec.decode(Array(#"{"id":"x","type":"Bad","timestamp":"2026-11-28T08:00:00Z"}"#.utf8))
+        ) {
             XCTAssertEqual(($0 as? RecordDecodingError)?.reason, "invalid_type")
         }
         XCTAssertThrowsError(try codec.decode(Array(#"{"id":"x","type":"click","timestamp":"soon"}"#.utf8))) {

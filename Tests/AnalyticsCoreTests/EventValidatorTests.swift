@@ -69,10 +69,14 @@ final class EventValidatorTests: XCTestCase {
         assertRejected("{}", .missingType)
         assertRejected(#"{"type":null}"#, .missingType)
         assertRejected(#"{"type":5}"#, .wrongType(field: "type", expected: "a string"))
-        for bad in ["", "Page_view", "page-view", "1click", "_x", "café", String(repeating: "a", count: 65), "page view"] {
+        for bad in [
+            "", "Page_view", "page-view", "1click", "_x", "café", String(repeating: "a", count: 65), "page view",
+        ] {
             assertRejected(#"{"type":"\#(bad)"}"#, .invalidEventType(bad))
         }
-        for good in ["page_view", "click", "session", "signup", "a", "checkout_step_2", String(repeating: "a", count: 64)] {
+        for good in [
+            "page_view", "click", "session", "signup", "a", "checkout_step_2", String(repeating: "a", count: 64),
+        ] {
             XCTAssertEqual(try validate(#"{"type":"\#(good)"}"#).type, good)
         }
     }
@@ -104,7 +108,8 @@ final class EventValidatorTests: XCTestCase {
         XCTAssertNoThrow(try validate(#"{"type":"click","path":"/"}"#))
         assertRejected(#"{"type":"click","path":"home"}"#, .invalidPath)
         assertRejected(
-            #"{"type":"click","path":"/\#(String(repeating: "p", count: 2048))"}"#, .tooLong(field: "path", limit: 2048))
+            #"{"type":"click","path":"/\#(String(repeating: "p", count: 2048))"}"#, .tooLong(field: "path", limit: 2048)
+        )
     }
 
     func testUserAgentIsAtMost512Characters() throws {
@@ -125,7 +130,8 @@ final class EventValidatorTests: XCTestCase {
 
     func testIDMustBeAUUID() throws {
         assertRejected(#"{"type":"click","id":"abc"}"#, .invalidID)
-        assertRejected(#"{"type":"click","id":"\#(String(repeating: "a", count: 129))"}"#, .tooLong(field: "id", limit: 128))
+        assertRejected(
+            #"{"type":"click","id":"\#(String(repeating: "a", count: 129))"}"#, .tooLong(field: "id", limit: 128))
         XCTAssertEqual(
             try validate(#"{"type":"click","id":"6ba7b810-9dad-11d1-80b4-00c04fd430c8"}"#).id,
             "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
@@ -135,7 +141,10 @@ final class EventValidatorTests: XCTestCase {
         for good in ["2026-11-28T12:00:00Z", "2026-11-28T12:00:00.123456Z", "2026-11-28t12:00:00-05:30"] {
             XCTAssertNoThrow(try validate(#"{"type":"click","timestamp":"\#(good)"}"#), good)
         }
-        for bad in ["2026-11-28", "2026-11-28 12:00", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday", "2026-11-28T12:00:00"] {
+        for bad in [
+            "2026-11-28", "2026-11-28 12:00", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "yesterday",
+            "2026-11-28T12:00:00",
+        ] {
             assertRejected(#"{"type":"click","timestamp":"\#(bad)"}"#, .invalidTimestamp)
         }
     }
@@ -161,6 +170,7 @@ final class EventValidatorTests: XCTestCase {
         XCTAssertEqual(EventValidationError.tooLong(field: "url", limit: 2048).field, "url")
         XCTAssertEqual(EventValidationError.metadataTooDeep(limit: 3).field, "metadata")
         XCTAssertNil(EventValidationError.notAnObject.field)
-        XCTAssertEqual(EventValidationError.invalidIPAddress.description, "\"ip_address\" must be an IPv4 or IPv6 address")
+        XCTAssertEqual(
+            EventValidationError.invalidIPAddress.description, "\"ip_address\" must be an IPv4 or IPv6 address")
     }
 }

@@ -7,7 +7,8 @@ final class RFC3339Tests: XCTestCase {
         let utc = try XCTUnwrap(RFC3339.parse("2026-11-28T12:00:00Z"))
         XCTAssertEqual(utc.timeIntervalSince1970, 1_795_867_200)
         XCTAssertEqual(RFC3339.parse("2026-11-28T13:30:00+01:30"), utc)
-        XCTAssertEqual(RFC3339.parse("2026-11-28T12:00:00.250Z")?.timeIntervalSince1970, utc.timeIntervalSince1970 + 0.25)
+        XCTAssertEqual(
+            RFC3339.parse("2026-11-28T12:00:00.250Z")?.timeIntervalSince1970, utc.timeIntervalSince1970 + 0.25)
         XCTAssertEqual(RFC3339.parse("2024-02-29T00:00:00Z")?.timeIntervalSince1970, 1_709_164_800)
         XCTAssertNil(RFC3339.parse("2023-02-29T00:00:00Z"))
         XCTAssertNil(RFC3339.parse("2026-11-28T24:00:00Z"))

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import Foundation
 import XCTest
 
 final class StatsRendererTests: XCTestCase {
@@ -77,5 +78,3 @@ final class StatsRendererTests: XCTestCase {
         XCTAssertEqual(Set(page.keys), ["url", "path", "views", "unique_visitors"])
     }
 }
-
-import Foundation

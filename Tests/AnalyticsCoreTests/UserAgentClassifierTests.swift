@@ -4,12 +4,27 @@ import XCTest
 final class UserAgentClassifierTests: XCTestCase {
     func testBrowsersAreToldApartMostSpecificFirst() {
         let cases: [(String, String)] = [
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0", "Edge"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 OPR/106.0", "Opera"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36", "Chrome"),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+                "Edge"
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 OPR/106.0",
+                "Opera"
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+                "Chrome"
+            ),
             ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0", "Firefox"),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15", "Safari"),
-            ("Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0 Mobile Safari/537.36", "Samsung Internet"),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+                "Safari"
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0 Mobile Safari/537.36",
+                "Samsung Internet"
+            ),
             ("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Bot"),
             ("Mozilla/5.0 (Windows NT 10.0; Trident/7.0; rv:11.0) like Gecko", "Internet Explorer"),
             ("SomethingElse/1.0", "Other"),
@@ -21,10 +36,15 @@ final class UserAgentClassifierTests: XCTestCase {
     }
 
     func testDevices() {
-        XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"), "mobile")
-        XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari/537.36"), "mobile")
+        XCTAssertEqual(
+            UserAgentClassifier.device("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148"), "mobile"
+        )
+        XCTAssertEqual(
+            UserAgentClassifier.device("Mozilla/5.0 (Linux; Android 14; Pixel 8) Chrome/120 Mobile Safari/537.36"),
+            "mobile")
         XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)"), "tablet")
-        XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (Linux; Android 14; SM-X710) Chrome/120 Safari/537.36"), "tablet")
+        XCTAssertEqual(
+            UserAgentClassifier.device("Mozilla/5.0 (Linux; Android 14; SM-X710) Chrome/120 Safari/537.36"), "tablet")
         XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120"), "desktop")
         XCTAssertEqual(UserAgentClassifier.device("Mozilla/5.0 (compatible; bingbot/2.0)"), "bot")
         XCTAssertEqual(UserAgentClassifier.device(nil), "unknown")

@@ -15,7 +15,8 @@ final class Pipeline {
     var brokers: String { "localhost:\(brokerPort)" }
 
     func startBroker() throws {
-        let broker = try ServiceProcess("kafka-dev-broker", arguments: ["--port", "\(brokerPort)", "--partitions", "6"])
+        let broker = try ServiceProcess(
+            "kafka-dev-broker", arguments: ["--port", "\(brokerPort)", "--partitions", "6"])
         self.broker = broker
         guard broker.waitForOutput("kafka-dev-broker ready on localhost:\(brokerPort)", timeout: 30) else {
             throw PipelineError.notReady(broker.output)
@@ -25,9 +26,13 @@ final class Pipeline {
     func startProducer(environment: [String: String] = [:]) throws {
         let producer = try ServiceProcess(
             "producer",
-            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "\(producerPort)"].merging(environment) { _, new in new })
+            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "\(producerPort)"].merging(environment) { _, new in
+                new
+            })
         self.producer = producer
-        guard producer.waitForOutput("producer listening", timeout: 30) else { throw PipelineError.notReady(producer.output) }
+        guard producer.waitForOutput("producer listening", timeout: 30) else {
+            throw PipelineError.notReady(producer.output)
+        }
     }
 
     /// Starts a consumer of this pipeline's group; returns it with its stats port.
@@ -41,7 +46,9 @@ final class Pipeline {
                 "CONSUMER_GROUP": group,
             ], label: "consumer\(consumers.count)")
         consumers.append(consumer)
-        guard consumer.waitForOutput("consumer started", timeout: 30) else { throw PipelineError.notReady(consumer.output) }
+        guard consumer.waitForOutput("consumer started", timeout: 30) else {
+            throw PipelineError.notReady(consumer.output)
+        }
         return (consumer, port)
     }
 
@@ -94,7 +101,8 @@ enum SampleEvents {
 
     /// The repository's `examples/` folder.
     static var examplesDirectory: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("examples")
     }
 }

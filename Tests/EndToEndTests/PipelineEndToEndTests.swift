@@ -26,7 +26,9 @@ final class PipelineEndToEndTests: XCTestCase {
         let script = Process()
         script.executableURL = URL(fileURLWithPath: "/bin/bash")
         script.arguments = [SampleEvents.examplesDirectory.appendingPathComponent("send_events.sh").path]
-        script.environment = ProcessInfo.processInfo.environment.merging(["PRODUCER_URL": "http://localhost:\(pipeline.producerPort)"]) { _, new in new }
+        script.environment = ProcessInfo.processInfo.environment.merging([
+            "PRODUCER_URL": "http://localhost:\(pipeline.producerPort)"
+        ]) { _, new in new }
         let scriptOutput = Pipe()
         script.standardOutput = scriptOutput
         try script.run()
@@ -41,7 +43,9 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["unique_users"] as? Int, 2)
         XCTAssertEqual(stats["active_sessions"] as? Int, 2)
         XCTAssertEqual(stats["events_by_type"] as? [String: Int], ["page_view": 2, "click": 1, "session": 1])
-        let pages = (stats["top_pages"] as? [[String: Any]] ?? []).map { "\($0["path"] ?? "") \($0["views"] ?? 0) \($0["unique_visitors"] ?? 0)" }
+        let pages = (stats["top_pages"] as? [[String: Any]] ?? []).map {
+            "\($0["path"] ?? "") \($0["views"] ?? 0) \($0["unique_visitors"] ?? 0)"
+        }
         XCTAssertEqual(pages, ["/about 1 1", "/home 1 1"])
         XCTAssertEqual(stats["traffic_sources"] as? [String: Int], ["google.com": 1, "twitter.com": 1])
         XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 1, "Safari": 1])
@@ -51,7 +55,8 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertTrue(consumer.waitForOutput("Total Events: 4", timeout: 10), consumer.output)
         let summary = consumer.stdout
         for line in [
-            "=== Real-Time Analytics Summary ===", "Unique Users: 2", "Active Sessions: 2", "  page_view: 2", "  click: 1",
+            "=== Real-Time Analytics Summary ===", "Unique Users: 2", "Active Sessions: 2", "  page_view: 2",
+            "  click: 1",
             "  session: 1", "  /about: 1 views (1 unique visitors)", "  /home: 1 views (1 unique visitors)",
         ] {
             XCTAssertTrue(summary.contains(line), "missing \(line) in\n\(summary.suffix(2000))")
@@ -94,9 +99,15 @@ final class PipelineEndToEndTests: XCTestCase {
         check(try pipeline.post("/event", "[]"), 400, contains: "JSON object")
         check(try pipeline.post("/event", #"{"user_id":"u"}"#), 400, contains: "\"type\" is required", field: "type")
         check(try pipeline.post("/event", #"{"type":"Page View"}"#), 400, contains: "lowercase", field: "type")
-        check(try pipeline.post("/event", #"{"type":"click","url":"/relative"}"#), 400, contains: "absolute", field: "url")
-        check(try pipeline.post("/event", #"{"type":"click","ip_address":"999.1.1.1"}"#), 400, contains: "IPv4", field: "ip_address")
-        check(try pipeline.post("/event", #"{"type":"click","metadata":{"a":{"b":{"c":{"d":1}}}}}"#), 400, contains: "nested", field: "metadata")
+        check(
+            try pipeline.post("/event", #"{"type":"click","url":"/relative"}"#), 400, contains: "absolute", field: "url"
+        )
+        check(
+            try pipeline.post("/event", #"{"type":"click","ip_address":"999.1.1.1"}"#), 400, contains: "IPv4",
+            field: "ip_address")
+        check(
+            try pipeline.post("/event", #"{"type":"click","metadata":{"a":{"b":{"c":{"d":1}}}}}"#), 400,
+            contains: "nested", field: "metadata")
         check(
             try pipeline.post("/event", #"{"type":"click"}"#, headers: ["Content-Type": "application/xml"]), 415,
             contains: "Content-Type")
@@ -113,10 +124,13 @@ final class PipelineEndToEndTests: XCTestCase {
         check(try garbage.readResponse(), 400, contains: "request line")
 
         // sendBeacon's text/plain is accepted; health answers.
-        let beacon = try pipeline.post("/event", #"{"type":"page_view","url":"https://e.com/b"}"#, headers: ["Content-Type": "text/plain;charset=UTF-8"])
+        let beacon = try pipeline.post(
+            "/event", #"{"type":"page_view","url":"https://e.com/b"}"#,
+            headers: ["Content-Type": "text/plain;charset=UTF-8"])
         XCTAssertEqual(beacon.status, 202, beacon.description)
         let health = try client.request("GET", "/health")
-        XCTAssertEqual(health.json as NSDictionary, ["status": "healthy", "service": "analytics-producer"] as NSDictionary)
+        XCTAssertEqual(
+            health.json as NSDictionary, ["status": "healthy", "service": "analytics-producer"] as NSDictionary)
 
         // Only the one accepted event is on the topic.
         XCTAssertTrue(Wait.until(timeout: 10) { (try? self.pipeline.records().count) == 1 })
@@ -144,7 +158,8 @@ final class PipelineEndToEndTests: XCTestCase {
         try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: ["this is not an event"])
         var stats = pipeline.waitForTotal(4, port: firstPort)
         XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
-        XCTAssertTrue(Wait.until(timeout: 10) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 1 })
+        XCTAssertTrue(
+            Wait.until(timeout: 10) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 1 })
 
         // SIGTERM: final summary, commit, leave the group, exit 0.
         first.signal(SIGTERM)

@@ -91,7 +91,8 @@ final class HTTPRequestParserTests: XCTestCase {
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
             .unsupportedTransferEncoding("gzip, chunked"))
         assertError(
-            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n", .unsupportedTransferEncoding("identity"))
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n",
+            .unsupportedTransferEncoding("identity"))
         assertError("GET / HTTP/1.1\r\nHost: a\r\nX-Long: a\r\n  continued\r\n\r\n", .obsoleteLineFolding)
         assertError("GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", .malformedHeader)
         assertError("GET / HTTP/1.1\r\nHost : a\r\n\r\n", .malformedHeader)
@@ -125,15 +126,19 @@ final class HTTPRequestParserTests: XCTestCase {
         let bigHeader = "GET / HTTP/1.1\r\nHost: a\r\nX: \(String(repeating: "x", count: 1100))\r\n\r\n"
         assertError(bigHeader, .headersTooLarge(limit: 1024), limits: limits)
         // Detected before the end of the head arrives.
-        assertError("GET / HTTP/1.1\r\nHost: a\r\nX: \(String(repeating: "x", count: 1100))", .headersTooLarge(limit: 1024), limits: limits)
+        assertError(
+            "GET / HTTP/1.1\r\nHost: a\r\nX: \(String(repeating: "x", count: 1100))", .headersTooLarge(limit: 1024),
+            limits: limits)
         let manyHeaders = "GET / HTTP/1.1\r\nHost: a\r\n" + (1...5).map { "X\($0): y\r\n" }.joined() + "\r\n"
         assertError(manyHeaders, .tooManyHeaders(limit: 5), limits: limits)
-        assertError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", .bodyTooLarge(limit: 10), limits: limits)
+        assertError(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n", .bodyTooLarge(limit: 10), limits: limits)
         assertError(
             "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999999\r\n\r\n", .bodyTooLarge(limit: 10),
             limits: limits)
         assertError(
-            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\n", .bodyTooLarge(limit: 10),
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nabcdef\r\n6\r\n",
+            .bodyTooLarge(limit: 10),
             limits: limits)
         XCTAssertEqual(HTTPParseError.headersTooLarge(limit: 1).status.code, 431)
         XCTAssertEqual(HTTPParseError.bodyTooLarge(limit: 1).status.code, 413)
@@ -146,7 +151,8 @@ final class HTTPRequestParserTests: XCTestCase {
 
     func testPendingHeadIsVisibleBeforeTheBody() throws {
         var parser = HTTPRequestParser()
-        parser.append(Array("POST /event HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n".utf8))
+        parser.append(
+            Array("POST /event HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n".utf8))
         XCTAssertNil(try parser.nextRequest())
         XCTAssertEqual(parser.pendingHead?.expectsContinue, true)
         XCTAssertTrue(parser.awaitingBody)
@@ -155,6 +161,7 @@ final class HTTPRequestParserTests: XCTestCase {
     }
 
     func testAbsoluteFormTargetPath() throws {
-        XCTAssertEqual(try parse("GET http://example.com/event?x HTTP/1.1\r\nHost: example.com\r\n\r\n")[0].head.path, "/event")
+        XCTAssertEqual(
+            try parse("GET http://example.com/event?x HTTP/1.1\r\nHost: example.com\r\n\r\n")[0].head.path, "/event")
     }
 }

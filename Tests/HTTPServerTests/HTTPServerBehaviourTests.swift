@@ -21,7 +21,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
         var router = Router(cors: CORSPolicy(allowedOrigins: ["https://shop.example"]))
         router.on("GET", "/hello") { _, respond in respond(.json(.ok, fields: [("hello", "world")])) }
         router.on("POST", "/echo") { request, respond in
-            respond(HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), body: request.body))
+            respond(
+                HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), body: request.body))
         }
         router.on("GET", "/slow") { _, respond in
             // Completes from another thread, later, as Kafka delivery reports do.
@@ -55,7 +56,9 @@ final class HTTPServerBehaviourTests: XCTestCase {
     func testEveryResponseHasDateServerAndContentLength() throws {
         let response = try client().request("GET", "/hello")
         XCTAssertEqual(response.header("Server"), "test-server")
-        XCTAssertNotNil(response.header("Date")?.range(of: #"^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$"#, options: .regularExpression))
+        XCTAssertNotNil(
+            response.header("Date")?.range(
+                of: #"^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$"#, options: .regularExpression))
         XCTAssertEqual(response.header("Content-Length"), String(response.body.count))
         XCTAssertEqual(response.json["hello"] as? String, "world")
     }
@@ -156,7 +159,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
 
     func testChunkedBodyIsDecoded() throws {
         let connection = try client()
-        try connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
+        try connection.send(
+            "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n")
         XCTAssertEqual(try connection.readResponse().text, "abcde")
     }
 
@@ -169,7 +173,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
 
         let refused = try client()
         try refused.send(
-            "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/xml\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+            "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Type: application/xml\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+        )
         XCTAssertEqual(try refused.readResponse().status, 415)
         XCTAssertTrue(refused.isClosedByServer())
     }
@@ -197,7 +202,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
     func testCORSPreflightAndSimpleRequests() throws {
         let connection = try client()
         try connection.send(
-            "OPTIONS /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\r\n")
+            "OPTIONS /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type\r\n\r\n"
+        )
         let preflight = try connection.readResponse()
         XCTAssertEqual(preflight.status, 204)
         XCTAssertEqual(preflight.header("Access-Control-Allow-Origin"), "https://shop.example")
@@ -214,7 +220,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
     func testManyConnectionsAtOnce() throws {
         let clients = try (0..<300).map { _ in try client() }
         for (index, connection) in clients.enumerated() {
-            try connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: \(String(index).count)\r\n\r\n\(index)")
+            try connection.send(
+                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: \(String(index).count)\r\n\r\n\(index)")
         }
         for (index, connection) in clients.enumerated() {
             XCTAssertEqual(try connection.readResponse().text, String(index))

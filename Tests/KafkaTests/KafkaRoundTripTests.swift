@@ -37,7 +37,8 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertEqual(evenPartitions.count, 1)
         XCTAssertTrue(reports.allSatisfy { $0.offset >= 0 && $0.topic == "round-trip" })
 
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster.bootstrapServers, group: "g1"), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration(cluster.bootstrapServers, group: "g1"), logger: logger)
         try consumer.subscribe(topics: ["round-trip"])
         var records: [KafkaRecord] = []
         let deadline = Date().addingTimeInterval(30)
@@ -48,7 +49,8 @@ final class KafkaRoundTripTests: XCTestCase {
             }
         }
         XCTAssertEqual(records.count, 10)
-        XCTAssertEqual(Set(records.map { String(decoding: $0.value, as: UTF8.self) }), Set((0..<10).map { "value-\($0)" }))
+        XCTAssertEqual(
+            Set(records.map { String(decoding: $0.value, as: UTF8.self) }), Set((0..<10).map { "value-\($0)" }))
         let first = try XCTUnwrap(records.first { String(decoding: $0.value, as: UTF8.self) == "value-0" })
         XCTAssertEqual(first.key.map { String(decoding: $0, as: UTF8.self) }, "session-0")
         XCTAssertEqual(first.headers, [KafkaHeader(key: "event-type", value: "click")])
@@ -62,11 +64,13 @@ final class KafkaRoundTripTests: XCTestCase {
         let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
         func produce(_ range: Range<Int>) async throws {
             for index in range {
-                _ = try await producer.send(KafkaOutgoingMessage(topic: "commits", key: nil, value: Array("\(index)".utf8)))
+                _ = try await producer.send(
+                    KafkaOutgoingMessage(topic: "commits", key: nil, value: Array("\(index)".utf8)))
             }
         }
         func consume(expecting count: Int) throws -> [String] {
-            let consumer = try KafkaConsumer(configuration: consumerConfiguration(cluster.bootstrapServers, group: "g2"), logger: logger)
+            let consumer = try KafkaConsumer(
+                configuration: consumerConfiguration(cluster.bootstrapServers, group: "g2"), logger: logger)
             try consumer.subscribe(topics: ["commits"])
             var values: [String] = []
             let deadline = Date().addingTimeInterval(30)

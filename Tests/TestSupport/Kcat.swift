@@ -25,7 +25,9 @@ public enum Kcat {
     public static func readAll(brokers: String, topic: String) throws -> [TopicRecord] {
         let output = try run(["-b", brokers, "-t", topic, "-C", "-o", "beginning", "-e", "-J", "-q"])
         return output.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
             var headers: [String: String] = [:]
             if let list = object["headers"] as? [String] {
                 for index in stride(from: 0, to: list.count - 1, by: 2) { headers[list[index]] = list[index + 1] }

@@ -15,14 +15,20 @@ public final class ServiceProcess: @unchecked Sendable {
         if let directory = ProcessInfo.processInfo.environment["ANALYTICS_BIN_DIR"] {
             return URL(fileURLWithPath: directory)
         }
-        var url = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.deletingLastPathComponent().appendingPathComponent("producer").path) {
+        var url = URL(
+            fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        while url.path != "/"
+            && !FileManager.default.fileExists(
+                atPath: url.deletingLastPathComponent().appendingPathComponent("producer").path)
+        {
             url = url.deletingLastPathComponent()
         }
         return url.deletingLastPathComponent()
     }
 
-    public init(_ binary: String, arguments: [String] = [], environment: [String: String] = [:], label: String? = nil) throws {
+    public init(_ binary: String, arguments: [String] = [], environment: [String: String] = [:], label: String? = nil)
+        throws
+    {
         name = label ?? binary
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("analytics-e2e-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -69,13 +75,17 @@ public final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Both output streams, for failure messages.
-    public var output: String { "--- \(name) stdout ---\n\(stdout.suffix(4000))\n--- \(name) stderr ---\n\(stderr.suffix(4000))" }
+    public var output: String {
+        "--- \(name) stdout ---\n\(stdout.suffix(4000))\n--- \(name) stderr ---\n\(stderr.suffix(4000))"
+    }
 }
 
 /// Polling with a deadline, for conditions the tests cannot be notified of.
 public enum Wait {
     @discardableResult
-    public static func until(timeout: TimeInterval, interval: TimeInterval = 0.1, _ condition: () throws -> Bool) rethrows -> Bool {
+    public static func until(timeout: TimeInterval, interval: TimeInterval = 0.1, _ condition: () throws -> Bool)
+        rethrows -> Bool
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return true }

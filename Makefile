@@ -1,0 +1,62 @@
+# Real-time website analytics over Kafka, in Swift.
+# `make run` and `make test` set everything up themselves (see `make help`).
+
+SWIFT        ?= swift
+BIN          := bin
+PRODUCTS     := producer consumer kafka-dev-broker
+SOURCES      := Sources Tests Package.swift
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build build-debug clean test run run-broker run-producer run-consumer \
+        docker-up docker-down docker-restart docker-logs fmt lint
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## Install librdkafka-dev, kcat and curl with apt when missing (as root), else print the command
+	@scripts/deps.sh
+
+build: deps ## Build release binaries into bin/
+	$(SWIFT) build -c release
+	@mkdir -p $(BIN)
+	@for product in $(PRODUCTS); do cp "$$($(SWIFT) build -c release --show-bin-path)/$$product" $(BIN)/; done
+	@echo "built: $(addprefix $(BIN)/,$(PRODUCTS))"
+
+build-debug: deps ## Build debug binaries and tests
+	$(SWIFT) build --build-tests
+
+clean: ## Remove build output
+	rm -rf .build $(BIN)
+
+test: deps ## Run unit, Kafka and end-to-end tests (real binaries against the development broker)
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+run: build ## Start the development broker (unless KAFKA_BROKERS is set), producer and consumer
+	@BIN=$(BIN) scripts/run.sh
+
+run-broker: build ## Start only the development broker on localhost:9092
+	$(BIN)/kafka-dev-broker
+
+run-producer: build ## Start only the producer (needs Kafka at KAFKA_BROKERS, default localhost:9092)
+	$(BIN)/producer
+
+run-consumer: build ## Start only the consumer (needs Kafka at KAFKA_BROKERS, default localhost:9092)
+	$(BIN)/consumer
+
+docker-up: ## Start Kafka (KRaft), producer and consumer with docker compose
+	docker compose up -d --build
+
+docker-down: ## Stop the docker compose stack
+	docker compose down
+
+docker-restart: docker-down docker-up ## Restart the docker compose stack
+
+docker-logs: ## Follow the docker compose logs
+	docker compose logs -f
+
+fmt: ## Format the Swift sources in place
+	$(SWIFT) format --in-place --recursive $(SOURCES)
+
+lint: ## Check formatting and style (fails on any finding)
+	$(SWIFT) format lint --strict --recursive $(SOURCES)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing need from Debian's packages, when missing:
+# librdkafka-dev (found with pkg-config), kcat (tests read the topic back with it) and curl
+# (examples/send_events.sh). As root it runs apt-get; otherwise it prints the command.
+set -euo pipefail
+
+missing=()
+pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
+  echo "deps: installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+
+echo "deps: missing ${missing[*]}. Install them with:" >&2
+echo "  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+exit 1

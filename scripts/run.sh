@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make run`: starts the development broker (unless KAFKA_BROKERS is set), the producer and the
+# consumer, with their output on this terminal prefixed by service. Ctrl-C stops all three;
+# the consumer prints its final summary on the way out.
+set -uo pipefail
+
+BIN="${BIN:-bin}"
+BROKER_PORT="${BROKER_PORT:-9092}"
+work="$(mktemp -d)"
+pids=()
+
+prefix() {
+  # Ignore Ctrl-C here so the services' last lines (the final summary) still get printed.
+  trap '' INT
+  exec sed -u "s/^/[$1] /"
+}
+
+stop() {
+  trap - INT TERM EXIT
+  echo "[run] stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  rm -rf "$work"
+  exit 0
+}
+trap stop INT TERM EXIT
+
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  "$BIN/kafka-dev-broker" --port "$BROKER_PORT" > >(tee "$work/broker.log" | prefix broker) 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    grep -q "ready on" "$work/broker.log" 2>/dev/null && break
+    if ! kill -0 "${pids[0]}" 2>/dev/null; then
+      echo "[run] kafka-dev-broker did not start (is port $BROKER_PORT in use? set BROKER_PORT or KAFKA_BROKERS)" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  export KAFKA_BROKERS="localhost:$BROKER_PORT"
+else
+  echo "[run] using Kafka at $KAFKA_BROKERS"
+fi
+
+"$BIN/producer" > >(prefix producer) 2>&1 &
+pids+=($!)
+"$BIN/consumer" > >(prefix consumer) 2>&1 &
+pids+=($!)
+
+echo "[run] producer on http://localhost:${SERVER_PORT:-8080}, consumer stats on http://localhost:${STATS_PORT:-8081}/analytics"
+echo "[run] try: examples/send_events.sh   (Ctrl-C stops everything)"
+# Stop everything if any service dies on its own.
+wait -n "${pids[@]}"
+echo "[run] a service exited; stopping the others" >&2
+stop
