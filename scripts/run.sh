@@ -8,6 +8,7 @@ BIN="${BIN:-bin}"
 BROKER_PORT="${BROKER_PORT:-9092}"
 work="$(mktemp -d)"
 pids=()
+broker_pid=""
 
 prefix() {
   # Ignore Ctrl-C here so the services' last lines (the final summary) still get printed.
@@ -18,19 +19,26 @@ prefix() {
 stop() {
   trap - INT TERM EXIT
   echo "[run] stopping..."
+  # Producer and consumer first, so they can flush, commit and leave the group while the
+  # broker is still there; then the broker.
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  if [[ -n "$broker_pid" ]]; then
+    kill -TERM "$broker_pid" 2>/dev/null
+    wait "$broker_pid" 2>/dev/null
+  fi
   rm -rf "$work"
   exit 0
 }
 trap stop INT TERM EXIT
 
 if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  "$BIN/kafka-dev-broker" --port "$BROKER_PORT" > >(tee "$work/broker.log" | prefix broker) 2>&1 &
-  pids+=($!)
+  # In its own session, the broker does not get the terminal's Ctrl-C: stop() ends it last.
+  setsid "$BIN/kafka-dev-broker" --port "$BROKER_PORT" > >(tee "$work/broker.log" | prefix broker) 2>&1 &
+  broker_pid=$!
   for _ in $(seq 1 100); do
     grep -q "ready on" "$work/broker.log" 2>/dev/null && break
-    if ! kill -0 "${pids[0]}" 2>/dev/null; then
+    if ! kill -0 "$broker_pid" 2>/dev/null; then
       echo "[run] kafka-dev-broker did not start (is port $BROKER_PORT in use? set BROKER_PORT or KAFKA_BROKERS)" >&2
       exit 1
     fi
@@ -49,6 +57,6 @@ pids+=($!)
 echo "[run] producer on http://localhost:${SERVER_PORT:-8080}, consumer stats on http://localhost:${STATS_PORT:-8081}/analytics"
 echo "[run] try: examples/send_events.sh   (Ctrl-C stops everything)"
 # Stop everything if any service dies on its own.
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"}
 echo "[run] a service exited; stopping the others" >&2
 stop

@@ -1,3 +1,4 @@
+import CLinuxEvents
 import Foundation
 
 /// Thin helpers over the socket API: the listening socket and address formatting.
@@ -69,13 +70,13 @@ enum Socket {
                 return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { address in
                     var raw = address.pointee.sin_addr
                     inet_ntop(AF_INET, &raw, &text, socklen_t(text.count))
-                    return String(cString: text)
+                    return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 }
             case AF_INET6:
                 return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { address in
                     var raw = address.pointee.sin6_addr
                     inet_ntop(AF_INET6, &raw, &text, socklen_t(text.count))
-                    let result = String(cString: text)
+                    let result = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     return result.hasPrefix("::ffff:") && result.contains(".") ? String(result.dropFirst(7)) : result
                 }
             default: return ""

@@ -12,6 +12,7 @@ struct ConsumerSettings: Sendable {
     var http: HTTPServerConfiguration
     var sessionTimeoutMinutes: Int
     var topPages: Int
+    var shutdownTimeoutSeconds: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -20,6 +21,7 @@ struct ConsumerSettings: Sendable {
         statsInterval = try environment.integer("STATS_INTERVAL", default: 30, range: 1...86_400)
         sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
+        shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = environment.string("STATS_HOST", default: "0.0.0.0")

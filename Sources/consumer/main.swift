@@ -61,6 +61,13 @@ printer.resume()
 
 let signal = ShutdownSignal.wait()
 logger.info("shutting down", metadata: ["signal": "\(signal)"])
+// A broker that has gone away can make the final commit wait; never hang past SHUTDOWN_TIMEOUT.
+let watchdog = Thread {
+    Thread.sleep(forTimeInterval: Double(settings.shutdownTimeoutSeconds))
+    logger.error("shutdown took longer than SHUTDOWN_TIMEOUT; exiting without a final commit")
+    exit(1)
+}
+watchdog.start()
 printer.cancel()
 loop.stop()
 printSummary()

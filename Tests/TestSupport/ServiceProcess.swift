@@ -35,8 +35,8 @@ public final class ServiceProcess: @unchecked Sendable {
         let unique = "\(name)-\(UUID().uuidString.prefix(8))"
         stdoutURL = directory.appendingPathComponent("\(unique).out")
         stderrURL = directory.appendingPathComponent("\(unique).err")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process.executableURL = Self.binaryDirectory.appendingPathComponent(binary)
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment
