@@ -5,7 +5,8 @@ import Synchronization
 /// What `GET /ready` reports: whether the producer is shutting down and whether Kafka answers.
 final class ProducerState: Sendable {
     let draining = Atomic<Bool>(false)
-    let brokersReachable = Atomic<Bool>(true)
+    /// Unknown counts as unreachable: the producer is ready only once Kafka has answered.
+    let brokersReachable = Atomic<Bool>(false)
 
     /// Asks the brokers for metadata every `interval` on a background thread, so readiness follows
     /// reality without ever blocking a request.

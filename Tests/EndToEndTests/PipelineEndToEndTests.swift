@@ -197,8 +197,12 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(ready.status, 503)
     }
 
-    func testProducerStopsCleanlyOnSIGTERM() throws {
+    func testProducerIsReadyOnceKafkaAnswersAndStopsCleanlyOnSIGTERM() throws {
         try pipeline.startProducer()
+        let ready = Wait.until(timeout: 15, interval: 0.2) {
+            (try? RawHTTPClient(port: self.pipeline.producerPort).request("GET", "/ready").status) == 200
+        }
+        XCTAssertTrue(ready, pipeline.output)
         XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[0]).status, 202)
         pipeline.producer?.signal(SIGTERM)
         XCTAssertEqual(pipeline.producer?.waitForExit(timeout: 20), 0, pipeline.output)
