@@ -30,7 +30,7 @@ clean: ## Remove build output
 
 test: deps ## Run unit, Kafka and end-to-end tests (real binaries against the development broker)
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 run: build ## Start the development broker (unless KAFKA_BROKERS is set), producer and consumer
 	@BIN=$(BIN) scripts/run.sh

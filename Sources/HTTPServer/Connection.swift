@@ -59,24 +59,21 @@ final class Connection: @unchecked Sendable {
     }
 
     private func readAvailable() {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
+        let chunk = loop.readBuffer
         while readable, state == .reading {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = recv(fd, chunk.baseAddress, chunk.count, 0)
             if count > 0 {
                 lastActivity = ContinuousClock.now
                 if requestStarted == nil { requestStarted = lastActivity }
-                chunk.withUnsafeBytes { parser.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+                parser.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
                 processBuffered()
                 if count < chunk.count { readable = false }
             } else if count == 0 {
                 readable = false
                 peerClosed = true
-                if !parser.hasPartialRequest || state == .reading && !parser.hasPartialRequest {
-                    close()
-                    return
-                }
-                processBuffered()
-                if state == .reading { close() }
+                // The client will send nothing more; a request cut short cannot complete.
+                close()
+                return
             } else {
                 if errno == EINTR { continue }
                 readable = false

@@ -18,7 +18,10 @@ final class EventLoop: @unchecked Sendable {
     private let pending = Mutex<[@Sendable () -> Void]>([])
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    private var threadID: pthread_t?
+    /// The loop thread's `pthread_t` (0 until it runs), read by any thread in `execute`.
+    private let threadID = Atomic<UInt>(0)
+    /// One receive buffer per loop, shared by its connections (they run one at a time).
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 16)
     private var localTasks: [() -> Void] = []
     private var connections: [Int32: Connection] = [:]
     private var acceptPaused = false
@@ -40,11 +43,12 @@ final class EventLoop: @unchecked Sendable {
     deinit {
         close(epollFD)
         close(wakeFD)
+        readBuffer.deallocate()
     }
 
     func start(name: String) {
         let thread = Thread { [self] in
-            threadID = pthread_self()
+            threadID.store(UInt(pthread_self()), ordering: .releasing)
             run()
             finished.signal()
         }
@@ -56,7 +60,7 @@ final class EventLoop: @unchecked Sendable {
     /// Runs `task` on the loop thread: now, after the current event, when called from the loop;
     /// otherwise as soon as the loop wakes.
     func execute(_ task: @escaping @Sendable () -> Void) {
-        if let threadID, pthread_equal(threadID, pthread_self()) != 0 {
+        if threadID.load(ordering: .acquiring) == UInt(pthread_self()) {
             localTasks.append(task)
             return
         }
