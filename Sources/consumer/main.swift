@@ -7,15 +7,8 @@ import ServiceRuntime
 
 // The consumer: joins the group, aggregates, prints the summary every STATS_INTERVAL seconds,
 // serves /analytics and /health on STATS_PORT.
-ShutdownSignal.blockTerminationSignals()
-let environment = EnvironmentReader()
-let logger: Logger
-let settings: ConsumerSettings
-do {
-    logger = try ServiceLogging.bootstrap(service: "consumer", environment: environment)
-    settings = try ConsumerSettings(environment: environment)
-} catch {
-    ShutdownSignal.fail("consumer: \(error)")
+let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment throws(ConfigurationError) in
+    try ConsumerSettings(environment: environment)
 }
 
 var aggregation = AggregatorConfiguration()

@@ -6,15 +6,8 @@ import Logging
 import ServiceRuntime
 
 // The producer: HTTP in, Kafka out. Configuration from the environment (README, design §2).
-ShutdownSignal.blockTerminationSignals()
-let environment = EnvironmentReader()
-let logger: Logger
-let settings: ProducerSettings
-do {
-    logger = try ServiceLogging.bootstrap(service: "producer", environment: environment)
-    settings = try ProducerSettings(environment: environment)
-} catch {
-    ShutdownSignal.fail("producer: \(error)")
+let (logger, settings) = ServiceStartup.begin(service: "producer") { environment throws(ConfigurationError) in
+    try ProducerSettings(environment: environment)
 }
 
 let producer: KafkaProducer

@@ -208,4 +208,29 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(pipeline.producer?.waitForExit(timeout: 20), 0, pipeline.output)
         XCTAssertEqual(try pipeline.records().count, 1)
     }
+
+    func testABadSettingStopsTheServiceWithOneLineNamingIt() throws {
+        let cases: [(String, [String: String], String)] = [
+            (
+                "producer", ["SERVER_PORT": "http"],
+                #"producer: invalid SERVER_PORT="http": expected a whole number from 0 to 65535"#
+            ),
+            (
+                "producer", ["ACK_MODE": "maybe"],
+                #"producer: invalid ACK_MODE="maybe": expected one of durable, enqueued"#
+            ),
+            ("producer", ["KAFKA_BROKERS": "localhost"], #"producer: invalid KAFKA_BROKERS="localhost""#),
+            (
+                "consumer", ["STATS_INTERVAL": "0"],
+                #"consumer: invalid STATS_INTERVAL="0": expected a whole number from 1 to 86400"#
+            ),
+            ("consumer", ["KAFKA_TOPIC": "bad topic"], #"consumer: invalid KAFKA_TOPIC="bad topic""#),
+        ]
+        for (binary, environment, message) in cases {
+            let service = try ServiceProcess(binary, environment: environment)
+            XCTAssertEqual(service.waitForExit(timeout: 10), 1, service.output)
+            XCTAssertTrue(service.stderr.contains(message), "expected \(message) in \(service.output)")
+            XCTAssertEqual(service.stderr.split(separator: "\n").count, 1, service.output)
+        }
+    }
 }
