@@ -42,8 +42,6 @@ public struct EventEnricher: Sendable {
 
     /// The path of an absolute URL (`/` when it has none), without query or fragment.
     public static func path(of url: String) -> String? {
-        guard let components = URLComponents(string: url) else { return nil }
-        let path = components.percentEncodedPath
-        return path.isEmpty ? "/" : path
+        WebURL(url)?.path
     }
 }

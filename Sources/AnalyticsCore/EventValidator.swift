@@ -21,12 +21,9 @@ public struct EventValidator: Sendable {
     public static func parse(_ body: [UInt8]) throws(EventValidationError) -> JSONValue {
         guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(body))
-        } catch let DecodingError.dataCorrupted(context) {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw .invalidJSON(underlying ?? context.debugDescription)
+            return try JSONParser.parse(body)
         } catch {
-            throw .invalidJSON("the body could not be parsed")
+            throw .invalidJSON(error.description)
         }
     }
 
@@ -84,8 +81,9 @@ public struct EventValidator: Sendable {
             guard JSONValue.object(members).depth <= limits.maxMetadataDepth else {
                 throw .metadataTooDeep(limit: limits.maxMetadataDepth)
             }
-            let size = (try? JSONEncoder().encode(members).count) ?? Int.max
-            guard size <= limits.maxMetadataBytes else { throw .metadataTooLarge(limit: limits.maxMetadataBytes) }
+            var writer = JSONWriter()
+            writer.object(members)
+            guard writer.bytes.count <= limits.maxMetadataBytes else { throw .metadataTooLarge(limit: limits.maxMetadataBytes) }
             return members
         default:
             throw .wrongType(field: "metadata", expected: "a JSON object")
@@ -94,10 +92,6 @@ public struct EventValidator: Sendable {
 
     /// True for `http://host...` and `https://host...` with a non-empty host.
     public static func isAbsoluteHTTPURL(_ text: String) -> Bool {
-        guard let components = URLComponents(string: text),
-            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = components.host, !host.isEmpty
-        else { return false }
-        return true
+        WebURL(text) != nil
     }
 }

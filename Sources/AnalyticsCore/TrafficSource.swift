@@ -8,9 +8,7 @@ public enum TrafficSource {
     public static let direct = "direct"
 
     public static func name(forReferrer referrer: String?) -> String {
-        guard let referrer, !referrer.isEmpty,
-            let host = URLComponents(string: referrer)?.host?.lowercased(), !host.isEmpty
-        else { return direct }
+        guard let referrer, !referrer.isEmpty, let host = WebURL(referrer)?.host.lowercased() else { return direct }
         return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
     }
 }

@@ -5,12 +5,10 @@ import Logging
 
 /// Why an event was not stored; answered 503 with `Retry-After`.
 enum PublishError: Error, Sendable {
-    case encoding
     case kafka(KafkaError)
 
     var message: String {
         switch self {
-        case .encoding: return "the event could not be encoded"
         case .kafka(.queueFull):
             return "the server is overloaded; retry later with the same id"
         case .kafka:
@@ -31,13 +29,7 @@ struct EventPublisher: Sendable {
     /// Publishes `event`; `completion` runs once: after the broker's acknowledgement (durable),
     /// or once librdkafka holds the record (enqueued).
     func publish(_ event: AnalyticsEvent, completion: @escaping @Sendable (Result<Void, PublishError>) -> Void) {
-        let value: [UInt8]
-        do {
-            value = try codec.encode(event)
-        } catch {
-            completion(.failure(.encoding))
-            return
-        }
+        let value = codec.encode(event)
         let message = KafkaOutgoingMessage(
             topic: topic,
             key: event.sessionID.map { Array($0.utf8) },
