@@ -22,10 +22,10 @@ public struct EventEnricher: Sendable {
     public init() {}
 
     public func enrich(
-        _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: UUID
+        _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: @autoclosure () -> String
     ) -> AnalyticsEvent {
         AnalyticsEvent(
-            id: event.id ?? generatedID.uuidString.lowercased(),
+            id: event.id ?? generatedID(),
             type: event.type,
             userID: event.userID,
             sessionID: event.sessionID,

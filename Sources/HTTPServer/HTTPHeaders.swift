@@ -56,8 +56,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         fields.makeIterator()
     }
 
+    /// ASCII case-insensitive equality, without allocating (header names are ASCII tokens).
     static func same(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.count == rhs.utf8.count && lhs.lowercased() == rhs.lowercased()
+        guard lhs.utf8.count == rhs.utf8.count else { return false }
+        return zip(lhs.utf8, rhs.utf8).allSatisfy { left, right in
+            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= 0x61 && (left | 0x20) <= 0x7A)
+        }
     }
 }
 

@@ -13,6 +13,7 @@ struct IngestionRoutes: Sendable {
     let validator: EventValidator
     let enricher = EventEnricher()
     let state: ProducerState
+    let ids = EventIDSource()
 
     static let acceptedContentTypes = ["application/json", "text/plain"]
 
@@ -50,6 +51,27 @@ struct IngestionRoutes: Sendable {
             field: nil)
     }
 
+    /// Whether the media type (before any `;` parameters) is one of `acceptedContentTypes`,
+    /// compared case-insensitively without allocating.
+    static func isAccepted(_ contentType: String) -> Bool {
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let trimmed = mediaType.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        return acceptedContentTypes.contains { accepted in
+            accepted.utf8.count == trimmed.count
+                && zip(accepted.utf8, trimmed).allSatisfy { $0 == ($1 | (($1 >= 0x41 && $1 <= 0x5A) ? 0x20 : 0)) }
+        }
+    }
+
+    /// `{"status":"accepted","id":"..."}`; ids are UUIDs, so they need no escaping.
+    static func acceptedBody(id: String) -> [UInt8] {
+        var body: [UInt8] = []
+        body.reserveCapacity(66)
+        body.append(contentsOf: #"{"status":"accepted","id":""#.utf8)
+        body.append(contentsOf: id.utf8)
+        body.append(contentsOf: #""}"#.utf8)
+        return body
+    }
+
     private func context(_ request: HTTPRequest) -> RequestContext {
         RequestContext(
             remoteAddress: request.remoteAddress.isEmpty ? nil : request.remoteAddress,
@@ -64,11 +86,12 @@ struct IngestionRoutes: Sendable {
         } catch {
             return respond(.error(.badRequest, error.description, field: error.field))
         }
-        let event = enricher.enrich(validated, context: context(request), receivedAt: Date(), generatedID: UUID())
+        let now = Date()
+        let event = enricher.enrich(validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
         publisher.publish(event) { result in
             switch result {
             case .success:
-                respond(.json(.accepted, fields: [("status", "accepted"), ("id", event.id)]))
+                respond(.json(.accepted, Self.acceptedBody(id: event.id)))
             case .failure(let error):
                 respond(
                     .json(
@@ -100,7 +123,7 @@ struct IngestionRoutes: Sendable {
             do {
                 guard case .object(let members) = item else { throw EventValidationError.notAnObject }
                 let validated = try validator.validate(object: members)
-                let event = enricher.enrich(validated, context: context(request), receivedAt: now, generatedID: UUID())
+                let event = enricher.enrich(validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
                 toPublish.append((index, event))
             } catch let error as EventValidationError {
                 batch.set(index, .rejected(error))

@@ -4,7 +4,7 @@ import XCTest
 
 final class EventEnricherTests: XCTestCase {
     let receivedAt = Date(timeIntervalSince1970: 1_795_852_800.5)  // 2026-11-28T08:00:00.500Z
-    let id = UUID(uuidString: "0f8fad5b-d9cb-469f-a165-70867728950e")!
+    let id = "0f8fad5b-d9cb-469f-a165-70867728950e"
 
     func testEnrichmentStampsTimeAndIDAndDerivesPath() throws {
         var validated = ValidatedEvent(type: "page_view")
@@ -70,5 +70,24 @@ final class EventEnricherTests: XCTestCase {
         XCTAssertThrowsError(try codec.decode(Array(#"{"id":"x","type":"click","timestamp":"soon"}"#.utf8))) {
             XCTAssertEqual(($0 as? RecordDecodingError)?.reason, "invalid_timestamp")
         }
+    }
+}
+
+final class EventIDGeneratorTests: XCTestCase {
+    func testIDsAreVersion7UUIDsThatSortByTime() throws {
+        var generator = EventIDGenerator(seed: (1, 2, 3, 4))
+        let first = generator.next(milliseconds: 1_795_867_200_000)
+        let second = generator.next(milliseconds: 1_795_867_200_001)
+        XCTAssertNotNil(first.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/), first)
+        XCTAssertTrue(first.hasPrefix("01a2"))
+        XCTAssertLessThan(first, second)
+        XCTAssertNotNil(UUID(uuidString: first))
+    }
+
+    func testIDsDoNotRepeat() {
+        var generator = EventIDGenerator()
+        var seen = Set<String>()
+        for _ in 0..<100_000 { seen.insert(generator.next(milliseconds: 42)) }
+        XCTAssertEqual(seen.count, 100_000)
     }
 }
