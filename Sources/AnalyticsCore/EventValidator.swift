@@ -13,8 +13,15 @@ public struct EventValidator: Sendable {
 
     /// Parses and validates a request body holding one event object.
     public func validate(body: [UInt8]) throws(EventValidationError) -> ValidatedEvent {
-        guard case .object(let members) = try Self.parse(body) else { throw .notAnObject }
-        return try validate(object: members)
+        guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
+        let members: [(key: String, value: JSONValue)]?
+        do {
+            members = try JSONParser.parseObjectMembers(body)
+        } catch {
+            throw .invalidJSON(error.description)
+        }
+        guard let members else { throw .notAnObject }
+        return try validate(members: members)
     }
 
     /// Parses a request body as JSON, with an error that says where it went wrong.
@@ -29,23 +36,32 @@ public struct EventValidator: Sendable {
 
     /// Validates one event given as the members of a JSON object.
     public func validate(object: [String: JSONValue]) throws(EventValidationError) -> ValidatedEvent {
-        guard let typeValue = object["type"], typeValue != .null else { throw .missingType }
+        try validate(members: object.map { (key: $0.key, value: $0.value) })
+    }
+
+    /// Validates one event given as the members of a JSON object, in order (a later duplicate
+    /// key wins, as in a dictionary). Unknown members are ignored.
+    public func validate(members: [(key: String, value: JSONValue)]) throws(EventValidationError) -> ValidatedEvent {
+        var fields = EventFields()
+        for (key, value) in members { fields.set(key, value) }
+
+        guard let typeValue = fields.type, typeValue != .null else { throw .missingType }
         guard case .string(let type) = typeValue else { throw .wrongType(field: "type", expected: "a string") }
         guard EventTypeRule.isValid(type) else { throw .invalidEventType(type) }
 
         var event = ValidatedEvent(type: type)
-        if let id = try string(object, "id", limit: limits.maxIdentifierLength) {
+        if let id = try string(fields.id, "id", limit: limits.maxIdentifierLength) {
             guard let uuid = UUID(uuidString: id) else { throw .invalidID }
             event.id = uuid.uuidString.lowercased()
         }
-        event.userID = try string(object, "user_id", limit: limits.maxIdentifierLength)
-        event.sessionID = try string(object, "session_id", limit: limits.maxIdentifierLength)
-        event.url = try string(object, "url", limit: limits.maxURLLength)
-        event.path = try string(object, "path", limit: limits.maxURLLength)
-        event.referrer = try string(object, "referrer", limit: limits.maxURLLength)
-        event.userAgent = try string(object, "user_agent", limit: limits.maxUserAgentLength)
-        event.ipAddress = try string(object, "ip_address", limit: 64)
-        event.clientTimestamp = try string(object, "timestamp", limit: 64)
+        event.userID = try string(fields.userID, "user_id", limit: limits.maxIdentifierLength)
+        event.sessionID = try string(fields.sessionID, "session_id", limit: limits.maxIdentifierLength)
+        event.url = try string(fields.url, "url", limit: limits.maxURLLength)
+        event.path = try string(fields.path, "path", limit: limits.maxURLLength)
+        event.referrer = try string(fields.referrer, "referrer", limit: limits.maxURLLength)
+        event.userAgent = try string(fields.userAgent, "user_agent", limit: limits.maxUserAgentLength)
+        event.ipAddress = try string(fields.ipAddress, "ip_address", limit: 64)
+        event.clientTimestamp = try string(fields.timestamp, "timestamp", limit: 64)
 
         if let url = event.url, !Self.isAbsoluteHTTPURL(url) { throw .invalidURL(field: "url") }
         if let referrer = event.referrer, !referrer.isEmpty, !Self.isAbsoluteHTTPURL(referrer) {
@@ -54,19 +70,18 @@ public struct EventValidator: Sendable {
         if let path = event.path, !path.hasPrefix("/") { throw .invalidPath }
         if let address = event.ipAddress, !IPAddressRule.isValid(address) { throw .invalidIPAddress }
         if let timestamp = event.clientTimestamp, RFC3339.parse(timestamp) == nil { throw .invalidTimestamp }
-        event.metadata = try metadata(object["metadata"])
+        event.metadata = try metadata(fields.metadata)
         return event
     }
 
-    /// A string field: absent or null is nil, anything but a string is an error.
-    private func string(_ object: [String: JSONValue], _ field: String, limit: Int) throws(EventValidationError)
-        -> String?
-    {
-        switch object[field] {
+    /// A string field: absent or null is nil, anything but a string is an error. Length is in
+    /// characters; ASCII text is measured by its bytes without grapheme breaking.
+    private func string(_ value: JSONValue?, _ field: String, limit: Int) throws(EventValidationError) -> String? {
+        switch value {
         case nil, .null?: return nil
-        case .string(let value)?:
-            guard value.count <= limit else { throw .tooLong(field: field, limit: limit) }
-            return value
+        case .string(let text)?:
+            guard text.utf8.count <= limit || text.count <= limit else { throw .tooLong(field: field, limit: limit) }
+            return text
         default: throw .wrongType(field: field, expected: "a string")
         }
     }
@@ -83,7 +98,9 @@ public struct EventValidator: Sendable {
             }
             var writer = JSONWriter()
             writer.object(members)
-            guard writer.bytes.count <= limits.maxMetadataBytes else { throw .metadataTooLarge(limit: limits.maxMetadataBytes) }
+            guard writer.bytes.count <= limits.maxMetadataBytes else {
+                throw .metadataTooLarge(limit: limits.maxMetadataBytes)
+            }
             return members
         default:
             throw .wrongType(field: "metadata", expected: "a JSON object")

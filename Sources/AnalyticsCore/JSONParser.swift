@@ -1,3 +1,5 @@
+import Foundation
+
 /// A strict RFC 8259 JSON parser from UTF-8 bytes to `JSONValue`.
 ///
 /// It exists because Foundation's `JSONDecoder` into a free-form value spent a fifth of the
@@ -34,6 +36,33 @@ public struct JSONParser {
                 parser.skipWhitespace()
                 guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
                 return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Parses a JSON document whose top level should be an object, returning its members in
+    /// order (later duplicates included) without building a dictionary; nil when the top level
+    /// is valid JSON but not an object.
+    public static func parseObjectMembers(_ input: [UInt8]) throws(SyntaxError) -> [(key: String, value: JSONValue)]? {
+        let result: Result<[(key: String, value: JSONValue)]?, SyntaxError> = input.withUnsafeBytes { buffer in
+            var parser = JSONParser(buffer)
+            do throws(SyntaxError) {
+                parser.skipWhitespace()
+                guard parser.current == UInt8(ascii: "{") else {
+                    _ = try parser.parseValue(depth: 0)
+                    parser.skipWhitespace()
+                    guard parser.index == buffer.count else {
+                        throw parser.error("unexpected data after the JSON value")
+                    }
+                    return .success(nil)
+                }
+                let members = try parser.parseMembers(depth: 1)
+                parser.skipWhitespace()
+                guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+                return .success(members)
             } catch {
                 return .failure(error)
             }
@@ -88,13 +117,21 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
+        let list = try parseMembers(depth: depth)
+        var members: [String: JSONValue] = [:]
+        members.reserveCapacity(list.count)
+        for (key, value) in list { members[key] = value }
+        return .object(members)
+    }
+
+    private mutating func parseMembers(depth: Int) throws(SyntaxError) -> [(key: String, value: JSONValue)] {
         guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth) levels") }
         index += 1
-        var members: [String: JSONValue] = [:]
+        var members: [(key: String, value: JSONValue)] = []
         skipWhitespace()
         if current == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return members
         }
         while true {
             skipWhitespace()
@@ -105,13 +142,13 @@ public struct JSONParser {
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth)
+            members.append((key: key, value: try parseValue(depth: depth)))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                return .object(members)
+                return members
             case nil: throw error("unexpected end of input in an object")
             default: throw error("expected ',' or '}' in an object")
             }
@@ -182,7 +219,8 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var scalar = try parseHex4()
                     if (0xD800...0xDBFF).contains(scalar) {
-                        guard current == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                        guard current == UInt8(ascii: "\\"), index + 1 < bytes.count,
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw error("lone UTF-16 surrogate in a string") }
                         index += 2
                         let low = try parseHex4()
@@ -245,14 +283,18 @@ public struct JSONParser {
         if current == UInt8(ascii: ".") {
             isInteger = false
             index += 1
-            guard let byte = current, Self.isDigit(byte) else { throw error("invalid number: digit expected after '.'") }
+            guard let byte = current, Self.isDigit(byte) else {
+                throw error("invalid number: digit expected after '.'")
+            }
             while let byte = current, Self.isDigit(byte) { index += 1 }
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             isInteger = false
             index += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
-            guard let byte = current, Self.isDigit(byte) else { throw error("invalid number: digit expected in exponent") }
+            guard let byte = current, Self.isDigit(byte) else {
+                throw error("invalid number: digit expected in exponent")
+            }
             while let byte = current, Self.isDigit(byte) { index += 1 }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
@@ -271,5 +313,3 @@ public struct JSONParser {
         byte >= 0x20 && byte < 0x7F ? String(UnicodeScalar(byte)) : String(format: "\\x%02x", byte)
     }
 }
-
-import Foundation

@@ -71,12 +71,24 @@ public enum RFC3339 {
         let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let milliseconds = Int(((totalMilliseconds % 1000) + 1000) % 1000)
         let seconds = (totalMilliseconds - Int64(milliseconds)) / 1000
-        return format(seconds: seconds) + "." + pad(milliseconds, 3) + "Z"
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var position = write(seconds: seconds, into: buffer)
+            buffer[position] = UInt8(ascii: ".")
+            put(milliseconds, width: 3, into: buffer, at: position + 1)
+            position += 4
+            buffer[position] = UInt8(ascii: "Z")
+            return position + 1
+        }
     }
 
     /// Formats as UTC to the second: `2026-11-28T12:00:00Z`.
     public static func formatSeconds(_ date: Date) -> String {
-        format(seconds: Int64(date.timeIntervalSince1970.rounded(.down))) + "Z"
+        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            let position = write(seconds: seconds, into: buffer)
+            buffer[position] = UInt8(ascii: "Z")
+            return position + 1
+        }
     }
 
     /// The start of the UTC hour that holds `date`, as seconds since 1970.
@@ -85,17 +97,32 @@ public enum RFC3339 {
         return seconds - ((seconds % 3600) + 3600) % 3600
     }
 
-    private static func format(seconds: Int64) -> String {
+    /// Writes `YYYY-MM-DDTHH:MM:SS` (years 0–9999) and returns the number of bytes written.
+    private static func write(seconds: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = Int(seconds - days * 86_400)
         let (year, month, day) = civilFromDays(Int(days))
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2)
-            + ":" + pad(secondOfDay / 60 % 60, 2) + ":" + pad(secondOfDay % 60, 2)
+        put(min(max(year, 0), 9999), width: 4, into: buffer, at: 0)
+        buffer[4] = UInt8(ascii: "-")
+        put(month, width: 2, into: buffer, at: 5)
+        buffer[7] = UInt8(ascii: "-")
+        put(day, width: 2, into: buffer, at: 8)
+        buffer[10] = UInt8(ascii: "T")
+        put(secondOfDay / 3600, width: 2, into: buffer, at: 11)
+        buffer[13] = UInt8(ascii: ":")
+        put(secondOfDay / 60 % 60, width: 2, into: buffer, at: 14)
+        buffer[16] = UInt8(ascii: ":")
+        put(secondOfDay % 60, width: 2, into: buffer, at: 17)
+        return 19
     }
 
-    private static func pad(_ value: Int, _ width: Int) -> String {
-        let text = String(value)
-        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+    /// Writes `value` as `width` decimal digits, zero-padded.
+    private static func put(_ value: Int, width: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at offset: Int) {
+        var remaining = value
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+            buffer[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
     }
 
     private static func isLeapYear(_ year: Int) -> Bool {

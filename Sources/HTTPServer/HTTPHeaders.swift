@@ -42,7 +42,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// The comma-separated tokens of every `name` field, lowercased (`Connection`, `Transfer-Encoding`).
     public func tokens(_ name: String) -> [String] {
         values(name).flatMap { $0.split(separator: ",") }.map {
-            $0.trimmingCharacters(in: " \t").lowercased()
+            $0.trimmingOptionalWhitespace().lowercased()
         }.filter { !$0.isEmpty }
     }
 
@@ -66,10 +66,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
 }
 
 extension StringProtocol {
-    func trimmingCharacters(in characters: String) -> String {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    func trimmingOptionalWhitespace() -> String {
         var slice = Substring(self)
-        while let first = slice.first, characters.contains(first) { slice.removeFirst() }
-        while let last = slice.last, characters.contains(last) { slice.removeLast() }
+        while let first = slice.utf8.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.utf8.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
         return String(slice)
     }
 }

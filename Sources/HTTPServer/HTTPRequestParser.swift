@@ -197,7 +197,7 @@ public struct HTTPRequestParser: Sendable {
         }
         if !lengths.isEmpty {
             let values = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingCharacters(in: " \t") }
+                .map { $0.trimmingOptionalWhitespace() }
             guard let first = values.first,
                 values.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } })
             else { throw .invalidContentLength }

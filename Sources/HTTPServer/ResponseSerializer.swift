@@ -72,7 +72,8 @@ struct ResponseSerializer {
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
         dateHeader = Array(
             (days[Int(parts.tm_wday)] + ", " + String(format: "%02d", parts.tm_mday) + " " + months[Int(parts.tm_mon)]
-            + String(
-                format: " %04d %02d:%02d:%02d GMT", parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec)).utf8)
+                + String(
+                    format: " %04d %02d:%02d:%02d GMT", parts.tm_year + 1900, parts.tm_hour, parts.tm_min, parts.tm_sec))
+                .utf8)
     }
 }

@@ -41,10 +41,7 @@ struct IngestionRoutes: Sendable {
     /// 415 unless the body is JSON (or `text/plain`, which `navigator.sendBeacon` sends).
     static func contentTypeError(_ head: HTTPRequestHead) -> HTTPResponse? {
         guard let contentType = head.headers["Content-Type"] else { return nil }
-        let mediaType =
-            contentType.split(separator: ";").first.map { String($0).trimmingCharacters(in: .whitespaces).lowercased() }
-            ?? ""
-        if acceptedContentTypes.contains(mediaType) { return nil }
+        if isAccepted(contentType) { return nil }
         return .error(
             .unsupportedMediaType,
             "Content-Type must be application/json or text/plain, not \(contentType.prefix(100))",
@@ -55,7 +52,8 @@ struct IngestionRoutes: Sendable {
     /// compared case-insensitively without allocating.
     static func isAccepted(_ contentType: String) -> Bool {
         let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
-        let trimmed = mediaType.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        let trimmed = mediaType.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
+            .reversed()
         return acceptedContentTypes.contains { accepted in
             accepted.utf8.count == trimmed.count
                 && zip(accepted.utf8, trimmed).allSatisfy { $0 == ($1 | (($1 >= 0x41 && $1 <= 0x5A) ? 0x20 : 0)) }
@@ -87,7 +85,8 @@ struct IngestionRoutes: Sendable {
             return respond(.error(.badRequest, error.description, field: error.field))
         }
         let now = Date()
-        let event = enricher.enrich(validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
+        let event = enricher.enrich(
+            validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
         publisher.publish(event) { result in
             switch result {
             case .success:
@@ -123,7 +122,8 @@ struct IngestionRoutes: Sendable {
             do {
                 guard case .object(let members) = item else { throw EventValidationError.notAnObject }
                 let validated = try validator.validate(object: members)
-                let event = enricher.enrich(validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
+                let event = enricher.enrich(
+                    validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
                 toPublish.append((index, event))
             } catch let error as EventValidationError {
                 batch.set(index, .rejected(error))

@@ -78,7 +78,8 @@ final class EventIDGeneratorTests: XCTestCase {
         var generator = EventIDGenerator(seed: (1, 2, 3, 4))
         let first = generator.next(milliseconds: 1_795_867_200_000)
         let second = generator.next(milliseconds: 1_795_867_200_001)
-        XCTAssertNotNil(first.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/), first)
+        XCTAssertNotNil(
+            first.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/), first)
         XCTAssertTrue(first.hasPrefix("01a2"))
         XCTAssertLessThan(first, second)
         XCTAssertNotNil(UUID(uuidString: first))

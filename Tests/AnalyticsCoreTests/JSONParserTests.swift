@@ -10,7 +10,8 @@ final class JSONParserTests: XCTestCase {
     private func assertInvalid(_ bytes: [UInt8], _ reason: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertThrowsError(try JSONParser.parse(bytes), file: file, line: line) { error in
             let description = (error as? JSONParser.SyntaxError)?.description ?? "\(error)"
-            XCTAssertTrue(description.contains(reason), "\(description) should mention \(reason)", file: file, line: line)
+            XCTAssertTrue(
+                description.contains(reason), "\(description) should mention \(reason)", file: file, line: line)
         }
     }
 
@@ -28,7 +29,8 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try parse("9223372036854775808"), .number(9_223_372_036_854_775_808))
         XCTAssertEqual(try parse("1.5e3"), .number(1500))
         XCTAssertEqual(try parse("-0.25"), .number(-0.25))
-        XCTAssertEqual(try parse("[1,[2,{}],[]]"), .array([.integer(1), .array([.integer(2), .object([:])]), .array([])]))
+        XCTAssertEqual(
+            try parse("[1,[2,{}],[]]"), .array([.integer(1), .array([.integer(2), .object([:])]), .array([])]))
         XCTAssertEqual(
             try parse(#"{"a":{"b":[true,null]},"c":"d"}"#),
             .object(["a": .object(["b": .array([.bool(true), .null])]), "c": .string("d")]))
@@ -90,7 +92,10 @@ final class JSONParserTests: XCTestCase {
     func testWriterEscapesAndSortsKeys() {
         var writer = JSONWriter()
         writer.value(
-            .object(["b": .string("quote\" backslash\\ newline\n tab\t nul\u{0} /"), "a": .number(2.5), "c": .integer(-3), "d": .number(4)]))
+            .object([
+                "b": .string("quote\" backslash\\ newline\n tab\t nul\u{0} /"), "a": .number(2.5), "c": .integer(-3),
+                "d": .number(4),
+            ]))
         XCTAssertEqual(
             String(decoding: writer.bytes, as: UTF8.self),
             #"{"a":2.5,"b":"quote\" backslash\\ newline\n tab\t nul\u0000 /","c":-3,"d":4}"#)
@@ -112,7 +117,8 @@ final class WebURLTests: XCTestCase {
     func testRejectsWhatIsNotAnAbsoluteWebURL() {
         for text in [
             "", "/home", "example.com/home", "ftp://example.com/", "javascript:alert(1)", "https://", "https:///path",
-            "https://exa mple.com/", "https://example.com/a b", "https://example.com:port/", "https://example.com:123456/",
+            "https://exa mple.com/", "https://example.com/a b", "https://example.com:port/",
+            "https://example.com:123456/",
             "https://[2001:db8::1/", "http:/example.com", "https://user@/x", "https://exa<mple.com/",
         ] {
             XCTAssertNil(WebURL(text), text)
