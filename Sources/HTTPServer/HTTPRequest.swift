@@ -35,6 +35,7 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// Whether the client wants the connection kept open after this exchange (RFC 9112 §9.3).
     public var keepAlive: Bool {
+        guard headers.contains("Connection") else { return version == .http1_1 }
         let tokens = headers.tokens("Connection")
         if tokens.contains("close") { return false }
         if version == .http1_1 { return true }

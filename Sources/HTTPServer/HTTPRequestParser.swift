@@ -185,8 +185,8 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private static func bodyState(for head: HTTPRequestHead, limits: Limits) throws(HTTPParseError) -> BodyState {
-        let codings = head.headers.tokens("Transfer-Encoding")
         let hasTransferEncoding = head.headers.contains("Transfer-Encoding")
+        let codings = hasTransferEncoding ? head.headers.tokens("Transfer-Encoding") : []
         let lengths = head.headers.values("Content-Length")
         if hasTransferEncoding {
             guard lengths.isEmpty else { throw .contentLengthWithTransferEncoding }

@@ -51,10 +51,12 @@ public struct Router: HTTPResponder {
             finish(.error(.notFound, "no such endpoint: \(path.prefix(200))"))
             return
         }
-        let allow = Self.allowed(methods)
         if let handler = methods[request.method] ?? (request.method == "HEAD" ? methods["GET"] : nil) {
             handler(request, finish)
-        } else if request.method == "OPTIONS" {
+            return
+        }
+        let allow = Self.allowed(methods)
+        if request.method == "OPTIONS" {
             var response = HTTPResponse(status: .noContent, headers: HTTPHeaders([("Allow", allow)]))
             cors?.preflight(&response, request: request.head, allowedMethods: allow)
             observer?(routeName, request.method, response.status.code)

@@ -26,6 +26,9 @@ struct EventPublisher: Sendable {
     let logger: Logger
     let codec = EventCodec()
 
+    private static let contentTypeHeader = KafkaHeader(key: "content-type", value: "application/json")
+    private static let schemaVersionHeader = KafkaHeader(key: "schema-version", value: AnalyticsEvent.schemaVersion)
+
     /// Publishes `event`; `completion` runs once: after the broker's acknowledgement (durable),
     /// or once librdkafka holds the record (enqueued).
     func publish(_ event: AnalyticsEvent, completion: @escaping @Sendable (Result<Void, PublishError>) -> Void) {
@@ -35,9 +38,9 @@ struct EventPublisher: Sendable {
             key: event.sessionID.map { Array($0.utf8) },
             value: value,
             headers: [
-                KafkaHeader(key: "content-type", value: "application/json"),
+                Self.contentTypeHeader,
                 KafkaHeader(key: "event-type", value: event.type),
-                KafkaHeader(key: "schema-version", value: AnalyticsEvent.schemaVersion),
+                Self.schemaVersionHeader,
             ])
         let ackMode = self.ackMode
         let logger = self.logger
