@@ -8,7 +8,7 @@ SOURCES      := Sources Tests Package.swift
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build build-debug clean test run run-broker run-producer run-consumer \
-        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http
+        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http fuzz
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,9 @@ bench: bench-http ## Run the benchmarks
 
 bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durable); checks no 202 is lost
 	@BIN=$(BIN) scripts/bench-http.sh
+
+fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
+	@scripts/fuzz.sh
 
 docker-up: ## Start Kafka (KRaft), producer and consumer with docker compose
 	docker compose up -d --build

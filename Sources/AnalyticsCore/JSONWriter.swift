@@ -87,10 +87,10 @@ public struct JSONWriter {
         raw("\":")
     }
 
-    /// Doubles that are whole numbers print without a fraction, as JavaScript does.
+    /// Swift's shortest round-tripping form. Whole doubles keep their fraction (`-300.0`), so a
+    /// value read as a double is read back as a double, never as an integer (found by fuzzing).
     static func format(_ number: Double) -> String {
-        if number.isFinite, number == number.rounded(), abs(number) < 1e15 { return String(Int64(number)) }
-        return "\(number)"
+        "\(number)"
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)

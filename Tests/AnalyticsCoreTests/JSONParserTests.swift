@@ -89,6 +89,17 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    /// Found by `make fuzz` (event-validation): `-3e2` parsed as a double was written as `-300`
+    /// and read back as an integer.
+    func testWholeDoublesKeepTheirTypeThroughAWriteAndRead() throws {
+        for text in ["-3e2", "1.0", "1e3", "0.0", "-0.0", "1e300", "12345678901234567890"] {
+            let value = try parse(text)
+            var writer = JSONWriter()
+            writer.value(value)
+            XCTAssertEqual(try JSONParser.parse(writer.bytes), value, text)
+        }
+    }
+
     func testWriterEscapesAndSortsKeys() {
         var writer = JSONWriter()
         writer.value(
@@ -98,7 +109,7 @@ final class JSONParserTests: XCTestCase {
             ]))
         XCTAssertEqual(
             String(decoding: writer.bytes, as: UTF8.self),
-            #"{"a":2.5,"b":"quote\" backslash\\ newline\n tab\t nul\u0000 /","c":-3,"d":4}"#)
+            #"{"a":2.5,"b":"quote\" backslash\\ newline\n tab\t nul\u0000 /","c":-3,"d":4.0}"#)
     }
 }
 
