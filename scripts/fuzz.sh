@@ -14,8 +14,9 @@ build() {
   local name="$1" harness="$2"
   shift 2
   echo "fuzz: building $name"
+  # ld.gold warns about every ASan helper symbol; those warnings are harmless noise.
   swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name FuzzTarget \
-    "$@" "$harness" -o "$out/$name"
+    "$@" "$harness" -o "$out/$name" 2> >(grep -v "Cannot export local symbol" >&2)
 }
 
 build http-parser Fuzz/HTTPRequestParserFuzzer.swift \

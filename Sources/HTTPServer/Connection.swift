@@ -182,6 +182,11 @@ final class Connection: @unchecked Sendable {
     /// Server shutdown: close now if idle, otherwise after the response in progress.
     func drain() {
         draining = true
+        guard state == .reading else { return }
+        // A request may already sit in the socket unread: answer it (with Connection: close)
+        // rather than reset the connection under it.
+        readable = true
+        readAvailable()
         if state == .reading && !parser.hasPartialRequest { close() }
     }
 

@@ -241,4 +241,42 @@ final class HTTPServerBehaviourTests: XCTestCase {
         Thread.sleep(forTimeInterval: 0.2)
         XCTAssertThrowsError(try RawHTTPClient(port: server.port, timeout: 1))
     }
+
+    func testExpectContinueWithATooLargeBodyGets413WithoutReadingIt() throws {
+        let connection = try client()
+        try connection.send("POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 999999\r\nExpect: 100-continue\r\n\r\n")
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 413)
+        XCTAssertTrue(connection.isClosedByServer())
+    }
+
+    func testConnectionsBeyondTheCapWaitInTheBacklogUntilOneCloses() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.eventLoopCount = 1
+        configuration.maxConnections = 2
+        var router = Router()
+        router.on("GET", "/hello") { _, respond in respond(.json(.ok, fields: [("hello", "world")])) }
+        let capped = try HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
+        defer { capped.shutdown(timeout: .seconds(1)) }
+
+        let first = try RawHTTPClient(port: capped.port, timeout: 5)
+        let second = try RawHTTPClient(port: capped.port, timeout: 5)
+        XCTAssertEqual(try first.request("GET", "/hello").status, 200)
+        XCTAssertEqual(try second.request("GET", "/hello").status, 200)
+        XCTAssertEqual(capped.openConnections, 2)
+
+        // The kernel completes the handshake (backlog), but the server does not accept it yet.
+        let third = try RawHTTPClient(port: capped.port, timeout: 0.7)
+        try third.send("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertThrowsError(try third.readResponse(), "served beyond the connection cap")
+        XCTAssertEqual(capped.openConnections, 2)
+
+        // When one closes, the waiting connection is accepted and answered.
+        try first.send("GET /hello HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        XCTAssertEqual(try first.readResponse().status, 200)
+        third.setTimeout(5)
+        XCTAssertEqual(try third.readResponse().status, 200)
+    }
 }
