@@ -25,8 +25,18 @@ public final class KafkaProducer: @unchecked Sendable {
         if let conf = native.pointer {
             rd_kafka_conf_set_dr_msg_cb(conf) { client, message, opaque in
                 guard let message else { return }
-                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR, let opaque {
-                    Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue().markBrokersReachable()
+                guard let opaque else { return }
+                let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
+                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    context.markBrokersReachable()
+                } else if message.pointee._private == nil {
+                    // Sent without a completion: nobody waits for it, so the failure is logged.
+                    context.logger.error(
+                        "record not delivered",
+                        metadata: [
+                            "code": "\(KafkaError.name(of: message.pointee.err.rawValue))",
+                            "reason": "\(KafkaError.message(of: message.pointee.err))",
+                        ])
                 }
                 DeliveryContext.complete(message.pointee)
             }
@@ -70,11 +80,11 @@ public final class KafkaProducer: @unchecked Sendable {
     /// `completion`) when the record cannot be enqueued; `KafkaError.queueFull` is back-pressure.
     public func send(
         _ message: KafkaOutgoingMessage,
-        completion: @escaping @Sendable (Result<DeliveryReport, KafkaError>) -> Void
+        completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?
     ) throws(KafkaError) {
         if let fatal = context.fatal { throw fatal }
-        let delivery = DeliveryContext(topic: message.topic, completion: completion)
-        let opaque = Unmanaged.passRetained(delivery).toOpaque()
+        // Without a completion nothing is allocated per record; a failed delivery is logged.
+        let opaque = completion.map { Unmanaged.passRetained(DeliveryContext(topic: message.topic, completion: $0)).toOpaque() }
         let headers = rd_kafka_headers_new(message.headers.count)
         for header in message.headers {
             header.value.withUnsafeBytes { bytes in
@@ -93,7 +103,7 @@ public final class KafkaProducer: @unchecked Sendable {
         }
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
             rd_kafka_headers_destroy(headers)
-            Unmanaged<DeliveryContext>.fromOpaque(opaque).release()
+            if let opaque { Unmanaged<DeliveryContext>.fromOpaque(opaque).release() }
             if result == RD_KAFKA_RESP_ERR__QUEUE_FULL { throw .queueFull }
             throw .produceFailed(code: result.rawValue, message: KafkaError.message(of: result))
         }

@@ -23,7 +23,6 @@ struct EventPublisher: Sendable {
     let producer: KafkaProducer
     let topic: String
     let ackMode: AckMode
-    let logger: Logger
     let codec = EventCodec()
 
     private static let contentTypeHeader = KafkaHeader(key: "content-type", value: "application/json")
@@ -42,21 +41,19 @@ struct EventPublisher: Sendable {
                 KafkaHeader(key: "event-type", value: event.type),
                 Self.schemaVersionHeader,
             ])
-        let ackMode = self.ackMode
-        let logger = self.logger
         do {
-            try producer.send(message) { result in
-                guard ackMode == .durable else {
-                    if case .failure(let error) = result {
-                        logger.error(
-                            "accepted event not delivered", metadata: ["id": "\(event.id)", "error": "\(error)"])
+            switch ackMode {
+            case .durable:
+                try producer.send(message) { result in
+                    switch result {
+                    case .success: completion(.success(()))
+                    case .failure(let error): completion(.failure(.kafka(error)))
                     }
-                    return
                 }
-                switch result {
-                case .success: completion(.success(()))
-                case .failure(let error): completion(.failure(.kafka(error)))
-                }
+            case .enqueued:
+                // librdkafka retries without a time limit in this mode; a final failure is
+                // logged by the Kafka layer.
+                try producer.send(message, completion: nil)
             }
         } catch {
             completion(.failure(.kafka(error)))

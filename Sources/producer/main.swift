@@ -18,7 +18,7 @@ do {
 }
 
 let state = ProducerState()
-let publisher = EventPublisher(producer: producer, topic: settings.topic, ackMode: settings.ackMode, logger: logger)
+let publisher = EventPublisher(producer: producer, topic: settings.topic, ackMode: settings.ackMode)
 var router = Router(cors: CORSPolicy(allowedOrigins: settings.allowedOrigins))
 IngestionRoutes(publisher: publisher, validator: EventValidator(limits: settings.limits), state: state)
     .install(on: &router)
