@@ -124,19 +124,20 @@ public struct HTTPRequestParser: Sendable {
     private static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: Limits) throws(HTTPParseError)
         -> HTTPRequestHead
     {
-        var lines: [ArraySlice<UInt8>] = []
+        // Walk the lines in place; the last one is the empty line that ended the head.
         var lineStart = bytes.startIndex
-        for index in bytes.indices where bytes[index] == 0x0A {
-            var line = bytes[lineStart..<index]
-            if line.last == 0x0D { line = line.dropLast() }
-            lines.append(line)
-            lineStart = index + 1
-        }
-        // The last line is the empty one that ended the head.
-        guard let requestLine = lines.first else { throw .malformedRequestLine }
-        let (method, target, version) = try parseRequestLine(requestLine)
+        var requestLine: (String, String, HTTPVersion)?
         var headers = HTTPHeaders()
-        for line in lines.dropFirst() where !line.isEmpty {
+        headers.reserveCapacity(8)
+        while let newline = bytes[lineStart...].firstIndex(of: 0x0A) {
+            var line = bytes[lineStart..<newline]
+            lineStart = newline + 1
+            if line.last == 0x0D { line = line.dropLast() }
+            guard requestLine != nil else {
+                requestLine = try parseRequestLine(line)
+                continue
+            }
+            if line.isEmpty { break }
             if line.contains(0x0D) || line.contains(0) { throw .malformedHeader }
             if line.first == 0x20 || line.first == 0x09 { throw .obsoleteLineFolding }
             guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else { throw .malformedHeader }
@@ -148,6 +149,7 @@ public struct HTTPRequestParser: Sendable {
             headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
             if headers.count > limits.maxHeaderCount { throw .tooManyHeaders(limit: limits.maxHeaderCount) }
         }
+        guard let (method, target, version) = requestLine else { throw .malformedRequestLine }
         let head = HTTPRequestHead(method: method, target: target, version: version, headers: headers)
         let hosts = headers.values("Host")
         if hosts.count > 1 { throw .duplicateHost }
@@ -161,14 +163,18 @@ public struct HTTPRequestParser: Sendable {
     private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (
         String, String, HTTPVersion
     ) {
-        let parts = line.split(separator: 0x20, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty,
-            parts[0].allSatisfy(isTokenCharacter),
-            parts[1].allSatisfy({ $0 > 0x20 && $0 != 0x7F })
+        // METHOD SP target SP version, with exactly two single spaces.
+        guard let firstSpace = line.firstIndex(of: 0x20),
+            let secondSpace = line[(firstSpace + 1)...].firstIndex(of: 0x20),
+            !line[(secondSpace + 1)...].contains(0x20)
         else { throw .malformedRequestLine }
-        let versionText = parts[2]
-        let prefix: [UInt8] = Array("HTTP/".utf8)
-        guard versionText.count == 8, versionText.starts(with: prefix) else {
+        let methodBytes = line[line.startIndex..<firstSpace]
+        let targetBytes = line[(firstSpace + 1)..<secondSpace]
+        let versionText = line[(secondSpace + 1)...]
+        guard !methodBytes.isEmpty, !targetBytes.isEmpty, methodBytes.allSatisfy(isTokenCharacter),
+            targetBytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F })
+        else { throw .malformedRequestLine }
+        guard versionText.count == 8, versionText.starts(with: "HTTP/".utf8) else {
             throw .malformedRequestLine
         }
         let major = versionText[versionText.startIndex + 5]
@@ -181,7 +187,7 @@ public struct HTTPRequestParser: Sendable {
         guard version == .http1_1 || version == .http1_0 else {
             throw .unsupportedVersion(String(decoding: versionText, as: UTF8.self))
         }
-        return (String(decoding: parts[0], as: UTF8.self), String(decoding: parts[1], as: UTF8.self), version)
+        return (String(decoding: methodBytes, as: UTF8.self), String(decoding: targetBytes, as: UTF8.self), version)
     }
 
     private static func bodyState(for head: HTTPRequestHead, limits: Limits) throws(HTTPParseError) -> BodyState {

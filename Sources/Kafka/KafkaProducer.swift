@@ -84,7 +84,9 @@ public final class KafkaProducer: @unchecked Sendable {
     ) throws(KafkaError) {
         if let fatal = context.fatal { throw fatal }
         // Without a completion nothing is allocated per record; a failed delivery is logged.
-        let opaque = completion.map { Unmanaged.passRetained(DeliveryContext(topic: message.topic, completion: $0)).toOpaque() }
+        let opaque = completion.map {
+            Unmanaged.passRetained(DeliveryContext(topic: message.topic, completion: $0)).toOpaque()
+        }
         let headers = rd_kafka_headers_new(message.headers.count)
         for header in message.headers {
             header.value.withUnsafeBytes { bytes in
