@@ -19,7 +19,7 @@ deps: ## Install librdkafka-dev, kcat and curl with apt when missing (as root), 
 build: deps ## Build release binaries into bin/
 	$(SWIFT) build -c release
 	@mkdir -p $(BIN)
-	@for product in $(PRODUCTS); do cp "$$($(SWIFT) build -c release --show-bin-path)/$$product" $(BIN)/; done
+	@for product in $(PRODUCTS); do install -m 755 "$$($(SWIFT) build -c release --show-bin-path)/$$product" $(BIN)/; done
 	@echo "built: $(addprefix $(BIN)/,$(PRODUCTS))"
 
 build-debug: deps ## Build debug binaries and tests
