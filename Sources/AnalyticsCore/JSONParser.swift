@@ -28,41 +28,34 @@ public struct JSONParser {
 
     /// Parses one JSON value filling the whole input (surrounding whitespace allowed).
     public static func parse(_ input: [UInt8]) throws(SyntaxError) -> JSONValue {
-        let result: Result<JSONValue, SyntaxError> = input.withUnsafeBytes { buffer in
-            var parser = JSONParser(buffer)
-            do throws(SyntaxError) {
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0)
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-                return .success(value)
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try document(input) { parser throws(SyntaxError) in try parser.parseValue(depth: 0) }
     }
 
     /// Parses a JSON document whose top level should be an object, returning its members in
     /// order (later duplicates included) without building a dictionary; nil when the top level
     /// is valid JSON but not an object.
     public static func parseObjectMembers(_ input: [UInt8]) throws(SyntaxError) -> [(key: String, value: JSONValue)]? {
-        let result: Result<[(key: String, value: JSONValue)]?, SyntaxError> = input.withUnsafeBytes { buffer in
+        try document(input) { parser throws(SyntaxError) in
+            guard parser.current == UInt8(ascii: "{") else {
+                _ = try parser.parseValue(depth: 0)
+                return nil
+            }
+            return try parser.parseMembers(depth: 1)
+        }
+    }
+
+    /// Runs `parseTop` over the whole input: whitespace around it, nothing after it.
+    private static func document<Value>(
+        _ input: [UInt8], _ parseTop: (inout JSONParser) throws(SyntaxError) -> Value
+    ) throws(SyntaxError) -> Value {
+        let result: Result<Value, SyntaxError> = input.withUnsafeBytes { buffer in
             var parser = JSONParser(buffer)
             do throws(SyntaxError) {
                 parser.skipWhitespace()
-                guard parser.current == UInt8(ascii: "{") else {
-                    _ = try parser.parseValue(depth: 0)
-                    parser.skipWhitespace()
-                    guard parser.index == buffer.count else {
-                        throw parser.error("unexpected data after the JSON value")
-                    }
-                    return .success(nil)
-                }
-                let members = try parser.parseMembers(depth: 1)
+                let value = try parseTop(&parser)
                 parser.skipWhitespace()
                 guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-                return .success(members)
+                return .success(value)
             } catch {
                 return .failure(error)
             }
