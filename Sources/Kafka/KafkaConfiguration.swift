@@ -29,6 +29,9 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
     public var maxQueuedMessages = 100_000
     /// `queue.buffering.max.kbytes`.
     public var maxQueuedKilobytes = 262_144
+    /// `delivery.report.only.error`: when true, only failed deliveries are reported, so `send`
+    /// completions fire only on failure. For callers that do not wait for acknowledgements.
+    public var reportOnlyFailures = false
 
     public init(client: KafkaClientConfiguration) {
         self.client = client
@@ -45,6 +48,7 @@ public struct KafkaProducerConfiguration: Sendable, Equatable {
             ("message.timeout.ms", String(deliveryTimeoutMilliseconds)),
             ("queue.buffering.max.messages", String(maxQueuedMessages)),
             ("queue.buffering.max.kbytes", String(maxQueuedKilobytes)),
+            ("delivery.report.only.error", reportOnlyFailures ? "true" : "false"),
         ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }

@@ -64,6 +64,8 @@ struct ProducerSettings: Sendable {
         // In enqueued mode a 202 was already given, so librdkafka must keep retrying until the
         // broker takes the record (0 = no timeout); a full queue then turns into 503s.
         configuration.deliveryTimeoutMilliseconds = ackMode == .durable ? deliveryTimeoutMilliseconds : 0
+        // Nobody waits for acknowledgements in enqueued mode: only failures need reporting.
+        configuration.reportOnlyFailures = ackMode == .enqueued
         return configuration
     }
 }
