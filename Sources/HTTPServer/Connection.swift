@@ -144,7 +144,9 @@ final class Connection: @unchecked Sendable {
     private func flush(continueOnly: Bool = false) {
         while outputOffset < output.count {
             let count = output.withUnsafeBytes { bytes in
-                Glibc.send(fd, bytes.baseAddress! + outputOffset, bytes.count - outputOffset, Int32(MSG_NOSIGNAL))
+                // outputOffset < count, so the buffer is non-empty and the slice has an address.
+                let pending = UnsafeRawBufferPointer(rebasing: bytes[outputOffset...])
+                return Glibc.send(fd, pending.baseAddress, pending.count, Int32(MSG_NOSIGNAL))
             }
             if count > 0 {
                 outputOffset += count

@@ -20,8 +20,9 @@ public struct HTTPRequestHead: Sendable, Equatable {
     /// The path of the target, without query; `*` for asterisk form.
     public var path: String {
         var text = Substring(target)
-        if text.hasPrefix("http://") || text.hasPrefix("https://") {
-            let afterScheme = text[text.index(text.firstIndex(of: ":")!, offsetBy: 3)...]
+        let schemeLength = text.hasPrefix("http://") ? 7 : (text.hasPrefix("https://") ? 8 : 0)
+        if schemeLength > 0 {
+            let afterScheme = text.dropFirst(schemeLength)
             text = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
         }
         if let mark = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<mark] }

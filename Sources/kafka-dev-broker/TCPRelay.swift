@@ -81,7 +81,9 @@ final class TCPRelay: @unchecked Sendable {
             var sent = 0
             while sent < count {
                 let written = buffer.withUnsafeBytes {
-                    send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL))
+                    send(
+                        destination, UnsafeRawBufferPointer(rebasing: $0[sent..<count]).baseAddress, count - sent,
+                        Int32(MSG_NOSIGNAL))
                 }
                 if written < 0 && errno == EINTR { continue }
                 if written <= 0 { break outer }
