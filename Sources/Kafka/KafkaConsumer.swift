@@ -157,6 +157,33 @@ public final class KafkaConsumer: @unchecked Sendable {
         return ClientContext.partitions(list)
     }
 
+    /// Records between this member's position and the end of each assigned partition, from
+    /// librdkafka's cached high watermarks (no broker round trip). A partition whose position or
+    /// watermark is not known yet is left out.
+    public func lag() -> [TopicPartition: Int64] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(handle, list) == RD_KAFKA_RESP_ERR_NO_ERROR, let elements = list.pointee.elems else {
+            return [:]
+        }
+        var result: [TopicPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let element = elements[index]
+            var low: Int64 = -1
+            var high: Int64 = -1
+            guard
+                rd_kafka_get_watermark_offsets(handle, element.topic, element.partition, &low, &high)
+                    == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0
+            else { continue }
+            let position = element.offset >= 0 ? element.offset : low
+            guard position >= 0 else { continue }
+            result[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = max(
+                0, high - position)
+        }
+        return result
+    }
+
     /// Commits stored offsets and leaves the group. Safe to call more than once.
     public func close() {
         guard !closed.exchange(true, ordering: .relaxed) else { return }

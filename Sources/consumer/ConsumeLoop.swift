@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import ServiceRuntime
 import Synchronization
 
 /// Reads records, applies valid events to the statistics, then stores their offsets
@@ -11,15 +12,17 @@ final class ConsumeLoop: Sendable {
     private let consumer: KafkaConsumer
     private let statistics: LiveStatistics
     private let logger: Logger
+    private let metrics: ServiceMetrics
     private let codec = EventCodec()
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     let consumed = Atomic<Int>(0)
 
-    init(consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger) {
+    init(consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics) {
         self.consumer = consumer
         self.statistics = statistics
         self.logger = logger
+        self.metrics = metrics
     }
 
     func start() {
@@ -53,6 +56,7 @@ final class ConsumeLoop: Sendable {
                 statistics.apply(event)
             } catch {
                 statistics.recordInvalidRecord()
+                metrics.increment("records_skipped_total", [("reason", error.reason)])
                 logger.warning(
                     "skipping invalid record",
                     metadata: [
@@ -61,6 +65,7 @@ final class ConsumeLoop: Sendable {
                     ])
             }
             consumed.add(1, ordering: .relaxed)
+            metrics.increment("records_consumed_total")
             do {
                 try consumer.storeOffset(record)
             } catch {

@@ -17,6 +17,8 @@ aggregation.topPagesLimit = settings.topPages
 let statistics = LiveStatistics(configuration: aggregation)
 let renderer = StatsRenderer()
 
+let metrics = ServiceMetrics()
+
 let consumer: KafkaConsumer
 do {
     consumer = try KafkaConsumer(configuration: settings.kafka, logger: logger)
@@ -26,7 +28,7 @@ do {
 }
 
 var router = Router(cors: CORSPolicy())
-StatsRoutes(statistics: statistics).install(on: &router)
+StatsRoutes(statistics: statistics, consumer: consumer, metrics: metrics).install(on: &router)
 let server: HTTPServer
 do {
     server = try HTTPServer(configuration: settings.http, responder: router, logger: logger)
@@ -34,7 +36,7 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 
-let loop = ConsumeLoop(consumer: consumer, statistics: statistics, logger: logger)
+let loop = ConsumeLoop(consumer: consumer, statistics: statistics, logger: logger, metrics: metrics)
 loop.start()
 logger.info(
     "consumer started",

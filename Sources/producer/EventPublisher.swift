@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import Kafka
 import Logging
+import Metrics
 
 /// Why an event was not stored; answered 503 with `Retry-After`.
 enum PublishError: Error, Sendable {
@@ -15,6 +16,14 @@ enum PublishError: Error, Sendable {
             return "the event could not be stored right now; retry later with the same id"
         }
     }
+
+    /// A short label for metrics.
+    var reason: String {
+        switch self {
+        case .kafka(.queueFull): return "queue_full"
+        case .kafka: return "kafka_unavailable"
+        }
+    }
 }
 
 /// Publishes enriched events to the topic as design §4 specifies (key `session_id`, JSON value,
@@ -24,6 +33,8 @@ struct EventPublisher: Sendable {
     let topic: String
     let ackMode: AckMode
     let codec = EventCodec()
+    /// Time from handing a record to librdkafka to the broker's acknowledgement (durable mode).
+    let deliveryLatency = Metrics.Timer(label: "kafka_delivery_latency_seconds")
 
     private static let contentTypeHeader = KafkaHeader(key: "content-type", value: "application/json")
     private static let schemaVersionHeader = KafkaHeader(key: "schema-version", value: AnalyticsEvent.schemaVersion)
@@ -46,7 +57,11 @@ struct EventPublisher: Sendable {
             case .durable:
                 try producer.send(message) { result in
                     switch result {
-                    case .success: completion(.success(()))
+                    case .success(let report):
+                        deliveryLatency.recordNanoseconds(
+                            report.latency.components.seconds * 1_000_000_000
+                                + report.latency.components.attoseconds / 1_000_000_000)
+                        completion(.success(()))
                     case .failure(let error): completion(.failure(.kafka(error)))
                     }
                 }

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import HTTPServer
 import Kafka
+import ServiceRuntime
 import Synchronization
 
 /// The producer's HTTP API (design §3): `POST /event`, `POST /events`, `GET /health`, `GET /ready`.
@@ -13,6 +14,7 @@ struct IngestionRoutes: Sendable {
     let validator: EventValidator
     let enricher = EventEnricher()
     let state: ProducerState
+    let metrics: ServiceMetrics
     let ids = EventIDSource()
 
     static let acceptedContentTypes = ["application/json", "text/plain"]
@@ -22,6 +24,14 @@ struct IngestionRoutes: Sendable {
         router.on("POST", "/events") { request, respond in ingestBatch(request, respond) }
         router.on("GET", "/health") { _, respond in
             respond(.json(.ok, fields: [("status", "healthy"), ("service", "analytics-producer")]))
+        }
+        router.on("GET", "/metrics") { _, respond in
+            metrics.set("kafka_producer_queue_depth", to: Double(publisher.producer.queueDepth))
+            metrics.set("kafka_broker_reachable", to: state.brokersReachable.load(ordering: .relaxed) ? 1 : 0)
+            respond(
+                HTTPResponse(
+                    status: .ok, headers: HTTPHeaders([("Content-Type", ServiceMetrics.contentType)]),
+                    body: metrics.render()))
         }
         router.on("GET", "/ready") { _, respond in
             if state.draining.load(ordering: .relaxed) {
@@ -82,6 +92,7 @@ struct IngestionRoutes: Sendable {
         do {
             validated = try validator.validate(body: request.body)
         } catch {
+            metrics.increment("events_rejected_total", [("reason", error.reason)])
             return respond(.error(.badRequest, error.description, field: error.field))
         }
         let now = Date()
@@ -90,8 +101,10 @@ struct IngestionRoutes: Sendable {
         publisher.publish(event) { result in
             switch result {
             case .success:
+                metrics.increment("events_accepted_total")
                 respond(.json(.accepted, Self.acceptedBody(id: event.id)))
             case .failure(let error):
+                metrics.increment("events_rejected_total", [("reason", error.reason)])
                 respond(
                     .json(
                         .serviceUnavailable, fields: [("error", error.message), ("id", event.id)],
@@ -126,6 +139,7 @@ struct IngestionRoutes: Sendable {
                     validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
                 toPublish.append((index, event))
             } catch let error as EventValidationError {
+                metrics.increment("events_rejected_total", [("reason", error.reason)])
                 batch.set(index, .rejected(error))
             } catch {}
         }
@@ -134,8 +148,12 @@ struct IngestionRoutes: Sendable {
         for (index, event) in toPublish {
             publisher.publish(event) { result in
                 switch result {
-                case .success: batch.set(index, .accepted(event.id))
-                case .failure(let error): batch.set(index, .failed(event.id, error.message))
+                case .success:
+                    metrics.increment("events_accepted_total")
+                    batch.set(index, .accepted(event.id))
+                case .failure(let error):
+                    metrics.increment("events_rejected_total", [("reason", error.reason)])
+                    batch.set(index, .failed(event.id, error.message))
                 }
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
                     respond(batch.response())

@@ -10,6 +10,8 @@ let (logger, settings) = ServiceStartup.begin(service: "producer") { environment
     try ProducerSettings(environment: environment)
 }
 
+let metrics = ServiceMetrics()
+
 let producer: KafkaProducer
 do {
     producer = try KafkaProducer(configuration: settings.kafka, logger: logger)
@@ -20,8 +22,15 @@ do {
 let state = ProducerState()
 let publisher = EventPublisher(producer: producer, topic: settings.topic, ackMode: settings.ackMode)
 var router = Router(cors: CORSPolicy(allowedOrigins: settings.allowedOrigins))
-IngestionRoutes(publisher: publisher, validator: EventValidator(limits: settings.limits), state: state)
-    .install(on: &router)
+router.observer = { route, method, status in
+    metrics.increment(
+        "http_requests_total",
+        [("route", route), ("method", ServiceMetrics.methodLabel(method)), ("status", String(status))])
+}
+IngestionRoutes(
+    publisher: publisher, validator: EventValidator(limits: settings.limits), state: state, metrics: metrics
+)
+.install(on: &router)
 
 let server: HTTPServer
 do {

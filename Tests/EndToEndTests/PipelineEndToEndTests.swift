@@ -51,6 +51,23 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 1, "Safari": 1])
         XCTAssertEqual(stats["device_stats"] as? [String: Int], ["desktop": 1, "mobile": 1])
 
+        // Prometheus metrics on both services.
+        let producerMetrics = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/metrics")
+        XCTAssertEqual(producerMetrics.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
+        for line in [
+            "events_accepted_total 4", #"http_requests_total{route="/event",method="POST",status="202"} 4"#,
+            "kafka_delivery_latency_seconds_count 4", "kafka_broker_reachable 1.0", "kafka_producer_queue_depth 0.0",
+        ] {
+            XCTAssertTrue(producerMetrics.text.contains(line), "missing \(line) in\n\(producerMetrics.text)")
+        }
+        let consumerMetrics = try RawHTTPClient(port: statsPort).request("GET", "/metrics").text
+        for line in [
+            "records_consumed_total 4", "consumer_assigned_partitions 6.0",
+            #"consumer_lag{topic="analytics-events",partition="0"} 0.0"#,
+        ] {
+            XCTAssertTrue(consumerMetrics.contains(line), "missing \(line) in\n\(consumerMetrics)")
+        }
+
         // The printed summary, within STATS_INTERVAL.
         XCTAssertTrue(consumer.waitForOutput("Total Events: 4", timeout: 10), consumer.output)
         let summary = consumer.stdout
@@ -132,6 +149,16 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(
             health.json as NSDictionary, ["status": "healthy", "service": "analytics-producer"] as NSDictionary)
 
+        let metrics = try client.request("GET", "/metrics").text
+        for line in [
+            #"events_rejected_total{reason="invalid_json"} 1"#, #"events_rejected_total{reason="missing_type"} 1"#,
+            #"events_rejected_total{reason="invalid_type"} 1"#,
+            #"http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
+            #"http_requests_total{route="/event",method="POST",status="415"} 1"#, "events_accepted_total 1",
+        ] {
+            XCTAssertTrue(metrics.contains(line), "missing \(line) in\n\(metrics)")
+        }
+
         // Only the one accepted event is on the topic.
         XCTAssertTrue(Wait.until(timeout: 10) { (try? self.pipeline.records().count) == 1 })
         XCTAssertEqual(try pipeline.records().first?.json["id"] as? String, beacon.json["id"] as? String)
@@ -160,6 +187,9 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
         XCTAssertTrue(
             Wait.until(timeout: 10) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 1 })
+        let consumerMetrics = try RawHTTPClient(port: firstPort).request("GET", "/metrics").text
+        XCTAssertTrue(consumerMetrics.contains(#"records_skipped_total{reason="not_an_event"} 1"#), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains("records_consumed_total 5"), consumerMetrics)
 
         // SIGTERM: final summary, commit, leave the group, exit 0.
         first.signal(SIGTERM)
