@@ -101,10 +101,11 @@ PY
 }
 
 : >"$work/rows"
-for c in "${CONCURRENCIES[@]}"; do run_wrk nginx "$nginx_port" "$c"; done
-
-for mode in enqueued durable; do
-  for c in "${CONCURRENCIES[@]}"; do
+# Rows at one concurrency run back to back (nginx first), so each ratio compares measurements
+# taken minutes apart at most: this shared machine drifts more than that between runs.
+for c in "${CONCURRENCIES[@]}"; do
+  run_wrk nginx "$nginx_port" "$c"
+  for mode in enqueued durable; do
     port="$(free_port)"
     KAFKA_BROKERS="$brokers" KAFKA_TOPIC="bench-$mode-c$c" SERVER_PORT="$port" ACK_MODE="$mode" LOG_LEVEL=warning \
       "$BIN/producer" >"$work/producer-$mode-$c.log" 2>&1 &

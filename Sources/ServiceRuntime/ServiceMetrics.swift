@@ -11,6 +11,13 @@ public final class ServiceMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let counters = Mutex<[CounterKey: Metrics.Counter]>([:])
     private let gauges = Mutex<[CounterKey: Metrics.Gauge]>([:])
+    private let requests = Mutex<[RequestKey: Metrics.Counter]>([:])
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
 
     private struct CounterKey: Hashable {
         var label: String
@@ -40,6 +47,21 @@ public final class ServiceMetrics: Sendable {
             return created
         }
         counter.increment(by: amount)
+    }
+
+    /// Counts one answered HTTP request in `http_requests_total{route,method,status}`. A cheaper
+    /// path than `increment` (no label array per call), since it runs on every request.
+    public func countRequest(route: String, method: String, status: Int) {
+        let key = RequestKey(route: route, method: Self.methodLabel(method), status: status)
+        let counter = requests.withLock { cache in
+            if let existing = cache[key] { return existing }
+            let created = Metrics.Counter(
+                label: "http_requests_total",
+                dimensions: [("route", key.route), ("method", key.method), ("status", String(status))])
+            cache[key] = created
+            return created
+        }
+        counter.increment()
     }
 
     /// Sets the gauge `label` with these dimensions (created on first use).

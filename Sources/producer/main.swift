@@ -22,11 +22,7 @@ do {
 let state = ProducerState()
 let publisher = EventPublisher(producer: producer, topic: settings.topic, ackMode: settings.ackMode)
 var router = Router(cors: CORSPolicy(allowedOrigins: settings.allowedOrigins))
-router.observer = { route, method, status in
-    metrics.increment(
-        "http_requests_total",
-        [("route", route), ("method", ServiceMetrics.methodLabel(method)), ("status", String(status))])
-}
+router.observer = { route, method, status in metrics.countRequest(route: route, method: method, status: status) }
 IngestionRoutes(
     publisher: publisher, validator: EventValidator(limits: settings.limits), state: state, metrics: metrics
 )
