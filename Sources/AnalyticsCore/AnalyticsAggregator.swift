@@ -10,6 +10,8 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var hourlyWindow = 24
     /// Most recent load times kept for the median.
     public var loadTimeSamples = 10_000
+    /// Most recent event ids remembered to count a retried event once.
+    public var deduplicationWindow = 100_000
 
     public init() {}
 }
@@ -28,6 +30,8 @@ public struct AnalyticsAggregator: Sendable {
     public let configuration: AggregatorConfiguration
     public private(set) var totalEvents = 0
     public private(set) var invalidRecords = 0
+    public private(set) var duplicateEvents = 0
+    private var recentIDs: RecentIDs
     private var eventsByType: [String: Int] = [:]
     private var users: Set<String> = []
     private var sessions: SessionWindow
@@ -42,10 +46,18 @@ public struct AnalyticsAggregator: Sendable {
         self.configuration = configuration
         self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
         self.loadTimes = LoadTimeSample(capacity: configuration.loadTimeSamples)
+        self.recentIDs = RecentIDs(capacity: configuration.deduplicationWindow)
     }
 
-    /// Adds one event. Its server `timestamp` places it in time.
-    public mutating func apply(_ event: AnalyticsEvent) {
+    /// Adds one event, unless an event with the same `id` was applied within the deduplication
+    /// window (a client retry), which is only counted in `duplicate_events`. Its server
+    /// `timestamp` places it in time. Returns whether the event was counted.
+    @discardableResult
+    public mutating func apply(_ event: AnalyticsEvent) -> Bool {
+        guard recentIDs.insert(event.id) else {
+            duplicateEvents += 1
+            return false
+        }
         let time = event.receivedAt ?? Date(timeIntervalSince1970: 0)
         totalEvents += 1
         eventsByType[event.type, default: 0] += 1
@@ -55,7 +67,7 @@ public struct AnalyticsAggregator: Sendable {
         if let loadTime = event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
             loadTimes.add(loadTime)
         }
-        guard event.type == "page_view" else { return }
+        guard event.type == "page_view" else { return true }
         let path = event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/"
         var page = pages[path] ?? PageEntry(url: event.url ?? path)
         page.views += 1
@@ -71,6 +83,7 @@ public struct AnalyticsAggregator: Sendable {
             let keep = Set(hourly.keys.sorted().suffix(configuration.hourlyWindow))
             hourly = hourly.filter { keep.contains($0.key) }
         }
+        return true
     }
 
     /// Counts a record that was not a valid event.
@@ -109,7 +122,8 @@ public struct AnalyticsAggregator: Sendable {
             browserStats: browsers,
             hourlyPageViews: hourlyPageViews,
             performanceMetrics: loadTimes.metrics,
-            invalidRecords: invalidRecords
+            invalidRecords: invalidRecords,
+            duplicateEvents: duplicateEvents
         )
     }
 

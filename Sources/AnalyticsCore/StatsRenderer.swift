@@ -40,6 +40,9 @@ public struct StatsRenderer: Sendable {
         if stats.invalidRecords > 0 {
             lines += ["", "Invalid Records Skipped: \(stats.invalidRecords)"]
         }
+        if stats.duplicateEvents > 0 {
+            lines += ["", "Duplicate Events Ignored: \(stats.duplicateEvents)"]
+        }
         lines.append("===================================")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -55,11 +55,14 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var performanceMetrics: PerformanceMetrics
     /// Records on the topic that were not valid events and were skipped.
     public var invalidRecords: Int
+    /// Events not counted because an event with the same id was already counted (client retries).
+    public var duplicateEvents: Int
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
-        hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int
+        hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
+        duplicateEvents: Int = 0
     ) {
         self.lastUpdated = lastUpdated
         self.totalEvents = totalEvents
@@ -73,6 +76,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.hourlyPageViews = hourlyPageViews
         self.performanceMetrics = performanceMetrics
         self.invalidRecords = invalidRecords
+        self.duplicateEvents = duplicateEvents
     }
 
     enum CodingKeys: String, CodingKey {
@@ -88,5 +92,6 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case hourlyPageViews = "hourly_page_views"
         case performanceMetrics = "performance_metrics"
         case invalidRecords = "invalid_records"
+        case duplicateEvents = "duplicate_events"
     }
 }

@@ -53,7 +53,9 @@ final class ConsumeLoop: Sendable {
             guard let record else { continue }
             do {
                 let event = try codec.decode(record.value)
-                statistics.apply(event)
+                if !statistics.apply(event) {
+                    metrics.increment("events_deduplicated_total")
+                }
             } catch {
                 statistics.recordInvalidRecord()
                 metrics.increment("records_skipped_total", [("reason", error.reason)])

@@ -13,6 +13,7 @@ struct ConsumerSettings: Sendable {
     var sessionTimeoutMinutes: Int
     var topPages: Int
     var shutdownTimeoutSeconds: Int
+    var deduplicationWindow: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -22,6 +23,7 @@ struct ConsumerSettings: Sendable {
         sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
+        deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = environment.string("STATS_HOST", default: "0.0.0.0")

@@ -11,7 +11,8 @@ final class LiveStatistics: Sendable {
         aggregator = Mutex(AnalyticsAggregator(configuration: configuration))
     }
 
-    func apply(_ event: AnalyticsEvent) {
+    /// Applies `event`; false when it was a duplicate of a recent event and not counted.
+    func apply(_ event: AnalyticsEvent) -> Bool {
         aggregator.withLock { $0.apply(event) }
     }
 

@@ -14,6 +14,7 @@ let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment
 var aggregation = AggregatorConfiguration()
 aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
 aggregation.topPagesLimit = settings.topPages
+aggregation.deduplicationWindow = settings.deduplicationWindow
 let statistics = LiveStatistics(configuration: aggregation)
 let renderer = StatsRenderer()
 

@@ -131,6 +131,43 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(performance.medianLoadTime, 250)
     }
 
+    func testAnEventRetriedWithTheSameIDIsCountedOnce() {
+        var aggregator = AnalyticsAggregator()
+        var first = event("page_view", user: "a", session: "s", path: "/")
+        first.id = "0f8fad5b-d9cb-469f-a165-70867728950e"
+        XCTAssertTrue(aggregator.apply(first))
+        XCTAssertFalse(aggregator.apply(first))
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.totalEvents, 1)
+        XCTAssertEqual(stats.topPages.first?.views, 1)
+        XCTAssertEqual(stats.duplicateEvents, 1)
+    }
+
+    func testTheDeduplicationWindowIsBounded() {
+        var configuration = AggregatorConfiguration()
+        configuration.deduplicationWindow = 3
+        var aggregator = AnalyticsAggregator(configuration: configuration)
+        let events = (0..<5).map { _ in event("click") }
+        for event in events { XCTAssertTrue(aggregator.apply(event)) }
+        // The last three are remembered; the first two have left the window.
+        XCTAssertFalse(aggregator.apply(events[4]))
+        XCTAssertFalse(aggregator.apply(events[2]))
+        XCTAssertTrue(aggregator.apply(events[0]))
+        XCTAssertEqual(aggregator.snapshot(now: noon).totalEvents, 6)
+    }
+
+    func testRecentIDsForgetTheOldestFirst() {
+        var ids = RecentIDs(capacity: 2)
+        XCTAssertTrue(ids.insert("a"))
+        XCTAssertTrue(ids.insert("b"))
+        XCTAssertFalse(ids.insert("a"))
+        XCTAssertTrue(ids.insert("c"))  // forgets "a"
+        XCTAssertEqual(ids.count, 2)
+        XCTAssertTrue(ids.insert("a"))  // forgets "b"
+        XCTAssertFalse(ids.insert("c"))
+        XCTAssertTrue(ids.insert("b"))
+    }
+
     func testInvalidRecordsAreCountedSeparately() {
         var aggregator = AnalyticsAggregator()
         aggregator.recordInvalidRecord()

@@ -209,6 +209,21 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["total_events"] as? Int, 3, "events consumed twice or skipped:\n\(pipeline.output)")
         XCTAssertEqual(stats["invalid_records"] as? Int, 0)
         XCTAssertEqual(stats["events_by_type"] as? [String: Int], ["page_view": 2, "click": 1])
+
+        // A client retry with the same id is stored twice on the topic but counted once.
+        let retried = #"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","type":"signup","user_id":"user789"}"#
+        for _ in 0..<2 {
+            let response = try pipeline.post("/event", retried)
+            XCTAssertEqual(response.status, 202)
+            XCTAssertEqual(response.json["id"] as? String, "0f8fad5b-d9cb-469f-a165-70867728950e")
+        }
+        XCTAssertTrue(
+            Wait.until(timeout: 30) { self.pipeline.analytics(port: secondPort)["duplicate_events"] as? Int == 1 })
+        stats = pipeline.analytics(port: secondPort)
+        XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
+        XCTAssertEqual((stats["events_by_type"] as? [String: Int])?["signup"], 1)
+        XCTAssertTrue(
+            try RawHTTPClient(port: secondPort).request("GET", "/metrics").text.contains("events_deduplicated_total 1"))
     }
 
     func testProducerWithoutReachableBrokerAnswers503NeverAccepted() throws {
