@@ -13,12 +13,17 @@ final class ConsumeLoop: Sendable {
     private let statistics: LiveStatistics
     private let logger: Logger
     private let metrics: ServiceMetrics
+    private let deadLetters: DeadLetterQueue?
     private let codec = EventCodec()
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     let consumed = Atomic<Int>(0)
 
-    init(consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics) {
+    init(
+        consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics,
+        deadLetters: DeadLetterQueue?
+    ) {
+        self.deadLetters = deadLetters
         self.consumer = consumer
         self.statistics = statistics
         self.logger = logger
@@ -59,6 +64,9 @@ final class ConsumeLoop: Sendable {
             } catch {
                 statistics.recordInvalidRecord()
                 metrics.increment("records_skipped_total", [("reason", error.reason)])
+                if let deadLetters, deadLetters.send(record, reason: error.description) {
+                    metrics.increment("records_dead_lettered_total")
+                }
                 logger.warning(
                     "skipping invalid record",
                     metadata: [

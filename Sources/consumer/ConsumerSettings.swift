@@ -14,6 +14,7 @@ struct ConsumerSettings: Sendable {
     var topPages: Int
     var shutdownTimeoutSeconds: Int
     var deduplicationWindow: Int
+    var deadLetterTopic: String?
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -24,6 +25,8 @@ struct ConsumerSettings: Sendable {
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
+        deadLetterTopic =
+            environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = environment.string("STATS_HOST", default: "0.0.0.0")

@@ -37,7 +37,16 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 
-let loop = ConsumeLoop(consumer: consumer, statistics: statistics, logger: logger, metrics: metrics)
+let deadLetters: DeadLetterQueue?
+do {
+    deadLetters = try settings.deadLetterTopic.map { topic throws(KafkaError) in
+        try DeadLetterQueue(topic: topic, brokers: settings.brokers, logger: logger)
+    }
+} catch {
+    ShutdownSignal.fail("consumer: \(error)")
+}
+let loop = ConsumeLoop(
+    consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters)
 loop.start()
 logger.info(
     "consumer started",
@@ -73,6 +82,7 @@ do {
     logger.warning("final commit failed", metadata: ["error": "\(error)"])
 }
 consumer.close()
+deadLetters?.close()
 server.shutdown(timeout: .seconds(2))
 logger.info("consumer stopped", metadata: ["records": "\(loop.consumed.load(ordering: .relaxed))"])
 exit(0)

@@ -37,14 +37,14 @@ final class Pipeline {
 
     /// Starts a consumer of this pipeline's group; returns it with its stats port.
     @discardableResult
-    func startConsumer(statsInterval: Int = 2) throws -> (ServiceProcess, Int) {
+    func startConsumer(statsInterval: Int = 2, environment: [String: String] = [:]) throws -> (ServiceProcess, Int) {
         let port = FreePort.next()
         let consumer = try ServiceProcess(
             "consumer",
             environment: [
                 "KAFKA_BROKERS": brokers, "STATS_PORT": "\(port)", "STATS_INTERVAL": "\(statsInterval)",
                 "CONSUMER_GROUP": group,
-            ], label: "consumer\(consumers.count)")
+            ].merging(environment) { _, new in new }, label: "consumer\(consumers.count)")
         consumers.append(consumer)
         guard consumer.waitForOutput("consumer started", timeout: 30) else {
             throw PipelineError.notReady(consumer.output)

@@ -179,7 +179,8 @@ final class PipelineEndToEndTests: XCTestCase {
 
     func testConsumerRestartNeitherSkipsNorRepeatsEvents() throws {
         try pipeline.startProducer()
-        let (first, firstPort) = try pipeline.startConsumer(statsInterval: 60)
+        let (first, firstPort) = try pipeline.startConsumer(
+            statsInterval: 60, environment: ["KAFKA_DLQ_TOPIC": "analytics-dead-letters"])
         for event in SampleEvents.all { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
         // A poison record on the topic is counted and skipped, never fatal.
         try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: ["this is not an event"])
@@ -190,6 +191,16 @@ final class PipelineEndToEndTests: XCTestCase {
         let consumerMetrics = try RawHTTPClient(port: firstPort).request("GET", "/metrics").text
         XCTAssertTrue(consumerMetrics.contains(#"records_skipped_total{reason="not_an_event"} 1"#), consumerMetrics)
         XCTAssertTrue(consumerMetrics.contains("records_consumed_total 5"), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains("records_dead_lettered_total 1"), consumerMetrics)
+        // The poison record's copy on the dead-letter topic says where it came from and why.
+        let deadLetters = try Kcat.readAll(brokers: pipeline.brokers, topic: "analytics-dead-letters")
+        XCTAssertEqual(deadLetters.count, 1)
+        let copy = try XCTUnwrap(deadLetters.first)
+        XCTAssertEqual(copy.payload, "this is not an event")
+        XCTAssertEqual(copy.headers["dlq-source-topic"], "analytics-events")
+        XCTAssertNotNil(copy.headers["dlq-source-partition"].flatMap(Int.init))
+        XCTAssertNotNil(copy.headers["dlq-source-offset"].flatMap(Int.init))
+        XCTAssertTrue(copy.headers["dlq-reason"]?.contains("not an analytics event") ?? false, "\(copy.headers)")
 
         // SIGTERM: final summary, commit, leave the group, exit 0.
         first.signal(SIGTERM)
