@@ -14,7 +14,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The record could not be handed to librdkafka.
     case produceFailed(code: Int32, message: String)
     /// The broker did not acknowledge the record (timeout, fatal idempotence error, ...).
-    case deliveryFailed(code: Int32, message: String)
+    /// `possiblyPersisted` is librdkafka's `RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED`: the record was
+    /// in flight when it failed and may be on the topic anyway.
+    case deliveryFailed(code: Int32, message: String, possiblyPersisted: Bool = false)
     /// An operation on a consumer or cluster failed.
     case operationFailed(operation: String, code: Int32, message: String)
     /// librdkafka raised a fatal error; the client must be recreated.
@@ -27,7 +29,8 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .clientCreation(let reason): return "could not create Kafka client: \(reason)"
         case .queueFull: return "the Kafka producer queue is full"
         case .produceFailed(let code, let message): return "could not enqueue record (\(code)): \(message)"
-        case .deliveryFailed(let code, let message): return "record not delivered (\(code)): \(message)"
+        case .deliveryFailed(let code, let message, let possiblyPersisted):
+            return "record not delivered (\(code)): \(message)\(possiblyPersisted ? " (possibly persisted)" : "")"
         case .operationFailed(let operation, let code, let message):
             return "Kafka \(operation) failed (\(code)): \(message)"
         case .fatal(let code, let message): return "fatal Kafka error (\(code)): \(message)"

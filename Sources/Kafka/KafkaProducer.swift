@@ -38,7 +38,7 @@ public final class KafkaProducer: @unchecked Sendable {
                             "reason": "\(KafkaError.message(of: message.pointee.err))",
                         ])
                 }
-                DeliveryContext.complete(message.pointee)
+                DeliveryContext.complete(message)
             }
         }
         self.contextReference = Unmanaged.passRetained(context)
@@ -169,7 +169,8 @@ final class DeliveryContext: Sendable {
         self.completion = completion
     }
 
-    static func complete(_ message: rd_kafka_message_t) {
+    static func complete(_ pointer: UnsafePointer<rd_kafka_message_t>) {
+        let message = pointer.pointee
         guard let opaque = message._private else { return }
         let context = Unmanaged<DeliveryContext>.fromOpaque(opaque).takeRetainedValue()
         if message.err == RD_KAFKA_RESP_ERR_NO_ERROR {
@@ -180,7 +181,12 @@ final class DeliveryContext: Sendable {
                         latency: ContinuousClock.now - context.sentAt)))
         } else {
             let text = KafkaError.message(of: message.err)
-            context.completion(.failure(.deliveryFailed(code: message.err.rawValue, message: text)))
+            let status = rd_kafka_message_status(pointer)
+            context.completion(
+                .failure(
+                    .deliveryFailed(
+                        code: message.err.rawValue, message: text,
+                        possiblyPersisted: status == RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED)))
         }
     }
 }

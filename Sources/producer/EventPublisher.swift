@@ -12,6 +12,9 @@ enum PublishError: Error, Sendable {
         switch self {
         case .kafka(.queueFull):
             return "the server is overloaded; retry later with the same id"
+        case .kafka(.deliveryFailed(_, _, possiblyPersisted: true)):
+            return
+                "the event may or may not have been stored (Kafka did not confirm in time); retry later with the same id: it is counted once"
         case .kafka:
             return "the event could not be stored right now; retry later with the same id"
         }
