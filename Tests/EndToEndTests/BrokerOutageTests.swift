@@ -1,0 +1,101 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// The broker freezes (SIGSTOP) for longer than the delivery timeout while a client sends.
+final class BrokerOutageTests: XCTestCase {
+    func testEveryAcceptedEventSurvivesABrokerFreezeAndRetriesAreCountedOnce() throws {
+        try XCTSkipUnless(Kcat.isInstalled, "kcat is required")
+        let pipeline = Pipeline()
+        defer { pipeline.stop() }
+        try pipeline.startBroker()
+        try pipeline.startProducer(environment: ["DELIVERY_TIMEOUT_MS": "1500"])
+        let (_, statsPort) = try pipeline.startConsumer(statsInterval: 60)
+        let producerPort = pipeline.producerPort
+        XCTAssertTrue(
+            Wait.until(timeout: 15) { (try? RawHTTPClient(port: producerPort).request("GET", "/ready").status) == 200 })
+
+        /// One client sending events with its own ids, retrying each 503 with the same id.
+        var firstTry202: [String] = []
+        var retriedUntil202: [String] = []
+        var statuses: [Int: Int] = [:]
+        var readyDuringFreeze: Int?
+        let sendOne: (String) throws -> Int = { id in
+            let body =
+                #"{"id":"\#(id)","type":"page_view","user_id":"u-\#(id.prefix(8))","session_id":"s1","url":"https://example.com/x"}"#
+            return try RawHTTPClient(port: producerPort, timeout: 20).request("POST", "/event", body: body).status
+        }
+        let broker = try XCTUnwrap(pipeline.broker)
+        let started = Date()
+        var frozen = false
+        var thawed = false
+        while Date().timeIntervalSince(started) < 9 {
+            let elapsed = Date().timeIntervalSince(started)
+            if !frozen && elapsed > 1.5 {
+                broker.signal(SIGSTOP)
+                frozen = true
+            }
+            if frozen && !thawed && elapsed > 5 {
+                readyDuringFreeze = try RawHTTPClient(port: producerPort).request("GET", "/ready").status
+                broker.signal(SIGCONT)
+                thawed = true
+            }
+            let id = UUID().uuidString.lowercased()
+            var status = try sendOne(id)
+            statuses[status, default: 0] += 1
+            if status == 202 {
+                firstTry202.append(id)
+                continue
+            }
+            XCTAssertEqual(status, 503)
+            // Retry with the same id until accepted (bounded), as the 503 asks.
+            var attempts = 0
+            while status != 202 && attempts < 20 {
+                attempts += 1
+                if frozen && !thawed && Date().timeIntervalSince(started) > 5 {
+                    readyDuringFreeze = try RawHTTPClient(port: producerPort).request("GET", "/ready").status
+                    broker.signal(SIGCONT)
+                    thawed = true
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+                status = try sendOne(id)
+                statuses[status, default: 0] += 1
+            }
+            XCTAssertEqual(status, 202, "a retried event was never accepted")
+            retriedUntil202.append(id)
+        }
+        if !thawed { broker.signal(SIGCONT) }
+
+        XCTAssertGreaterThan(statuses[503] ?? 0, 0, "the freeze produced no 503: \(statuses)")
+        XCTAssertEqual(readyDuringFreeze, 503, "/ready while the broker was frozen")
+        XCTAssertTrue(
+            Wait.until(timeout: 15) { (try? RawHTTPClient(port: producerPort).request("GET", "/ready").status) == 200 },
+            "/ready after the broker came back")
+
+        // On the topic: every first-try 202 exactly once; every retried event at least once.
+        var counts: [String: Int] = [:]
+        XCTAssertTrue(
+            Wait.until(timeout: 20) {
+                counts = Dictionary(
+                    ((try? pipeline.records()) ?? []).compactMap { $0.json["id"] as? String }.map { ($0, 1) },
+                    uniquingKeysWith: +)
+                return (firstTry202 + retriedUntil202).allSatisfy { counts[$0] != nil }
+            }, "accepted events missing from the topic")
+        for id in firstTry202 {
+            XCTAssertEqual(counts[id], 1, "first-try event \(id) on the topic \(counts[id] ?? 0) times")
+        }
+        for id in retriedUntil202 {
+            XCTAssertTrue((1...2).contains(counts[id] ?? 0), "retried event \(id): \(counts[id] ?? 0)")
+        }
+
+        // The consumer counts each distinct id once.
+        let distinct = firstTry202.count + retriedUntil202.count
+        let stats = pipeline.waitForTotal(distinct, port: statsPort, timeout: 30)
+        XCTAssertEqual(stats["total_events"] as? Int, distinct, pipeline.output)
+        let duplicatesOnTopic = counts.values.reduce(0) { $0 + $1 - 1 }
+        XCTAssertEqual(stats["duplicate_events"] as? Int, duplicatesOnTopic)
+        print(
+            "broker freeze: statuses \(statuses), \(firstTry202.count) accepted first time, \(retriedUntil202.count) after retries, \(duplicatesOnTopic) possibly-persisted duplicates on the topic"
+        )
+    }
+}
