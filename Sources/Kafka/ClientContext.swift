@@ -10,12 +10,17 @@ import Synchronization
 final class ClientContext: Sendable {
     let logger: Logger
     let onRebalance: @Sendable (RebalanceEvent) -> Void
+    let startPosition: @Sendable (TopicPartition) -> StartPosition
     private let brokersDown = Atomic<Bool>(false)
     private let fatalError = Mutex<KafkaError?>(nil)
 
-    init(logger: Logger, onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in }) {
+    init(
+        logger: Logger, onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in },
+        startPosition: @escaping @Sendable (TopicPartition) -> StartPosition = { _ in .committed }
+    ) {
         self.logger = logger
         self.onRebalance = onRebalance
+        self.startPosition = startPosition
     }
 
     /// False after librdkafka reported that all brokers are down, true again once a request succeeds.

@@ -8,6 +8,16 @@ public enum RebalanceEvent: Sendable, Equatable {
     case revoked([TopicPartition])
 }
 
+/// Where a newly assigned partition is read from.
+public enum StartPosition: Sendable, Equatable {
+    /// The group's committed offset (or `auto.offset.reset` when there is none).
+    case committed
+    /// The oldest record the broker still has.
+    case beginning
+    /// This offset.
+    case offset(Int64)
+}
+
 /// A topic and partition number.
 public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
     public var topic: String
@@ -37,10 +47,11 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger,
-        onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in }
+        onRebalance: @escaping @Sendable (RebalanceEvent) -> Void = { _ in },
+        startPosition: @escaping @Sendable (TopicPartition) -> StartPosition = { _ in .committed }
     ) throws(KafkaError) {
         let native = try NativeConfiguration(properties: configuration.properties)
-        let context = ClientContext(logger: logger, onRebalance: onRebalance)
+        let context = ClientContext(logger: logger, onRebalance: onRebalance, startPosition: startPosition)
         context.install(on: native)
         if let conf = native.pointer {
             rd_kafka_conf_set_rebalance_cb(conf) { client, error, partitions, opaque in
@@ -205,6 +216,17 @@ extension ClientContext {
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("partitions assigned", metadata: ["partitions": "\(names)"])
+            if let partitions, let elements = partitions.pointee.elems {
+                for index in 0..<Int(partitions.pointee.cnt) {
+                    let partition = TopicPartition(
+                        topic: String(cString: elements[index].topic), partition: elements[index].partition)
+                    switch startPosition(partition) {
+                    case .committed: elements[index].offset = Int64(RD_KAFKA_OFFSET_INVALID)
+                    case .beginning: elements[index].offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+                    case .offset(let offset): elements[index].offset = offset
+                    }
+                }
+            }
             rd_kafka_assign(handle, partitions)
             onRebalance(.assigned(list))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:

@@ -14,6 +14,7 @@ final class ConsumeLoop: Sendable {
     private let logger: Logger
     private let metrics: ServiceMetrics
     private let deadLetters: DeadLetterQueue?
+    private let applied: AppliedOffsets
     private let codec = EventCodec()
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
@@ -21,9 +22,10 @@ final class ConsumeLoop: Sendable {
 
     init(
         consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics,
-        deadLetters: DeadLetterQueue?
+        deadLetters: DeadLetterQueue?, applied: AppliedOffsets
     ) {
         self.deadLetters = deadLetters
+        self.applied = applied
         self.consumer = consumer
         self.statistics = statistics
         self.logger = logger
@@ -56,6 +58,12 @@ final class ConsumeLoop: Sendable {
                 return
             }
             guard let record else { continue }
+            let partition = TopicPartition(topic: record.topic, partition: record.partition)
+            guard applied.isNew(record.offset, in: partition) else {
+                // Delivered again (at-least-once) but already applied by this process.
+                try? consumer.storeOffset(record)
+                continue
+            }
             do {
                 let event = try codec.decode(record.value)
                 if !statistics.apply(event) {
@@ -74,6 +82,7 @@ final class ConsumeLoop: Sendable {
                         "detail": "\(error.description)",
                     ])
             }
+            applied.markApplied(record.offset, in: partition)
             consumed.add(1, ordering: .relaxed)
             metrics.increment("records_consumed_total")
             do {

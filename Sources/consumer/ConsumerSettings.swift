@@ -15,6 +15,7 @@ struct ConsumerSettings: Sendable {
     var shutdownTimeoutSeconds: Int
     var deduplicationWindow: Int
     var deadLetterTopic: String?
+    var rebuildOnStart: Bool
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -24,6 +25,8 @@ struct ConsumerSettings: Sendable {
         sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
+        rebuildOnStart =
+            try environment.choice("REBUILD_ON_START", default: "true", allowed: ["true", "false"]) == "true"
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         deadLetterTopic =
             environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")

@@ -20,9 +20,19 @@ let renderer = StatsRenderer()
 
 let metrics = ServiceMetrics()
 
+// Where each assigned partition is read from: after what this process already applied; on a
+// partition new to the process, from the oldest retained record when rebuilding the statistics
+// on start (REBUILD_ON_START, the default), else from the group's committed offset.
+let applied = AppliedOffsets()
+let rebuild = settings.rebuildOnStart
 let consumer: KafkaConsumer
 do {
-    consumer = try KafkaConsumer(configuration: settings.kafka, logger: logger)
+    consumer = try KafkaConsumer(
+        configuration: settings.kafka, logger: logger,
+        startPosition: { partition in
+            if let next = applied.nextOffset(for: partition) { return .offset(next) }
+            return rebuild ? .beginning : .committed
+        })
     try consumer.subscribe(topics: [settings.topic])
 } catch {
     ShutdownSignal.fail("consumer: \(error)")
@@ -46,7 +56,8 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 let loop = ConsumeLoop(
-    consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters)
+    consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters,
+    applied: applied)
 loop.start()
 logger.info(
     "consumer started",
