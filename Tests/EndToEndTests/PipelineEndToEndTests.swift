@@ -185,19 +185,26 @@ final class PipelineEndToEndTests: XCTestCase {
             statsInterval: 60, environment: ["KAFKA_DLQ_TOPIC": "analytics-dead-letters", "REBUILD_ON_START": "false"])
         for event in SampleEvents.all { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
         // A poison record on the topic is counted and skipped, never fatal.
-        try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: ["this is not an event"])
+        // Poison records on the topic — not JSON, the wrong schema, a bad type, huge — are counted,
+        // copied to the dead-letter topic and skipped, never fatal.
+        let poison = [
+            "this is not an event", #"{"type":"click"}"#,
+            #"{"id":"x","type":"Bad Type","timestamp":"2026-11-28T12:00:00Z"}"#, String(repeating: "x", count: 600_000),
+        ]
+        try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: poison)
         var stats = pipeline.waitForTotal(4, port: firstPort)
         XCTAssertEqual(stats["total_events"] as? Int, 4, pipeline.output)
         XCTAssertTrue(
-            Wait.until(timeout: 10) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 1 })
+            Wait.until(timeout: 20) { self.pipeline.analytics(port: firstPort)["invalid_records"] as? Int == 4 })
         let consumerMetrics = try RawHTTPClient(port: firstPort).request("GET", "/metrics").text
-        XCTAssertTrue(consumerMetrics.contains(#"records_skipped_total{reason="not_an_event"} 1"#), consumerMetrics)
-        XCTAssertTrue(consumerMetrics.contains("records_consumed_total 5"), consumerMetrics)
-        XCTAssertTrue(consumerMetrics.contains("records_dead_lettered_total 1"), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains(#"records_skipped_total{reason="not_an_event"} 3"#), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains(#"records_skipped_total{reason="invalid_type"} 1"#), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains("records_consumed_total 8"), consumerMetrics)
+        XCTAssertTrue(consumerMetrics.contains("records_dead_lettered_total 4"), consumerMetrics)
         // The poison record's copy on the dead-letter topic says where it came from and why.
         let deadLetters = try Kcat.readAll(brokers: pipeline.brokers, topic: "analytics-dead-letters")
-        XCTAssertEqual(deadLetters.count, 1)
-        let copy = try XCTUnwrap(deadLetters.first)
+        XCTAssertEqual(Set(deadLetters.map(\.payload)), Set(poison))
+        let copy = try XCTUnwrap(deadLetters.first { $0.payload == "this is not an event" })
         XCTAssertEqual(copy.payload, "this is not an event")
         XCTAssertEqual(copy.headers["dlq-source-topic"], "analytics-events")
         XCTAssertNotNil(copy.headers["dlq-source-partition"].flatMap(Int.init))
@@ -208,7 +215,7 @@ final class PipelineEndToEndTests: XCTestCase {
         first.signal(SIGTERM)
         XCTAssertEqual(first.waitForExit(timeout: 30), 0, first.output)
         XCTAssertTrue(first.stdout.contains("Total Events: 4"), first.output)
-        XCTAssertTrue(first.stdout.contains("Invalid Records Skipped: 1"), first.output)
+        XCTAssertTrue(first.stdout.contains("Invalid Records Skipped: 4"), first.output)
 
         // Events sent while no consumer runs, and after the restart.
         for event in SampleEvents.all.prefix(2) { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
@@ -290,5 +297,25 @@ final class PipelineEndToEndTests: XCTestCase {
             XCTAssertTrue(service.stderr.contains(message), "expected \(message) in \(service.output)")
             XCTAssertEqual(service.stderr.split(separator: "\n").count, 1, service.output)
         }
+    }
+
+    func testJSONLogsAreOneObjectPerLine() throws {
+        // An unreachable broker, so that librdkafka has something to say too.
+        try pipeline.startProducer(environment: ["LOG_FORMAT": "json", "KAFKA_BROKERS": "127.0.0.1:1"])
+        XCTAssertTrue(pipeline.producer?.waitForOutput(#""rdkafka":"#, timeout: 10) ?? false)
+        pipeline.producer?.signal(SIGTERM)
+        XCTAssertEqual(pipeline.producer?.waitForExit(timeout: 20), 0)
+        let lines = (pipeline.producer?.stderr ?? "").split(separator: "\n")
+        XCTAssertGreaterThan(lines.count, 2)
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            XCTAssertNotNil(object, "not a JSON object: \(line)")
+            for key in ["time", "level", "service", "message"] {
+                XCTAssertNotNil(object?[key], "\(key) missing in \(line)")
+            }
+        }
+        XCTAssertTrue(lines.contains { $0.contains(#""message":"producer listening""#) })
+        XCTAssertTrue(
+            lines.contains { $0.contains(#""rdkafka":"#) }, "librdkafka's log lines are routed into the service log")
     }
 }
