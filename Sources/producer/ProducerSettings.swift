@@ -20,6 +20,7 @@ struct ProducerSettings: Sendable {
     var ackMode: AckMode
     var deliveryTimeoutMilliseconds: Int
     var lingerMilliseconds: Int
+    var maxQueuedMessages: Int
     var shutdownTimeoutSeconds: Int
     var allowedOrigins: [String]
     var limits: EventLimits
@@ -33,6 +34,7 @@ struct ProducerSettings: Sendable {
         deliveryTimeoutMilliseconds = try environment.integer(
             "DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000)
         lingerMilliseconds = try environment.integer("KAFKA_LINGER_MS", default: 5, range: 0...1000)
+        maxQueuedMessages = try environment.integer("KAFKA_QUEUE_MAX_MESSAGES", default: 100_000, range: 1...10_000_000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         allowedOrigins = environment.string("ALLOWED_ORIGINS", default: "*").split(separator: ",").map {
             String($0).trimmingCharacters(in: .whitespaces)
@@ -61,6 +63,7 @@ struct ProducerSettings: Sendable {
         var configuration = KafkaProducerConfiguration(
             client: KafkaClientConfiguration(bootstrapServers: brokers, clientID: "analytics-producer"))
         configuration.lingerMilliseconds = lingerMilliseconds
+        configuration.maxQueuedMessages = maxQueuedMessages
         // In enqueued mode a 202 was already given, so librdkafka must keep retrying until the
         // broker takes the record (0 = no timeout); a full queue then turns into 503s.
         configuration.deliveryTimeoutMilliseconds = ackMode == .durable ? deliveryTimeoutMilliseconds : 0

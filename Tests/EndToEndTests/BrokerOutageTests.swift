@@ -99,3 +99,48 @@ final class BrokerOutageTests: XCTestCase {
         )
     }
 }
+
+/// In enqueued mode an outage fills librdkafka's queue; beyond it the producer answers 503
+/// instead of buffering without bound, and everything it accepted is delivered afterwards.
+final class ProducerBackPressureTests: XCTestCase {
+    func testAFullQueueAnswers503AndEveryAcceptedEventArrivesAfterTheOutage() throws {
+        try XCTSkipUnless(Kcat.isInstalled, "kcat is required")
+        let pipeline = Pipeline()
+        defer { pipeline.stop() }
+        try pipeline.startBroker()
+        try pipeline.startProducer(environment: ["ACK_MODE": "enqueued", "KAFKA_QUEUE_MAX_MESSAGES": "50"])
+        XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[0]).status, 202)
+        XCTAssertTrue(Wait.until(timeout: 10) { (try? pipeline.records().count) == 1 })
+
+        let broker = try XCTUnwrap(pipeline.broker)
+        broker.signal(SIGSTOP)
+        var accepted: [String] = []
+        var overloaded = 0
+        for _ in 0..<120 {
+            let response = try pipeline.post("/event", SampleEvents.all[1])
+            switch response.status {
+            case 202: accepted.append(response.json["id"] as? String ?? "")
+            case 503:
+                overloaded += 1
+                XCTAssertEqual(response.header("Retry-After"), "1")
+                XCTAssertTrue((response.json["error"] as? String ?? "").contains("overloaded"), response.description)
+            default: XCTFail("unexpected \(response)")
+            }
+        }
+        let metrics = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/metrics").text
+        broker.signal(SIGCONT)
+
+        XCTAssertGreaterThan(overloaded, 0, "the queue never filled")
+        XCTAssertLessThanOrEqual(accepted.count, 50, "accepted more than the queue holds")
+        XCTAssertTrue(metrics.contains(#"events_rejected_total{reason="queue_full"} \#(overloaded)"#), metrics)
+        // Everything accepted during the outage reaches the topic once the broker is back.
+        var onTopic: [String] = []
+        XCTAssertTrue(
+            Wait.until(timeout: 30) {
+                onTopic = ((try? pipeline.records()) ?? []).compactMap { $0.json["id"] as? String }
+                return Set(accepted).isSubset(of: Set(onTopic))
+            }, "accepted events missing after the outage")
+        XCTAssertEqual(onTopic.count, Set(onTopic).count, "an event was stored twice")
+        print("queue full: \(accepted.count) accepted during the outage, \(overloaded) answered 503")
+    }
+}
