@@ -12,6 +12,8 @@ final class ClientContext: Sendable {
     let onRebalance: @Sendable (RebalanceEvent) -> Void
     let startPosition: @Sendable (TopicPartition) -> StartPosition
     private let brokersDown = Atomic<Bool>(false)
+    /// Milliseconds since 1970 of the last successful offset commit (0: none yet).
+    let lastCommitMilliseconds = Atomic<Int64>(0)
     private let fatalError = Mutex<KafkaError?>(nil)
 
     init(

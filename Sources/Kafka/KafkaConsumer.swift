@@ -1,4 +1,5 @@
 import CRdKafka
+import Foundation
 import Logging
 import Synchronization
 
@@ -58,6 +59,11 @@ public final class KafkaConsumer: @unchecked Sendable {
                 guard let client, let opaque else { return }
                 let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
                 context.rebalance(client: client, error: error, partitions: partitions)
+            }
+            rd_kafka_conf_set_offset_commit_cb(conf) { _, error, _, opaque in
+                guard error == RD_KAFKA_RESP_ERR_NO_ERROR, let opaque else { return }
+                Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue().lastCommitMilliseconds.store(
+                    Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
             }
         }
         self.contextReference = Unmanaged.passRetained(context)
@@ -193,6 +199,13 @@ public final class KafkaConsumer: @unchecked Sendable {
                 0, high - position)
         }
         return result
+    }
+
+    /// When offsets were last committed successfully (periodic, on revoke, or explicit), if ever:
+    /// the consumer's checkpoint of its progress.
+    public var lastSuccessfulCommit: Date? {
+        let milliseconds = context.lastCommitMilliseconds.load(ordering: .relaxed)
+        return milliseconds > 0 ? Date(timeIntervalSince1970: Double(milliseconds) / 1000) : nil
     }
 
     /// Commits stored offsets and leaves the group. Safe to call more than once.

@@ -18,6 +18,9 @@ struct StatsRoutes: Sendable {
         router.on("GET", "/metrics") { _, respond in
             let lag = consumer.lag()
             metrics.set("consumer_assigned_partitions", to: Double(lag.count))
+            if let commit = consumer.lastSuccessfulCommit {
+                metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
+            }
             for (partition, records) in lag {
                 metrics.set(
                     "consumer_lag", [("topic", partition.topic), ("partition", String(partition.partition))],

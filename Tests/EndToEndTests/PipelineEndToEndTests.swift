@@ -211,6 +211,19 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertNotNil(copy.headers["dlq-source-offset"].flatMap(Int.init))
         XCTAssertTrue(copy.headers["dlq-reason"]?.contains("not an analytics event") ?? false, "\(copy.headers)")
 
+        // Offsets are committed every 5 s: the last commit (the consumer's checkpoint) is exported.
+        XCTAssertTrue(
+            Wait.until(timeout: 15) {
+                let text = (try? RawHTTPClient(port: firstPort).request("GET", "/metrics").text) ?? ""
+                guard
+                    let line = text.split(separator: "\n").first(where: {
+                        $0.hasPrefix("consumer_last_commit_timestamp_seconds ")
+                    }),
+                    let value = Double(line.split(separator: " ").last ?? "")
+                else { return false }
+                return abs(value - Date().timeIntervalSince1970) < 60
+            }, "no recent consumer_last_commit_timestamp_seconds")
+
         // SIGTERM: final summary, commit, leave the group, exit 0.
         first.signal(SIGTERM)
         XCTAssertEqual(first.waitForExit(timeout: 30), 0, first.output)
