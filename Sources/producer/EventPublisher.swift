@@ -13,12 +13,15 @@ enum PublishError: Error, Sendable {
         case .kafka(.queueFull):
             return "the server is overloaded; retry later with the same id"
         case .kafka(.deliveryFailed(_, _, possiblyPersisted: true)):
-            return
-                "the event may or may not have been stored (Kafka did not confirm in time); retry later with the same id: it is counted once"
+            return Self.notConfirmedInTime
         case .kafka:
             return "the event could not be stored right now; retry later with the same id"
         }
     }
+
+    /// The answer when Kafka did not confirm in time and the record may still be stored.
+    static let notConfirmedInTime =
+        "the event may or may not have been stored (Kafka did not confirm in time); retry later with the same id: it is counted once"
 
     /// A short label for metrics.
     var reason: String {

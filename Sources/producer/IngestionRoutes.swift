@@ -17,6 +17,8 @@ struct IngestionRoutes: Sendable {
     let state: ProducerState
     let metrics: ServiceMetrics
     let ids = EventIDSource()
+    /// Answers durable requests 503 at `DELIVERY_TIMEOUT_MS` if Kafka has not acknowledged by then.
+    let deadlines: DeliveryDeadlines?
     /// `events_accepted_total`, held directly: it is incremented on every accepted event.
     let acceptedEvents = Metrics.Counter(label: "events_accepted_total")
 
@@ -101,17 +103,20 @@ struct IngestionRoutes: Sendable {
         let now = Date()
         let event = enricher.enrich(
             validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
+        let reply = PendingReply(respond)
+        deadlines?.track(reply, id: event.id)
         publisher.publish(event) { result in
             switch result {
             case .success:
-                acceptedEvents.increment()
-                respond(.json(.accepted, Self.acceptedBody(id: event.id)))
+                if reply.answer(.json(.accepted, Self.acceptedBody(id: event.id))) { acceptedEvents.increment() }
             case .failure(let error):
+                guard
+                    reply.answer(
+                        .json(
+                            .serviceUnavailable, fields: [("error", error.message), ("id", event.id)],
+                            headers: Self.retryAfter))
+                else { return }
                 metrics.increment("events_rejected_total", [("reason", error.reason)])
-                respond(
-                    .json(
-                        .serviceUnavailable, fields: [("error", error.message), ("id", event.id)],
-                        headers: Self.retryAfter))
             }
         }
     }

@@ -23,8 +23,17 @@ let state = ProducerState()
 let publisher = EventPublisher(producer: producer, topic: settings.topic, ackMode: settings.ackMode)
 var router = Router(cors: CORSPolicy(allowedOrigins: settings.allowedOrigins))
 router.observer = { route, method, status in metrics.countRequest(route: route, method: method, status: status) }
+let deadlines: DeliveryDeadlines? =
+    settings.ackMode == .durable
+    ? DeliveryDeadlines(timeout: .milliseconds(settings.deliveryTimeoutMilliseconds)) { id in
+        metrics.increment("events_rejected_total", [("reason", "delivery_timeout")])
+        return .json(
+            .serviceUnavailable,
+            fields: [("error", PublishError.notConfirmedInTime), ("id", id)], headers: IngestionRoutes.retryAfter)
+    } : nil
 IngestionRoutes(
-    publisher: publisher, validator: EventValidator(limits: settings.limits), state: state, metrics: metrics
+    publisher: publisher, validator: EventValidator(limits: settings.limits), state: state, metrics: metrics,
+    deadlines: deadlines
 )
 .install(on: &router)
 

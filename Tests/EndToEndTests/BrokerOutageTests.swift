@@ -20,10 +20,14 @@ final class BrokerOutageTests: XCTestCase {
         var retriedUntil202: [String] = []
         var statuses: [Int: Int] = [:]
         var readyDuringFreeze: Int?
+        var slowest503: TimeInterval = 0
         let sendOne: (String) throws -> Int = { id in
+            let sent = Date()
             let body =
                 #"{"id":"\#(id)","type":"page_view","user_id":"u-\#(id.prefix(8))","session_id":"s1","url":"https://example.com/x"}"#
-            return try RawHTTPClient(port: producerPort, timeout: 20).request("POST", "/event", body: body).status
+            let status = try RawHTTPClient(port: producerPort, timeout: 20).request("POST", "/event", body: body).status
+            if status == 503 { slowest503 = max(slowest503, Date().timeIntervalSince(sent)) }
+            return status
         }
         let broker = try XCTUnwrap(pipeline.broker)
         let started = Date()
@@ -68,6 +72,7 @@ final class BrokerOutageTests: XCTestCase {
 
         XCTAssertGreaterThan(statuses[503] ?? 0, 0, "the freeze produced no 503: \(statuses)")
         XCTAssertEqual(readyDuringFreeze, 503, "/ready while the broker was frozen")
+        XCTAssertLessThan(slowest503, 2.5, "503 later than DELIVERY_TIMEOUT_MS (1.5 s)")
         XCTAssertTrue(
             Wait.until(timeout: 15) { (try? RawHTTPClient(port: producerPort).request("GET", "/ready").status) == 200 },
             "/ready after the broker came back")
