@@ -3,20 +3,25 @@ import HTTPServer
 import Synchronization
 
 /// A request waiting for its record's acknowledgement, answered exactly once: by the delivery
-/// report or by the deadline, whichever comes first.
+/// report or by the deadline, whichever comes first. Answering drops the response closure at
+/// once, so a request already answered holds no connection state while its deadline runs.
 final class PendingReply: Sendable {
-    private let answered = Atomic<Bool>(false)
-    private let respond: @Sendable (HTTPResponse) -> Void
+    private let respond: Mutex<(@Sendable (HTTPResponse) -> Void)?>
 
     init(_ respond: @escaping @Sendable (HTTPResponse) -> Void) {
-        self.respond = respond
+        self.respond = Mutex(respond)
     }
 
     /// Sends `response` unless the request was already answered; returns whether it was sent.
+    /// The response is only built when it is sent.
     @discardableResult
-    func answer(_ response: HTTPResponse) -> Bool {
-        guard !answered.exchange(true, ordering: .acquiringAndReleasing) else { return false }
-        respond(response)
+    func answer(_ response: @autoclosure () -> HTTPResponse) -> Bool {
+        let send = respond.withLock { respond in
+            defer { respond = nil }
+            return respond
+        }
+        guard let send else { return false }
+        send(response())
         return true
     }
 }
@@ -24,9 +29,10 @@ final class PendingReply: Sendable {
 /// Holds every durable request to `DELIVERY_TIMEOUT_MS`: librdkafka checks message timeouts only
 /// now and then (a record in flight when the broker stalls waited up to twice the timeout here),
 /// so a scanner thread answers 503 at the deadline itself. All deadlines are the same length, so
-/// they expire in arrival order and a FIFO is enough.
+/// they expire in arrival order and a ring buffer is enough; entries are released as they expire,
+/// never in bulk under the lock.
 final class DeliveryDeadlines: Sendable {
-    private struct Entry {
+    fileprivate struct Entry {
         var deadline: ContinuousClock.Instant
         var reply: PendingReply
         var id: String
@@ -34,7 +40,7 @@ final class DeliveryDeadlines: Sendable {
 
     private let timeout: Duration
     private let expired: @Sendable (_ id: String) -> HTTPResponse
-    private let queue = Mutex<(entries: [Entry], head: Int)>(([], 0))
+    private let ring = Mutex(DeadlineRing())
 
     /// `expired` makes the answer for a request whose event `id` was not acknowledged in time.
     init(timeout: Duration, expired: @escaping @Sendable (_ id: String) -> HTTPResponse) {
@@ -52,23 +58,45 @@ final class DeliveryDeadlines: Sendable {
 
     func track(_ reply: PendingReply, id: String) {
         let entry = Entry(deadline: ContinuousClock.now + timeout, reply: reply, id: id)
-        queue.withLock { $0.entries.append(entry) }
+        ring.withLock { $0.append(entry) }
     }
 
     private func expireDue() {
         let now = ContinuousClock.now
-        let due: [Entry] = queue.withLock { state in
-            var due: [Entry] = []
-            while state.head < state.entries.count, state.entries[state.head].deadline <= now {
-                due.append(state.entries[state.head])
-                state.head += 1
-            }
-            if state.head > 4096 && state.head * 2 > state.entries.count {
-                state.entries.removeFirst(state.head)
-                state.head = 0
-            }
-            return due
+        while true {
+            // Small batches, so the lock is never held long while requests are arriving.
+            let due = ring.withLock { $0.popDue(before: now, limit: 1024) }
+            for entry in due { entry.reply.answer(expired(entry.id)) }
+            if due.count < 1024 { return }
         }
-        for entry in due { entry.reply.answer(expired(entry.id)) }
+    }
+}
+
+/// First-in first-out storage for `DeliveryDeadlines`, growing by doubling.
+private struct DeadlineRing {
+    private var slots: [DeliveryDeadlines.Entry?] = Array(repeating: nil, count: 1024)
+    private var head = 0
+    private var count = 0
+
+    mutating func append(_ entry: DeliveryDeadlines.Entry) {
+        if count == slots.count {
+            var grown: [DeliveryDeadlines.Entry?] = Array(repeating: nil, count: slots.count * 2)
+            for index in 0..<count { grown[index] = slots[(head + index) % slots.count] }
+            slots = grown
+            head = 0
+        }
+        slots[(head + count) % slots.count] = entry
+        count += 1
+    }
+
+    mutating func popDue(before now: ContinuousClock.Instant, limit: Int) -> [DeliveryDeadlines.Entry] {
+        var due: [DeliveryDeadlines.Entry] = []
+        while count > 0, due.count < limit, let entry = slots[head], entry.deadline <= now {
+            due.append(entry)
+            slots[head] = nil
+            head = (head + 1) % slots.count
+            count -= 1
+        }
+        return due
     }
 }
