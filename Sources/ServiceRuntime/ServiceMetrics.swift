@@ -40,40 +40,36 @@ public final class ServiceMetrics: Sendable {
     /// Increments the counter `label` with these dimensions (created on first use).
     public func increment(_ label: String, _ dimensions: [(String, String)] = [], by amount: Int = 1) {
         let key = CounterKey(label: label, dimensions: dimensions.flatMap { [$0.0, $0.1] })
-        let counter = counters.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = Metrics.Counter(label: label, dimensions: dimensions)
-            cache[key] = created
-            return created
-        }
-        counter.increment(by: amount)
+        Self.cached(key, in: counters) { Metrics.Counter(label: label, dimensions: dimensions) }.increment(by: amount)
     }
 
     /// Counts one answered HTTP request in `http_requests_total{route,method,status}`. A cheaper
     /// path than `increment` (no label array per call), since it runs on every request.
     public func countRequest(route: String, method: String, status: Int) {
         let key = RequestKey(route: route, method: Self.methodLabel(method), status: status)
-        let counter = requests.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = Metrics.Counter(
+        Self.cached(key, in: requests) {
+            Metrics.Counter(
                 label: "http_requests_total",
                 dimensions: [("route", key.route), ("method", key.method), ("status", String(status))])
-            cache[key] = created
-            return created
-        }
-        counter.increment()
+        }.increment()
     }
 
     /// Sets the gauge `label` with these dimensions (created on first use).
     public func set(_ label: String, _ dimensions: [(String, String)] = [], to value: Double) {
         let key = CounterKey(label: label, dimensions: dimensions.flatMap { [$0.0, $0.1] })
-        let gauge = gauges.withLock { cache in
-            if let existing = cache[key] { return existing }
-            let created = Metrics.Gauge(label: label, dimensions: dimensions)
-            cache[key] = created
+        Self.cached(key, in: gauges) { Metrics.Gauge(label: label, dimensions: dimensions) }.record(value)
+    }
+
+    /// The handle cached under `key`, made on first use.
+    private static func cached<Key: Hashable & Sendable, Handle: Sendable>(
+        _ key: Key, in cache: borrowing Mutex<[Key: Handle]>, make: () -> Handle
+    ) -> Handle {
+        cache.withLock { table in
+            if let existing = table[key] { return existing }
+            let created = make()
+            table[key] = created
             return created
         }
-        gauge.record(value)
     }
 
     /// A method name fit for a label: the standard ones as they are, anything else `other`, so
