@@ -10,10 +10,10 @@ final class ProducerState: Sendable {
 
     /// Asks the brokers for metadata every `interval` on a background thread, so readiness follows
     /// reality without ever blocking a request.
-    func startBrokerProbe(producer: KafkaProducer, interval: Duration = .seconds(2)) {
+    func startBrokerProbe(producer: KafkaProducer, interval: Duration = .seconds(1)) {
         let thread = Thread { [self] in
             while !draining.load(ordering: .relaxed) {
-                let reachable = producer.checkBrokers(timeout: .seconds(2))
+                let reachable = producer.checkBrokers(timeout: .seconds(1))
                 brokersReachable.store(reachable, ordering: .relaxed)
                 Thread.sleep(forTimeInterval: Double(interval.components.seconds))
             }

@@ -29,6 +29,15 @@ final class BrokerOutageTests: XCTestCase {
             if status == 503 { slowest503 = max(slowest503, Date().timeIntervalSince(sent)) }
             return status
         }
+        /// `/ready`, polled until it answers `status` (the probe runs every second) or 5 s pass.
+        let readiness: (Int) -> Int? = { status in
+            var last: Int?
+            Wait.until(timeout: 5, interval: 0.2) {
+                last = try? RawHTTPClient(port: producerPort, timeout: 5).request("GET", "/ready").status
+                return last == status
+            }
+            return last
+        }
         let broker = try XCTUnwrap(pipeline.broker)
         let started = Date()
         var frozen = false
@@ -40,7 +49,7 @@ final class BrokerOutageTests: XCTestCase {
                 frozen = true
             }
             if frozen && !thawed && elapsed > 5 {
-                readyDuringFreeze = try RawHTTPClient(port: producerPort).request("GET", "/ready").status
+                readyDuringFreeze = readiness(503)
                 broker.signal(SIGCONT)
                 thawed = true
             }
@@ -57,7 +66,7 @@ final class BrokerOutageTests: XCTestCase {
             while status != 202 && attempts < 20 {
                 attempts += 1
                 if frozen && !thawed && Date().timeIntervalSince(started) > 5 {
-                    readyDuringFreeze = try RawHTTPClient(port: producerPort).request("GET", "/ready").status
+                    readyDuringFreeze = readiness(503)
                     broker.signal(SIGCONT)
                     thawed = true
                 }
