@@ -1,0 +1,94 @@
+import Foundation
+
+/// Counts distinct strings in fixed memory: exact while small, then a HyperLogLog sketch.
+///
+/// It exists because an exact set of every user id grows without limit on a busy site. With the
+/// default precision of 14 (16,384 one-byte registers, 16 KiB) the standard error is
+/// 1.04 / √16384 ≈ 0.81%; below `exactLimit` distinct values the count is exact. Hashing is
+/// deterministic (FNV-1a 64 with a MurmurHash3 finaliser), so sketches built in different
+/// processes can be merged: the union's estimate is the merge of the sketches.
+public struct HyperLogLog: Sendable, Equatable {
+    /// Number of index bits; 2^precision registers.
+    public let precision: Int
+    /// Distinct values counted exactly before switching to registers.
+    public let exactLimit: Int
+    private var exact: Set<UInt64>? = []
+    private var registers: [UInt8] = []
+
+    public init(precision: Int = 14, exactLimit: Int = 2048) {
+        self.precision = min(max(precision, 4), 18)
+        self.exactLimit = max(0, exactLimit)
+    }
+
+    /// The relative standard error of the sketch once it has left exact mode.
+    public var standardError: Double { 1.04 / Double(1 << precision).squareRoot() }
+
+    public mutating func insert(_ value: String) {
+        insert(hash: Self.hash(value))
+    }
+
+    mutating func insert(hash: UInt64) {
+        if exact != nil {
+            exact?.insert(hash)
+            if let set = exact, set.count > exactLimit { spill() }
+            return
+        }
+        let index = Int(hash >> UInt64(64 - precision))
+        let rest = (hash << UInt64(precision)) | (1 << UInt64(precision - 1))  // guard against all-zero
+        let rank = UInt8(rest.leadingZeroBitCount + 1)
+        if rank > registers[index] { registers[index] = rank }
+    }
+
+    /// The estimated number of distinct values inserted.
+    public var count: Int {
+        if let exact { return exact.count }
+        let m = Double(registers.count)
+        var sum = 0.0
+        var zeros = 0
+        for register in registers {
+            sum += 1 / Double(UInt64(1) << UInt64(register))
+            if register == 0 { zeros += 1 }
+        }
+        let alpha = 0.7213 / (1 + 1.079 / m)
+        let raw = alpha * m * m / sum
+        if raw <= 2.5 * m && zeros > 0 {
+            return Int((m * log(m / Double(zeros))).rounded())  // linear counting for small ranges
+        }
+        return Int(raw.rounded())
+    }
+
+    /// Adds everything `other` counted (same precision required; otherwise `other` is ignored).
+    public mutating func merge(_ other: HyperLogLog) {
+        guard other.precision == precision else { return }
+        if let theirs = other.exact {
+            for hash in theirs { insert(hash: hash) }
+            return
+        }
+        if exact != nil { spill() }
+        for index in registers.indices where other.registers[index] > registers[index] {
+            registers[index] = other.registers[index]
+        }
+    }
+
+    private mutating func spill() {
+        let values = exact ?? []
+        exact = nil
+        registers = Array(repeating: 0, count: 1 << precision)
+        for hash in values { insert(hash: hash) }
+    }
+
+    /// FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finaliser to spread the bits.
+    static func hash(_ value: String) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in value.utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01B3
+        }
+        hash ^= hash >> 33
+        hash &*= 0xFF51_AFD7_ED55_8CCD
+        hash ^= hash >> 33
+        hash &*= 0xC4CE_B9FE_1A85_EC53
+        hash ^= hash >> 33
+        return hash
+    }
+}
