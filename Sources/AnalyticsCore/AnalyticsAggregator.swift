@@ -10,6 +10,8 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var hourlyWindow = 24
     /// Most recent load times kept for the median.
     public var loadTimeSamples = 10_000
+    /// Pages monitored for `top_pages`; beyond it the least viewed page is replaced.
+    public var pageCapacity = 1000
     /// Most recent event ids remembered to count a retried event once.
     public var deduplicationWindow = 100_000
 
@@ -21,10 +23,11 @@ public struct AggregatorConfiguration: Sendable, Equatable {
 /// It is a value type with no clock of its own: callers pass `now` so that session expiry and
 /// snapshots are exact in tests. It is not thread-safe; the consumer guards it with a lock.
 public struct AnalyticsAggregator: Sendable {
+    /// What is kept per monitored page besides its view count: the latest URL and its visitors
+    /// (exact up to 64, then a 1 KiB HyperLogLog, 3.25% standard error).
     private struct PageEntry: Sendable {
         var url: String
-        var views = 0
-        var visitors: Set<String> = []
+        var visitors = HyperLogLog(precision: 10, exactLimit: 64)
     }
 
     public let configuration: AggregatorConfiguration
@@ -36,7 +39,9 @@ public struct AnalyticsAggregator: Sendable {
     /// Distinct visitors: exact up to 2,048, then HyperLogLog (0.81% standard error, 16 KiB).
     private var users = HyperLogLog()
     private var sessions: SessionWindow
-    private var pages: [String: PageEntry] = [:]
+    /// Top pages by views: exact while fewer than `pageCapacity` distinct pages, then Space-Saving
+    /// (a view count overestimates by at most page views / `pageCapacity`).
+    private var pages: SpaceSaving<String, PageEntry>
     private var sources: [String: Int] = [:]
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
@@ -48,6 +53,7 @@ public struct AnalyticsAggregator: Sendable {
         self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
         self.loadTimes = LoadTimeSample(capacity: configuration.loadTimeSamples)
         self.recentIDs = RecentIDs(capacity: configuration.deduplicationWindow)
+        self.pages = SpaceSaving(capacity: max(configuration.pageCapacity, configuration.topPagesLimit))
     }
 
     /// Adds one event, unless an event with the same `id` was applied within the deduplication
@@ -70,11 +76,10 @@ public struct AnalyticsAggregator: Sendable {
         }
         guard event.type == "page_view" else { return true }
         let path = event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/"
-        var page = pages[path] ?? PageEntry(url: event.url ?? path)
-        page.views += 1
-        if let url = event.url { page.url = url }
-        if let visitor { page.visitors.insert(visitor) }
-        pages[path] = page
+        pages.add(path, make: { PageEntry(url: event.url ?? path) }) { page in
+            if let url = event.url { page.url = url }
+            if let visitor { page.visitors.insert(visitor) }
+        }
         sources[TrafficSource.name(forReferrer: event.referrer), default: 0] += 1
         devices[UserAgentClassifier.device(event.userAgent), default: 0] += 1
         browsers[UserAgentClassifier.browser(event.userAgent), default: 0] += 1
@@ -99,12 +104,10 @@ public struct AnalyticsAggregator: Sendable {
 
     /// The statistics as of `now`.
     public func snapshot(now: Date) -> StatsSnapshot {
-        let topPages = pages.map { path, entry in
+        let topPages = pages.top(configuration.topPagesLimit, by: <).map { entry in
             StatsSnapshot.PageStats(
-                url: entry.url, path: path, views: entry.views, uniqueVisitors: entry.visitors.count)
+                url: entry.value.url, path: entry.key, views: entry.count, uniqueVisitors: entry.value.visitors.count)
         }
-        .sorted { $0.views != $1.views ? $0.views > $1.views : $0.path < $1.path }
-        .prefix(configuration.topPagesLimit)
         let currentHour = RFC3339.hourStart(now)
         let oldestHour = currentHour - Int64(configuration.hourlyWindow - 1) * 3600
         var hourlyPageViews: [String: Int] = [:]

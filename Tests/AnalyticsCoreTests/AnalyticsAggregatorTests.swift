@@ -93,6 +93,27 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(top.map(\.uniqueVisitors), [2, 2, 2])
     }
 
+    func testTopPagesStayRightWithMorePagesThanMonitored() {
+        var configuration = AggregatorConfiguration()
+        configuration.pageCapacity = 50
+        configuration.topPagesLimit = 3
+        var aggregator = AnalyticsAggregator(configuration: configuration)
+        for round in 0..<200 {
+            for hot in ["/pricing", "/home", "/docs"] where round % (hot == "/docs" ? 2 : 1) == 0 {
+                aggregator.apply(event("page_view", user: "u\(round % 40)", path: hot))
+            }
+            for cold in 0..<10 {
+                aggregator.apply(event("page_view", user: "u\(round)", path: "/long-tail/\(round * 10 + cold)"))
+            }
+        }
+        let top = aggregator.snapshot(now: noon).topPages
+        XCTAssertEqual(top.map(\.path), ["/home", "/pricing", "/docs"])
+        // 2,000 long-tail views over 50 monitored pages: a count is over by at most 2,300 / 50.
+        XCTAssertEqual(top[0].views, 200, accuracy: 46)
+        XCTAssertEqual(top[2].views, 100, accuracy: 46)
+        XCTAssertEqual(top[0].uniqueVisitors, 40)
+    }
+
     func testTrafficSourcesDevicesAndBrowsers() {
         var aggregator = AnalyticsAggregator()
         let chrome =

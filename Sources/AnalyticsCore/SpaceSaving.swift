@@ -1,0 +1,86 @@
+/// The most frequent keys of a stream in fixed memory (Metwally et al.'s Space-Saving).
+///
+/// It exists because counting every page or referrer exactly grows with the site. At most
+/// `capacity` keys are monitored; a new key replaces the least counted one and inherits its count
+/// as `error`. Each reported count overestimates the true count by at most its `error`, which is
+/// at most N / capacity for N insertions; while fewer than `capacity` distinct keys were seen the
+/// counts are exact (every `error` is 0). A min-heap keeps each insertion O(log capacity).
+public struct SpaceSaving<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    /// One monitored key: its (over)count, the most it may be over, and a payload.
+    public struct Entry: Sendable {
+        public var key: Key
+        public var count: Int
+        public var error: Int
+        public var value: Value
+    }
+
+    public let capacity: Int
+    private var heap: [Entry] = []
+    private var positions: [Key: Int] = [:]
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Counts one occurrence of `key`; `update` changes its payload, `make` creates the payload of
+    /// a newly monitored key.
+    public mutating func add(_ key: Key, make: () -> Value, update: (inout Value) -> Void) {
+        if let position = positions[key] {
+            heap[position].count += 1
+            update(&heap[position].value)
+            siftDown(position)
+            return
+        }
+        var value = make()
+        update(&value)
+        if heap.count < capacity {
+            heap.append(Entry(key: key, count: 1, error: 0, value: value))
+            positions[key] = heap.count - 1
+            siftUp(heap.count - 1)
+            return
+        }
+        // Replace the least counted key; the newcomer may have occurred up to that many times.
+        let evicted = heap[0]
+        positions[evicted.key] = nil
+        heap[0] = Entry(key: key, count: evicted.count + 1, error: evicted.count, value: value)
+        positions[key] = 0
+        siftDown(0)
+    }
+
+    /// Monitored entries, most counted first, ties by `order`.
+    public func top(_ limit: Int, by order: (Key, Key) -> Bool) -> [Entry] {
+        Array(heap.sorted { $0.count != $1.count ? $0.count > $1.count : order($0.key, $1.key) }.prefix(limit))
+    }
+
+    public var count: Int { heap.count }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].count < heap[parent].count else { return }
+            swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var smallest = parent
+            if left < heap.count && heap[left].count < heap[smallest].count { smallest = left }
+            if right < heap.count && heap[right].count < heap[smallest].count { smallest = right }
+            guard smallest != parent else { return }
+            swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
+
+    private mutating func swapAt(_ first: Int, _ second: Int) {
+        heap.swapAt(first, second)
+        positions[heap[first].key] = first
+        positions[heap[second].key] = second
+    }
+}
