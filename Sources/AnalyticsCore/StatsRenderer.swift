@@ -35,6 +35,7 @@ public struct StatsRenderer: Sendable {
                 "", "Page Load Time:",
                 "  Average: \(Self.milliseconds(performance.averageLoadTime))",
                 "  Median: \(Self.milliseconds(performance.medianLoadTime))",
+                "  P95: \(Self.milliseconds(performance.p95LoadTime))",
             ]
         }
         if stats.invalidRecords > 0 {

@@ -28,17 +28,21 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         public var samples: Int
         public var averageLoadTime: Double
         public var medianLoadTime: Double
+        public var p95LoadTime: Double
 
-        public init(samples: Int = 0, averageLoadTime: Double = 0, medianLoadTime: Double = 0) {
+        public init(samples: Int = 0, averageLoadTime: Double = 0, medianLoadTime: Double = 0, p95LoadTime: Double = 0)
+        {
             self.samples = samples
             self.averageLoadTime = averageLoadTime
             self.medianLoadTime = medianLoadTime
+            self.p95LoadTime = p95LoadTime
         }
 
         enum CodingKeys: String, CodingKey {
             case samples
             case averageLoadTime = "avg_load_time_ms"
             case medianLoadTime = "median_load_time_ms"
+            case p95LoadTime = "p95_load_time_ms"
         }
     }
 

@@ -13,7 +13,8 @@ final class StatsRendererTests: XCTestCase {
             ],
             trafficSources: ["direct": 2], deviceStats: ["desktop": 2], browserStats: ["Chrome": 2],
             hourlyPageViews: ["2026-11-28T12:00:00Z": 2],
-            performanceMetrics: .init(samples: 2, averageLoadTime: 1234.5, medianLoadTime: 1234.5), invalidRecords: 0)
+            performanceMetrics: .init(samples: 2, averageLoadTime: 1234.5, medianLoadTime: 1234.5, p95LoadTime: 1500),
+            invalidRecords: 0)
     }
 
     func testSummaryMatchesTheDocumentedFormat() {
@@ -47,6 +48,7 @@ final class StatsRendererTests: XCTestCase {
             Page Load Time:
               Average: 1234.5 ms
               Median: 1234.5 ms
+              P95: 1500.0 ms
             ===================================
 
             """)
