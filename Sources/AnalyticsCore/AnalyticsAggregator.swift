@@ -68,7 +68,11 @@ public struct AnalyticsAggregator: Sendable {
         eventsByType[event.type, default: 0] += 1
         let visitor = Self.visitor(of: event)
         if let visitor { users.insert(visitor) }
-        if let session = event.sessionID, !session.isEmpty { sessions.touch(session, at: time) }
+        if let session = event.sessionID, !session.isEmpty {
+            let page =
+                event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
+            sessions.touch(session, at: time, page: page)
+        }
         if let loadTime = event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
             loadTimes.add(loadTime)
         }
@@ -127,7 +131,8 @@ public struct AnalyticsAggregator: Sendable {
                 samples: loadTimes.count, averageLoadTime: loadTimes.average,
                 medianLoadTime: loadTimes.quantile(0.5) ?? 0, p95LoadTime: loadTimes.quantile(0.95) ?? 0),
             invalidRecords: invalidRecords,
-            duplicateEvents: duplicateEvents
+            duplicateEvents: duplicateEvents,
+            sessionMetrics: sessions.metrics()
         )
     }
 

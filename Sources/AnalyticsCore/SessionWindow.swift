@@ -1,33 +1,102 @@
 import Foundation
 
-/// The sessions seen within the inactivity timeout (30 minutes by default).
+/// Sessions: which are active (seen within the inactivity timeout, 30 minutes by default) and
+/// what they add up to — sessions started, bounce rate, duration, pages per session, entry and
+/// exit pages.
 ///
 /// It exists because "active sessions" must fall by the clock even when no events arrive: each
-/// session remembers when it was last seen, and `expire(now:)` drops those idle too long, so the
-/// memory it holds is bounded by the traffic of one timeout window.
+/// session remembers when it was first and last seen, and `expire(now:)` closes those idle too
+/// long, adding them to the totals, so the memory it holds is bounded by the traffic of one
+/// timeout window (entry and exit pages by two Space-Saving summaries).
 public struct SessionWindow: Sendable {
+    private struct Session: Sendable {
+        var first: Date
+        var last: Date
+        var pageViews = 0
+        var exitPage: String?
+    }
+
+    private struct Totals: Sendable {
+        var sessions = 0
+        var duration: TimeInterval = 0
+        var pageViews = 0
+        var bounces = 0
+    }
+
     public let timeout: TimeInterval
-    private var lastSeen: [String: Date] = [:]
+    private var sessions: [String: Session] = [:]
+    private var closed = Totals()
+    public private(set) var started = 0
+    private var entryPages = SpaceSaving<String, Int>(capacity: 200)
+    private var exitPages = SpaceSaving<String, Int>(capacity: 200)
 
     public init(timeout: TimeInterval = 30 * 60) {
         self.timeout = timeout
     }
 
-    /// Records activity for `session` at `time` (an older time never moves it backwards).
-    public mutating func touch(_ session: String, at time: Date) {
-        if let previous = lastSeen[session], previous >= time { return }
-        lastSeen[session] = time
+    /// Records activity for `session` at `time`; `page` is the path of a page view. A session idle
+    /// for longer than the timeout is closed and a new one starts.
+    public mutating func touch(_ session: String, at time: Date, page: String? = nil) {
+        if let existing = sessions[session], time.timeIntervalSince(existing.last) > timeout {
+            close(existing)
+            sessions[session] = nil
+        }
+        var current =
+            sessions[session]
+            ?? {
+                started += 1
+                return Session(first: time, last: time)
+            }()
+        current.first = min(current.first, time)
+        current.last = max(current.last, time)
+        if let page {
+            if current.pageViews == 0 { entryPages.add(page, make: { 0 }, update: { $0 += 1 }) }
+            current.pageViews += 1
+            current.exitPage = page
+        }
+        sessions[session] = current
     }
 
-    /// Forgets sessions not seen for longer than the timeout before `now`.
+    /// Closes sessions not seen for longer than the timeout before `now`.
     public mutating func expire(now: Date) {
         let cutoff = now.addingTimeInterval(-timeout)
-        lastSeen = lastSeen.filter { $0.value > cutoff }
+        for (id, session) in sessions where session.last <= cutoff {
+            close(session)
+            sessions[id] = nil
+        }
+    }
+
+    private mutating func close(_ session: Session) {
+        closed.sessions += 1
+        closed.duration += session.last.timeIntervalSince(session.first)
+        closed.pageViews += session.pageViews
+        if session.pageViews <= 1 { closed.bounces += 1 }
+        if let exit = session.exitPage { exitPages.add(exit, make: { 0 }, update: { $0 += 1 }) }
     }
 
     /// Sessions seen within the timeout before `now`.
     public func activeCount(now: Date) -> Int {
         let cutoff = now.addingTimeInterval(-timeout)
-        return lastSeen.values.reduce(0) { $0 + ($1 > cutoff ? 1 : 0) }
+        return sessions.values.reduce(0) { $0 + ($1.last > cutoff ? 1 : 0) }
+    }
+
+    /// Totals over closed and open sessions; entry and exit pages by sessions, top `limit`.
+    public func metrics(limit: Int = 10) -> StatsSnapshot.SessionMetrics {
+        var totals = closed
+        for session in sessions.values {
+            totals.sessions += 1
+            totals.duration += session.last.timeIntervalSince(session.first)
+            totals.pageViews += session.pageViews
+            if session.pageViews <= 1 { totals.bounces += 1 }
+        }
+        let count = Double(max(totals.sessions, 1))
+        return StatsSnapshot.SessionMetrics(
+            sessionsStarted: started,
+            completedSessions: closed.sessions,
+            bounceRate: totals.sessions > 0 ? Double(totals.bounces) / count : 0,
+            averageDurationSeconds: totals.sessions > 0 ? totals.duration / count : 0,
+            pagesPerSession: totals.sessions > 0 ? Double(totals.pageViews) / count : 0,
+            entryPages: Dictionary(uniqueKeysWithValues: entryPages.top(limit, by: <).map { ($0.key, $0.count) }),
+            exitPages: Dictionary(uniqueKeysWithValues: exitPages.top(limit, by: <).map { ($0.key, $0.count) }))
     }
 }

@@ -29,6 +29,16 @@ public struct StatsRenderer: Sendable {
         lines += Self.counts(stats.deviceStats)
         lines += ["", "Browsers:"]
         lines += Self.counts(stats.browserStats)
+        let sessions = stats.sessionMetrics
+        if sessions.sessionsStarted > 0 {
+            lines += [
+                "", "Sessions:",
+                "  Started: \(sessions.sessionsStarted)",
+                "  Bounce Rate: " + String(format: "%.1f%%", sessions.bounceRate * 100),
+                "  Average Duration: " + String(format: "%.1f s", sessions.averageDurationSeconds),
+                "  Pages per Session: " + String(format: "%.2f", sessions.pagesPerSession),
+            ]
+        }
         let performance = stats.performanceMetrics
         if performance.samples > 0 {
             lines += [

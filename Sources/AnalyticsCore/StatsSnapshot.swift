@@ -46,6 +46,44 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         }
     }
 
+    /// What sessions add up to: closed ones plus those still open.
+    public struct SessionMetrics: Sendable, Equatable, Codable {
+        public var sessionsStarted: Int
+        public var completedSessions: Int
+        /// Share of sessions with at most one page view.
+        public var bounceRate: Double
+        public var averageDurationSeconds: Double
+        public var pagesPerSession: Double
+        /// First page of sessions, by sessions (top 10).
+        public var entryPages: [String: Int]
+        /// Last page of closed sessions, by sessions (top 10).
+        public var exitPages: [String: Int]
+
+        public init(
+            sessionsStarted: Int = 0, completedSessions: Int = 0, bounceRate: Double = 0,
+            averageDurationSeconds: Double = 0, pagesPerSession: Double = 0, entryPages: [String: Int] = [:],
+            exitPages: [String: Int] = [:]
+        ) {
+            self.sessionsStarted = sessionsStarted
+            self.completedSessions = completedSessions
+            self.bounceRate = bounceRate
+            self.averageDurationSeconds = averageDurationSeconds
+            self.pagesPerSession = pagesPerSession
+            self.entryPages = entryPages
+            self.exitPages = exitPages
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case sessionsStarted = "sessions_started"
+            case completedSessions = "completed_sessions"
+            case bounceRate = "bounce_rate"
+            case averageDurationSeconds = "avg_session_duration_seconds"
+            case pagesPerSession = "pages_per_session"
+            case entryPages = "entry_pages"
+            case exitPages = "exit_pages"
+        }
+    }
+
     public var lastUpdated: String
     public var totalEvents: Int
     public var uniqueUsers: Int
@@ -61,12 +99,13 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var invalidRecords: Int
     /// Events not counted because an event with the same id was already counted (client retries).
     public var duplicateEvents: Int
+    public var sessionMetrics: SessionMetrics
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
         hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
-        duplicateEvents: Int = 0
+        duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics()
     ) {
         self.lastUpdated = lastUpdated
         self.totalEvents = totalEvents
@@ -81,6 +120,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.performanceMetrics = performanceMetrics
         self.invalidRecords = invalidRecords
         self.duplicateEvents = duplicateEvents
+        self.sessionMetrics = sessionMetrics
     }
 
     enum CodingKeys: String, CodingKey {
@@ -97,5 +137,6 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case performanceMetrics = "performance_metrics"
         case invalidRecords = "invalid_records"
         case duplicateEvents = "duplicate_events"
+        case sessionMetrics = "session_metrics"
     }
 }

@@ -69,6 +69,36 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(2500)).activeSessions, 1)
     }
 
+    func testSessionMetricsBounceRateDurationPagesEntryAndExit() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event("page_view", user: "a", session: "s1", path: "/home", at: 0))
+        aggregator.apply(event("page_view", user: "a", session: "s1", path: "/about", at: 60))
+        aggregator.apply(event("click", user: "a", session: "s1", at: 120))
+        aggregator.apply(event("page_view", user: "b", session: "s2", path: "/home", at: 10))
+        aggregator.apply(event("session", user: "c", session: "s3", at: 20))
+        var metrics = aggregator.snapshot(now: noon.addingTimeInterval(200)).sessionMetrics
+        XCTAssertEqual(metrics.sessionsStarted, 3)
+        XCTAssertEqual(metrics.completedSessions, 0)
+        XCTAssertEqual(metrics.bounceRate, 2.0 / 3.0, accuracy: 1e-9)  // s2 one page, s3 none
+        XCTAssertEqual(metrics.averageDurationSeconds, 40, accuracy: 1e-9)
+        XCTAssertEqual(metrics.pagesPerSession, 1, accuracy: 1e-9)
+        XCTAssertEqual(metrics.entryPages, ["/home": 2])
+        XCTAssertEqual(metrics.exitPages, [:])
+
+        // Thirty minutes after the last event every session is closed, with its exit page.
+        aggregator.expireSessions(now: noon.addingTimeInterval(120 + 1801))
+        metrics = aggregator.snapshot(now: noon.addingTimeInterval(120 + 1801)).sessionMetrics
+        XCTAssertEqual(metrics.completedSessions, 3)
+        XCTAssertEqual(metrics.exitPages, ["/about": 1, "/home": 1])
+        XCTAssertEqual(metrics.bounceRate, 2.0 / 3.0, accuracy: 1e-9)
+
+        // The same session id after the timeout is a new session.
+        aggregator.apply(event("page_view", user: "a", session: "s1", path: "/pricing", at: 4000))
+        metrics = aggregator.snapshot(now: noon.addingTimeInterval(4000)).sessionMetrics
+        XCTAssertEqual(metrics.sessionsStarted, 4)
+        XCTAssertEqual(metrics.entryPages, ["/home": 2, "/pricing": 1])
+    }
+
     func testSessionTimeoutIsConfigurable() {
         var configuration = AggregatorConfiguration()
         configuration.sessionTimeout = 60

@@ -67,6 +67,19 @@ final class StatsRendererTests: XCTestCase {
         XCTAssertTrue(text.contains("Invalid Records Skipped: 3\n"))
     }
 
+    func testSessionsSectionWhenThereAreSessions() {
+        var withSessions = stats()
+        withSessions.sessionMetrics = .init(
+            sessionsStarted: 2, completedSessions: 0, bounceRate: 0.5, averageDurationSeconds: 42.25,
+            pagesPerSession: 1.5)
+        let text = StatsRenderer().summary(withSessions)
+        XCTAssertTrue(
+            text.contains(
+                "Sessions:\n  Started: 2\n  Bounce Rate: 50.0%\n  Average Duration: 42.2 s\n  Pages per Session: 1.50\n"
+            ),
+            text)
+    }
+
     func testJSONUsesTheOriginalFieldNames() throws {
         let json = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(StatsRenderer().json(stats()))) as? [String: Any])

@@ -50,6 +50,10 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["traffic_sources"] as? [String: Int], ["google.com": 1, "twitter.com": 1])
         XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 1, "Safari": 1])
         XCTAssertEqual(stats["device_stats"] as? [String: Int], ["desktop": 1, "mobile": 1])
+        let sessions = try XCTUnwrap(stats["session_metrics"] as? [String: Any])
+        XCTAssertEqual(sessions["sessions_started"] as? Int, 2)
+        XCTAssertEqual(sessions["bounce_rate"] as? Double, 1.0)  // one page view in each session
+        XCTAssertEqual(sessions["entry_pages"] as? [String: Int], ["/home": 1, "/about": 1])
 
         // Prometheus metrics on both services.
         let producerMetrics = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/metrics")
