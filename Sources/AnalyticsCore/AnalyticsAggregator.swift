@@ -44,6 +44,7 @@ public struct AnalyticsAggregator: Sendable {
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
     private var hourly: [Int64: Int] = [:]
+    private var realtime = RealtimeWindow()
     /// Page-load times: exact average; median and p95 within 1% (DDSketch).
     private var loadTimes = QuantileSketch(relativeAccuracy: 0.01)
 
@@ -68,6 +69,7 @@ public struct AnalyticsAggregator: Sendable {
         eventsByType[event.type, default: 0] += 1
         let visitor = Self.visitor(of: event)
         if let visitor { users.insert(visitor) }
+        realtime.add(at: time, visitor: visitor)
         if let session = event.sessionID, !session.isEmpty {
             let page =
                 event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
@@ -132,7 +134,9 @@ public struct AnalyticsAggregator: Sendable {
                 medianLoadTime: loadTimes.quantile(0.5) ?? 0, p95LoadTime: loadTimes.quantile(0.95) ?? 0),
             invalidRecords: invalidRecords,
             duplicateEvents: duplicateEvents,
-            sessionMetrics: sessions.metrics()
+            sessionMetrics: sessions.metrics(),
+            currentVisitors: realtime.currentVisitors(now: now),
+            eventsPerMinute: realtime.eventsPerMinute(now: now)
         )
     }
 

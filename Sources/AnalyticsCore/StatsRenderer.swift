@@ -29,6 +29,12 @@ public struct StatsRenderer: Sendable {
         lines += Self.counts(stats.deviceStats)
         lines += ["", "Browsers:"]
         lines += Self.counts(stats.browserStats)
+        // Sections below are additions to the original format, after its own sections.
+        lines += [
+            "", "Realtime:",
+            "  Current Visitors (last 5 min): \(stats.currentVisitors)",
+            "  Events (last 60 min): \(stats.eventsPerMinute.values.reduce(0, +))",
+        ]
         let sessions = stats.sessionMetrics
         if sessions.sessionsStarted > 0 {
             lines += [

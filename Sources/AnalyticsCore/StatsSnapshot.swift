@@ -100,12 +100,17 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// Events not counted because an event with the same id was already counted (client retries).
     public var duplicateEvents: Int
     public var sessionMetrics: SessionMetrics
+    /// Distinct visitors in the last 5 minutes.
+    public var currentVisitors: Int
+    /// Events in each of the last 60 minutes, by the minute's start (UTC).
+    public var eventsPerMinute: [String: Int]
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
         hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
-        duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics()
+        duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics(), currentVisitors: Int = 0,
+        eventsPerMinute: [String: Int] = [:]
     ) {
         self.lastUpdated = lastUpdated
         self.totalEvents = totalEvents
@@ -121,6 +126,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.invalidRecords = invalidRecords
         self.duplicateEvents = duplicateEvents
         self.sessionMetrics = sessionMetrics
+        self.currentVisitors = currentVisitors
+        self.eventsPerMinute = eventsPerMinute
     }
 
     enum CodingKeys: String, CodingKey {
@@ -138,5 +145,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case invalidRecords = "invalid_records"
         case duplicateEvents = "duplicate_events"
         case sessionMetrics = "session_metrics"
+        case currentVisitors = "current_visitors"
+        case eventsPerMinute = "events_per_minute"
     }
 }

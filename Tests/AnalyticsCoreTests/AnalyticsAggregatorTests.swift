@@ -99,6 +99,26 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(metrics.entryPages, ["/home": 2, "/pricing": 1])
     }
 
+    func testCurrentVisitorsAndEventsPerMinute() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event("page_view", user: "old", path: "/", at: -3600))  // outside both windows
+        aggregator.apply(event("page_view", user: "a", path: "/", at: -600))  // 10 minutes ago
+        aggregator.apply(event("click", user: "b", at: -240))  // 4 minutes ago
+        aggregator.apply(event("click", user: "c", at: -30))
+        aggregator.apply(event("click", user: "c", at: 0))
+        let stats = aggregator.snapshot(now: noon.addingTimeInterval(10))
+        XCTAssertEqual(stats.currentVisitors, 2)  // b and c
+        XCTAssertEqual(
+            stats.eventsPerMinute,
+            [
+                "2026-11-28T11:50:00Z": 1, "2026-11-28T11:56:00Z": 1, "2026-11-28T11:59:00Z": 1,
+                "2026-11-28T12:00:00Z": 1,
+            ])
+        // At 12:03:20 b (11:56) has left the last five minutes; c (11:59, 12:00) has not.
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(200)).currentVisitors, 1)
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(400)).currentVisitors, 0)
+    }
+
     func testSessionTimeoutIsConfigurable() {
         var configuration = AggregatorConfiguration()
         configuration.sessionTimeout = 60

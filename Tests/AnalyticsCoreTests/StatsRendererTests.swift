@@ -45,6 +45,10 @@ final class StatsRendererTests: XCTestCase {
             Browsers:
               Chrome: 2
 
+            Realtime:
+              Current Visitors (last 5 min): 0
+              Events (last 60 min): 0
+
             Page Load Time:
               Average: 1234.5 ms
               Median: 1234.5 ms

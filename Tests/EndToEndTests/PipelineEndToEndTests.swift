@@ -50,6 +50,8 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(stats["traffic_sources"] as? [String: Int], ["google.com": 1, "twitter.com": 1])
         XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 1, "Safari": 1])
         XCTAssertEqual(stats["device_stats"] as? [String: Int], ["desktop": 1, "mobile": 1])
+        XCTAssertEqual(stats["current_visitors"] as? Int, 2)
+        XCTAssertEqual((stats["events_per_minute"] as? [String: Int])?.values.reduce(0, +), 4)
         let sessions = try XCTUnwrap(stats["session_metrics"] as? [String: Any])
         XCTAssertEqual(sessions["sessions_started"] as? Int, 2)
         XCTAssertEqual(sessions["bounce_rate"] as? Double, 1.0)  // one page view in each session
