@@ -8,6 +8,8 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var topPagesLimit = 10
     /// Hours of `hourly_page_views` kept.
     public var hourlyWindow = 24
+    /// Event type names and traffic sources monitored; beyond it the least counted is replaced.
+    public var keyCapacity = 1000
     /// Pages monitored for `top_pages`; beyond it the least viewed page is replaced.
     public var pageCapacity = 1000
     /// Most recent event ids remembered to count a retried event once.
@@ -33,14 +35,16 @@ public struct AnalyticsAggregator: Sendable {
     public private(set) var invalidRecords = 0
     public private(set) var duplicateEvents = 0
     private var recentIDs: RecentIDs
-    private var eventsByType: [String: Int] = [:]
+    /// Event types and traffic sources: exact while fewer than `keyCapacity` distinct names, then
+    /// Space-Saving (custom event names and referrer hosts are open-ended).
+    private var eventsByType: SpaceSaving<String, Int>
     /// Distinct visitors: exact up to 2,048, then HyperLogLog (0.81% standard error, 16 KiB).
     private var users = HyperLogLog()
     private var sessions: SessionWindow
     /// Top pages by views: exact while fewer than `pageCapacity` distinct pages, then Space-Saving
     /// (a view count overestimates by at most page views / `pageCapacity`).
     private var pages: SpaceSaving<String, PageEntry>
-    private var sources: [String: Int] = [:]
+    private var sources: SpaceSaving<String, Int>
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
     private var hourly: [Int64: Int] = [:]
@@ -52,6 +56,8 @@ public struct AnalyticsAggregator: Sendable {
         self.configuration = configuration
         self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
         self.recentIDs = RecentIDs(capacity: configuration.deduplicationWindow)
+        self.eventsByType = SpaceSaving(capacity: configuration.keyCapacity)
+        self.sources = SpaceSaving(capacity: configuration.keyCapacity)
         self.pages = SpaceSaving(capacity: max(configuration.pageCapacity, configuration.topPagesLimit))
     }
 
@@ -66,7 +72,7 @@ public struct AnalyticsAggregator: Sendable {
         }
         let time = event.receivedAt ?? Date(timeIntervalSince1970: 0)
         totalEvents += 1
-        eventsByType[event.type, default: 0] += 1
+        eventsByType.add(event.type, make: { 0 }, update: { _ in })
         let visitor = Self.visitor(of: event)
         if let visitor { users.insert(visitor) }
         realtime.add(at: time, visitor: visitor)
@@ -84,7 +90,7 @@ public struct AnalyticsAggregator: Sendable {
             if let url = event.url { page.url = url }
             if let visitor { page.visitors.insert(visitor) }
         }
-        sources[TrafficSource.name(forReferrer: event.referrer), default: 0] += 1
+        sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
         devices[UserAgentClassifier.device(event.userAgent), default: 0] += 1
         browsers[UserAgentClassifier.browser(event.userAgent), default: 0] += 1
         let hour = RFC3339.hourStart(time)
@@ -123,9 +129,9 @@ public struct AnalyticsAggregator: Sendable {
             totalEvents: totalEvents,
             uniqueUsers: users.count,
             activeSessions: sessions.activeCount(now: now),
-            eventsByType: eventsByType,
+            eventsByType: Self.counts(eventsByType),
             topPages: Array(topPages),
-            trafficSources: sources,
+            trafficSources: Self.counts(sources),
             deviceStats: devices,
             browserStats: browsers,
             hourlyPageViews: hourlyPageViews,
@@ -138,6 +144,10 @@ public struct AnalyticsAggregator: Sendable {
             currentVisitors: realtime.currentVisitors(now: now),
             eventsPerMinute: realtime.eventsPerMinute(now: now)
         )
+    }
+
+    private static func counts(_ summary: SpaceSaving<String, Int>) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: summary.top(summary.count, by: <).map { ($0.key, $0.count) })
     }
 
     /// Who a visitor is: the `user_id`, or the session for anonymous visitors.

@@ -164,6 +164,23 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(top[0].uniqueVisitors, 40)
     }
 
+    func testEventTypesAndSourcesStayBoundedWithOpenEndedNames() {
+        var configuration = AggregatorConfiguration()
+        configuration.keyCapacity = 10
+        var aggregator = AnalyticsAggregator(configuration: configuration)
+        for index in 0..<1000 {
+            aggregator.apply(event("page_view", path: "/", referrer: "https://google.com/"))
+            aggregator.apply(event("custom_\(index)", referrer: nil))
+            aggregator.apply(event("page_view", path: "/", referrer: "https://site\(index).example/"))
+        }
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.eventsByType.count, 10)
+        XCTAssertEqual(stats.eventsByType["page_view"], 2000)
+        XCTAssertEqual(stats.trafficSources.count, 10)
+        XCTAssertEqual(stats.trafficSources["google.com"] ?? 0, 1000, accuracy: 200)
+        XCTAssertEqual(stats.totalEvents, 3000)
+    }
+
     func testTrafficSourcesDevicesAndBrowsers() {
         var aggregator = AnalyticsAggregator()
         let chrome =
