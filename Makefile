@@ -8,7 +8,7 @@ SOURCES      := Sources Tests Package.swift
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build build-debug clean test run run-broker run-producer run-consumer \
-        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http fuzz
+        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer fuzz
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,13 +44,16 @@ run-producer: build ## Start only the producer (needs Kafka at KAFKA_BROKERS, de
 run-consumer: build ## Start only the consumer (needs Kafka at KAFKA_BROKERS, default localhost:9092)
 	$(BIN)/consumer
 
-bench: bench-http ## Run the benchmarks
+bench: bench-http bench-consumer ## Run the benchmarks
 
 bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durable); checks no 202 is lost
 	@BIN=$(BIN) scripts/bench-http.sh
 
 fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
 	@scripts/fuzz.sh
+
+bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES); peak RSS
+	@BIN=$(BIN) scripts/bench-consumer.sh
 
 docker-up: ## Start Kafka (KRaft), producer and consumer with docker compose
 	docker compose up -d --build
