@@ -83,6 +83,9 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             ("auto.commit.interval.ms", String(commitIntervalMilliseconds)),
             ("session.timeout.ms", String(sessionTimeoutMilliseconds)),
             ("enable.partition.eof", "false"),
+            // librdkafka prefetches up to 64 MiB per consumer by default; 16 MiB keeps the
+            // consumer's memory bounded without starving the fetcher.
+            ("queued.max.messages.kbytes", "16384"),
         ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 }
