@@ -6,6 +6,12 @@
 public struct EventCodec: Sendable {
     public init() {}
 
+    /// The string members of a record, in the slots `decode` reads them from.
+    private static let textFields = [
+        "id", "type", "timestamp", "user_id", "session_id", "url", "path", "referrer", "user_agent", "ip_address",
+        "client_timestamp",
+    ]
+
     /// The record value for `event`.
     public func encode(_ event: AnalyticsEvent) -> [UInt8] {
         var writer = JSONWriter(capacity: 384)
@@ -34,35 +40,40 @@ public struct EventCodec: Sendable {
     /// Decodes a record value, checking what the consumer relies on (an id, a valid type and a
     /// server timestamp).
     public func decode(_ bytes: [UInt8]) throws(RecordDecodingError) -> AnalyticsEvent {
-        let value: JSONValue
+        // Members in order, without a dictionary: one pass, a later duplicate key wins.
+        let parsed: [(key: String, value: JSONValue)]?
         do {
-            value = try JSONParser.parse(bytes)
+            parsed = try JSONParser.parseObjectMembers(bytes)
         } catch {
             throw .notAnEvent("not JSON: \(error.description)")
         }
-        guard case .object(let members) = value else { throw .notAnEvent("not a JSON object") }
-        func text(_ key: String) throws(RecordDecodingError) -> String? {
-            switch members[key] {
-            case nil, .null?: return nil
-            case .string(let value)?: return value
+        guard let members = parsed else { throw .notAnEvent("not a JSON object") }
+        var fields: [String?] = Array(repeating: nil, count: Self.textFields.count)
+        var metadata: [String: JSONValue]?
+        for (key, value) in members {
+            if key == "metadata" {
+                switch value {
+                case .null: metadata = nil
+                case .object(let object): metadata = object
+                default: throw .notAnEvent("\"metadata\" is not an object")
+                }
+                continue
+            }
+            guard let slot = Self.textFields.firstIndex(of: key) else { continue }
+            switch value {
+            case .null: fields[slot] = nil
+            case .string(let text): fields[slot] = text
             default: throw .notAnEvent("\"\(key)\" is not a string")
             }
         }
-        guard let id = try text("id") else { throw .notAnEvent("no \"id\"") }
-        guard let type = try text("type") else { throw .notAnEvent("no \"type\"") }
-        guard let timestamp = try text("timestamp") else { throw .notAnEvent("no \"timestamp\"") }
+        guard let id = fields[0] else { throw .notAnEvent("no \"id\"") }
+        guard let type = fields[1] else { throw .notAnEvent("no \"type\"") }
+        guard let timestamp = fields[2] else { throw .notAnEvent("no \"timestamp\"") }
         guard EventTypeRule.isValid(type) else { throw .invalidType(type) }
-        var metadata: [String: JSONValue]?
-        switch members["metadata"] {
-        case nil, .null?: metadata = nil
-        case .object(let object)?: metadata = object
-        default: throw .notAnEvent("\"metadata\" is not an object")
-        }
         let event = AnalyticsEvent(
-            id: id, type: type, userID: try text("user_id"), sessionID: try text("session_id"), url: try text("url"),
-            path: try text("path"), referrer: try text("referrer"), userAgent: try text("user_agent"),
-            ipAddress: try text("ip_address"), metadata: metadata, timestamp: timestamp,
-            clientTimestamp: try text("client_timestamp"))
+            id: id, type: type, userID: fields[3], sessionID: fields[4], url: fields[5], path: fields[6],
+            referrer: fields[7], userAgent: fields[8], ipAddress: fields[9], metadata: metadata, timestamp: timestamp,
+            clientTimestamp: fields[10])
         guard event.receivedAt != nil else { throw .invalidTimestamp(timestamp) }
         return event
     }
