@@ -3,8 +3,8 @@ import Foundation
 /// An event as it travels on the Kafka topic: validated, enriched and stamped by the producer.
 ///
 /// It is the schema contract between producer and consumer (design §4, `schema-version: 1`);
-/// JSON field names are those of the original project.
-public struct AnalyticsEvent: Sendable, Equatable, Codable {
+/// `EventCodec` writes and reads it with the original project's JSON field names.
+public struct AnalyticsEvent: Sendable, Equatable {
     /// Server-assigned or client-supplied UUID (lowercase), used to count retries once.
     public var id: String
     public var type: String
@@ -41,15 +41,6 @@ public struct AnalyticsEvent: Sendable, Equatable, Codable {
         self.metadata = metadata
         self.timestamp = timestamp
         self.clientTimestamp = clientTimestamp
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, type, url, path, referrer, metadata, timestamp
-        case userID = "user_id"
-        case sessionID = "session_id"
-        case userAgent = "user_agent"
-        case ipAddress = "ip_address"
-        case clientTimestamp = "client_timestamp"
     }
 
     /// The server timestamp as a `Date`, or nil when the record carries a malformed one.

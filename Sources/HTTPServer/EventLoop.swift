@@ -95,8 +95,6 @@ final class EventLoop: @unchecked Sendable {
         finished.wait()
     }
 
-    var isDraining: Bool { draining }
-
     // MARK: - Loop
 
     private func run() {
@@ -198,8 +196,6 @@ final class EventLoop: @unchecked Sendable {
         shared.openConnections.subtract(1, ordering: .relaxed)
         resumeAcceptingIfPossible()
     }
-
-    var connectionCount: Int { connections.count }
 
     private func register(_ fd: Int32, events: UInt32) {
         var event = epoll_event()

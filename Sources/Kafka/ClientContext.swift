@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// State that librdkafka's C callbacks reach through the client's opaque pointer: the service
-/// logger and the client's view of broker reachability.
+/// logger, the rebalance handlers, the last offset commit and any fatal error.
 ///
 /// Callbacks run on librdkafka's threads, so everything here is thread-safe. The owning client
 /// keeps it alive (retained through `Unmanaged`) until after `rd_kafka_destroy`.
@@ -11,7 +11,6 @@ final class ClientContext: Sendable {
     let logger: Logger
     let onRebalance: @Sendable (RebalanceEvent) -> Void
     let startPosition: @Sendable (TopicPartition) -> StartPosition
-    private let brokersDown = Atomic<Bool>(false)
     /// Milliseconds since 1970 of the last successful offset commit (0: none yet).
     let lastCommitMilliseconds = Atomic<Int64>(0)
     private let fatalError = Mutex<KafkaError?>(nil)
@@ -23,13 +22,6 @@ final class ClientContext: Sendable {
         self.logger = logger
         self.onRebalance = onRebalance
         self.startPosition = startPosition
-    }
-
-    /// False after librdkafka reported that all brokers are down, true again once a request succeeds.
-    var brokersReachable: Bool { !brokersDown.load(ordering: .relaxed) }
-
-    func markBrokersReachable() {
-        brokersDown.store(false, ordering: .relaxed)
     }
 
     var fatal: KafkaError? { fatalError.withLock { $0 } }
@@ -66,9 +58,6 @@ final class ClientContext: Sendable {
 
     private func error(client: OpaquePointer?, code: Int32, reason: String) {
         let error = rd_kafka_resp_err_t(rawValue: code)
-        if error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN {
-            brokersDown.store(true, ordering: .relaxed)
-        }
         if error == RD_KAFKA_RESP_ERR__FATAL, let client {
             var text = [CChar](repeating: 0, count: 512)
             let original = rd_kafka_fatal_error(client, &text, text.count)

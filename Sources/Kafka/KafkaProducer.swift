@@ -23,14 +23,11 @@ public final class KafkaProducer: @unchecked Sendable {
         let context = ClientContext(logger: logger)
         context.install(on: native)
         if let conf = native.pointer {
-            rd_kafka_conf_set_dr_msg_cb(conf) { client, message, opaque in
-                guard let message else { return }
-                guard let opaque else { return }
-                let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
-                if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
-                    context.markBrokersReachable()
-                } else if message.pointee._private == nil {
+            rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
+                guard let message, let opaque else { return }
+                if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR && message.pointee._private == nil {
                     // Sent without a completion: nobody waits for it, so the failure is logged.
+                    let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
                     context.logger.error(
                         "record not delivered",
                         metadata: [
@@ -126,9 +123,6 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Records waiting in librdkafka (not yet acknowledged), including delivery reports not yet served.
     public var queueDepth: Int { Int(rd_kafka_outq_len(handle)) }
 
-    /// False after librdkafka reported all brokers down; true again after a record was acknowledged.
-    public var brokersReachable: Bool { context.brokersReachable }
-
     /// Waits until every record is acknowledged or failed, at most `timeout`. Returns how many are left.
     @discardableResult
     public func flush(timeout: Duration) -> Int {
@@ -147,11 +141,7 @@ public final class KafkaProducer: @unchecked Sendable {
         let milliseconds = Int32(clamping: timeout.components.seconds * 1000)
         let result = rd_kafka_metadata(handle, 0, nil, &metadata, milliseconds)
         if let metadata { rd_kafka_metadata_destroy(metadata) }
-        if result == RD_KAFKA_RESP_ERR_NO_ERROR {
-            context.markBrokersReachable()
-            return true
-        }
-        return false
+        return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 }
 
