@@ -126,20 +126,22 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Waits until every record is acknowledged or failed, at most `timeout`. Returns how many are left.
     @discardableResult
     public func flush(timeout: Duration) -> Int {
-        let milliseconds = Int32(
-            clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        let result = rd_kafka_flush(handle, milliseconds)
+        let result = rd_kafka_flush(handle, Self.milliseconds(timeout))
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("flush timed out", metadata: ["remaining": "\(queueDepth)"])
         }
         return queueDepth
     }
 
+    /// A timeout as librdkafka takes it, sub-second part included.
+    private static func milliseconds(_ duration: Duration) -> Int32 {
+        Int32(clamping: duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+
     /// Asks the broker for metadata, to learn whether it is reachable now.
     public func checkBrokers(timeout: Duration = .seconds(2)) -> Bool {
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let milliseconds = Int32(clamping: timeout.components.seconds * 1000)
-        let result = rd_kafka_metadata(handle, 0, nil, &metadata, milliseconds)
+        let result = rd_kafka_metadata(handle, 0, nil, &metadata, Self.milliseconds(timeout))
         if let metadata { rd_kafka_metadata_destroy(metadata) }
         return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }

@@ -64,9 +64,7 @@ struct EventPublisher: Sendable {
                 try producer.send(message) { result in
                     switch result {
                     case .success(let report):
-                        deliveryLatency.recordNanoseconds(
-                            report.latency.components.seconds * 1_000_000_000
-                                + report.latency.components.attoseconds / 1_000_000_000)
+                        deliveryLatency.record(duration: report.latency)
                         completion(.success(()))
                     case .failure(let error): completion(.failure(.kafka(error)))
                     }

@@ -15,7 +15,9 @@ final class ProducerState: Sendable {
             while !draining.load(ordering: .relaxed) {
                 let reachable = producer.checkBrokers(timeout: .seconds(1))
                 brokersReachable.store(reachable, ordering: .relaxed)
-                Thread.sleep(forTimeInterval: Double(interval.components.seconds))
+                Thread.sleep(
+                    forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds)
+                        / 1e18)
             }
         }
         thread.name = "kafka-probe"
