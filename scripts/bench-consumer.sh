@@ -14,22 +14,10 @@ BIN="${BIN:-bin}"
 TOPIC=bench-consumer
 
 command -v kcat >/dev/null || { echo "bench-consumer: kcat is missing; run make deps" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/bench-common.sh
 
-broker_port="$(free_port)"
 # 32 partitions x 5 MiB of lz4 batches hold well over a million events (design §6).
-"$BIN/kafka-dev-broker" --port "$broker_port" --topic "$TOPIC" --partitions "$PARTITIONS" >"$work/broker.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q "ready on" "$work/broker.log" && break; sleep 0.1; done
-brokers="localhost:$broker_port"
+start_dev_broker --topic "$TOPIC" --partitions "$PARTITIONS"
 
 echo "bench-consumer: generating $EVENTS events ($USERS users, $PAGES pages)"
 python3 bench/generate_events.py "$EVENTS" "$USERS" "$PAGES" >"$work/events.tsv"

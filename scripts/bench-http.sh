@@ -26,27 +26,15 @@ if ((${#missing[@]})); then
 fi
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source scripts/bench-common.sh
 
 # --- development broker, one topic per producer run (mode and concurrency), so each run's
 # records can be counted on their own and stay within the broker's per-partition retention ---
-broker_port="$(free_port)"
 topics=()
 for mode in enqueued durable; do
   for c in "${CONCURRENCIES[@]}"; do topics+=(--topic "bench-$mode-c$c"); done
 done
-"$BIN/kafka-dev-broker" --port "$broker_port" "${topics[@]}" --partitions "$PARTITIONS" >"$work/broker.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q "ready on" "$work/broker.log" && break; sleep 0.1; done
-brokers="localhost:$broker_port"
+start_dev_broker "${topics[@]}" --partitions "$PARTITIONS"
 
 # --- nginx answering like the producer ---
 nginx_port="$(free_port)"
