@@ -93,8 +93,14 @@ public enum RFC3339 {
 
     /// The start of the UTC hour that holds `date`, as seconds since 1970.
     public static func hourStart(_ date: Date) -> Int64 {
+        intervalStart(date, seconds: 3600)
+    }
+
+    /// The start of the UTC interval of `seconds` (a minute, an hour) that holds `date`, as
+    /// seconds since 1970.
+    public static func intervalStart(_ date: Date, seconds length: Int64) -> Int64 {
         let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        return seconds - ((seconds % 3600) + 3600) % 3600
+        return seconds - ((seconds % length) + length) % length
     }
 
     /// Writes `YYYY-MM-DDTHH:MM:SS` (years 0–9999) and returns the number of bytes written.

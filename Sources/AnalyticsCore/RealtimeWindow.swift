@@ -21,7 +21,7 @@ public struct RealtimeWindow: Sendable {
     public init() {}
 
     public mutating func add(at time: Date, visitor: String?) {
-        let minute = Self.minuteStart(time)
+        let minute = RFC3339.intervalStart(time, seconds: 60)
         var bucket = buckets[minute] ?? Minute()
         bucket.events += 1
         if let visitor { bucket.visitors.insert(visitor) }
@@ -35,7 +35,7 @@ public struct RealtimeWindow: Sendable {
     /// Events in each of the last 60 minutes before `now`, keyed by the minute's start (UTC);
     /// minutes without events are left out.
     public func eventsPerMinute(now: Date) -> [String: Int] {
-        let current = Self.minuteStart(now)
+        let current = RFC3339.intervalStart(now, seconds: 60)
         var result: [String: Int] = [:]
         for (minute, bucket) in buckets where minute > current - Int64(minutes * 60) && minute <= current {
             result[RFC3339.formatSeconds(Date(timeIntervalSince1970: Double(minute)))] = bucket.events
@@ -45,17 +45,12 @@ public struct RealtimeWindow: Sendable {
 
     /// Distinct visitors in the last 5 minutes before `now` (this minute included).
     public func currentVisitors(now: Date) -> Int {
-        let current = Self.minuteStart(now)
+        let current = RFC3339.intervalStart(now, seconds: 60)
         var union = HyperLogLog(precision: 12, exactLimit: 256)
         for (minute, bucket) in buckets where minute > current - Int64(currentVisitorMinutes * 60) && minute <= current
         {
             union.merge(bucket.visitors)
         }
         return union.count
-    }
-
-    static func minuteStart(_ date: Date) -> Int64 {
-        let seconds = Int64(date.timeIntervalSince1970.rounded(.down))
-        return seconds - ((seconds % 60) + 60) % 60
     }
 }
