@@ -36,7 +36,8 @@ public struct Router: HTTPResponder {
         let origin = request.headers["Origin"]
         let observer = self.observer
         let cors = self.cors
-        let routeName = routes[path] == nil ? "unmatched" : path
+        let route = routes[path]
+        let routeName = route == nil ? "unmatched" : path
         let finish: @Sendable (HTTPResponse) -> Void = { response in
             var response = response
             cors?.decorate(&response, origin: origin)
@@ -47,7 +48,7 @@ public struct Router: HTTPResponder {
             finish(HTTPResponse(status: .noContent, headers: HTTPHeaders([("Allow", "GET, HEAD, POST, OPTIONS")])))
             return
         }
-        guard let methods = routes[path] else {
+        guard let methods = route else {
             finish(.error(.notFound, "no such endpoint: \(path.prefix(200))"))
             return
         }
