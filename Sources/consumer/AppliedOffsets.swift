@@ -14,14 +14,12 @@ final class AppliedOffsets: Sendable {
         next.withLock { $0[partition] }
     }
 
-    /// Whether `offset` of `partition` is new to this process (not applied yet).
-    func isNew(_ offset: Int64, in partition: TopicPartition) -> Bool {
-        next.withLock { offset >= ($0[partition] ?? 0) }
-    }
-
-    func markApplied(_ offset: Int64, in partition: TopicPartition) {
+    /// Marks `offset` of `partition` as applied; false if this process already applied it.
+    func claim(_ offset: Int64, in partition: TopicPartition) -> Bool {
         next.withLock { table in
-            table[partition] = max(table[partition] ?? 0, offset + 1)
+            guard offset >= (table[partition] ?? 0) else { return false }
+            table[partition] = offset + 1
+            return true
         }
     }
 }

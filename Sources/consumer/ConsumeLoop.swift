@@ -62,7 +62,9 @@ final class ConsumeLoop: Sendable {
             }
             guard let record else { continue }
             let partition = TopicPartition(topic: record.topic, partition: record.partition)
-            guard applied.isNew(record.offset, in: partition) else {
+            // Claimed before it is applied: this thread is the only one applying records, so
+            // nothing can see the claim before the record counts.
+            guard applied.claim(record.offset, in: partition) else {
                 // Delivered again (at-least-once) but already applied by this process.
                 try? consumer.storeOffset(record)
                 continue
@@ -85,7 +87,6 @@ final class ConsumeLoop: Sendable {
                         "detail": "\(error.description)",
                     ])
             }
-            applied.markApplied(record.offset, in: partition)
             consumed.add(1, ordering: .relaxed)
             consumedCounter.increment()
             do {
