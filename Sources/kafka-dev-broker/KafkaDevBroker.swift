@@ -16,7 +16,7 @@ struct KafkaDevBroker: ParsableCommand {
             """
     )
 
-    @Option(help: "Port on localhost where clients bootstrap.")
+    @Option(help: "Port on localhost where clients bootstrap (0: a free one, printed when ready).")
     var port: UInt16 = 9092
 
     @Option(help: "Topic to create at start (repeatable).")
@@ -70,7 +70,7 @@ struct KafkaDevBroker: ParsableCommand {
                 "brokers": "\(cluster.bootstrapServers)", "topics": "\(topic.joined(separator: ","))",
                 "partitions": "\(partitions)",
             ])
-        print("kafka-dev-broker ready on localhost:\(port)")
+        print("kafka-dev-broker ready on localhost:\(relay.port)")
         fflush(nil)
         let signal = ShutdownSignal.wait()
         logger.info("stopping", metadata: ["signal": "\(signal)"])

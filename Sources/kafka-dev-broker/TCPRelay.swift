@@ -13,12 +13,21 @@ final class TCPRelay: @unchecked Sendable {
     private let targetHost: String
     private let targetPort: UInt16
     private let logger: Logger
+    /// The port the relay listens on (the one asked for, or the one the system chose for 0).
+    let port: UInt16
 
-    /// Binds `port` on 127.0.0.1 and, where available, ::1.
+    /// Binds `port` on 127.0.0.1 and, where available, ::1; 0 picks a free port.
     init(port: UInt16, targetHost: String, targetPort: UInt16, logger: Logger) throws(RelayError) {
         var listeners: [Int32] = []
-        listeners.append(try Self.listen(port: port, ipv6: false))
-        if let ipv6 = try? Self.listen(port: port, ipv6: true) { listeners.append(ipv6) }
+        let ipv4 = try Self.listen(port: port, ipv6: false)
+        listeners.append(ipv4)
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(ipv4, $0, &length) }
+        }
+        self.port = UInt16(bigEndian: address.sin_port)
+        if let ipv6 = try? Self.listen(port: self.port, ipv6: true) { listeners.append(ipv6) }
         self.listeners = listeners
         self.targetHost = targetHost
         self.targetPort = targetPort

@@ -3,9 +3,12 @@ import TestSupport
 import XCTest
 
 /// The whole product on free ports: development broker, producer and consumer, as processes.
+///
+/// Each service binds port 0 and the test reads the port it got from its output: a port chosen
+/// in advance could be taken in between (it happened — the mock broker's own random port).
 final class Pipeline {
-    let brokerPort = FreePort.next()
-    let producerPort = FreePort.next()
+    private(set) var brokerPort = 0
+    private(set) var producerPort = 0
     let topic = "analytics-events"
     let group = "e2e-\(UUID().uuidString.prefix(8))"
     var broker: ServiceProcess?
@@ -15,41 +18,44 @@ final class Pipeline {
     var brokers: String { "localhost:\(brokerPort)" }
 
     func startBroker() throws {
-        let broker = try ServiceProcess(
-            "kafka-dev-broker", arguments: ["--port", "\(brokerPort)", "--partitions", "6"])
+        let broker = try ServiceProcess("kafka-dev-broker", arguments: ["--port", "0", "--partitions", "6"])
         self.broker = broker
-        guard broker.waitForOutput("kafka-dev-broker ready on localhost:\(brokerPort)", timeout: 30) else {
-            throw PipelineError.notReady(broker.output)
-        }
+        guard broker.waitForOutput("kafka-dev-broker ready on localhost:", timeout: 30),
+            let port = Self.port(in: broker.stdout, after: /ready on localhost:(\d+)/)
+        else { throw PipelineError.notReady(broker.output) }
+        brokerPort = port
     }
 
     func startProducer(environment: [String: String] = [:]) throws {
         let producer = try ServiceProcess(
             "producer",
-            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "\(producerPort)"].merging(environment) { _, new in
-                new
-            })
+            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "0"].merging(environment) { _, new in new })
         self.producer = producer
-        guard producer.waitForOutput("producer listening", timeout: 30) else {
-            throw PipelineError.notReady(producer.output)
-        }
+        guard producer.waitForOutput("producer listening", timeout: 30),
+            let port = Self.port(in: producer.stderr, after: /(?:\bport=|"port":")(\d+)/)
+        else { throw PipelineError.notReady(producer.output) }
+        producerPort = port
     }
 
     /// Starts a consumer of this pipeline's group; returns it with its stats port.
     @discardableResult
     func startConsumer(statsInterval: Int = 2, environment: [String: String] = [:]) throws -> (ServiceProcess, Int) {
-        let port = FreePort.next()
         let consumer = try ServiceProcess(
             "consumer",
             environment: [
-                "KAFKA_BROKERS": brokers, "STATS_PORT": "\(port)", "STATS_INTERVAL": "\(statsInterval)",
+                "KAFKA_BROKERS": brokers, "STATS_PORT": "0", "STATS_INTERVAL": "\(statsInterval)",
                 "CONSUMER_GROUP": group,
             ].merging(environment) { _, new in new }, label: "consumer\(consumers.count)")
         consumers.append(consumer)
-        guard consumer.waitForOutput("consumer started", timeout: 30) else {
-            throw PipelineError.notReady(consumer.output)
-        }
+        guard consumer.waitForOutput("consumer started", timeout: 30),
+            let port = Self.port(in: consumer.stderr, after: /(?:\bstats_port=|"stats_port":")(\d+)/)
+        else { throw PipelineError.notReady(consumer.output) }
         return (consumer, port)
+    }
+
+    /// The port a service printed, captured by the first group of `pattern`.
+    private static func port(in output: String, after pattern: Regex<(Substring, Substring)>) -> Int? {
+        output.firstMatch(of: pattern).flatMap { Int($0.output.1) }
     }
 
     func post(_ path: String, _ body: String, headers: [String: String] = [:]) throws -> RawHTTPResponse {
