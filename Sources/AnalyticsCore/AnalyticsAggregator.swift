@@ -12,7 +12,8 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var keyCapacity = 1000
     /// Pages monitored for `top_pages`; beyond it the least viewed page is replaced.
     public var pageCapacity = 1000
-    /// Most recent event ids remembered to count a retried event once.
+    /// Most recent event ids remembered to count a retried event once; 0 leaves deduplication to
+    /// the caller (the consumer keeps one window for all its partitions).
     public var deduplicationWindow = 100_000
 
     public init() {}
@@ -34,7 +35,7 @@ public struct AnalyticsAggregator: Sendable {
     public private(set) var totalEvents = 0
     public private(set) var invalidRecords = 0
     public private(set) var duplicateEvents = 0
-    private var recentIDs: RecentIDs
+    private var recentIDs: RecentIDs?
     /// Event types and traffic sources: exact while fewer than `keyCapacity` distinct names, then
     /// Space-Saving (custom event names and referrer hosts are open-ended).
     private var eventsByType: SpaceSaving<String, Int>
@@ -55,7 +56,8 @@ public struct AnalyticsAggregator: Sendable {
     public init(configuration: AggregatorConfiguration = AggregatorConfiguration()) {
         self.configuration = configuration
         self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
-        self.recentIDs = RecentIDs(capacity: configuration.deduplicationWindow)
+        self.recentIDs =
+            configuration.deduplicationWindow > 0 ? RecentIDs(capacity: configuration.deduplicationWindow) : nil
         self.eventsByType = SpaceSaving(capacity: configuration.keyCapacity)
         self.sources = SpaceSaving(capacity: configuration.keyCapacity)
         self.pages = SpaceSaving(capacity: max(configuration.pageCapacity, configuration.topPagesLimit))
@@ -66,7 +68,7 @@ public struct AnalyticsAggregator: Sendable {
     /// `timestamp` places it in time. Returns whether the event was counted.
     @discardableResult
     public mutating func apply(_ event: AnalyticsEvent) -> Bool {
-        guard recentIDs.insert(event.id) else {
+        if recentIDs?.insert(event.id) == false {
             duplicateEvents += 1
             return false
         }
@@ -93,18 +95,45 @@ public struct AnalyticsAggregator: Sendable {
         sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
         devices[UserAgentClassifier.device(event.userAgent), default: 0] += 1
         browsers[UserAgentClassifier.browser(event.userAgent), default: 0] += 1
-        let hour = RFC3339.hourStart(time)
-        hourly[hour, default: 0] += 1
-        if hourly.count > configuration.hourlyWindow * 2 {
-            let keep = Set(hourly.keys.sorted().suffix(configuration.hourlyWindow))
-            hourly = hourly.filter { keep.contains($0.key) }
-        }
+        hourly[RFC3339.hourStart(time), default: 0] += 1
+        trimHourly()
         return true
+    }
+
+    private mutating func trimHourly() {
+        guard hourly.count > configuration.hourlyWindow * 2 else { return }
+        let keep = Set(hourly.keys.sorted().suffix(configuration.hourlyWindow))
+        hourly = hourly.filter { keep.contains($0.key) }
+    }
+
+    /// Adds the statistics of another share of the stream (another partition's partial state):
+    /// counts add up, sketches merge. Merging the partials of every partition gives the statistics
+    /// of the whole topic — exact counts exactly, sketches within their stated error.
+    public mutating func merge(_ other: AnalyticsAggregator) {
+        totalEvents += other.totalEvents
+        invalidRecords += other.invalidRecords
+        duplicateEvents += other.duplicateEvents
+        eventsByType.merge(other.eventsByType) { _, _ in }
+        users.merge(other.users)
+        sessions.merge(other.sessions)
+        pages.merge(other.pages) { mine, theirs in mine.visitors.merge(theirs.visitors) }
+        sources.merge(other.sources) { _, _ in }
+        devices.merge(other.devices, uniquingKeysWith: +)
+        browsers.merge(other.browsers, uniquingKeysWith: +)
+        hourly.merge(other.hourly, uniquingKeysWith: +)
+        trimHourly()
+        realtime.merge(other.realtime)
+        loadTimes.merge(other.loadTimes)
     }
 
     /// Counts a record that was not a valid event.
     public mutating func recordInvalidRecord() {
         invalidRecords += 1
+    }
+
+    /// Counts an event recognised as a retry by the caller's own deduplication window.
+    public mutating func recordDuplicate() {
+        duplicateEvents += 1
     }
 
     /// Drops sessions idle for longer than the timeout, so memory follows live traffic.
@@ -155,5 +184,57 @@ public struct AnalyticsAggregator: Sendable {
         if let user = event.userID, !user.isEmpty { return "u:" + user }
         if let session = event.sessionID, !session.isEmpty { return "s:" + session }
         return nil
+    }
+}
+
+extension AnalyticsAggregator {
+    /// Writes everything but the deduplication window, which stays with the process that owns it.
+    func write(to writer: inout PartialWriter) {
+        writer.int(totalEvents)
+        writer.int(invalidRecords)
+        writer.int(duplicateEvents)
+        eventsByType.write(to: &writer)
+        users.write(to: &writer)
+        sessions.write(to: &writer)
+        pages.write(to: &writer) { writer, page in
+            writer.string(page.url)
+            page.visitors.write(to: &writer)
+        }
+        sources.write(to: &writer)
+        writer.sequence(devices) { writer, element in
+            writer.string(element.key)
+            writer.int(element.value)
+        }
+        writer.sequence(browsers) { writer, element in
+            writer.string(element.key)
+            writer.int(element.value)
+        }
+        writer.sequence(hourly) { writer, element in
+            writer.int(element.key)
+            writer.int(element.value)
+        }
+        realtime.write(to: &writer)
+        loadTimes.write(to: &writer)
+    }
+
+    init(configuration: AggregatorConfiguration, from reader: inout PartialReader) throws(PartialStateError) {
+        var configuration = configuration
+        configuration.deduplicationWindow = 0
+        self.init(configuration: configuration)
+        totalEvents = try reader.int()
+        invalidRecords = try reader.int()
+        duplicateEvents = try reader.int()
+        eventsByType = try SpaceSaving(capacity: eventsByType.capacity, from: &reader)
+        users = try HyperLogLog(from: &reader)
+        sessions = try SessionWindow(timeout: configuration.sessionTimeout, from: &reader)
+        pages = try SpaceSaving(capacity: pages.capacity, from: &reader) { reader throws(PartialStateError) in
+            PageEntry(url: try reader.string(), visitors: try HyperLogLog(from: &reader))
+        }
+        sources = try SpaceSaving(capacity: sources.capacity, from: &reader)
+        for _ in 0..<(try reader.count()) { devices[try reader.string()] = try reader.int() }
+        for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.int() }
+        for _ in 0..<(try reader.count()) { hourly[try reader.int64()] = try reader.int() }
+        realtime = try RealtimeWindow(from: &reader)
+        loadTimes = try QuantileSketch(from: &reader)
     }
 }

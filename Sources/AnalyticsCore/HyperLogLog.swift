@@ -92,3 +92,35 @@ public struct HyperLogLog: Sendable, Equatable {
         return hash
     }
 }
+
+extension HyperLogLog {
+    func write(to writer: inout PartialWriter) {
+        writer.unsigned(UInt64(precision))
+        writer.unsigned(UInt64(exactLimit))
+        if let exact {
+            writer.unsigned(0)
+            writer.sequence(exact) { $0.unsigned($1) }
+        } else {
+            writer.unsigned(1)
+            writer.raw(registers)
+        }
+    }
+
+    init(from reader: inout PartialReader) throws(PartialStateError) {
+        let precision = Int(try reader.unsigned())
+        let exactLimit = Int(try reader.unsigned())
+        guard (4...18).contains(precision) else { throw .corrupt("HyperLogLog precision \(precision)") }
+        self.init(precision: precision, exactLimit: exactLimit)
+        switch try reader.unsigned() {
+        case 0:
+            exact = Set(try reader.sequence { reader throws(PartialStateError) in try reader.unsigned() })
+        case 1:
+            let registers = try reader.raw()
+            guard registers.count == 1 << precision else { throw .corrupt("HyperLogLog register count") }
+            exact = nil
+            self.registers = registers
+        default:
+            throw .corrupt("HyperLogLog mode")
+        }
+    }
+}

@@ -61,3 +61,30 @@ public struct QuantileSketch: Sendable, Equatable {
         sum += other.sum
     }
 }
+
+extension QuantileSketch {
+    func write(to writer: inout PartialWriter) {
+        writer.double(relativeAccuracy)
+        writer.int(zeros)
+        writer.int(count)
+        writer.double(sum)
+        writer.sequence(buckets) { writer, bucket in
+            writer.int(bucket.key)
+            writer.int(bucket.value)
+        }
+    }
+
+    init(from reader: inout PartialReader) throws(PartialStateError) {
+        let accuracy = try reader.double()
+        guard accuracy.isFinite, accuracy > 0, accuracy < 1 else { throw .corrupt("quantile accuracy") }
+        self.init(relativeAccuracy: accuracy)
+        zeros = try reader.int()
+        count = try reader.int()
+        sum = try reader.double()
+        for (key, value) in try reader.sequence({ reader throws(PartialStateError) in
+            (try reader.int(), try reader.int())
+        }) {
+            buckets[key] = value
+        }
+    }
+}

@@ -54,3 +54,31 @@ public struct RealtimeWindow: Sendable {
         return union.count
     }
 }
+
+extension RealtimeWindow {
+    /// Adds another partition's minutes: events add up, visitor sketches merge.
+    public mutating func merge(_ other: RealtimeWindow) {
+        for (minute, theirs) in other.buckets {
+            var bucket = buckets[minute] ?? Minute()
+            bucket.events += theirs.events
+            bucket.visitors.merge(theirs.visitors)
+            buckets[minute] = bucket
+        }
+    }
+
+    func write(to writer: inout PartialWriter) {
+        writer.sequence(buckets) { writer, element in
+            writer.int(element.key)
+            writer.int(element.value.events)
+            element.value.visitors.write(to: &writer)
+        }
+    }
+
+    init(from reader: inout PartialReader) throws(PartialStateError) {
+        self.init()
+        for _ in 0..<(try reader.count()) {
+            let minute = try reader.int64()
+            buckets[minute] = Minute(events: try reader.int(), visitors: try HyperLogLog(from: &reader))
+        }
+    }
+}

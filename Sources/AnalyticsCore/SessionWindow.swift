@@ -7,7 +7,9 @@ import Foundation
 /// It exists because "active sessions" must fall by the clock even when no events arrive: each
 /// session remembers when it was first and last seen, and `expire(now:)` closes those idle too
 /// long, adding them to the totals, so the memory it holds is bounded by the traffic of one
-/// timeout window (entry and exit pages by two Space-Saving summaries).
+/// timeout window (entry and exit pages by two Space-Saving summaries). Sessions are held by a
+/// 64-bit hash of their id (8 bytes instead of a 36-character string; two ids colliding is a
+/// one-in-10^7 event among a million open sessions).
 public struct SessionWindow: Sendable {
     private struct Session: Sendable {
         var first: Date
@@ -24,7 +26,7 @@ public struct SessionWindow: Sendable {
     }
 
     public let timeout: TimeInterval
-    private var sessions: [String: Session] = [:]
+    private var sessions: [UInt64: Session] = [:]
     private var closed = Totals()
     public private(set) var started = 0
     private var entryPages = SpaceSaving<String, Int>(capacity: 200)
@@ -36,7 +38,8 @@ public struct SessionWindow: Sendable {
 
     /// Records activity for `session` at `time`; `page` is the path of a page view. A session idle
     /// for longer than the timeout is closed and a new one starts.
-    public mutating func touch(_ session: String, at time: Date, page: String? = nil) {
+    public mutating func touch(_ id: String, at time: Date, page: String? = nil) {
+        let session = HyperLogLog.hash(id)
         if let existing = sessions[session], time.timeIntervalSince(existing.last) > timeout {
             close(existing)
             sessions[session] = nil
@@ -98,5 +101,66 @@ public struct SessionWindow: Sendable {
             pagesPerSession: totals.sessions > 0 ? Double(totals.pageViews) / count : 0,
             entryPages: Dictionary(uniqueKeysWithValues: entryPages.top(limit, by: <).map { ($0.key, $0.count) }),
             exitPages: Dictionary(uniqueKeysWithValues: exitPages.top(limit, by: <).map { ($0.key, $0.count) }))
+    }
+}
+
+extension SessionWindow {
+    /// Adds the sessions of another partition. Events are keyed by session id, so a session lives
+    /// in one partition and the two windows hold different sessions; one seen in both is joined.
+    public mutating func merge(_ other: SessionWindow) {
+        for (id, theirs) in other.sessions {
+            if var mine = sessions[id] {
+                mine.first = min(mine.first, theirs.first)
+                if theirs.last > mine.last { mine.exitPage = theirs.exitPage ?? mine.exitPage }
+                mine.last = max(mine.last, theirs.last)
+                mine.pageViews += theirs.pageViews
+                sessions[id] = mine
+            } else {
+                sessions[id] = theirs
+            }
+        }
+        closed.sessions += other.closed.sessions
+        closed.duration += other.closed.duration
+        closed.pageViews += other.closed.pageViews
+        closed.bounces += other.closed.bounces
+        started += other.started
+        entryPages.merge(other.entryPages) { _, _ in }
+        exitPages.merge(other.exitPages) { _, _ in }
+    }
+
+    func write(to writer: inout PartialWriter) {
+        writer.sequence(sessions) { writer, element in
+            writer.unsigned(element.key)
+            writer.double(element.value.first.timeIntervalSince1970)
+            writer.double(element.value.last.timeIntervalSince1970)
+            writer.int(element.value.pageViews)
+            writer.optionalString(element.value.exitPage)
+        }
+        writer.int(closed.sessions)
+        writer.double(closed.duration)
+        writer.int(closed.pageViews)
+        writer.int(closed.bounces)
+        writer.int(started)
+        entryPages.write(to: &writer)
+        exitPages.write(to: &writer)
+    }
+
+    init(timeout: TimeInterval, from reader: inout PartialReader) throws(PartialStateError) {
+        self.init(timeout: timeout)
+        let total = try reader.count()
+        sessions.reserveCapacity(total)
+        for _ in 0..<total {
+            let id = try reader.unsigned()
+            sessions[id] = Session(
+                first: Date(timeIntervalSince1970: try reader.double()),
+                last: Date(timeIntervalSince1970: try reader.double()), pageViews: try reader.int(),
+                exitPage: try reader.optionalString())
+        }
+        closed = Totals(
+            sessions: try reader.int(), duration: try reader.double(), pageViews: try reader.int(),
+            bounces: try reader.int())
+        started = try reader.int()
+        entryPages = try SpaceSaving(capacity: entryPages.capacity, from: &reader)
+        exitPages = try SpaceSaving(capacity: exitPages.capacity, from: &reader)
     }
 }

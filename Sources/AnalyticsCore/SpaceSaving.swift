@@ -54,6 +54,64 @@ public struct SpaceSaving<Key: Hashable & Sendable, Value: Sendable>: Sendable {
 
     public var count: Int { heap.count }
 
+    /// Adds what `other` counted (Agarwal et al.'s merge of mergeable summaries). A key that one
+    /// side does not monitor counts that side's least count when that side is full (it may have
+    /// been evicted there), so counts still never underestimate; while neither side is full the
+    /// result is exact. `combine` merges the payloads of a key monitored on both sides.
+    public mutating func merge(_ other: SpaceSaving, combine: (inout Value, Value) -> Void) {
+        let mine = heap.count >= capacity ? (heap.first?.count ?? 0) : 0
+        let theirs = other.heap.count >= other.capacity ? (other.heap.first?.count ?? 0) : 0
+        var merged: [Key: Entry] = [:]
+        merged.reserveCapacity(heap.count + other.heap.count)
+        for entry in heap {
+            var combined = entry
+            combined.count += theirs
+            combined.error += theirs
+            merged[entry.key] = combined
+        }
+        for entry in other.heap {
+            if var existing = merged[entry.key] {
+                existing.count += entry.count - theirs
+                existing.error += entry.error - theirs
+                combine(&existing.value, entry.value)
+                merged[entry.key] = existing
+            } else {
+                merged[entry.key] = Entry(
+                    key: entry.key, count: entry.count + mine, error: entry.error + mine, value: entry.value)
+            }
+        }
+        var entries = Array(merged.values)
+        if entries.count > capacity {
+            entries.sort { $0.count > $1.count }
+            entries.removeLast(entries.count - capacity)
+        }
+        heap = []
+        positions = [:]
+        for entry in entries {
+            heap.append(entry)
+            positions[entry.key] = heap.count - 1
+            siftUp(heap.count - 1)
+        }
+    }
+
+    /// The monitored entries in no particular order, to write a partial state.
+    var entries: [Entry] { heap }
+
+    /// A summary monitoring `entries` (at most `capacity` of them are kept, the most counted).
+    init(capacity: Int, entries: [Entry]) {
+        self.init(capacity: capacity)
+        var kept = entries
+        if kept.count > self.capacity {
+            kept.sort { $0.count > $1.count }
+            kept.removeLast(kept.count - self.capacity)
+        }
+        for entry in kept where positions[entry.key] == nil {
+            heap.append(entry)
+            positions[entry.key] = heap.count - 1
+            siftUp(heap.count - 1)
+        }
+    }
+
     private mutating func siftUp(_ start: Int) {
         var child = start
         while child > 0 {
@@ -82,5 +140,36 @@ public struct SpaceSaving<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         heap.swapAt(first, second)
         positions[heap[first].key] = first
         positions[heap[second].key] = second
+    }
+}
+
+extension SpaceSaving where Key == String {
+    func write(to writer: inout PartialWriter, value: (inout PartialWriter, Value) -> Void) {
+        writer.sequence(heap) { writer, entry in
+            writer.string(entry.key)
+            writer.int(entry.count)
+            writer.int(entry.error)
+            value(&writer, entry.value)
+        }
+    }
+
+    init(
+        capacity: Int, from reader: inout PartialReader,
+        value: (inout PartialReader) throws(PartialStateError) -> Value
+    ) throws(PartialStateError) {
+        let entries = try reader.sequence { reader throws(PartialStateError) in
+            Entry(key: try reader.string(), count: try reader.int(), error: try reader.int(), value: try value(&reader))
+        }
+        self.init(capacity: capacity, entries: entries)
+    }
+}
+
+extension SpaceSaving where Key == String, Value == Int {
+    func write(to writer: inout PartialWriter) {
+        write(to: &writer) { _, _ in }
+    }
+
+    init(capacity: Int, from reader: inout PartialReader) throws(PartialStateError) {
+        try self.init(capacity: capacity, from: &reader) { _ throws(PartialStateError) in 0 }
     }
 }

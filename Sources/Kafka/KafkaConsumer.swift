@@ -114,6 +114,12 @@ public final class KafkaConsumer: @unchecked Sendable {
                 "consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
             return nil
         }
+        return Self.record(from: message)
+    }
+
+    /// A copy of a fetched message that outlives it.
+    static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> KafkaRecord {
+        let raw = message.pointee
         let topic = raw.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? ""
         let value: [UInt8] =
             raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []

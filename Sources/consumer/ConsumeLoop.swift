@@ -6,16 +6,15 @@ import Metrics
 import ServiceRuntime
 import Synchronization
 
-/// Reads records, applies valid events to the statistics, then stores their offsets
-/// (at-least-once, design §5). Invalid records are counted, logged with partition and offset,
-/// and skipped; they never stop the loop.
+/// Reads records, applies valid events to their partition's statistics, then stores their
+/// offsets (at-least-once, design §5). Invalid records are counted, logged with partition and
+/// offset, and skipped; they never stop the loop.
 final class ConsumeLoop: Sendable {
     private let consumer: KafkaConsumer
     private let statistics: LiveStatistics
     private let logger: Logger
     private let metrics: ServiceMetrics
     private let deadLetters: DeadLetterQueue?
-    private let applied: AppliedOffsets
     /// `records_consumed_total`, held directly: it is incremented for every record.
     private let consumedCounter = Metrics.Counter(label: "records_consumed_total")
     private let codec = EventCodec()
@@ -25,10 +24,9 @@ final class ConsumeLoop: Sendable {
 
     init(
         consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics,
-        deadLetters: DeadLetterQueue?, applied: AppliedOffsets
+        deadLetters: DeadLetterQueue?
     ) {
         self.deadLetters = deadLetters
-        self.applied = applied
         self.consumer = consumer
         self.statistics = statistics
         self.logger = logger
@@ -61,31 +59,29 @@ final class ConsumeLoop: Sendable {
                 return
             }
             guard let record else { continue }
-            let partition = TopicPartition(topic: record.topic, partition: record.partition)
-            // Claimed before it is applied: this thread is the only one applying records, so
-            // nothing can see the claim before the record counts.
-            guard applied.claim(record.offset, in: partition) else {
-                // Delivered again (at-least-once) but already applied by this process.
+            let event: AnalyticsEvent?
+            let failure: RecordDecodingError?
+            do {
+                event = try codec.decode(record.value)
+                failure = nil
+            } catch {
+                event = nil
+                failure = error
+            }
+            switch statistics.apply(event, partition: record.partition, offset: record.offset) {
+            case .counted:
+                break
+            case .duplicate:
+                metrics.increment("events_deduplicated_total")
+            case .invalid:
+                if let failure { reportInvalid(record, failure) }
+            case .alreadyCounted:
+                // Delivered again (at-least-once) but already in the partition's state.
                 try? consumer.storeOffset(record)
                 continue
-            }
-            do {
-                let event = try codec.decode(record.value)
-                if !statistics.apply(event) {
-                    metrics.increment("events_deduplicated_total")
-                }
-            } catch {
-                statistics.recordInvalidRecord()
-                metrics.increment("records_skipped_total", [("reason", error.reason)])
-                if let deadLetters, deadLetters.send(record, reason: error.description) {
-                    metrics.increment("records_dead_lettered_total")
-                }
-                logger.warning(
-                    "skipping invalid record",
-                    metadata: [
-                        "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(error.reason)",
-                        "detail": "\(error.description)",
-                    ])
+            case .notOwned:
+                // Fetched before the partition was given away; its new owner counts it.
+                continue
             }
             consumed.add(1, ordering: .relaxed)
             consumedCounter.increment()
@@ -97,5 +93,18 @@ final class ConsumeLoop: Sendable {
                     metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "error": "\(error)"])
             }
         }
+    }
+
+    private func reportInvalid(_ record: KafkaRecord, _ error: RecordDecodingError) {
+        metrics.increment("records_skipped_total", [("reason", error.reason)])
+        if let deadLetters, deadLetters.send(record, reason: error.description) {
+            metrics.increment("records_dead_lettered_total")
+        }
+        logger.warning(
+            "skipping invalid record",
+            metadata: [
+                "partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(error.reason)",
+                "detail": "\(error.description)",
+            ])
     }
 }

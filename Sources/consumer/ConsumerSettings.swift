@@ -16,6 +16,9 @@ struct ConsumerSettings: Sendable {
     var deduplicationWindow: Int
     var deadLetterTopic: String?
     var rebuildOnStart: Bool
+    /// The compacted topic where members share partial states; nil when `GROUP_VIEW=false`.
+    var partialsTopic: String?
+    var partialsIntervalMilliseconds: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -27,6 +30,10 @@ struct ConsumerSettings: Sendable {
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         rebuildOnStart =
             try environment.choice("REBUILD_ON_START", default: "true", allowed: ["true", "false"]) == "true"
+        let groupView = try environment.choice("GROUP_VIEW", default: "true", allowed: ["true", "false"]) == "true"
+        partialsTopic = groupView ? try environment.topic("KAFKA_PARTIALS_TOPIC", default: topic + "-partials") : nil
+        partialsIntervalMilliseconds = try environment.integer(
+            "PARTIALS_INTERVAL_MS", default: 2000, range: 100...600_000)
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         deadLetterTopic =
             environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")

@@ -2,29 +2,54 @@ import AnalyticsCore
 import Foundation
 import Synchronization
 
-/// The aggregator shared by the consume loop (writer) and the stats printer and HTTP endpoints
-/// (readers), behind one lock. Readers take a snapshot and render outside the lock.
+/// The group view shared by the consume loop (writer), the partials exchange and the stats
+/// printer and HTTP endpoints (readers), behind one lock. Readers copy the view under the lock
+/// and merge and render outside it, so the consume loop waits only for the copy.
 final class LiveStatistics: Sendable {
-    private let aggregator: Mutex<AnalyticsAggregator>
+    private let view: Mutex<GroupView>
 
-    init(configuration: AggregatorConfiguration) {
-        aggregator = Mutex(AnalyticsAggregator(configuration: configuration))
+    init(topic: String, configuration: AggregatorConfiguration) {
+        view = Mutex(GroupView(topic: topic, configuration: configuration))
     }
 
-    /// Applies `event`; false when it was a duplicate of a recent event and not counted.
-    func apply(_ event: AnalyticsEvent) -> Bool {
-        aggregator.withLock { $0.apply(event) }
+    /// See `GroupView.adopt`.
+    func adopt(_ partition: Int32) -> Int64? {
+        view.withLock { $0.adopt(partition) }
     }
 
-    func recordInvalidRecord() {
-        aggregator.withLock { $0.recordInvalidRecord() }
+    func apply(_ event: AnalyticsEvent?, partition: Int32, offset: Int64) -> GroupView.Outcome {
+        view.withLock { $0.apply(event, partition: partition, offset: offset) }
     }
 
-    /// Expires idle sessions and returns the statistics as of `now`.
+    /// See `GroupView.release`.
+    func release(_ partitions: [Int32]) -> [PartialState] {
+        view.withLock { $0.release(partitions) }
+    }
+
+    @discardableResult
+    func receive(_ state: PartialState) -> Bool {
+        view.withLock { $0.receive(state) }
+    }
+
+    func statesToPublish(all: Bool) -> [PartialState] {
+        view.withLock { $0.statesToPublish(now: Date(), all: all) }
+    }
+
+    var configuration: AggregatorConfiguration { view.withLock { $0.configuration } }
+
+    /// Partitions counted here and partitions known from other members' partial states.
+    var partitions: (owned: [Int32], received: [Int32]) {
+        view.withLock { ($0.ownedPartitions, $0.receivedPartitions) }
+    }
+
+    /// The statistics of the whole topic as of `now`, idle sessions expired.
     func snapshot(now: Date = Date()) -> StatsSnapshot {
-        aggregator.withLock { aggregator in
-            aggregator.expireSessions(now: now)
-            return aggregator.snapshot(now: now)
+        let copy = view.withLock { view in
+            view.expireSessions(now: now)
+            return view
         }
+        var total = copy.merged()
+        total.expireSessions(now: now)
+        return total.snapshot(now: now)
     }
 }

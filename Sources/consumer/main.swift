@@ -15,22 +15,47 @@ var aggregation = AggregatorConfiguration()
 aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
 aggregation.topPagesLimit = settings.topPages
 aggregation.deduplicationWindow = settings.deduplicationWindow
-let statistics = LiveStatistics(configuration: aggregation)
+let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()
 
 let metrics = ServiceMetrics()
 
-// Where each assigned partition is read from: after what this process already applied; on a
-// partition new to the process, from the oldest retained record when rebuilding the statistics
-// on start (REBUILD_ON_START, the default), else from the group's committed offset.
-let applied = AppliedOffsets()
+// The group view: partial states of every partition, shared through the partials topic, read
+// before joining the group so that assigned partitions continue from their latest state.
+let exchange: PartialsExchange?
+do {
+    exchange = try settings.partialsTopic.map { topic throws(KafkaError) in
+        let exchange = try PartialsExchange(
+            brokers: settings.brokers, topic: topic, intervalMilliseconds: settings.partialsIntervalMilliseconds,
+            statistics: statistics, logger: logger)
+        try exchange.start(timeout: .seconds(15))
+        return exchange
+    }
+} catch {
+    ShutdownSignal.fail(
+        "consumer: cannot use the partials topic \(settings.partialsTopic ?? ""): \(error). Create it (compacted, "
+            + "e.g. kafka-topics.sh --create --topic \(settings.partialsTopic ?? "") --config cleanup.policy=compact) "
+            + "or set GROUP_VIEW=false to show only this consumer's partitions")
+}
+
+// Where each assigned partition is read from: after the freshest state known for it (this
+// process's own, or the partial its previous owner published); with no state, from the oldest
+// retained record when rebuilding the statistics on start (REBUILD_ON_START, the default), else
+// from the group's committed offset. Partitions given away are published at once, so their next
+// owner continues exactly where this one stopped.
 let rebuild = settings.rebuildOnStart
 let consumer: KafkaConsumer
 do {
     consumer = try KafkaConsumer(
         configuration: settings.kafka, logger: logger,
+        onRebalance: { event in
+            guard case .revoked(let partitions) = event else { return }
+            let states = statistics.release(partitions.map(\.partition))
+            exchange?.publish(states, wait: true)
+        },
         startPosition: { partition in
-            if let next = applied.nextOffset(for: partition) { return .offset(next) }
+            exchange?.waitUntilCurrent(timeout: .seconds(5))
+            if let next = statistics.adopt(partition.partition) { return .offset(next) }
             return rebuild ? .beginning : .committed
         })
     try consumer.subscribe(topics: [settings.topic])
@@ -56,14 +81,14 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 let loop = ConsumeLoop(
-    consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters,
-    applied: applied)
+    consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters)
 loop.start()
 logger.info(
     "consumer started",
     metadata: [
         "brokers": "\(settings.brokers)", "topic": "\(settings.topic)", "group": "\(settings.group)",
         "stats_port": "\(server.port)", "stats_interval": "\(settings.statsInterval)",
+        "partials_topic": "\(settings.partialsTopic ?? "off")",
     ])
 
 func printSummary() {
@@ -86,6 +111,7 @@ let watchdog = Thread {
 watchdog.start()
 printer.cancel()
 loop.stop()
+exchange?.stop()
 printSummary()
 do {
     try consumer.commit()

@@ -25,12 +25,27 @@ struct KafkaDevBroker: ParsableCommand {
     @Option(help: "Partitions of each created topic.")
     var partitions: Int = 6
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also create TOPIC-partials for each topic: where consumers share their partial statistics.")
+    var partialsTopics = true
+
     @Option(help: "Number of mock brokers.")
     var brokers: Int = 1
 
     func validate() throws {
         guard (1...1000).contains(partitions) else { throw ValidationError("--partitions must be from 1 to 1000") }
         guard (1...5).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 5") }
+    }
+
+    /// The topics asked for, each followed by its partials topic unless disabled, without repeats.
+    var topicsToCreate: [String] {
+        var names: [String] = []
+        for name in topic {
+            let companions = partialsTopics && !name.hasSuffix("-partials") ? [name, name + "-partials"] : [name]
+            for companion in companions where !names.contains(companion) { names.append(companion) }
+        }
+        return names
     }
 
     func run() throws {
@@ -44,7 +59,7 @@ struct KafkaDevBroker: ParsableCommand {
         let cluster: DevelopmentCluster
         do {
             cluster = try DevelopmentCluster(brokers: brokers, logger: logger)
-            for name in topic {
+            for name in topicsToCreate {
                 try cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
             }
         } catch {
@@ -67,7 +82,7 @@ struct KafkaDevBroker: ParsableCommand {
         logger.info(
             "mock cluster started",
             metadata: [
-                "brokers": "\(cluster.bootstrapServers)", "topics": "\(topic.joined(separator: ","))",
+                "brokers": "\(cluster.bootstrapServers)", "topics": "\(topicsToCreate.joined(separator: ","))",
                 "partitions": "\(partitions)",
             ])
         print("kafka-dev-broker ready on localhost:\(relay.port)")

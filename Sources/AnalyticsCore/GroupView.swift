@@ -1,0 +1,152 @@
+import Foundation
+
+/// The statistics of the whole topic as one member of a consumer group sees them: the partitions
+/// it owns, counted live, plus the latest published partial state of every other partition.
+///
+/// Each partition is counted in exactly one place — owned here, or received from its owner — so
+/// the merged numbers neither drop nor double when partitions move: a partition given away keeps
+/// its last state until its new owner publishes a newer one, and a partition taken over continues
+/// from the freshest state known for it, at that state's offset. It is not thread-safe; the
+/// consumer guards it with a lock.
+public struct GroupView: Sendable {
+    /// What became of one record.
+    public enum Outcome: Sendable, Equatable {
+        case counted
+        /// A retry of an event counted recently (same `id`): only `duplicate_events` grows.
+        case duplicate
+        /// Not a valid event: only `invalid_records` grows.
+        case invalid
+        /// Already included in the partition's state (delivered again after a rebalance).
+        case alreadyCounted
+        /// The partition is not owned here (its records arrived after it was given away).
+        case notOwned
+    }
+
+    public let topic: String
+    public let configuration: AggregatorConfiguration
+    private var owned: [Int32: PartialState] = [:]
+    private var others: [Int32: PartialState] = [:]
+    /// Owned partitions changed since they were last handed out for publishing.
+    private var changed: Set<Int32> = []
+    /// One deduplication window for all partitions of this process (retries of an event carry its
+    /// session id as key, so they arrive on the same partition).
+    private var recentIDs: RecentIDs
+
+    public init(topic: String, configuration: AggregatorConfiguration) {
+        self.topic = topic
+        self.configuration = configuration
+        recentIDs = RecentIDs(capacity: configuration.deduplicationWindow)
+    }
+
+    private var partitionConfiguration: AggregatorConfiguration {
+        var partition = configuration
+        partition.deduplicationWindow = 0
+        return partition
+    }
+
+    /// Takes ownership of `partition`, continuing from the freshest state known for it. Returns
+    /// the offset to read from, or nil when nothing is known (the caller picks where to start).
+    public mutating func adopt(_ partition: Int32, now: Date = Date()) -> Int64? {
+        if let state = owned[partition] { return state.nextOffset }
+        if let state = others.removeValue(forKey: partition) {
+            owned[partition] = state
+            changed.insert(partition)
+            return state.nextOffset
+        }
+        owned[partition] = PartialState(
+            topic: topic, partition: partition, nextOffset: 0, takenAt: now,
+            aggregator: AnalyticsAggregator(configuration: partitionConfiguration))
+        changed.insert(partition)
+        return nil
+    }
+
+    /// Counts the record at `offset` of `partition`: `event` is nil for a record that is not a
+    /// valid event.
+    @discardableResult
+    public mutating func apply(_ event: AnalyticsEvent?, partition: Int32, offset: Int64) -> Outcome {
+        guard let outcome = owned[partition]?.count(event, offset: offset, recentIDs: &recentIDs) else {
+            return .notOwned
+        }
+        if outcome != .alreadyCounted { changed.insert(partition) }
+        return outcome
+    }
+
+    /// Gives `partitions` away. Their states stay in the view (until their new owner publishes
+    /// newer ones) and are returned, to be published as the hand-over checkpoint.
+    public mutating func release(_ partitions: [Int32], now: Date = Date()) -> [PartialState] {
+        var released: [PartialState] = []
+        for partition in partitions {
+            guard var state = owned.removeValue(forKey: partition) else { continue }
+            changed.remove(partition)
+            state.takenAt = now
+            others[partition] = state
+            released.append(state)
+        }
+        return released
+    }
+
+    /// A state published on the partials topic (by any member, this one included). It replaces
+    /// what the view holds for a partition not owned here, unless it is older. Returns whether it
+    /// was taken.
+    @discardableResult
+    public mutating func receive(_ state: PartialState) -> Bool {
+        guard state.topic == topic, owned[state.partition] == nil else { return false }
+        if let current = others[state.partition], current.nextOffset > state.nextOffset { return false }
+        others[state.partition] = state
+        return true
+    }
+
+    /// The owned partitions' states changed since the last call (all of them when `all`), stamped
+    /// `now`, for publishing.
+    public mutating func statesToPublish(now: Date, all: Bool = false) -> [PartialState] {
+        let partitions = all ? Set(owned.keys) : changed
+        changed.removeAll(keepingCapacity: true)
+        return partitions.sorted().compactMap { partition in
+            guard var state = owned[partition] else { return nil }
+            state.takenAt = now
+            return state
+        }
+    }
+
+    /// Partitions owned here, in order.
+    public var ownedPartitions: [Int32] { owned.keys.sorted() }
+
+    /// Partitions known only from other members' partial states, in order.
+    public var receivedPartitions: [Int32] { others.keys.sorted() }
+
+    /// The state of one partition, owned or received.
+    public func state(of partition: Int32) -> PartialState? { owned[partition] ?? others[partition] }
+
+    /// Closes sessions idle past the timeout in the owned partitions.
+    public mutating func expireSessions(now: Date) {
+        for partition in owned.keys { owned[partition]?.aggregator.expireSessions(now: now) }
+    }
+
+    /// Every partition's state merged: the statistics of the whole topic.
+    public func merged() -> AnalyticsAggregator {
+        var total = AnalyticsAggregator(configuration: partitionConfiguration)
+        for state in owned.values { total.merge(state.aggregator) }
+        for state in others.values { total.merge(state.aggregator) }
+        return total
+    }
+}
+
+extension PartialState {
+    /// Counts one record into the state, in place.
+    fileprivate mutating func count(_ event: AnalyticsEvent?, offset: Int64, recentIDs: inout RecentIDs)
+        -> GroupView.Outcome
+    {
+        guard offset >= nextOffset else { return .alreadyCounted }
+        nextOffset = offset + 1
+        guard let event else {
+            aggregator.recordInvalidRecord()
+            return .invalid
+        }
+        guard recentIDs.insert(event.id) else {
+            aggregator.recordDuplicate()
+            return .duplicate
+        }
+        aggregator.apply(event)
+        return .counted
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// One partition's share of the statistics, as each consumer publishes it on the compacted
+/// partials topic (keyed by topic and partition) so that every member of the group can show the
+/// whole site.
+///
+/// It is also the partition's checkpoint: `aggregator` holds exactly the records before
+/// `nextOffset`, so whoever owns the partition next starts from this state at that offset —
+/// nothing is counted twice or dropped when partitions move.
+public struct PartialState: Sendable {
+    /// "AP" and a format version, so a future layout is refused rather than misread.
+    private static let magic: [UInt8] = [0x41, 0x50, 1]
+
+    public var topic: String
+    public var partition: Int32
+    /// The offset of the first record the state does not include.
+    public var nextOffset: Int64
+    /// When the state was taken (wall clock of the publishing consumer).
+    public var takenAt: Date
+    public var aggregator: AnalyticsAggregator
+
+    public init(topic: String, partition: Int32, nextOffset: Int64, takenAt: Date, aggregator: AnalyticsAggregator) {
+        self.topic = topic
+        self.partition = partition
+        self.nextOffset = nextOffset
+        self.takenAt = takenAt
+        self.aggregator = aggregator
+    }
+
+    /// The record key on the partials topic: the latest state per key is all that matters.
+    public static func key(topic: String, partition: Int32) -> String { "\(topic)/\(partition)" }
+
+    public var key: String { Self.key(topic: topic, partition: partition) }
+
+    public func encoded() -> [UInt8] {
+        var writer = PartialWriter(capacity: 16_384)
+        for byte in Self.magic { writer.unsigned(UInt64(byte)) }
+        writer.string(topic)
+        writer.int(Int64(partition))
+        writer.int(nextOffset)
+        writer.double(takenAt.timeIntervalSince1970)
+        aggregator.write(to: &writer)
+        return writer.bytes
+    }
+
+    /// Reads a published state; sizes of the summaries follow the local `configuration`.
+    public init(bytes: [UInt8], configuration: AggregatorConfiguration) throws(PartialStateError) {
+        var reader = PartialReader(bytes)
+        for (index, byte) in Self.magic.enumerated() {
+            let found = try reader.unsigned()
+            guard found == UInt64(byte) else {
+                throw .unsupportedFormat(index < 2 ? "unknown header" : "format version \(found)")
+            }
+        }
+        topic = try reader.string()
+        guard let partition = Int32(exactly: try reader.int64()), partition >= 0 else { throw .corrupt("partition") }
+        self.partition = partition
+        nextOffset = try reader.int64()
+        takenAt = Date(timeIntervalSince1970: try reader.double())
+        aggregator = try AnalyticsAggregator(configuration: configuration, from: &reader)
+        guard reader.isAtEnd else { throw .corrupt("trailing bytes") }
+    }
+}

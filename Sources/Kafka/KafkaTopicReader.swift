@@ -1,0 +1,151 @@
+import CRdKafka
+import Foundation
+import Logging
+import Synchronization
+
+/// Reads every partition of one topic from the beginning, outside any consumer group, and keeps
+/// following it: for state topics (like the consumer's compacted partials topic) where each
+/// reader needs all of it, not a share.
+///
+/// It owns one `rd_kafka_t` and frees it in `deinit`. It is meant to be polled from one thread.
+public final class KafkaTopicReader: @unchecked Sendable {
+    // @unchecked: the handle is immutable; polling happens on one thread; positions are locked.
+    private let handle: OpaquePointer
+    private let context: ClientContext
+    private let contextReference: Unmanaged<ClientContext>
+    private let logger: Logger
+    public let topic: String
+    /// The next offset to read per partition, as far as this reader got.
+    private let positions = Mutex<[Int32: Int64]>([:])
+
+    public init(client: KafkaClientConfiguration, topic: String, logger: Logger) throws(KafkaError) {
+        let native = try NativeConfiguration(
+            properties: [
+                ("bootstrap.servers", client.bootstrapServers),
+                ("client.id", client.clientID),
+                // Never joins the group (partitions are assigned by hand), never commits.
+                ("group.id", "\(client.clientID)-topic-reader"),
+                ("enable.auto.commit", "false"),
+                ("enable.auto.offset.store", "false"),
+                ("enable.partition.eof", "false"),
+                ("queued.max.messages.kbytes", "8192"),
+            ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        let context = ClientContext(logger: logger)
+        context.install(on: native)
+        self.contextReference = Unmanaged.passRetained(context)
+        do {
+            self.handle = try native.makeClient(type: RD_KAFKA_CONSUMER)
+        } catch {
+            contextReference.release()
+            throw error
+        }
+        self.context = context
+        self.logger = logger
+        self.topic = topic
+        rd_kafka_poll_set_consumer(handle)
+    }
+
+    deinit {
+        rd_kafka_consumer_close(handle)
+        rd_kafka_destroy(handle)
+        contextReference.release()
+    }
+
+    /// Starts reading every partition of the topic from its oldest record. Throws
+    /// `KafkaError.operationFailed` when the topic does not exist or the broker is unreachable
+    /// within `timeout`.
+    public func start(timeout: Duration) throws(KafkaError) {
+        let count = try partitionCount(timeout: timeout)
+        let list = rd_kafka_topic_partition_list_new(count)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in 0..<count {
+            rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+            positions.withLock { $0[partition] = 0 }
+        }
+        let result = rd_kafka_assign(handle, list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .operationFailed(operation: "assign \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
+        }
+    }
+
+    private func partitionCount(timeout: Duration) throws(KafkaError) -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        var lastError = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
+        repeat {
+            let topicHandle = rd_kafka_topic_new(handle, topic, nil)
+            defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let result = rd_kafka_metadata(handle, 0, topicHandle, &metadata, 2000)
+            if result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
+                defer { rd_kafka_metadata_destroy(metadata) }
+                if metadata.pointee.topic_cnt > 0, let topics = metadata.pointee.topics {
+                    let entry = topics[0]
+                    if entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.partition_cnt > 0 { return entry.partition_cnt }
+                    lastError = entry.err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : entry.err
+                }
+            } else {
+                lastError = result
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while ContinuousClock.now < deadline
+        throw .operationFailed(
+            operation: "find topic \(topic)", code: lastError.rawValue, message: KafkaError.message(of: lastError))
+    }
+
+    /// Waits up to `timeoutMilliseconds` for the next record; nil on timeout and after transient
+    /// errors (logged).
+    public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
+        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let raw = message.pointee
+        guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
+                throw context.fatal ?? .fatal(code: raw.err.rawValue, message: String(cString: rd_kafka_message_errstr(message)))
+            }
+            logger.warning(
+                "topic reader error",
+                metadata: [
+                    "topic": "\(topic)", "code": "\(KafkaError.name(of: raw.err.rawValue))",
+                    "reason": "\(String(cString: rd_kafka_message_errstr(message)))",
+                ])
+            return nil
+        }
+        positions.withLock { $0[raw.partition] = raw.offset + 1 }
+        return KafkaConsumer.record(from: message)
+    }
+
+    /// The end of every partition now (the offset the next record will get); partitions with
+    /// nothing to read are left out. Safe to call from any thread.
+    public func endOffsets() throws(KafkaError) -> [Int32: Int64] {
+        var ends: [Int32: Int64] = [:]
+        for partition in positions.withLock({ Array($0.keys) }) {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let result = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                throw .operationFailed(
+                    operation: "read the end of \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
+            }
+            // An empty partition (or one whose records all expired) has nothing to wait for.
+            if high > low { ends[partition] = high }
+        }
+        return ends
+    }
+
+    /// Whether this reader has read up to `ends` (from `endOffsets`). Safe to call from any thread.
+    public func hasRead(upTo ends: [Int32: Int64]) -> Bool {
+        positions.withLock { positions in ends.allSatisfy { positions[$0.key, default: 0] >= $0.value } }
+    }
+
+    /// Reads until every partition is at the end it had when called (or `timeout` passes), handing
+    /// each record to `handle`. Returns whether it got there.
+    public func catchUp(timeout: Duration, _ handle: (KafkaRecord) -> Void) throws(KafkaError) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        let ends = try endOffsets()
+        while !hasRead(upTo: ends) {
+            guard ContinuousClock.now < deadline else { return false }
+            if let record = try poll(timeoutMilliseconds: 100) { handle(record) }
+        }
+        return true
+    }
+}

@@ -1,0 +1,145 @@
+import AnalyticsCore
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Synchronization
+
+/// Shares partial states with the rest of the consumer group through Kafka: publishes this
+/// member's partitions to the compacted partials topic (`KAFKA_PARTIALS_TOPIC`, keyed by topic
+/// and partition) every `PARTIALS_INTERVAL_MS` and when it gives partitions away, and reads every
+/// member's partials back into the group view, so each member shows the whole site.
+final class PartialsExchange: Sendable {
+    private let producer: KafkaProducer
+    private let reader: KafkaTopicReader
+    private let statistics: LiveStatistics
+    private let topic: String
+    private let intervalMilliseconds: Int
+    private let logger: Logger
+    private let stopRequested = Atomic<Bool>(false)
+    private let stopSignal = DispatchSemaphore(value: 0)
+    private let threadsDone = DispatchSemaphore(value: 0)
+    private let published = Metrics.Counter(label: "partials_published_total")
+    private let received = Metrics.Counter(label: "partials_received_total")
+    private let lastSize = Metrics.Gauge(label: "partial_state_bytes")
+    /// Partials larger than this are not published (logged instead): the topic's own
+    /// `max.message.bytes` must allow at least this much.
+    static let maxPartialBytes = 32 * 1024 * 1024
+    /// Every partial is published again this often even if unchanged, so a size-limited topic
+    /// (the development broker keeps 5 MiB per partition) never loses an idle partition's state.
+    private static let republishEvery = 15
+
+    init(
+        brokers: String, topic: String, intervalMilliseconds: Int, statistics: LiveStatistics, logger: Logger
+    ) throws(KafkaError) {
+        let client = KafkaClientConfiguration(
+            bootstrapServers: brokers, clientID: "analytics-consumer-partials",
+            additionalProperties: ["message.max.bytes": String(Self.maxPartialBytes + 65_536)])
+        var configuration = KafkaProducerConfiguration(client: client)
+        configuration.lingerMilliseconds = 0
+        configuration.deliveryTimeoutMilliseconds = 10_000
+        configuration.reportOnlyFailures = true
+        producer = try KafkaProducer(configuration: configuration, logger: logger)
+        reader = try KafkaTopicReader(client: client, topic: topic, logger: logger)
+        self.topic = topic
+        self.intervalMilliseconds = intervalMilliseconds
+        self.statistics = statistics
+        self.logger = logger
+    }
+
+    /// Reads the partials published so far (so partitions assigned next continue from them), then
+    /// keeps reading and publishing in the background. Throws when the topic cannot be found.
+    func start(timeout: Duration) throws(KafkaError) {
+        try reader.start(timeout: timeout)
+        let complete = try reader.catchUp(timeout: timeout) { receive($0) }
+        if !complete { logger.warning("partials topic not fully read at start", metadata: ["topic": "\(topic)"]) }
+        let (_, partitions) = statistics.partitions
+        logger.info(
+            "partials read", metadata: ["topic": "\(topic)", "partitions": "\(partitions.count)"])
+        let readerThread = Thread { [self] in
+            while !stopRequested.load(ordering: .relaxed) {
+                do {
+                    if let record = try reader.poll(timeoutMilliseconds: 100) { receive(record) }
+                } catch {
+                    logger.error("partials reader stopped", metadata: ["error": "\(error)"])
+                    break
+                }
+            }
+            threadsDone.signal()
+        }
+        readerThread.name = "partials-reader"
+        readerThread.start()
+        let publisherThread = Thread { [self] in
+            var round = 0
+            while stopSignal.wait(timeout: .now() + .milliseconds(intervalMilliseconds)) == .timedOut {
+                round += 1
+                publish(statistics.statesToPublish(all: round % Self.republishEvery == 0))
+            }
+            threadsDone.signal()
+        }
+        publisherThread.name = "partials-publisher"
+        publisherThread.start()
+    }
+
+    private func receive(_ record: KafkaRecord) {
+        guard !record.value.isEmpty else { return }
+        do {
+            let state = try PartialState(bytes: record.value, configuration: statistics.configuration)
+            if statistics.receive(state) { received.increment() }
+        } catch {
+            logger.warning(
+                "skipping unreadable partial state",
+                metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(error)"])
+        }
+    }
+
+    /// Publishes `states`; with `wait`, returns once Kafka has them (or after 10 s).
+    func publish(_ states: [PartialState], wait: Bool = false) {
+        for state in states {
+            let bytes = state.encoded()
+            lastSize.record(bytes.count)
+            guard bytes.count <= Self.maxPartialBytes else {
+                logger.error(
+                    "partial state too large to publish; lower TOP_PAGES or the session timeout",
+                    metadata: ["partition": "\(state.partition)", "bytes": "\(bytes.count)"])
+                continue
+            }
+            let message = KafkaOutgoingMessage(topic: topic, key: Array(state.key.utf8), value: bytes, headers: [])
+            do {
+                try producer.send(message, completion: nil)
+                published.increment()
+            } catch {
+                logger.warning(
+                    "could not publish partial state", metadata: ["partition": "\(state.partition)", "error": "\(error)"])
+            }
+        }
+        if wait && !states.isEmpty { producer.flush(timeout: .seconds(10)) }
+    }
+
+    /// Waits (up to `timeout`) until every partial published before this call has been read,
+    /// so a partition handed over by another member continues from its final state.
+    func waitUntilCurrent(timeout: Duration) {
+        let deadline = ContinuousClock.now + timeout
+        do {
+            let ends = try reader.endOffsets()
+            while !reader.hasRead(upTo: ends) {
+                guard ContinuousClock.now < deadline else {
+                    logger.warning("partials not read up to date before taking partitions over")
+                    return
+                }
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+        } catch {
+            logger.warning("could not read the end of the partials topic", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Publishes every owned partition's state, waits for Kafka, and stops the background threads.
+    func stop() {
+        guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
+        stopSignal.signal()
+        threadsDone.wait()
+        threadsDone.wait()
+        publish(statistics.statesToPublish(all: true), wait: true)
+    }
+}
