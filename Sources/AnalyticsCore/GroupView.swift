@@ -122,6 +122,14 @@ public struct GroupView: Sendable {
         for partition in owned.keys { owned[partition]?.aggregator.expireSessions(now: now) }
     }
 
+    /// Which partitions the view covers, and how old the oldest received state is at `now`.
+    public func coverage(now: Date) -> StatsSnapshot.PartitionCoverage {
+        let oldest = others.values.map(\.takenAt).min()
+        return StatsSnapshot.PartitionCoverage(
+            owned: ownedPartitions, fromPartials: receivedPartitions,
+            oldestPartialAgeSeconds: oldest.map { max(0, now.timeIntervalSince($0)) })
+    }
+
     /// Every partition's state merged: the statistics of the whole topic.
     public func merged() -> AnalyticsAggregator {
         var total = AnalyticsAggregator(configuration: partitionConfiguration)

@@ -60,6 +60,12 @@ public struct StatsRenderer: Sendable {
         if stats.duplicateEvents > 0 {
             lines += ["", "Duplicate Events Ignored: \(stats.duplicateEvents)"]
         }
+        if let partitions = stats.partitions, !partitions.fromPartials.isEmpty {
+            let list = { (numbers: [Int32]) in numbers.isEmpty ? "none" : numbers.map(String.init).joined(separator: ",") }
+            var line = "  Partitions: \(list(partitions.owned)) counted here, \(list(partitions.fromPartials)) from partials"
+            if let age = partitions.oldestPartialAgeSeconds { line += String(format: " (oldest %.1f s)", age) }
+            lines += ["", "Consumer Group:", line]
+        }
         lines.append("===================================")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -84,6 +84,28 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         }
     }
 
+    /// Which partitions of the topic the numbers cover, and how (consumer groups).
+    public struct PartitionCoverage: Sendable, Equatable, Codable {
+        /// Partitions this consumer owns and counts live.
+        public var owned: [Int32]
+        /// Partitions counted from other group members' published partial states.
+        public var fromPartials: [Int32]
+        /// Age of the oldest partial state in the view, in seconds (nil when there is none).
+        public var oldestPartialAgeSeconds: Double?
+
+        public init(owned: [Int32], fromPartials: [Int32], oldestPartialAgeSeconds: Double? = nil) {
+            self.owned = owned
+            self.fromPartials = fromPartials
+            self.oldestPartialAgeSeconds = oldestPartialAgeSeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case owned
+            case fromPartials = "from_partials"
+            case oldestPartialAgeSeconds = "oldest_partial_age_seconds"
+        }
+    }
+
     public var lastUpdated: String
     public var totalEvents: Int
     public var uniqueUsers: Int
@@ -104,6 +126,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var currentVisitors: Int
     /// Events in each of the last 60 minutes, by the minute's start (UTC).
     public var eventsPerMinute: [String: Int]
+    /// Set by a consumer in a group; nil for an aggregate of its own.
+    public var partitions: PartitionCoverage?
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
@@ -147,5 +171,6 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case sessionMetrics = "session_metrics"
         case currentVisitors = "current_visitors"
         case eventsPerMinute = "events_per_minute"
+        case partitions
     }
 }

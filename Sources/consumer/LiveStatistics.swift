@@ -50,6 +50,8 @@ final class LiveStatistics: Sendable {
         }
         var total = copy.merged()
         total.expireSessions(now: now)
-        return total.snapshot(now: now)
+        var snapshot = total.snapshot(now: now)
+        snapshot.partitions = copy.coverage(now: now)
+        return snapshot
     }
 }

@@ -185,10 +185,14 @@ final class PipelineEndToEndTests: XCTestCase {
 
     func testConsumerRestartNeitherSkipsNorRepeatsEvents() throws {
         try pipeline.startProducer()
-        // Without rebuilding on start, a restarted consumer must resume exactly at the committed
-        // offsets: its numbers then cover only what it read.
+        // Without rebuilding on start and without the group view's checkpoints, a restarted
+        // consumer must resume exactly at the committed offsets: its numbers then cover only what
+        // it read.
         let (first, firstPort) = try pipeline.startConsumer(
-            statsInterval: 60, environment: ["KAFKA_DLQ_TOPIC": "analytics-dead-letters", "REBUILD_ON_START": "false"])
+            statsInterval: 60,
+            environment: [
+                "KAFKA_DLQ_TOPIC": "analytics-dead-letters", "REBUILD_ON_START": "false", "GROUP_VIEW": "false",
+            ])
         for event in SampleEvents.all { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
         // A poison record on the topic is counted and skipped, never fatal.
         // Poison records on the topic — not JSON, the wrong schema, a bad type, huge — are counted,
@@ -238,7 +242,8 @@ final class PipelineEndToEndTests: XCTestCase {
 
         // Events sent while no consumer runs, and after the restart.
         for event in SampleEvents.all.prefix(2) { XCTAssertEqual(try pipeline.post("/event", event).status, 202) }
-        let (_, secondPort) = try pipeline.startConsumer(statsInterval: 60, environment: ["REBUILD_ON_START": "false"])
+        let (_, secondPort) = try pipeline.startConsumer(
+            statsInterval: 60, environment: ["REBUILD_ON_START": "false", "GROUP_VIEW": "false"])
         XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[2]).status, 202)
         stats = pipeline.waitForTotal(3, port: secondPort)
         XCTAssertEqual(stats["total_events"] as? Int, 3, pipeline.output)
