@@ -22,10 +22,9 @@ public struct RealtimeWindow: Sendable {
 
     public mutating func add(at time: Date, visitor: String?) {
         let minute = RFC3339.intervalStart(time, seconds: 60)
-        var bucket = buckets[minute] ?? Minute()
-        bucket.events += 1
-        if let visitor { bucket.visitors.insert(visitor) }
-        buckets[minute] = bucket
+        // Mutated in place: copying the bucket out and back would copy its visitor sketch.
+        buckets[minute, default: Minute()].events += 1
+        if let visitor { buckets[minute, default: Minute()].visitors.insert(visitor) }
         if buckets.count > minutes * 2 {
             let newest = buckets.keys.max() ?? minute
             buckets = buckets.filter { $0.key > newest - Int64(minutes * 60) }
