@@ -5,6 +5,8 @@ import Synchronization
 
 /// A partition assignment change seen by a group member.
 public enum RebalanceEvent: Sendable, Equatable {
+    /// Partitions about to be assigned, before their start positions are asked for.
+    case assigning([TopicPartition])
     case assigned([TopicPartition])
     case revoked([TopicPartition])
 }
@@ -235,6 +237,7 @@ extension ClientContext {
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             logger.info("partitions assigned", metadata: ["partitions": "\(names)"])
+            onRebalance(.assigning(list))
             if let partitions, let elements = partitions.pointee.elems {
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let partition = TopicPartition(

@@ -117,19 +117,31 @@ public final class KafkaTopicReader: @unchecked Sendable {
     /// The end of every partition now (the offset the next record will get); partitions with
     /// nothing to read are left out. Safe to call from any thread.
     public func endOffsets() throws(KafkaError) -> [Int32: Int64] {
-        var ends: [Int32: Int64] = [:]
-        for partition in positions.withLock({ Array($0.keys) }) {
-            var low: Int64 = 0
-            var high: Int64 = 0
-            let result = rd_kafka_query_watermark_offsets(handle, topic, partition, &low, &high, 5000)
-            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                throw .operationFailed(
-                    operation: "read the end of \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
-            }
-            // An empty partition (or one whose records all expired) has nothing to wait for.
-            if high > low { ends[partition] = high }
+        let partitions = positions.withLock { Array($0.keys) }
+        let oldest = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_BEGINNING))
+        let ends = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_END))
+        // An empty partition (or one whose records all expired) has nothing to wait for.
+        return ends.filter { $0.value > oldest[$0.key, default: 0] }
+    }
+
+    /// The oldest (`RD_KAFKA_OFFSET_BEGINNING`) or next (`RD_KAFKA_OFFSET_END`) offset of each
+    /// partition, in one request per broker.
+    private func offsets(of partitions: [Int32], at position: Int64) throws(KafkaError) -> [Int32: Int64] {
+        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions {
+            rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = position
         }
-        return ends
+        let result = rd_kafka_offsets_for_times(handle, list, 5000)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list, let elements = list.pointee.elems else {
+            throw .operationFailed(
+                operation: "read the offsets of \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
+        }
+        var offsets: [Int32: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) where elements[index].err == RD_KAFKA_RESP_ERR_NO_ERROR {
+            offsets[elements[index].partition] = elements[index].offset
+        }
+        return offsets
     }
 
     /// Whether this reader has read up to `ends` (from `endOffsets`). Safe to call from any thread.

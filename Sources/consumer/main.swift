@@ -49,12 +49,17 @@ do {
     consumer = try KafkaConsumer(
         configuration: settings.kafka, logger: logger,
         onRebalance: { event in
-            guard case .revoked(let partitions) = event else { return }
-            let states = statistics.release(partitions.map(\.partition))
-            exchange?.publish(states, wait: true)
+            switch event {
+            case .assigning:
+                // Partials its previous owners published on giving them away are read first.
+                exchange?.waitUntilCurrent(timeout: .seconds(5))
+            case .revoked(let partitions):
+                exchange?.publish(statistics.release(partitions.map(\.partition)), wait: true)
+            case .assigned:
+                break
+            }
         },
         startPosition: { partition in
-            exchange?.waitUntilCurrent(timeout: .seconds(5))
             if let next = statistics.adopt(partition.partition) { return .offset(next) }
             return rebuild ? .beginning : .committed
         })
