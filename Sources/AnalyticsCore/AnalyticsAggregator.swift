@@ -48,6 +48,7 @@ public struct AnalyticsAggregator: Sendable {
     private var sources: SpaceSaving<String, Int>
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
+    private var agents = UserAgentCache()
     private var hourly: [Int64: Int] = [:]
     private var realtime = RealtimeWindow()
     /// Page-load times: exact average; median and p95 within 1% (DDSketch).
@@ -93,8 +94,9 @@ public struct AnalyticsAggregator: Sendable {
             if let visitor { page.visitors.insert(visitor) }
         }
         sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
-        devices[UserAgentClassifier.device(event.userAgent), default: 0] += 1
-        browsers[UserAgentClassifier.browser(event.userAgent), default: 0] += 1
+        let agent = agents.classify(event.userAgent)
+        devices[agent.device, default: 0] += 1
+        browsers[agent.browser, default: 0] += 1
         hourly[RFC3339.hourStart(time), default: 0] += 1
         trimHourly()
         return true

@@ -108,6 +108,8 @@ public struct GroupView: Sendable {
         }
     }
 
+    public func owns(_ partition: Int32) -> Bool { owned[partition] != nil }
+
     /// Partitions owned here, in order.
     public var ownedPartitions: [Int32] { owned.keys.sorted() }
 

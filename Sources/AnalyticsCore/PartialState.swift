@@ -32,6 +32,13 @@ public struct PartialState: Sendable {
 
     public var key: String { Self.key(topic: topic, partition: partition) }
 
+    /// The partition a record key (`key(topic:partition:)`) names, if it is one of `topic`'s.
+    public static func partition(inKey key: [UInt8], topic: String) -> Int32? {
+        let prefix = Array(topic.utf8) + [UInt8(ascii: "/")]
+        guard key.count > prefix.count, key.starts(with: prefix) else { return nil }
+        return Int32(String(decoding: key[prefix.count...], as: UTF8.self))
+    }
+
     public func encoded() -> [UInt8] {
         var writer = PartialWriter(capacity: 16_384)
         for byte in Self.magic { writer.unsigned(UInt64(byte)) }

@@ -33,7 +33,7 @@ struct ConsumerSettings: Sendable {
         let groupView = try environment.choice("GROUP_VIEW", default: "true", allowed: ["true", "false"]) == "true"
         partialsTopic = groupView ? try environment.topic("KAFKA_PARTIALS_TOPIC", default: topic + "-partials") : nil
         partialsIntervalMilliseconds = try environment.integer(
-            "PARTIALS_INTERVAL_MS", default: 2000, range: 100...600_000)
+            "PARTIALS_INTERVAL_MS", default: 5000, range: 100...600_000)
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         deadLetterTopic =
             environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")

@@ -35,6 +35,10 @@ final class LiveStatistics: Sendable {
         view.withLock { $0.statesToPublish(now: Date(), all: all) }
     }
 
+    func owns(_ partition: Int32) -> Bool {
+        view.withLock { $0.owns(partition) }
+    }
+
     var configuration: AggregatorConfiguration { view.withLock { $0.configuration } }
 
     /// Partitions counted here and partitions known from other members' partial states.

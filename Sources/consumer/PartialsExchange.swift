@@ -14,6 +14,8 @@ final class PartialsExchange: Sendable {
     private let reader: KafkaTopicReader
     private let statistics: LiveStatistics
     private let topic: String
+    /// The events topic whose partitions the partials describe.
+    private let eventsTopic: String
     private let intervalMilliseconds: Int
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -30,7 +32,8 @@ final class PartialsExchange: Sendable {
     private static let republishEvery = 15
 
     init(
-        brokers: String, topic: String, intervalMilliseconds: Int, statistics: LiveStatistics, logger: Logger
+        brokers: String, topic: String, eventsTopic: String, intervalMilliseconds: Int, statistics: LiveStatistics,
+        logger: Logger
     ) throws(KafkaError) {
         let client = KafkaClientConfiguration(
             bootstrapServers: brokers, clientID: "analytics-consumer-partials",
@@ -42,6 +45,7 @@ final class PartialsExchange: Sendable {
         producer = try KafkaProducer(configuration: configuration, logger: logger)
         reader = try KafkaTopicReader(client: client, topic: topic, logger: logger)
         self.topic = topic
+        self.eventsTopic = eventsTopic
         self.intervalMilliseconds = intervalMilliseconds
         self.statistics = statistics
         self.logger = logger
@@ -83,6 +87,12 @@ final class PartialsExchange: Sendable {
 
     private func receive(_ record: KafkaRecord) {
         guard !record.value.isEmpty else { return }
+        // This member's own partials come back too: not worth decoding while it owns them.
+        if let key = record.key, let partition = PartialState.partition(inKey: key, topic: eventsTopic),
+            statistics.owns(partition)
+        {
+            return
+        }
         do {
             let state = try PartialState(bytes: record.value, configuration: statistics.configuration)
             if statistics.receive(state) { received.increment() }
