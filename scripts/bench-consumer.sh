@@ -42,18 +42,26 @@ KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$TOPIC" CONSUMER_GROUP="bench-$RANDOM$RAND
 consumer=$!
 pids+=($consumer)
 consumed=0
+first_seen=""
 while ((consumed < EVENTS)); do
   sleep 0.2
   kill -0 "$consumer" 2>/dev/null || { echo "bench-consumer: consumer exited" >&2; cat "$work/consumer.log" >&2; exit 1; }
   # Until the consumer has read the partials topic and opened its port, curl fails: not an error.
   consumed=$({ curl -fs "http://127.0.0.1:$stats_port/metrics" 2>/dev/null || true; } | awk '/^records_consumed_total / {print int($2)}')
   consumed=${consumed:-0}
+  # The rate once records flow, without start-up (reading the partials topic, joining the group).
+  if [[ -z "$first_seen" ]] && ((consumed > 0)); then
+    first_seen=$(date +%s.%N)
+    first_count=$consumed
+  fi
 done
-consumer_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+end=$(date +%s.%N)
+consumer_seconds=$(echo "$end - $start" | bc)
+steady_rate=$(echo "($EVENTS - $first_count) / ($end - $first_seen)" | bc)
 peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
 totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
 
-python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" <<'PY'
+python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" "$steady_rate" <<'PY'
 import sys
 events, kcat, consumer, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 total, users, pages = sys.argv[5].split()
@@ -62,5 +70,7 @@ print(f"| reader                     | seconds | events/s  | ratio |")
 print(f"|----------------------------|---------|-----------|-------|")
 print(f"| kcat -C -e (raw)           | {kcat:7.2f} | {events / kcat:9,.0f} |  1.00 |")
 print(f"| consumer (aggregating)     | {consumer:7.2f} | {events / consumer:9,.0f} | {kcat / consumer:5.2f} |")
+steady = int(sys.argv[6])
+print(f"consumer once records flow (without start-up and group join): {steady:,} events/s ({steady * kcat / events:.2f}x kcat)")
 print(f"consumer peak RSS: {rss / 1024:.0f} MB; /analytics: total_events {total}, unique_users {users} (HyperLogLog), top_pages rows {pages}")
 PY

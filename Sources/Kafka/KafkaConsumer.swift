@@ -100,6 +100,40 @@ public final class KafkaConsumer: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `timeoutMilliseconds` for records and returns those already fetched, at most
+    /// `maxRecords` (empty on timeout; transient errors are logged). One call per batch instead of
+    /// per record; rebalance callbacks run inside it as in `poll`. Throws on a fatal error.
+    public func poll(maxRecords: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaRecord] {
+        guard let queue = rd_kafka_queue_get_consumer(handle) else { return [] }
+        defer { rd_kafka_queue_destroy(queue) }
+        let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
+        defer { messages.deallocate() }
+        let count = rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), messages, maxRecords)
+        guard count > 0 else { return [] }
+        var records: [KafkaRecord] = []
+        records.reserveCapacity(count)
+        var failure: KafkaError?
+        for index in 0..<count {
+            guard let message = messages[index] else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            let raw = message.pointee
+            guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                let text = String(cString: rd_kafka_message_errstr(message))
+                if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
+                    failure = context.fatal ?? .fatal(code: raw.err.rawValue, message: text)
+                    continue
+                }
+                logger.warning(
+                    "consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
+                continue
+            }
+            records.append(Self.record(from: message))
+        }
+        if let failure { throw failure }
+        return records
+    }
+
     /// Waits up to `timeoutMilliseconds` for the next record. Returns nil on timeout and after
     /// transient errors (which are logged); throws on a fatal error.
     public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
@@ -150,6 +184,23 @@ public final class KafkaConsumer: @unchecked Sendable {
             index += 1
         }
         return result
+    }
+
+    /// Marks every partition's records up to the given offsets as applied: each offset + 1 will
+    /// be committed. One call for a whole batch.
+    public func storeOffsets(_ lastApplied: [TopicPartition: Int64]) throws(KafkaError) {
+        guard !lastApplied.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(lastApplied.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in lastApplied {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset + 1
+        }
+        let result = rd_kafka_offsets_store(handle, list)
+        // _STATE: a partition was revoked meanwhile; its next owner will read the records again.
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR || result == RD_KAFKA_RESP_ERR__STATE else {
+            throw .operationFailed(
+                operation: "offset store", code: result.rawValue, message: KafkaError.message(of: result))
+        }
     }
 
     /// Marks `record` as applied: its offset + 1 will be committed.

@@ -8,7 +8,8 @@ import Synchronization
 
 /// Reads records, applies valid events to their partition's statistics, then stores their
 /// offsets (at-least-once, design §5). Invalid records are counted, logged with partition and
-/// offset, and skipped; they never stop the loop.
+/// offset, and skipped; they never stop the loop. A record fetched before its partition was given
+/// away is not counted (`notOwned`) and its offset not stored: the next owner reads it again.
 final class ConsumeLoop: Sendable {
     private let consumer: KafkaConsumer
     private let statistics: LiveStatistics
@@ -42,7 +43,7 @@ final class ConsumeLoop: Sendable {
         thread.start()
     }
 
-    /// Asks the loop to stop after the record in hand and waits for it.
+    /// Asks the loop to stop after the records in hand (all of them applied) and waits for it.
     func stop() {
         stopRequested.store(true, ordering: .relaxed)
         finished.wait()
@@ -50,48 +51,64 @@ final class ConsumeLoop: Sendable {
 
     private func run() {
         while !stopRequested.load(ordering: .relaxed) {
-            let record: KafkaRecord?
+            let records: [KafkaRecord]
             do {
-                record = try consumer.poll(timeoutMilliseconds: 100)
+                records = try consumer.poll(maxRecords: Self.batchSize, timeoutMilliseconds: 100)
             } catch {
                 logger.critical("consumer stopped by a fatal Kafka error", metadata: ["error": "\(error)"])
                 kill(getpid(), SIGTERM)
                 return
             }
-            guard let record else { continue }
-            let event: AnalyticsEvent?
-            let failure: RecordDecodingError?
-            do {
-                event = try codec.decode(record.value)
-                failure = nil
+            guard !records.isEmpty else { continue }
+            apply(records)
+        }
+    }
+
+    /// Records taken from librdkafka at a time: decoded outside the statistics lock, applied under
+    /// one lock acquisition, their offsets stored in one call.
+    static let batchSize = 500
+
+    private func apply(_ records: [KafkaRecord]) {
+        var failures: [Int: RecordDecodingError] = [:]
+        var items: [LiveStatistics.Record] = []
+        items.reserveCapacity(records.count)
+        for (index, record) in records.enumerated() {
+            var item = LiveStatistics.Record(event: nil, partition: record.partition, offset: record.offset)
+            do throws(RecordDecodingError) {
+                item.event = try codec.decode(record.value)
             } catch {
-                event = nil
-                failure = error
+                failures[index] = error
             }
-            switch statistics.apply(event, partition: record.partition, offset: record.offset) {
+            items.append(item)
+        }
+        let outcomes = statistics.apply(items)
+        var lastApplied: [TopicPartition: Int64] = [:]
+        var counted = 0
+        for (index, record) in records.enumerated() {
+            switch outcomes[index] {
             case .counted:
-                break
+                counted += 1
             case .duplicate:
+                counted += 1
                 metrics.increment("events_deduplicated_total")
             case .invalid:
-                if let failure { reportInvalid(record, failure) }
+                counted += 1
+                if let failure = failures[index] { reportInvalid(record, failure) }
             case .alreadyCounted:
                 // Delivered again (at-least-once) but already in the partition's state.
-                try? consumer.storeOffset(record)
-                continue
+                break
             case .notOwned:
                 // Fetched before the partition was given away; its new owner counts it.
                 continue
             }
-            consumed.add(1, ordering: .relaxed)
-            consumedCounter.increment()
-            do {
-                try consumer.storeOffset(record)
-            } catch {
-                logger.error(
-                    "could not store offset",
-                    metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "error": "\(error)"])
-            }
+            lastApplied[TopicPartition(topic: record.topic, partition: record.partition)] = record.offset
+        }
+        consumed.add(counted, ordering: .relaxed)
+        consumedCounter.increment(by: Int64(counted))
+        do {
+            try consumer.storeOffsets(lastApplied)
+        } catch {
+            logger.error("could not store offsets", metadata: ["error": "\(error)"])
         }
     }
 

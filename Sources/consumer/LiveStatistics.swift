@@ -17,8 +17,18 @@ final class LiveStatistics: Sendable {
         view.withLock { $0.adopt(partition) }
     }
 
-    func apply(_ event: AnalyticsEvent?, partition: Int32, offset: Int64) -> GroupView.Outcome {
-        view.withLock { $0.apply(event, partition: partition, offset: offset) }
+    /// One record to count: its event, or nil when it is not a valid event.
+    struct Record: Sendable {
+        var event: AnalyticsEvent?
+        var partition: Int32
+        var offset: Int64
+    }
+
+    /// Applies a batch of records under one lock; one outcome per record, in order.
+    func apply(_ records: [Record]) -> [GroupView.Outcome] {
+        view.withLock { view in
+            records.map { view.apply($0.event, partition: $0.partition, offset: $0.offset) }
+        }
     }
 
     /// See `GroupView.release`.
