@@ -61,8 +61,11 @@ public struct StatsRenderer: Sendable {
             lines += ["", "Duplicate Events Ignored: \(stats.duplicateEvents)"]
         }
         if let partitions = stats.partitions, !partitions.fromPartials.isEmpty {
-            let list = { (numbers: [Int32]) in numbers.isEmpty ? "none" : numbers.map(String.init).joined(separator: ",") }
-            var line = "  Partitions: \(list(partitions.owned)) counted here, \(list(partitions.fromPartials)) from partials"
+            let list = { (numbers: [Int32]) in
+                numbers.isEmpty ? "none" : numbers.map(String.init).joined(separator: ",")
+            }
+            var line =
+                "  Partitions: \(list(partitions.owned)) counted here, \(list(partitions.fromPartials)) from partials"
             if let age = partitions.oldestPartialAgeSeconds { line += String(format: " (oldest %.1f s)", age) }
             lines += ["", "Consumer Group:", line]
         }

@@ -125,7 +125,8 @@ public final class KafkaConsumer: @unchecked Sendable {
                     continue
                 }
                 logger.warning(
-                    "consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
+                    "consumer error",
+                    metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
                 continue
             }
             records.append(Self.record(from: message))

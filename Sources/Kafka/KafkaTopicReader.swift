@@ -64,7 +64,8 @@ public final class KafkaTopicReader: @unchecked Sendable {
         }
         let result = rd_kafka_assign(handle, list)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw .operationFailed(operation: "assign \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
+            throw .operationFailed(
+                operation: "assign \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
         }
     }
 
@@ -100,7 +101,8 @@ public final class KafkaTopicReader: @unchecked Sendable {
         let raw = message.pointee
         guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
-                throw context.fatal ?? .fatal(code: raw.err.rawValue, message: String(cString: rd_kafka_message_errstr(message)))
+                throw context.fatal
+                    ?? .fatal(code: raw.err.rawValue, message: String(cString: rd_kafka_message_errstr(message)))
             }
             logger.warning(
                 "topic reader error",
@@ -135,7 +137,8 @@ public final class KafkaTopicReader: @unchecked Sendable {
         let result = rd_kafka_offsets_for_times(handle, list, 5000)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list, let elements = list.pointee.elems else {
             throw .operationFailed(
-                operation: "read the offsets of \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
+                operation: "read the offsets of \(topic)", code: result.rawValue,
+                message: KafkaError.message(of: result))
         }
         var offsets: [Int32: Int64] = [:]
         for index in 0..<Int(list.pointee.cnt) where elements[index].err == RD_KAFKA_RESP_ERR_NO_ERROR {

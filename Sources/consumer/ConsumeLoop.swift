@@ -69,15 +69,16 @@ final class ConsumeLoop: Sendable {
     static let batchSize = 500
 
     private func apply(_ records: [KafkaRecord]) {
-        var failures: [Int: RecordDecodingError] = [:]
         var items: [LiveStatistics.Record] = []
         items.reserveCapacity(records.count)
-        for (index, record) in records.enumerated() {
+        for record in records {
             var item = LiveStatistics.Record(event: nil, partition: record.partition, offset: record.offset)
             do throws(RecordDecodingError) {
                 item.event = try codec.decode(record.value)
             } catch {
-                failures[index] = error
+                // Copied to the dead-letter topic before it is counted and its offset stored
+                // (a record read again after a rebalance may be copied twice: at-least-once).
+                reportInvalid(record, error)
             }
             items.append(item)
         }
@@ -93,7 +94,6 @@ final class ConsumeLoop: Sendable {
                 metrics.increment("events_deduplicated_total")
             case .invalid:
                 counted += 1
-                if let failure = failures[index] { reportInvalid(record, failure) }
             case .alreadyCounted:
                 // Delivered again (at-least-once) but already in the partition's state.
                 break

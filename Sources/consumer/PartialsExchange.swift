@@ -120,7 +120,8 @@ final class PartialsExchange: Sendable {
                 published.increment()
             } catch {
                 logger.warning(
-                    "could not publish partial state", metadata: ["partition": "\(state.partition)", "error": "\(error)"])
+                    "could not publish partial state",
+                    metadata: ["partition": "\(state.partition)", "error": "\(error)"])
             }
         }
         if wait && !states.isEmpty { producer.flush(timeout: .seconds(10)) }

@@ -17,14 +17,17 @@ final class GroupViewTests: XCTestCase {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1",
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36 Edg/120.0",
         ]
-        let referrers = [nil, "https://www.google.com/search", "https://twitter.com/x", "https://news.ycombinator.com/"]
+        let referrers = [
+            nil, "https://www.google.com/search", "https://twitter.com/x", "https://news.ycombinator.com/",
+        ]
         let types = ["page_view", "page_view", "page_view", "click", "session", "signup"]
         return (0..<count).map { index in
             let user = (index * 7_919) % users
             let type = types[index % types.count]
             let path = "/page-\((index * 31) % pages)"
             return AnalyticsEvent(
-                id: "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - String(index).count) + String(index),
+                id: "00000000-0000-4000-8000-" + String(repeating: "0", count: 12 - String(index).count)
+                    + String(index),
                 type: type, userID: "user-\(user)",
                 sessionID: "session-\(user)-\(index % 3)", url: "https://example.com" + path, path: path,
                 referrer: referrers[index % referrers.count], userAgent: agents[index % agents.count],
@@ -35,7 +38,10 @@ final class GroupViewTests: XCTestCase {
 
     /// Where the producer would put the event: by its key, the session id.
     private func partition(of event: AnalyticsEvent) -> Int32 {
-        Int32(truncatingIfNeeded: (event.sessionID ?? "").utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } % UInt32(partitions))
+        Int32(
+            truncatingIfNeeded: (event.sessionID ?? "").utf8.reduce(UInt32(2_166_136_261)) {
+                ($0 ^ UInt32($1)) &* 16_777_619
+            } % UInt32(partitions))
     }
 
     private func assertSameStatistics(
@@ -184,7 +190,8 @@ final class GroupViewTests: XCTestCase {
         for partition in 0..<partitions {
             let next = Int(partition) % 2
             let start = members[next].adopt(partition)
-            XCTAssertEqual(start, Int64(read[Int(partition)]), "partition \(partition) continues where it was published")
+            XCTAssertEqual(
+                start, Int64(read[Int(partition)]), "partition \(partition) continues where it was published")
             owner[partition] = next
         }
         for partition in 0..<partitions {
