@@ -1,8 +1,8 @@
 import Foundation
 
 /// One partition's share of the statistics, as each consumer publishes it on the compacted
-/// partials topic (keyed by topic and partition) so that every member of the group can show the
-/// whole site.
+/// partials topic (keyed by consumer group, topic and partition) so that every member of the group
+/// can show the whole site.
 ///
 /// It is also the partition's checkpoint: `aggregator` holds exactly the records before
 /// `nextOffset`, so whoever owns the partition next starts from this state at that offset —
@@ -27,16 +27,26 @@ public struct PartialState: Sendable {
         self.aggregator = aggregator
     }
 
-    /// The record key on the partials topic: the latest state per key is all that matters.
-    public static func key(topic: String, partition: Int32) -> String { "\(topic)/\(partition)" }
+    /// The record key on the partials topic: the latest state per key is all that matters. The
+    /// state is the group's progress through the partition (its offsets are the group's), so the
+    /// key names the group: two groups reading one topic never take each other's states.
+    public static func key(group: String, topic: String, partition: Int32) -> String {
+        "\(group)/\(topic)/\(partition)"
+    }
 
-    public var key: String { Self.key(topic: topic, partition: partition) }
+    public func key(group: String) -> String { Self.key(group: group, topic: topic, partition: partition) }
 
-    /// The partition a record key (`key(topic:partition:)`) names, if it is one of `topic`'s.
-    public static func partition(inKey key: [UInt8], topic: String) -> Int32? {
-        let prefix = Array(topic.utf8) + [UInt8(ascii: "/")]
+    /// The partition a record key (`key(group:topic:partition:)`) names, if it is one of
+    /// `topic`'s partitions for `group`. Unambiguous although a group id may hold "/": a topic
+    /// name cannot, and the partition is all digits.
+    public static func partition(inKey key: [UInt8], group: String, topic: String) -> Int32? {
+        let prefix = Array("\(group)/\(topic)/".utf8)
         guard key.count > prefix.count, key.starts(with: prefix) else { return nil }
-        return Int32(String(decoding: key[prefix.count...], as: UTF8.self))
+        let digits = key[prefix.count...]
+        guard digits.count <= 10, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        return Int32(String(decoding: digits, as: UTF8.self))
     }
 
     public func encoded() -> [UInt8] {

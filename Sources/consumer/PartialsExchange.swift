@@ -6,8 +6,8 @@ import Metrics
 import Synchronization
 
 /// Shares partial states with the rest of the consumer group through Kafka: publishes this
-/// member's partitions to the compacted partials topic (`KAFKA_PARTIALS_TOPIC`, keyed by topic
-/// and partition) every `PARTIALS_INTERVAL_MS` and when it gives partitions away, and reads every
+/// member's partitions to the compacted partials topic (`KAFKA_PARTIALS_TOPIC`, keyed by group,
+/// topic and partition) every `PARTIALS_INTERVAL_MS` and when it gives partitions away, and reads every
 /// member's partials back into the group view, so each member shows the whole site.
 final class PartialsExchange: Sendable {
     private let producer: KafkaProducer
@@ -16,6 +16,8 @@ final class PartialsExchange: Sendable {
     private let topic: String
     /// The events topic whose partitions the partials describe.
     private let eventsTopic: String
+    /// The consumer group whose partials these are; other groups' partials on the topic are skipped.
+    private let group: String
     private let intervalMilliseconds: Int
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
@@ -32,8 +34,8 @@ final class PartialsExchange: Sendable {
     private static let republishEvery = 15
 
     init(
-        brokers: String, topic: String, eventsTopic: String, intervalMilliseconds: Int, statistics: LiveStatistics,
-        logger: Logger
+        brokers: String, topic: String, eventsTopic: String, group: String, intervalMilliseconds: Int,
+        statistics: LiveStatistics, logger: Logger
     ) throws(KafkaError) {
         let client = KafkaClientConfiguration(
             bootstrapServers: brokers, clientID: "analytics-consumer-partials",
@@ -46,6 +48,7 @@ final class PartialsExchange: Sendable {
         reader = try KafkaTopicReader(client: client, topic: topic, logger: logger)
         self.topic = topic
         self.eventsTopic = eventsTopic
+        self.group = group
         self.intervalMilliseconds = intervalMilliseconds
         self.statistics = statistics
         self.logger = logger
@@ -86,15 +89,16 @@ final class PartialsExchange: Sendable {
     }
 
     private func receive(_ record: KafkaRecord) {
-        guard !record.value.isEmpty else { return }
+        guard !record.value.isEmpty, let key = record.key,
+            let partition = PartialState.partition(inKey: key, group: group, topic: eventsTopic)
+        else { return }
         // This member's own partials come back too: not worth decoding while it owns them.
-        if let key = record.key, let partition = PartialState.partition(inKey: key, topic: eventsTopic),
-            statistics.owns(partition)
-        {
-            return
-        }
+        guard !statistics.owns(partition) else { return }
         do {
             let state = try PartialState(bytes: record.value, configuration: statistics.configuration)
+            guard state.partition == partition else {
+                throw PartialStateError.corrupt("key names partition \(partition), content \(state.partition)")
+            }
             if statistics.receive(state) { received.increment() }
         } catch {
             logger.warning(
@@ -114,7 +118,8 @@ final class PartialsExchange: Sendable {
                     metadata: ["partition": "\(state.partition)", "bytes": "\(bytes.count)"])
                 continue
             }
-            let message = KafkaOutgoingMessage(topic: topic, key: Array(state.key.utf8), value: bytes, headers: [])
+            let message = KafkaOutgoingMessage(
+                topic: topic, key: Array(state.key(group: group).utf8), value: bytes, headers: [])
             do {
                 try producer.send(message, completion: nil)
                 published.increment()

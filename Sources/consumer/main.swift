@@ -26,7 +26,7 @@ let exchange: PartialsExchange?
 do {
     exchange = try settings.partialsTopic.map { topic throws(KafkaError) in
         let exchange = try PartialsExchange(
-            brokers: settings.brokers, topic: topic, eventsTopic: settings.topic,
+            brokers: settings.brokers, topic: topic, eventsTopic: settings.topic, group: settings.group,
             intervalMilliseconds: settings.partialsIntervalMilliseconds,
             statistics: statistics, logger: logger)
         try exchange.start(timeout: .seconds(15))

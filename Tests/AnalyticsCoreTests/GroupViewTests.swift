@@ -111,9 +111,28 @@ final class GroupViewTests: XCTestCase {
         XCTAssertEqual(decoded.partition, 3)
         XCTAssertEqual(decoded.nextOffset, 5_000)
         XCTAssertEqual(decoded.takenAt, noon)
-        XCTAssertEqual(decoded.key, "analytics-events/3")
+        XCTAssertEqual(decoded.key(group: "analytics-consumer-group"), "analytics-consumer-group/analytics-events/3")
         assertSameStatistics(decoded.aggregator.snapshot(now: noon), aggregator.snapshot(now: noon))
         XCTAssertEqual(decoded.encoded().count, bytes.count)
+    }
+
+    /// A partial is one group's progress: another group, or another topic, must not take it.
+    func testPartialKeysBelongToOneGroupAndTopic() {
+        func partition(_ key: String, group: String, topic: String) -> Int32? {
+            PartialState.partition(inKey: Array(key.utf8), group: group, topic: topic)
+        }
+        let key = PartialState.key(group: "web", topic: "events", partition: 12)
+        XCTAssertEqual(partition(key, group: "web", topic: "events"), 12)
+        XCTAssertNil(partition(key, group: "web2", topic: "events"))
+        XCTAssertNil(partition(key, group: "we", topic: "events"))
+        XCTAssertNil(partition(key, group: "web", topic: "event"))
+        // A group id may hold "/"; topic names cannot, and partitions are digits only.
+        let slashed = PartialState.key(group: "web/a", topic: "b", partition: 1)
+        XCTAssertEqual(partition(slashed, group: "web/a", topic: "b"), 1)
+        XCTAssertNil(partition(slashed, group: "web", topic: "a"))
+        XCTAssertNil(partition("web/events/", group: "web", topic: "events"))
+        XCTAssertNil(partition("web/events/-1", group: "web", topic: "events"))
+        XCTAssertNil(partition("web/events/99999999999", group: "web", topic: "events"))
     }
 
     func testDamagedPartialStatesAreRefusedWithAReason() {

@@ -137,5 +137,19 @@ final class GroupViewEndToEndTests: XCTestCase {
         }
         Thread.sleep(forTimeInterval: 2)
         for port in ports.dropFirst() { assertShowsEverything(expected, port: port, pipeline: pipeline) }
+
+        // Another group on the same topic and partials topic keeps its own partials: it counts
+        // the topic from the start instead of continuing from the first group's states, and the
+        // first group's numbers do not move.
+        let (_, other) = try pipeline.startConsumer(
+            statsInterval: 5, environment: environment.merging(["CONSUMER_GROUP": "second-group"]) { $1 })
+        assertShowsEverything(expected, port: other, pipeline: pipeline)
+        let coverage = pipeline.analytics(port: other)["partitions"] as? [String: Any] ?? [:]
+        XCTAssertEqual(coverage["owned"] as? [Int], Array(0..<6), "\(coverage)")
+        XCTAssertEqual(coverage["from_partials"] as? [Int], [], "\(coverage)")
+        let metrics = try RawHTTPClient(port: other).request("GET", "/metrics").text
+        XCTAssertTrue(metrics.contains("records_consumed_total \(expected.total)\n"), metrics)
+        Thread.sleep(forTimeInterval: 1)
+        for port in ports.dropFirst() { assertShowsEverything(expected, port: port, pipeline: pipeline) }
     }
 }
