@@ -39,6 +39,9 @@ public struct HyperLogLog: Sendable, Equatable {
         if rank > registers[index] { registers[index] = rank }
     }
 
+    /// Whether nothing was inserted.
+    public var isEmpty: Bool { exact?.isEmpty ?? false }
+
     /// The estimated number of distinct values inserted.
     public var count: Int {
         if let exact { return exact.count }

@@ -3,9 +3,11 @@ import Foundation
 /// The last hour minute by minute: events per minute for the last 60 minutes and "current
 /// visitors" — distinct visitors in the last 5 minutes — by the server timestamp.
 ///
-/// It keeps one counter and one visitor sketch per minute (exact up to 256 visitors, then a
-/// 4 KiB HyperLogLog, 1.6% standard error) and forgets minutes older than an hour, so memory is
-/// fixed whatever the traffic.
+/// It keeps one counter per minute for the last hour, and a visitor sketch (exact up to 256
+/// visitors, then a 4 KiB HyperLogLog, 1.6% standard error) only for the last
+/// `visitorSketchMinutes` minutes before the newest event — current visitors need five, the rest
+/// is slack for clocks that disagree — so memory is fixed whatever the traffic, and a replay of an
+/// hour of history holds 10 sketches instead of 60.
 public struct RealtimeWindow: Sendable {
     private struct Minute: Sendable {
         var events = 0
@@ -16,7 +18,11 @@ public struct RealtimeWindow: Sendable {
     public let minutes = 60
     /// Minutes over which current visitors are counted.
     public let currentVisitorMinutes = 5
+    /// Minutes before the newest one whose visitor sketches are kept.
+    public let visitorSketchMinutes = 10
     private var buckets: [Int64: Minute] = [:]
+    /// The start of the newest minute with events.
+    private var newest = Int64.min
 
     public init() {}
 
@@ -24,10 +30,30 @@ public struct RealtimeWindow: Sendable {
         let minute = RFC3339.intervalStart(time, seconds: 60)
         // Mutated in place: copying the bucket out and back would copy its visitor sketch.
         buckets[minute, default: Minute()].events += 1
-        if let visitor { buckets[minute, default: Minute()].visitors.insert(visitor) }
-        if buckets.count > minutes * 2 {
-            let newest = buckets.keys.max() ?? minute
-            buckets = buckets.filter { $0.key > newest - Int64(minutes * 60) }
+        if minute > newest {
+            newest = minute
+            forgetOldMinutes()
+        }
+        if let visitor, minute > sketchCutoff { buckets[minute, default: Minute()].visitors.insert(visitor) }
+    }
+
+    /// Minutes holding visitors (what bounds this window's memory).
+    public var minutesWithVisitors: Int { buckets.values.reduce(0) { $0 + ($1.visitors.isEmpty ? 0 : 1) } }
+
+    /// Visitor sketches of minutes at or before this are dropped.
+    private var sketchCutoff: Int64 { newest == .min ? .min : newest - Int64(visitorSketchMinutes * 60) }
+
+    /// Drops minutes older than an hour before the newest, and the visitor sketches of minutes
+    /// older than `visitorSketchMinutes`.
+    private mutating func forgetOldMinutes() {
+        let oldest = newest - Int64(minutes * 60)
+        let cutoff = sketchCutoff
+        for (minute, bucket) in buckets where minute <= cutoff {
+            if minute <= oldest {
+                buckets[minute] = nil
+            } else if !bucket.visitors.isEmpty {
+                buckets[minute]?.visitors = HyperLogLog(precision: 12, exactLimit: 256)
+            }
         }
     }
 
@@ -63,6 +89,8 @@ extension RealtimeWindow {
             bucket.visitors.merge(theirs.visitors)
             buckets[minute] = bucket
         }
+        if other.newest > newest { newest = other.newest }
+        forgetOldMinutes()
     }
 
     func write(to writer: inout PartialWriter) {
@@ -78,6 +106,7 @@ extension RealtimeWindow {
         for _ in 0..<(try reader.count()) {
             let minute = try reader.int64()
             buckets[minute] = Minute(events: try reader.int(), visitors: try HyperLogLog(from: &reader))
+            newest = max(newest, minute)
         }
     }
 }

@@ -267,3 +267,47 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(stats.totalEvents, 0)
     }
 }
+
+/// The realtime window over a replayed hour and a half: counts for the last hour, visitor
+/// sketches only for the last minutes, current visitors still right.
+final class RealtimeWindowTests: XCTestCase {
+    private let start = Date(timeIntervalSince1970: 1_794_999_960)  // on a minute
+
+    func testReplayKeepsVisitorSketchesOnlyForTheLastMinutes() {
+        var window = RealtimeWindow()
+        // 90 minutes, 300 distinct visitors a minute (past the exact limit of 256), in order.
+        for minute in 0..<90 {
+            for visitor in 0..<300 {
+                window.add(
+                    at: start.addingTimeInterval(Double(minute * 60 + visitor % 60)), visitor: "m\(minute)-\(visitor)")
+            }
+        }
+        let now = start.addingTimeInterval(89 * 60 + 59)
+        XCTAssertEqual(window.minutesWithVisitors, window.visitorSketchMinutes)
+        XCTAssertEqual(window.eventsPerMinute(now: now).count, 60)
+        XCTAssertEqual(Set(window.eventsPerMinute(now: now).values), [300])
+        // The last five minutes: 1,500 distinct visitors, within 3 standard errors of 1.6%.
+        XCTAssertEqual(Double(window.currentVisitors(now: now)), 1_500, accuracy: 1_500 * 0.05)
+    }
+
+    func testLateEventsForForgottenMinutesAreCountedButNotAsCurrentVisitors() {
+        var window = RealtimeWindow()
+        window.add(at: start.addingTimeInterval(3_000), visitor: "now")
+        window.add(at: start.addingTimeInterval(1_200), visitor: "late")  // 30 minutes late
+        let now = start.addingTimeInterval(3_000)
+        XCTAssertEqual(window.minutesWithVisitors, 1)
+        XCTAssertEqual(window.eventsPerMinute(now: now).count, 2)
+        XCTAssertEqual(window.currentVisitors(now: now), 1)
+    }
+
+    func testMergedWindowsForgetLikeOne() {
+        var early = RealtimeWindow()
+        var late = RealtimeWindow()
+        early.add(at: start, visitor: "a")
+        late.add(at: start.addingTimeInterval(1_800), visitor: "b")
+        early.merge(late)
+        XCTAssertEqual(early.minutesWithVisitors, 1)
+        XCTAssertEqual(early.currentVisitors(now: start.addingTimeInterval(1_800)), 1)
+        XCTAssertEqual(early.eventsPerMinute(now: start.addingTimeInterval(1_800)).count, 2)
+    }
+}
