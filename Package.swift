@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "consumer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]

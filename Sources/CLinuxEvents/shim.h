@@ -1,6 +1,8 @@
 #ifndef CLINUXEVENTS_SHIM_H
 #define CLINUXEVENTS_SHIM_H
-/* Linux event notification calls that Glibc's Swift module does not export. */
+/* Linux calls that Glibc's Swift module does not export: event notification, and malloc
+ * tuning (mallopt) for the consumer. */
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>

@@ -19,6 +19,8 @@ struct ConsumerSettings: Sendable {
     /// The compacted topic where members share partial states; nil when `GROUP_VIEW=false`.
     var partialsTopic: String?
     var partialsIntervalMilliseconds: Int
+    /// Records fetched ahead, in MiB (`CONSUMER_PREFETCH_MB`): catch-up speed against memory.
+    var prefetchMegabytes: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -34,6 +36,7 @@ struct ConsumerSettings: Sendable {
         partialsTopic = groupView ? try environment.topic("KAFKA_PARTIALS_TOPIC", default: topic + "-partials") : nil
         partialsIntervalMilliseconds = try environment.integer(
             "PARTIALS_INTERVAL_MS", default: 5000, range: 100...600_000)
+        prefetchMegabytes = try environment.integer("CONSUMER_PREFETCH_MB", default: 4, range: 1...1024)
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         deadLetterTopic =
             environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")
@@ -46,7 +49,9 @@ struct ConsumerSettings: Sendable {
     }
 
     var kafka: KafkaConsumerConfiguration {
-        KafkaConsumerConfiguration(
+        var configuration = KafkaConsumerConfiguration(
             client: KafkaClientConfiguration(bootstrapServers: brokers, clientID: "analytics-consumer"), groupID: group)
+        configuration.prefetchKilobytes = prefetchMegabytes * 1024
+        return configuration
     }
 }

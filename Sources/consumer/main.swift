@@ -1,4 +1,5 @@
 import AnalyticsCore
+import CLinuxEvents
 import Foundation
 import HTTPServer
 import Kafka
@@ -7,6 +8,12 @@ import ServiceRuntime
 
 // The consumer: joins the group, aggregates, prints the summary every STATS_INTERVAL seconds,
 // serves /analytics and /health on STATS_PORT.
+
+// glibc gives threads malloc arenas of their own (up to 8 per core), and memory freed in one is
+// not reused by another: with librdkafka's threads, the consume loop and the stats printer, one
+// arena keeps peak RSS 20-50 MB lower in make bench-consumer, at no cost in speed (the consumer
+// waits on Kafka far more than it computes). MALLOC_ARENA_MAX set by the operator wins.
+if getenv("MALLOC_ARENA_MAX") == nil { mallopt(M_ARENA_MAX, 1) }
 let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment throws(ConfigurationError) in
     try ConsumerSettings(environment: environment)
 }
