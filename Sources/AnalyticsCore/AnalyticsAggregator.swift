@@ -4,6 +4,9 @@ import Foundation
 public struct AggregatorConfiguration: Sendable, Equatable {
     /// Inactivity after which a session stops being active.
     public var sessionTimeout: TimeInterval = 30 * 60
+    /// Open sessions held in memory (`SESSION_CAPACITY`); beyond it the least recently seen are
+    /// closed early. About 100 bytes each.
+    public var sessionCapacity = 500_000
     /// Rows in `top_pages`.
     public var topPagesLimit = 10
     /// Hours of `hourly_page_views` kept.
@@ -56,7 +59,7 @@ public struct AnalyticsAggregator: Sendable {
 
     public init(configuration: AggregatorConfiguration = AggregatorConfiguration()) {
         self.configuration = configuration
-        self.sessions = SessionWindow(timeout: configuration.sessionTimeout)
+        self.sessions = SessionWindow(timeout: configuration.sessionTimeout, capacity: configuration.sessionCapacity)
         self.recentIDs =
             configuration.deduplicationWindow > 0 ? RecentIDs(capacity: configuration.deduplicationWindow) : nil
         self.eventsByType = SpaceSaving(capacity: configuration.keyCapacity)
@@ -136,6 +139,13 @@ public struct AnalyticsAggregator: Sendable {
     /// Counts an event recognised as a retry by the caller's own deduplication window.
     public mutating func recordDuplicate() {
         duplicateEvents += 1
+    }
+
+    /// Open sessions this aggregator may hold; a consumer group member gives each partition its
+    /// share of `sessionCapacity`.
+    public var sessionCapacity: Int {
+        get { sessions.capacity }
+        set { sessions.capacity = newValue }
     }
 
     /// Drops sessions idle for longer than the timeout, so memory follows live traffic.
@@ -228,7 +238,8 @@ extension AnalyticsAggregator {
         duplicateEvents = try reader.int()
         eventsByType = try SpaceSaving(capacity: eventsByType.capacity, from: &reader)
         users = try HyperLogLog(from: &reader)
-        sessions = try SessionWindow(timeout: configuration.sessionTimeout, from: &reader)
+        sessions = try SessionWindow(
+            timeout: configuration.sessionTimeout, capacity: configuration.sessionCapacity, from: &reader)
         pages = try SpaceSaving(capacity: pages.capacity, from: &reader) { reader throws(PartialStateError) in
             PageEntry(url: try reader.string(), visitors: try HyperLogLog(from: &reader))
         }

@@ -48,6 +48,7 @@ public struct GroupView: Sendable {
     /// the offset to read from, or nil when nothing is known (the caller picks where to start).
     public mutating func adopt(_ partition: Int32, now: Date = Date()) -> Int64? {
         if let state = owned[partition] { return state.nextOffset }
+        defer { shareSessionCapacity() }
         if let state = others.removeValue(forKey: partition) {
             owned[partition] = state
             changed.insert(partition)
@@ -92,8 +93,20 @@ public struct GroupView: Sendable {
     public mutating func receive(_ state: PartialState) -> Bool {
         guard state.topic == topic, owned[state.partition] == nil else { return false }
         if let current = others[state.partition], current.nextOffset > state.nextOffset { return false }
+        let known = others.count
         others[state.partition] = state
+        if others.count != known { shareSessionCapacity() }
         return true
+    }
+
+    /// Every partition of the topic gets an equal share of `sessionCapacity` (at least 1,000),
+    /// so the whole view — owned partitions and received ones, each held to its share by its
+    /// owner — stays within the budget. Shares shrink as partitions become known.
+    private mutating func shareSessionCapacity() {
+        let share = max(1_000, configuration.sessionCapacity / max(1, owned.count + others.count))
+        for partition in owned.keys where owned[partition]?.aggregator.sessionCapacity != share {
+            owned[partition]?.aggregator.sessionCapacity = share
+        }
     }
 
     /// The owned partitions' states changed since the last call (all of them when `all`), stamped

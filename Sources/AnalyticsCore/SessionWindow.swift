@@ -6,9 +6,12 @@ import Foundation
 ///
 /// It exists because "active sessions" must fall by the clock even when no events arrive: each
 /// session remembers when it was first and last seen, and `expire(now:)` closes those idle too
-/// long, adding them to the totals, so the memory it holds is bounded by the traffic of one
-/// timeout window (entry and exit pages by two Space-Saving summaries). Sessions are held by a
-/// 64-bit hash of their id (8 bytes instead of a 36-character string; two ids colliding is a
+/// long, adding them to the totals. Memory is bounded by `capacity` open sessions whatever the
+/// traffic: when it is full, sessions idle for longer than the timeout before the newest event
+/// are closed (a replay of history closes sessions as its events move on), then, if that is not
+/// enough, the least recently seen eighth (`closedEarly`; such a session seen again counts as a
+/// new one). Entry and exit pages are two Space-Saving summaries. Sessions are held by a 64-bit
+/// hash of their id (8 bytes instead of a 36-character string; two ids colliding is a
 /// one-in-10^7 event among a million open sessions).
 public struct SessionWindow: Sendable {
     private struct Session: Sendable {
@@ -26,15 +29,27 @@ public struct SessionWindow: Sendable {
     }
 
     public let timeout: TimeInterval
+    /// Open sessions held at most (at least 8); changed by the owner as its share of a budget moves.
+    public var capacity: Int {
+        didSet { capacity = max(8, capacity) }
+    }
     private var sessions: [UInt64: Session] = [:]
     private var closed = Totals()
     public private(set) var started = 0
+    /// Sessions closed before their timeout because `capacity` sessions were open.
+    public private(set) var closedEarly = 0
+    /// The newest event time seen.
+    private var newest = Date.distantPast
     private var entryPages = SpaceSaving<String, Int>(capacity: 200)
     private var exitPages = SpaceSaving<String, Int>(capacity: 200)
 
-    public init(timeout: TimeInterval = 30 * 60) {
+    public init(timeout: TimeInterval = 30 * 60, capacity: Int = 1_000_000) {
         self.timeout = timeout
+        self.capacity = max(8, capacity)
     }
+
+    /// Sessions open now.
+    public var openCount: Int { sessions.count }
 
     /// Records activity for `session` at `time`; `page` is the path of a page view. A session idle
     /// for longer than the timeout is closed and a new one starts.
@@ -44,6 +59,8 @@ public struct SessionWindow: Sendable {
             close(existing)
             sessions[session] = nil
         }
+        if time > newest { newest = time }
+        if sessions[session] == nil, sessions.count >= capacity { makeRoom() }
         var current =
             sessions[session]
             ?? {
@@ -66,6 +83,22 @@ public struct SessionWindow: Sendable {
         for (id, session) in sessions where session.last <= cutoff {
             close(session)
             sessions[id] = nil
+        }
+    }
+
+    /// Closes the sessions idle for longer than the timeout before the newest event; if fewer than
+    /// an eighth of `capacity` go, also the least recently seen, down to seven eighths. Sorting
+    /// once per eighth of `capacity` new sessions costs O(log n) per session.
+    private mutating func makeRoom() {
+        expire(now: newest)
+        let target = capacity - capacity / 8
+        guard sessions.count > target else { return }
+        let lastSeen = sessions.values.map(\.last).sorted()
+        let cutoff = lastSeen[sessions.count - target - 1]
+        for (id, session) in sessions where session.last <= cutoff {
+            close(session)
+            sessions[id] = nil
+            closedEarly += 1
         }
     }
 
@@ -96,6 +129,7 @@ public struct SessionWindow: Sendable {
         return StatsSnapshot.SessionMetrics(
             sessionsStarted: started,
             completedSessions: closed.sessions,
+            closedEarly: closedEarly,
             bounceRate: totals.sessions > 0 ? Double(totals.bounces) / count : 0,
             averageDurationSeconds: totals.sessions > 0 ? totals.duration / count : 0,
             pagesPerSession: totals.sessions > 0 ? Double(totals.pageViews) / count : 0,
@@ -124,6 +158,8 @@ extension SessionWindow {
         closed.pageViews += other.closed.pageViews
         closed.bounces += other.closed.bounces
         started += other.started
+        closedEarly += other.closedEarly
+        if other.newest > newest { newest = other.newest }
         entryPages.merge(other.entryPages) { _, _ in }
         exitPages.merge(other.exitPages) { _, _ in }
     }
@@ -141,25 +177,29 @@ extension SessionWindow {
         writer.int(closed.pageViews)
         writer.int(closed.bounces)
         writer.int(started)
+        writer.int(closedEarly)
         entryPages.write(to: &writer)
         exitPages.write(to: &writer)
     }
 
-    init(timeout: TimeInterval, from reader: inout PartialReader) throws(PartialStateError) {
-        self.init(timeout: timeout)
+    init(timeout: TimeInterval, capacity: Int, from reader: inout PartialReader) throws(PartialStateError) {
+        self.init(timeout: timeout, capacity: capacity)
         let total = try reader.count()
         sessions.reserveCapacity(total)
         for _ in 0..<total {
             let id = try reader.unsigned()
-            sessions[id] = Session(
+            let session = Session(
                 first: Date(timeIntervalSince1970: try reader.double()),
                 last: Date(timeIntervalSince1970: try reader.double()), pageViews: try reader.int(),
                 exitPage: try reader.optionalString())
+            sessions[id] = session
+            if session.last > newest { newest = session.last }
         }
         closed = Totals(
             sessions: try reader.int(), duration: try reader.double(), pageViews: try reader.int(),
             bounces: try reader.int())
         started = try reader.int()
+        closedEarly = try reader.int()
         entryPages = try SpaceSaving(capacity: entryPages.capacity, from: &reader)
         exitPages = try SpaceSaving(capacity: exitPages.capacity, from: &reader)
     }

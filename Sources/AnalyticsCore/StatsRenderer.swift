@@ -44,6 +44,9 @@ public struct StatsRenderer: Sendable {
                 "  Average Duration: " + String(format: "%.1f s", sessions.averageDurationSeconds),
                 "  Pages per Session: " + String(format: "%.2f", sessions.pagesPerSession),
             ]
+            if sessions.closedEarly > 0 {
+                lines.append("  Closed Early (SESSION_CAPACITY full): \(sessions.closedEarly)")
+            }
         }
         let performance = stats.performanceMetrics
         if performance.samples > 0 {

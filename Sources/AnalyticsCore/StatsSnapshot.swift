@@ -50,6 +50,9 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public struct SessionMetrics: Sendable, Equatable, Codable {
         public var sessionsStarted: Int
         public var completedSessions: Int
+        /// Sessions closed before their timeout because the open-session budget
+        /// (`SESSION_CAPACITY`) was full; non-zero means the session figures undercount durations.
+        public var closedEarly: Int
         /// Share of sessions with at most one page view.
         public var bounceRate: Double
         public var averageDurationSeconds: Double
@@ -60,12 +63,13 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         public var exitPages: [String: Int]
 
         public init(
-            sessionsStarted: Int = 0, completedSessions: Int = 0, bounceRate: Double = 0,
+            sessionsStarted: Int = 0, completedSessions: Int = 0, closedEarly: Int = 0, bounceRate: Double = 0,
             averageDurationSeconds: Double = 0, pagesPerSession: Double = 0, entryPages: [String: Int] = [:],
             exitPages: [String: Int] = [:]
         ) {
             self.sessionsStarted = sessionsStarted
             self.completedSessions = completedSessions
+            self.closedEarly = closedEarly
             self.bounceRate = bounceRate
             self.averageDurationSeconds = averageDurationSeconds
             self.pagesPerSession = pagesPerSession
@@ -76,6 +80,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         enum CodingKeys: String, CodingKey {
             case sessionsStarted = "sessions_started"
             case completedSessions = "completed_sessions"
+            case closedEarly = "sessions_closed_early"
             case bounceRate = "bounce_rate"
             case averageDurationSeconds = "avg_session_duration_seconds"
             case pagesPerSession = "pages_per_session"

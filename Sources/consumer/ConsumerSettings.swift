@@ -11,6 +11,8 @@ struct ConsumerSettings: Sendable {
     var statsInterval: Int
     var http: HTTPServerConfiguration
     var sessionTimeoutMinutes: Int
+    /// Open sessions held in memory across the topic (`SESSION_CAPACITY`).
+    var sessionCapacity: Int
     var topPages: Int
     var shutdownTimeoutSeconds: Int
     var deduplicationWindow: Int
@@ -28,6 +30,7 @@ struct ConsumerSettings: Sendable {
         group = environment.string("CONSUMER_GROUP", default: "analytics-consumer-group")
         statsInterval = try environment.integer("STATS_INTERVAL", default: 30, range: 1...86_400)
         sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
+        sessionCapacity = try environment.integer("SESSION_CAPACITY", default: 500_000, range: 1_000...100_000_000)
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         rebuildOnStart =

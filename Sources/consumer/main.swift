@@ -21,6 +21,7 @@ let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment
 var aggregation = AggregatorConfiguration()
 aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
 aggregation.topPagesLimit = settings.topPages
+aggregation.sessionCapacity = settings.sessionCapacity
 aggregation.deduplicationWindow = settings.deduplicationWindow
 let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()

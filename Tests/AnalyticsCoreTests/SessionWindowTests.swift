@@ -1,0 +1,68 @@
+import AnalyticsCore
+import Foundation
+import XCTest
+
+/// Open sessions stay within the window's capacity whatever the traffic: by the event clock first,
+/// then by closing the least recently seen, which is counted.
+final class SessionWindowTests: XCTestCase {
+    private let start = Date(timeIntervalSince1970: 1_795_000_000)
+
+    func testAReplayClosesSessionsByTheEventClockWithinCapacity() {
+        var window = SessionWindow(timeout: 60, capacity: 1_000)
+        // 10,000 sessions, one starting every second, each seen again 30 s later: about 60 are
+        // open at any event time, far fewer than the capacity allows, yet a replay would hold all
+        // 10,000 if only the wall clock closed them.
+        for index in 0..<10_000 {
+            window.touch("s\(index)", at: start.addingTimeInterval(Double(index)), page: "/a")
+            if index >= 30 { window.touch("s\(index - 30)", at: start.addingTimeInterval(Double(index)), page: "/b") }
+        }
+        XCTAssertLessThanOrEqual(window.openCount, 1_000)
+        let metrics = window.metrics()
+        XCTAssertEqual(metrics.sessionsStarted, 10_000)
+        XCTAssertEqual(metrics.closedEarly, 0)
+        XCTAssertGreaterThan(metrics.completedSessions, 8_000)
+        // Every session but the last 30 (seen once so far) lasted 30 s with two page views.
+        XCTAssertEqual(metrics.averageDurationSeconds, 30 * 9_970 / 10_000, accuracy: 0.001)
+        XCTAssertEqual(metrics.pagesPerSession, Double(2 * 9_970 + 30) / 10_000, accuracy: 0.0001)
+    }
+
+    func testMoreOpenSessionsThanCapacityCloseTheLeastRecentlySeen() {
+        var window = SessionWindow(timeout: 30 * 60, capacity: 1_000)
+        for index in 0..<5_000 {
+            window.touch("s\(index)", at: start.addingTimeInterval(Double(index) / 100), page: "/")
+        }
+        XCTAssertLessThanOrEqual(window.openCount, 1_000)
+        XCTAssertGreaterThanOrEqual(window.openCount, 875)
+        var metrics = window.metrics()
+        XCTAssertEqual(metrics.sessionsStarted, 5_000)
+        XCTAssertEqual(metrics.closedEarly, 5_000 - window.openCount)
+        XCTAssertEqual(metrics.completedSessions, metrics.closedEarly)
+        // The newest sessions are the ones kept: seeing the last one again starts nothing new.
+        window.touch("s4999", at: start.addingTimeInterval(60), page: "/next")
+        metrics = window.metrics()
+        XCTAssertEqual(metrics.sessionsStarted, 5_000)
+        // The oldest was closed early: seen again, it is a new session.
+        window.touch("s0", at: start.addingTimeInterval(61), page: "/")
+        XCTAssertEqual(window.metrics().sessionsStarted, 5_001)
+    }
+
+    func testAGroupMemberGivesEachPartitionAShareOfTheBudget() throws {
+        var configuration = AggregatorConfiguration()
+        configuration.sessionCapacity = 6_000
+        var view = GroupView(topic: "events", configuration: configuration)
+        XCTAssertNil(view.adopt(0))
+        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 6_000)
+        XCTAssertNil(view.adopt(1))
+        for partition: Int32 in 2..<6 {
+            view.receive(
+                PartialState(
+                    topic: "events", partition: partition, nextOffset: 10, takenAt: start,
+                    aggregator: AnalyticsAggregator(configuration: configuration)))
+        }
+        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 1_000)
+        XCTAssertEqual(view.state(of: 1)?.aggregator.sessionCapacity, 1_000)
+        // A partition taken over from a received state gets its share too.
+        XCTAssertEqual(view.adopt(2), 10)
+        XCTAssertEqual(view.state(of: 2)?.aggregator.sessionCapacity, 1_000)
+    }
+}
