@@ -13,7 +13,8 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var hourlyWindow = 24
     /// Event type names and traffic sources monitored; beyond it the least counted is replaced.
     public var keyCapacity = 1000
-    /// Pages monitored for `top_pages`; beyond it the least viewed page is replaced.
+    /// Pages monitored for `top_pages`; beyond it the least viewed page is replaced. A consumer
+    /// group member shares it out over the topic's partitions (`PAGE_CAPACITY`).
     public var pageCapacity = 1000
     /// Most recent event ids remembered to count a retried event once; 0 leaves deduplication to
     /// the caller (the consumer keeps one window for all its partitions).
@@ -148,6 +149,13 @@ public struct AnalyticsAggregator: Sendable {
         set { sessions.capacity = newValue }
     }
 
+    /// Pages this aggregator monitors (never fewer than `topPagesLimit`); a consumer group member
+    /// gives each partition its share of `pageCapacity`.
+    public var pageCapacity: Int {
+        get { pages.capacity }
+        set { pages.resize(to: max(newValue, configuration.topPagesLimit)) }
+    }
+
     /// Drops sessions idle for longer than the timeout, so memory follows live traffic.
     public mutating func expireSessions(now: Date) {
         sessions.expire(now: now)
@@ -181,7 +189,7 @@ public struct AnalyticsAggregator: Sendable {
                 medianLoadTime: loadTimes.quantile(0.5) ?? 0, p95LoadTime: loadTimes.quantile(0.95) ?? 0),
             invalidRecords: invalidRecords,
             duplicateEvents: duplicateEvents,
-            sessionMetrics: sessions.metrics(),
+            sessionMetrics: sessions.metrics(now: now),
             currentVisitors: realtime.currentVisitors(now: now),
             eventsPerMinute: realtime.eventsPerMinute(now: now)
         )
@@ -208,6 +216,8 @@ extension AnalyticsAggregator {
         eventsByType.write(to: &writer)
         users.write(to: &writer)
         sessions.write(to: &writer)
+        // Whether the sender's page summary was full decides how a merge treats missing pages.
+        writer.int(pages.capacity)
         pages.write(to: &writer) { writer, page in
             writer.string(page.url)
             page.visitors.write(to: &writer)
@@ -240,7 +250,9 @@ extension AnalyticsAggregator {
         users = try HyperLogLog(from: &reader)
         sessions = try SessionWindow(
             timeout: configuration.sessionTimeout, capacity: configuration.sessionCapacity, from: &reader)
-        pages = try SpaceSaving(capacity: pages.capacity, from: &reader) { reader throws(PartialStateError) in
+        let pageCapacity = try reader.int()
+        guard (1...100_000_000).contains(pageCapacity) else { throw .corrupt("page capacity \(pageCapacity)") }
+        pages = try SpaceSaving(capacity: pageCapacity, from: &reader) { reader throws(PartialStateError) in
             PageEntry(url: try reader.string(), visitors: try HyperLogLog(from: &reader))
         }
         sources = try SpaceSaving(capacity: sources.capacity, from: &reader)

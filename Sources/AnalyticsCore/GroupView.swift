@@ -23,6 +23,8 @@ public struct GroupView: Sendable {
     }
 
     public let topic: String
+    /// Its `sessionCapacity` and `pageCapacity` are budgets for the whole view, shared out over
+    /// the partitions (see `shareBudgets`).
     public let configuration: AggregatorConfiguration
     private var owned: [Int32: PartialState] = [:]
     private var others: [Int32: PartialState] = [:]
@@ -48,7 +50,7 @@ public struct GroupView: Sendable {
     /// the offset to read from, or nil when nothing is known (the caller picks where to start).
     public mutating func adopt(_ partition: Int32, now: Date = Date()) -> Int64? {
         if let state = owned[partition] { return state.nextOffset }
-        defer { shareSessionCapacity() }
+        defer { shareBudgets() }
         if let state = others.removeValue(forKey: partition) {
             owned[partition] = state
             changed.insert(partition)
@@ -95,17 +97,25 @@ public struct GroupView: Sendable {
         if let current = others[state.partition], current.nextOffset > state.nextOffset { return false }
         let known = others.count
         others[state.partition] = state
-        if others.count != known { shareSessionCapacity() }
+        if others.count != known { shareBudgets() }
         return true
     }
 
-    /// Every partition of the topic gets an equal share of `sessionCapacity` (at least 1,000),
-    /// so the whole view — owned partitions and received ones, each held to its share by its
-    /// owner — stays within the budget. Shares shrink as partitions become known.
-    private mutating func shareSessionCapacity() {
-        let share = max(1_000, configuration.sessionCapacity / max(1, owned.count + others.count))
-        for partition in owned.keys where owned[partition]?.aggregator.sessionCapacity != share {
-            owned[partition]?.aggregator.sessionCapacity = share
+    /// Every partition of the topic gets an equal share of `sessionCapacity` (at least 1,000) and
+    /// of `pageCapacity` (at least 100), so the whole view — owned partitions and received ones,
+    /// each held to its share by its owner — stays within the budgets however many partitions
+    /// the topic has. Shares shrink as partitions become known.
+    private mutating func shareBudgets() {
+        let partitions = max(1, owned.count + others.count)
+        let sessions = max(1_000, configuration.sessionCapacity / partitions)
+        let pages = max(100, configuration.pageCapacity / partitions)
+        for partition in owned.keys {
+            if owned[partition]?.aggregator.sessionCapacity != sessions {
+                owned[partition]?.aggregator.sessionCapacity = sessions
+            }
+            if owned[partition]?.aggregator.pageCapacity != max(pages, configuration.topPagesLimit) {
+                owned[partition]?.aggregator.pageCapacity = pages
+            }
         }
     }
 

@@ -48,10 +48,11 @@ public struct RealtimeWindow: Sendable {
     private mutating func forgetOldMinutes() {
         let oldest = newest - Int64(minutes * 60)
         let cutoff = sketchCutoff
-        for (minute, bucket) in buckets where minute <= cutoff {
+        // Keys first: changing the dictionary while iterating it would copy it.
+        for minute in buckets.keys.filter({ $0 <= cutoff }) {
             if minute <= oldest {
                 buckets[minute] = nil
-            } else if !bucket.visitors.isEmpty {
+            } else if buckets[minute]?.visitors.isEmpty == false {
                 buckets[minute]?.visitors = HyperLogLog(precision: 12, exactLimit: 256)
             }
         }

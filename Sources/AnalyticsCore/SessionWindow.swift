@@ -34,6 +34,9 @@ public struct SessionWindow: Sendable {
         didSet { capacity = max(8, capacity) }
     }
     private var sessions: [UInt64: Session] = [:]
+    /// The open sessions of windows merged into this one, kept as they are (shared storage, no
+    /// copy): a merged view is only read, and a session lives in one partition.
+    private var mergedOpen: [[UInt64: Session]] = []
     private var closed = Totals()
     public private(set) var started = 0
     /// Sessions closed before their timeout because `capacity` sessions were open.
@@ -49,7 +52,12 @@ public struct SessionWindow: Sendable {
     }
 
     /// Sessions open now.
-    public var openCount: Int { sessions.count }
+    public var openCount: Int { mergedOpen.reduce(sessions.count) { $0 + $1.count } }
+
+    /// Every open session, this window's and merged ones'.
+    private var openSessions: FlattenSequence<[Dictionary<UInt64, Session>.Values]> {
+        ([sessions] + mergedOpen).map(\.values).joined()
+    }
 
     /// Records activity for `session` at `time`; `page` is the path of a page view. A session idle
     /// for longer than the timeout is closed and a new one starts.
@@ -80,7 +88,13 @@ public struct SessionWindow: Sendable {
     /// Closes sessions not seen for longer than the timeout before `now`.
     public mutating func expire(now: Date) {
         let cutoff = now.addingTimeInterval(-timeout)
-        for (id, session) in sessions where session.last <= cutoff {
+        closeAll(sessions.filter { $0.value.last <= cutoff })
+    }
+
+    /// Closes `expired` and removes them. They are gathered first: removing entries while
+    /// iterating the dictionary would copy all of it.
+    private mutating func closeAll(_ expired: [UInt64: Session]) {
+        for (id, session) in expired {
             close(session)
             sessions[id] = nil
         }
@@ -95,11 +109,9 @@ public struct SessionWindow: Sendable {
         guard sessions.count > target else { return }
         let lastSeen = sessions.values.map(\.last).sorted()
         let cutoff = lastSeen[sessions.count - target - 1]
-        for (id, session) in sessions where session.last <= cutoff {
-            close(session)
-            sessions[id] = nil
-            closedEarly += 1
-        }
+        let evicted = sessions.filter { $0.value.last <= cutoff }
+        closedEarly += evicted.count
+        closeAll(evicted)
     }
 
     private mutating func close(_ session: Session) {
@@ -113,46 +125,48 @@ public struct SessionWindow: Sendable {
     /// Sessions seen within the timeout before `now`.
     public func activeCount(now: Date) -> Int {
         let cutoff = now.addingTimeInterval(-timeout)
-        return sessions.values.reduce(0) { $0 + ($1.last > cutoff ? 1 : 0) }
+        return openSessions.reduce(0) { $0 + ($1.last > cutoff ? 1 : 0) }
     }
 
-    /// Totals over closed and open sessions; entry and exit pages by sessions, top `limit`.
-    public func metrics(limit: Int = 10) -> StatsSnapshot.SessionMetrics {
+    /// Totals over closed and open sessions as of `now` (a session idle past the timeout counts as
+    /// completed, with its exit page, whether or not `expire` has run); entry and exit pages by
+    /// sessions, top `limit`.
+    public func metrics(now: Date, limit: Int = 10) -> StatsSnapshot.SessionMetrics {
+        let cutoff = now.addingTimeInterval(-timeout)
         var totals = closed
-        for session in sessions.values {
+        var completed = closed.sessions
+        var exits = exitPages
+        for session in openSessions {
             totals.sessions += 1
             totals.duration += session.last.timeIntervalSince(session.first)
             totals.pageViews += session.pageViews
             if session.pageViews <= 1 { totals.bounces += 1 }
+            if session.last <= cutoff {
+                completed += 1
+                if let exit = session.exitPage { exits.add(exit, make: { 0 }, update: { $0 += 1 }) }
+            }
         }
         let count = Double(max(totals.sessions, 1))
         return StatsSnapshot.SessionMetrics(
             sessionsStarted: started,
-            completedSessions: closed.sessions,
+            completedSessions: completed,
             closedEarly: closedEarly,
             bounceRate: totals.sessions > 0 ? Double(totals.bounces) / count : 0,
             averageDurationSeconds: totals.sessions > 0 ? totals.duration / count : 0,
             pagesPerSession: totals.sessions > 0 ? Double(totals.pageViews) / count : 0,
             entryPages: Dictionary(uniqueKeysWithValues: entryPages.top(limit, by: <).map { ($0.key, $0.count) }),
-            exitPages: Dictionary(uniqueKeysWithValues: exitPages.top(limit, by: <).map { ($0.key, $0.count) }))
+            exitPages: Dictionary(uniqueKeysWithValues: exits.top(limit, by: <).map { ($0.key, $0.count) }))
     }
 }
 
 extension SessionWindow {
-    /// Adds the sessions of another partition. Events are keyed by session id, so a session lives
-    /// in one partition and the two windows hold different sessions; one seen in both is joined.
+    /// Adds the sessions of another partition, for a merged view that is only read (a merged
+    /// window is not touched). Events are keyed by session id, so a session lives in one
+    /// partition: the other's open sessions are kept by reference, not copied or joined (after
+    /// the topic's partition count grows, a session straddling the change counts twice).
     public mutating func merge(_ other: SessionWindow) {
-        for (id, theirs) in other.sessions {
-            if var mine = sessions[id] {
-                mine.first = min(mine.first, theirs.first)
-                if theirs.last > mine.last { mine.exitPage = theirs.exitPage ?? mine.exitPage }
-                mine.last = max(mine.last, theirs.last)
-                mine.pageViews += theirs.pageViews
-                sessions[id] = mine
-            } else {
-                sessions[id] = theirs
-            }
-        }
+        if !other.sessions.isEmpty { mergedOpen.append(other.sessions) }
+        mergedOpen += other.mergedOpen
         closed.sessions += other.closed.sessions
         closed.duration += other.closed.duration
         closed.pageViews += other.closed.pageViews
@@ -165,7 +179,9 @@ extension SessionWindow {
     }
 
     func write(to writer: inout PartialWriter) {
-        writer.sequence(sessions) { writer, element in
+        var all = sessions
+        for part in mergedOpen { all.merge(part) { mine, _ in mine } }
+        writer.sequence(all) { writer, element in
             writer.unsigned(element.key)
             writer.double(element.value.first.timeIntervalSince1970)
             writer.double(element.value.last.timeIntervalSince1970)

@@ -14,12 +14,27 @@ public struct SpaceSaving<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         public var value: Value
     }
 
-    public let capacity: Int
+    public private(set) var capacity: Int
     private var heap: [Entry] = []
     private var positions: [Key: Int] = [:]
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
+    }
+
+    /// Monitors at most `newCapacity` keys from now on. Shrinking forgets the least counted keys;
+    /// one forgotten and seen again inherits the least count as its error, as after an eviction,
+    /// so counts still never underestimate.
+    public mutating func resize(to newCapacity: Int) {
+        capacity = max(1, newCapacity)
+        while heap.count > capacity {
+            positions[heap[0].key] = nil
+            let last = heap.removeLast()
+            guard !heap.isEmpty else { break }
+            heap[0] = last
+            positions[last.key] = 0
+            siftDown(0)
+        }
     }
 
     /// Counts one occurrence of `key`; `update` changes its payload, `make` creates the payload of

@@ -13,6 +13,8 @@ struct ConsumerSettings: Sendable {
     var sessionTimeoutMinutes: Int
     /// Open sessions held in memory across the topic (`SESSION_CAPACITY`).
     var sessionCapacity: Int
+    /// Pages monitored for top pages across the topic (`PAGE_CAPACITY`).
+    var pageCapacity: Int
     var topPages: Int
     var shutdownTimeoutSeconds: Int
     var deduplicationWindow: Int
@@ -31,6 +33,7 @@ struct ConsumerSettings: Sendable {
         statsInterval = try environment.integer("STATS_INTERVAL", default: 30, range: 1...86_400)
         sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
         sessionCapacity = try environment.integer("SESSION_CAPACITY", default: 500_000, range: 1_000...100_000_000)
+        pageCapacity = try environment.integer("PAGE_CAPACITY", default: 20_000, range: 100...10_000_000)
         topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
         shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
         rebuildOnStart =

@@ -62,9 +62,9 @@ final class LiveStatistics: Sendable {
             view.expireSessions(now: now)
             return view
         }
-        var total = copy.merged()
-        total.expireSessions(now: now)
-        var snapshot = total.snapshot(now: now)
+        // Sessions idle past the timeout in received partitions count as completed in the
+        // snapshot without being removed (that would copy them).
+        var snapshot = copy.merged().snapshot(now: now)
         snapshot.partitions = copy.coverage(now: now)
         return snapshot
     }

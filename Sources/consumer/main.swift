@@ -22,6 +22,7 @@ var aggregation = AggregatorConfiguration()
 aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
 aggregation.topPagesLimit = settings.topPages
 aggregation.sessionCapacity = settings.sessionCapacity
+aggregation.pageCapacity = settings.pageCapacity
 aggregation.deduplicationWindow = settings.deduplicationWindow
 let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()

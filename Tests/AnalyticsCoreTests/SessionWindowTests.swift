@@ -17,7 +17,7 @@ final class SessionWindowTests: XCTestCase {
             if index >= 30 { window.touch("s\(index - 30)", at: start.addingTimeInterval(Double(index)), page: "/b") }
         }
         XCTAssertLessThanOrEqual(window.openCount, 1_000)
-        let metrics = window.metrics()
+        let metrics = window.metrics(now: start.addingTimeInterval(10_000))
         XCTAssertEqual(metrics.sessionsStarted, 10_000)
         XCTAssertEqual(metrics.closedEarly, 0)
         XCTAssertGreaterThan(metrics.completedSessions, 8_000)
@@ -33,22 +33,23 @@ final class SessionWindowTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(window.openCount, 1_000)
         XCTAssertGreaterThanOrEqual(window.openCount, 875)
-        var metrics = window.metrics()
+        var metrics = window.metrics(now: start.addingTimeInterval(100))
         XCTAssertEqual(metrics.sessionsStarted, 5_000)
         XCTAssertEqual(metrics.closedEarly, 5_000 - window.openCount)
         XCTAssertEqual(metrics.completedSessions, metrics.closedEarly)
         // The newest sessions are the ones kept: seeing the last one again starts nothing new.
         window.touch("s4999", at: start.addingTimeInterval(60), page: "/next")
-        metrics = window.metrics()
+        metrics = window.metrics(now: start.addingTimeInterval(100))
         XCTAssertEqual(metrics.sessionsStarted, 5_000)
         // The oldest was closed early: seen again, it is a new session.
         window.touch("s0", at: start.addingTimeInterval(61), page: "/")
-        XCTAssertEqual(window.metrics().sessionsStarted, 5_001)
+        XCTAssertEqual(window.metrics(now: start.addingTimeInterval(100)).sessionsStarted, 5_001)
     }
 
     func testAGroupMemberGivesEachPartitionAShareOfTheBudget() throws {
         var configuration = AggregatorConfiguration()
         configuration.sessionCapacity = 6_000
+        configuration.pageCapacity = 3_000
         var view = GroupView(topic: "events", configuration: configuration)
         XCTAssertNil(view.adopt(0))
         XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 6_000)
@@ -59,10 +60,13 @@ final class SessionWindowTests: XCTestCase {
                     topic: "events", partition: partition, nextOffset: 10, takenAt: start,
                     aggregator: AnalyticsAggregator(configuration: configuration)))
         }
-        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 1_000)
-        XCTAssertEqual(view.state(of: 1)?.aggregator.sessionCapacity, 1_000)
+        for partition: Int32 in 0..<2 {
+            XCTAssertEqual(view.state(of: partition)?.aggregator.sessionCapacity, 1_000)
+            XCTAssertEqual(view.state(of: partition)?.aggregator.pageCapacity, 500)
+        }
         // A partition taken over from a received state gets its share too.
         XCTAssertEqual(view.adopt(2), 10)
         XCTAssertEqual(view.state(of: 2)?.aggregator.sessionCapacity, 1_000)
+        XCTAssertEqual(view.state(of: 2)?.aggregator.pageCapacity, 500)
     }
 }

@@ -18,6 +18,35 @@ final class SpaceSavingTests: XCTestCase {
         XCTAssertEqual(top.map(\.value), [5, 3, 3])
     }
 
+    /// A consumer shrinks a partition's summary when more partitions share the budget.
+    func testShrinkingKeepsTheMostCountedAndNeverUnderestimates() {
+        var summary = SpaceSaving<String, Int>(capacity: 1_000)
+        var truth: [String: Int] = [:]
+        for index in 0..<20_000 {
+            let key = "/p\(index % 7 == 0 ? index % 5 : index % 600)"
+            truth[key, default: 0] += 1
+            add(key, to: &summary)
+        }
+        XCTAssertEqual(summary.count, 600)
+        summary.resize(to: 50)
+        XCTAssertEqual(summary.capacity, 50)
+        XCTAssertEqual(summary.count, 50)
+        let kept = Set(summary.top(50, by: <).map(\.key))
+        XCTAssertTrue(Set((0..<5).map { "/p\($0)" }).isSubset(of: kept), "the heaviest pages stay")
+        // Forgotten pages come back: counts stay at or above the truth, within their error.
+        for index in 0..<5_000 {
+            let key = "/p\(index % 600)"
+            truth[key, default: 0] += 1
+            add(key, to: &summary)
+        }
+        for entry in summary.top(50, by: <) {
+            let real = truth[entry.key] ?? 0
+            XCTAssertGreaterThanOrEqual(entry.count, real, entry.key)
+            XCTAssertLessThanOrEqual(entry.count - real, entry.error, entry.key)
+        }
+        XCTAssertEqual(summary.count, 50)
+    }
+
     func testHeavyHittersSurviveAManyKeyStreamWithinTheBound() {
         // 5 pages take half of 200,000 views; 20,000 other pages share the rest.
         var summary = SpaceSaving<String, Int>(capacity: 100)
