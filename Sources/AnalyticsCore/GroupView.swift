@@ -101,13 +101,22 @@ public struct GroupView: Sendable {
         return true
     }
 
+    /// The most entries up to `count` that a Swift hash table holds without the next doubling
+    /// (it grows past three quarters of a power of two): a share of 3,125 sessions would take a
+    /// table of 8,192 slots, 3,072 fit in 4,096 — half the memory for 2% fewer sessions.
+    static func fillingAHashTable(_ count: Int) -> Int {
+        var slots = 4
+        while slots * 2 * 3 / 4 <= count { slots *= 2 }
+        return slots * 3 / 4
+    }
+
     /// Every partition of the topic gets an equal share of `sessionCapacity` (at least 1,000) and
     /// of `pageCapacity` (at least 100), so the whole view — owned partitions and received ones,
     /// each held to its share by its owner — stays within the budgets however many partitions
     /// the topic has. Shares shrink as partitions become known.
     private mutating func shareBudgets() {
         let partitions = max(1, owned.count + others.count)
-        let sessions = max(1_000, configuration.sessionCapacity / partitions)
+        let sessions = Self.fillingAHashTable(max(1_000, configuration.sessionCapacity / partitions))
         let pages = max(100, configuration.pageCapacity / partitions)
         for partition in owned.keys {
             if owned[partition]?.aggregator.sessionCapacity != sessions {

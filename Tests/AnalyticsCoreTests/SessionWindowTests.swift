@@ -48,11 +48,11 @@ final class SessionWindowTests: XCTestCase {
 
     func testAGroupMemberGivesEachPartitionAShareOfTheBudget() throws {
         var configuration = AggregatorConfiguration()
-        configuration.sessionCapacity = 6_000
+        configuration.sessionCapacity = 9_216
         configuration.pageCapacity = 3_000
         var view = GroupView(topic: "events", configuration: configuration)
         XCTAssertNil(view.adopt(0))
-        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 6_000)
+        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 6_144)
         XCTAssertNil(view.adopt(1))
         for partition: Int32 in 2..<6 {
             view.receive(
@@ -61,12 +61,13 @@ final class SessionWindowTests: XCTestCase {
                     aggregator: AnalyticsAggregator(configuration: configuration)))
         }
         for partition: Int32 in 0..<2 {
-            XCTAssertEqual(view.state(of: partition)?.aggregator.sessionCapacity, 1_000)
+            // 9,216 / 6 = 1,536: three quarters of 2,048 slots.
+            XCTAssertEqual(view.state(of: partition)?.aggregator.sessionCapacity, 1_536)
             XCTAssertEqual(view.state(of: partition)?.aggregator.pageCapacity, 500)
         }
         // A partition taken over from a received state gets its share too.
         XCTAssertEqual(view.adopt(2), 10)
-        XCTAssertEqual(view.state(of: 2)?.aggregator.sessionCapacity, 1_000)
+        XCTAssertEqual(view.state(of: 2)?.aggregator.sessionCapacity, 1_536)
         XCTAssertEqual(view.state(of: 2)?.aggregator.pageCapacity, 500)
     }
 }
