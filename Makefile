@@ -8,7 +8,8 @@ SOURCES      := Sources Tests Package.swift
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build build-debug clean test run run-broker run-producer run-consumer \
-        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer fuzz
+        docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer \
+        bench-consumer-growth fuzz
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +55,9 @@ fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, d
 
 bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh
+
+bench-consumer-growth: build ## Consumer peak RSS on 1,000,000 events / 100,000 users vs 5,000,000 / 1,000,000
+	@BIN=$(BIN) scripts/bench-consumer-growth.sh
 
 docker-up: ## Start Kafka (KRaft), producer and consumer with docker compose
 	docker compose up -d --build

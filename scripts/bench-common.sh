@@ -30,3 +30,47 @@ start_dev_broker() {
   cat "$work/broker.log" >&2
   exit 1
 }
+
+# run_consumer TOPIC EVENTS: starts "$BIN/consumer" with a new group on TOPIC and waits until it
+# has consumed EVENTS records. Sets $consumer (its pid, left running), $stats_port,
+# $consumer_seconds (from start, including reading the partials topic and joining the group),
+# $steady_rate (events/s once records flow) and $peak_rss_kb.
+run_consumer() {
+  local topic="$1" events="$2" consumed=0 first_seen="" first_count=0 start end
+  stats_port="$(free_port)"
+  start=$(date +%s.%N)
+  KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$topic" CONSUMER_GROUP="bench-$RANDOM$RANDOM" STATS_PORT="$stats_port" \
+    STATS_INTERVAL=3600 LOG_LEVEL=warning "$BIN/consumer" >"$work/consumer-$topic.log" 2>&1 &
+  consumer=$!
+  pids+=($consumer)
+  while ((consumed < events)); do
+    sleep 0.2
+    kill -0 "$consumer" 2>/dev/null || { echo "consumer exited:" >&2; cat "$work/consumer-$topic.log" >&2; exit 1; }
+    # Until the consumer has read the partials topic and opened its port, curl fails: not an error.
+    consumed=$({ curl -fs "http://127.0.0.1:$stats_port/metrics" 2>/dev/null || true; } | awk '/^records_consumed_total / {print int($2)}')
+    consumed=${consumed:-0}
+    if [[ -z "$first_seen" ]] && ((consumed > 0)); then
+      first_seen=$(date +%s.%N)
+      first_count=$consumed
+    fi
+  done
+  end=$(date +%s.%N)
+  consumer_seconds=$(echo "$end - $start" | bc)
+  steady_rate=$(echo "($events - $first_count) / ($end - $first_seen)" | bc)
+  peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
+}
+
+# fill_topic TOPIC EVENTS USERS PAGES: writes sample events to TOPIC with kcat (lz4) and checks
+# that all of them are there (the development broker keeps 5 MiB per partition).
+fill_topic() {
+  local topic="$1" events="$2" users="$3" pages="$4" on_topic
+  echo "bench: generating $events events ($users users, $pages pages) for $topic"
+  python3 bench/generate_events.py "$events" "$users" "$pages" >"$work/events.tsv"
+  kcat -b "$brokers" -t "$topic" -P -K $'\t' -z lz4 -X linger.ms=50 -X batch.num.messages=10000 <"$work/events.tsv"
+  rm -f "$work/events.tsv"
+  on_topic=$(kcat -b "$brokers" -t "$topic" -C -o beginning -e -q -f 'x\n' | wc -l)
+  if ((on_topic != events)); then
+    echo "bench: only $on_topic of $events events are on $topic (broker retention? more partitions)" >&2
+    exit 1
+  fi
+}

@@ -19,15 +19,7 @@ source scripts/bench-common.sh
 # 32 partitions x 5 MiB of lz4 batches hold well over a million events (design §6).
 start_dev_broker --topic "$TOPIC" --partitions "$PARTITIONS"
 
-echo "bench-consumer: generating $EVENTS events ($USERS users, $PAGES pages)"
-python3 bench/generate_events.py "$EVENTS" "$USERS" "$PAGES" >"$work/events.tsv"
-echo "bench-consumer: producing them with kcat (lz4)"
-kcat -b "$brokers" -t "$TOPIC" -P -K $'\t' -z lz4 -X linger.ms=50 -X batch.num.messages=10000 <"$work/events.tsv"
-on_topic=$(kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f 'x\n' | wc -l)
-if ((on_topic != EVENTS)); then
-  echo "bench-consumer: only $on_topic of $EVENTS events are on the topic (broker retention?)" >&2
-  exit 1
-fi
+fill_topic "$TOPIC" "$EVENTS" "$USERS" "$PAGES"
 
 # (a) kcat reading everything raw.
 start=$(date +%s.%N)
@@ -35,30 +27,7 @@ kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f '%s\n' >/dev/null
 kcat_seconds=$(echo "$(date +%s.%N) - $start" | bc)
 
 # (b) the consumer, new group, from the start, until it has consumed everything.
-stats_port="$(free_port)"
-start=$(date +%s.%N)
-KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$TOPIC" CONSUMER_GROUP="bench-$RANDOM$RANDOM" STATS_PORT="$stats_port" \
-  STATS_INTERVAL=3600 LOG_LEVEL=warning "$BIN/consumer" >"$work/consumer.log" 2>&1 &
-consumer=$!
-pids+=($consumer)
-consumed=0
-first_seen=""
-while ((consumed < EVENTS)); do
-  sleep 0.2
-  kill -0 "$consumer" 2>/dev/null || { echo "bench-consumer: consumer exited" >&2; cat "$work/consumer.log" >&2; exit 1; }
-  # Until the consumer has read the partials topic and opened its port, curl fails: not an error.
-  consumed=$({ curl -fs "http://127.0.0.1:$stats_port/metrics" 2>/dev/null || true; } | awk '/^records_consumed_total / {print int($2)}')
-  consumed=${consumed:-0}
-  # The rate once records flow, without start-up (reading the partials topic, joining the group).
-  if [[ -z "$first_seen" ]] && ((consumed > 0)); then
-    first_seen=$(date +%s.%N)
-    first_count=$consumed
-  fi
-done
-end=$(date +%s.%N)
-consumer_seconds=$(echo "$end - $start" | bc)
-steady_rate=$(echo "($EVENTS - $first_count) / ($end - $first_seen)" | bc)
-peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
+run_consumer "$TOPIC" "$EVENTS"
 totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
 
 python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" "$steady_rate" <<'PY'
