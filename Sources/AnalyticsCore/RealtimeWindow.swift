@@ -46,6 +46,7 @@ public struct RealtimeWindow: Sendable {
     /// Drops minutes older than an hour before the newest, and the visitor sketches of minutes
     /// older than `visitorSketchMinutes`.
     private mutating func forgetOldMinutes() {
+        guard newest != .min else { return }  // nothing counted yet
         let oldest = newest - Int64(minutes * 60)
         let cutoff = sketchCutoff
         // Keys first: changing the dictionary while iterating it would copy it.

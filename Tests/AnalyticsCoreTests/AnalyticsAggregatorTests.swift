@@ -300,6 +300,18 @@ final class RealtimeWindowTests: XCTestCase {
         XCTAssertEqual(window.currentVisitors(now: now), 1)
     }
 
+    func testEmptyWindowsMerge() {
+        var empty = RealtimeWindow()
+        empty.merge(RealtimeWindow())
+        XCTAssertEqual(empty.currentVisitors(now: start), 0)
+        var counted = RealtimeWindow()
+        counted.add(at: start, visitor: "a")
+        empty.merge(counted)
+        counted.merge(RealtimeWindow())
+        XCTAssertEqual(empty.currentVisitors(now: start), 1)
+        XCTAssertEqual(counted.currentVisitors(now: start), 1)
+    }
+
     func testMergedWindowsForgetLikeOne() {
         var early = RealtimeWindow()
         var late = RealtimeWindow()
