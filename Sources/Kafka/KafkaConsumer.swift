@@ -116,20 +116,12 @@ public final class KafkaConsumer: @unchecked Sendable {
         for index in 0..<count {
             guard let message = messages[index] else { continue }
             defer { rd_kafka_message_destroy(message) }
-            let raw = message.pointee
-            guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-                if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
-                let text = String(cString: rd_kafka_message_errstr(message))
-                if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
-                    failure = context.fatal ?? .fatal(code: raw.err.rawValue, message: text)
-                    continue
-                }
-                logger.warning(
-                    "consumer error",
-                    metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
-                continue
+            // Every message is destroyed even after a fatal error; the error is thrown at the end.
+            do {
+                if let record = try record(carriedBy: message) { records.append(record) }
+            } catch {
+                failure = error
             }
-            records.append(Self.record(from: message))
         }
         if let failure { throw failure }
         return records
@@ -140,6 +132,13 @@ public final class KafkaConsumer: @unchecked Sendable {
     public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
         guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
         defer { rd_kafka_message_destroy(message) }
+        return try record(carriedBy: message)
+    }
+
+    /// The record a polled message carries; nil for a partition end or a transient error (logged).
+    /// Throws on a fatal error.
+    private func record(carriedBy message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) -> KafkaRecord?
+    {
         let raw = message.pointee
         guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
             if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
@@ -206,16 +205,7 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Marks `record` as applied: its offset + 1 will be committed.
     public func storeOffset(_ record: KafkaRecord) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(1)
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        guard let element = rd_kafka_topic_partition_list_add(list, record.topic, record.partition) else { return }
-        element.pointee.offset = record.offset + 1
-        let result = rd_kafka_offsets_store(handle, list)
-        // _STATE: the partition was revoked meanwhile; its next owner will read the record again.
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR || result == RD_KAFKA_RESP_ERR__STATE else {
-            throw .operationFailed(
-                operation: "offset store", code: result.rawValue, message: KafkaError.message(of: result))
-        }
+        try storeOffsets([TopicPartition(topic: record.topic, partition: record.partition): record.offset])
     }
 
     /// Commits the stored offsets now and waits for the broker's answer.
