@@ -119,12 +119,8 @@ public struct GroupView: Sendable {
         let sessions = Self.fillingAHashTable(max(1_000, configuration.sessionCapacity / partitions))
         let pages = max(100, configuration.pageCapacity / partitions)
         for partition in owned.keys {
-            if owned[partition]?.aggregator.sessionCapacity != sessions {
-                owned[partition]?.aggregator.sessionCapacity = sessions
-            }
-            if owned[partition]?.aggregator.pageCapacity != max(pages, configuration.topPagesLimit) {
-                owned[partition]?.aggregator.pageCapacity = pages
-            }
+            owned[partition]?.aggregator.sessionCapacity = sessions
+            owned[partition]?.aggregator.pageCapacity = pages
         }
     }
 

@@ -63,18 +63,21 @@ public struct SessionWindow: Sendable {
     /// for longer than the timeout is closed and a new one starts.
     public mutating func touch(_ id: String, at time: Date, page: String? = nil) {
         let session = HyperLogLog.hash(id)
-        if let existing = sessions[session], time.timeIntervalSince(existing.last) > timeout {
+        if time > newest { newest = time }
+        var found = sessions[session]
+        if let existing = found, time.timeIntervalSince(existing.last) > timeout {
             close(existing)
             sessions[session] = nil
+            found = nil
         }
-        if time > newest { newest = time }
-        if sessions[session] == nil, sessions.count >= capacity { makeRoom() }
-        var current =
-            sessions[session]
-            ?? {
-                started += 1
-                return Session(first: time, last: time)
-            }()
+        var current: Session
+        if let found {
+            current = found
+        } else {
+            if sessions.count >= capacity { makeRoom() }
+            started += 1
+            current = Session(first: time, last: time)
+        }
         current.first = min(current.first, time)
         current.last = max(current.last, time)
         if let page {
