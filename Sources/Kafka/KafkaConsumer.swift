@@ -47,6 +47,8 @@ public final class KafkaConsumer: @unchecked Sendable {
     private let contextReference: Unmanaged<ClientContext>
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
+    /// Wakes librdkafka's fetchers after a backlog drained (librdkafka before 2.1 only).
+    private let stallGuard: FetchStallGuard?
 
     public init(
         configuration: KafkaConsumerConfiguration, logger: Logger,
@@ -78,6 +80,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         self.context = context
         self.logger = logger
         rd_kafka_poll_set_consumer(handle)
+        self.stallGuard = FetchStallGuard.isNeeded ? FetchStallGuard(client: handle) : nil
     }
 
     deinit {
@@ -109,6 +112,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
         defer { messages.deallocate() }
         let count = rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), messages, maxRecords)
+        stallGuard?.observe(batchSize: maxRecords)
         guard count > 0 else { return [] }
         var records: [KafkaRecord] = []
         records.reserveCapacity(count)
@@ -251,6 +255,10 @@ public final class KafkaConsumer: @unchecked Sendable {
         return result
     }
 
+    /// How often a drained backlog made this consumer wake librdkafka's fetchers (always 0 with
+    /// librdkafka 2.1 or later, which needs no help; see `FetchStallGuard`).
+    public var fetchWakeups: Int { stallGuard?.wakeCount ?? 0 }
+
     /// When offsets were last committed successfully (periodic, on revoke, or explicit), if ever:
     /// the consumer's checkpoint of its progress.
     public var lastSuccessfulCommit: Date? {
@@ -261,6 +269,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Commits stored offsets and leaves the group. Safe to call more than once.
     public func close() {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
+        stallGuard?.stop()
         let result = rd_kafka_consumer_close(handle)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("consumer close failed", metadata: ["code": "\(KafkaError.name(of: result.rawValue))"])

@@ -1,7 +1,8 @@
 import Foundation
-import Kafka
 import Logging
 import XCTest
+
+@testable import Kafka
 
 /// The Kafka layer against a real Kafka-protocol broker: librdkafka's mock cluster over TCP.
 final class KafkaRoundTripTests: XCTestCase {
@@ -93,6 +94,48 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertEqual(Set(try consume(expecting: 5)), Set((0..<5).map(String.init)))
         try await produce(5..<8)
         XCTAssertEqual(try consume(expecting: 3).sorted(), (5..<8).map(String.init))
+    }
+
+    /// A backlog many times the prefetch queue: every record arrives, in order per partition, and
+    /// with librdkafka before 2.1 the consumer woke its fetchers as the queue drained (without
+    /// that, librdkafka fetched about one prefetch queue per second).
+    func testBacklogLargerThanThePrefetchIsReadCompletely() throws {
+        let cluster = try DevelopmentCluster(logger: logger)
+        try cluster.createTopic("backlog", partitions: 2)
+        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let total = 30_000
+        let padding = String(repeating: "x", count: 80)
+        for index in 0..<total {
+            try producer.send(
+                KafkaOutgoingMessage(
+                    topic: "backlog", key: Array("k\(index % 7)".utf8), value: Array("\(index) \(padding)".utf8)),
+                completion: nil)
+        }
+        XCTAssertEqual(producer.flush(timeout: .seconds(30)), 0)
+
+        var configuration = consumerConfiguration(cluster.bootstrapServers, group: "backlog")
+        configuration.prefetchKilobytes = 256
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try consumer.subscribe(topics: ["backlog"])
+        var nextOffset: [Int32: Int64] = [:]
+        var received = 0
+        var outOfOrder = 0
+        let deadline = Date().addingTimeInterval(60)
+        while received < total && Date() < deadline {
+            for record in try consumer.poll(maxRecords: 100, timeoutMilliseconds: 100) {
+                if record.offset != nextOffset[record.partition, default: 0] { outOfOrder += 1 }
+                nextOffset[record.partition] = record.offset + 1
+                received += 1
+            }
+        }
+        XCTAssertEqual(received, total)
+        XCTAssertEqual(outOfOrder, 0)
+        if FetchStallGuard.isNeeded {
+            XCTAssertGreaterThan(consumer.fetchWakeups, 0)
+        } else {
+            XCTAssertEqual(consumer.fetchWakeups, 0)
+        }
+        consumer.close()
     }
 
     func testUnreachableBrokerFailsDeliveryWithinTheTimeout() async throws {

@@ -1,0 +1,96 @@
+import CRdKafka
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Keeps a consumer catching up from reading only one prefetch queue per second.
+///
+/// librdkafka before 2.1 skips a partition's fetch while the consumer's prefetch queue is over
+/// `queued.max.messages.kbytes` (or `queued.min.messages`), and a broker thread with nothing to
+/// fetch sleeps until a request, a response or one second wakes it (librdkafka#2879; 2.1 added
+/// `fetch.queue.backoff.ms`). Draining the queue does not wake it. So once a backlog has filled
+/// the queue, this guard waits for the consume loop to drain it to a quarter of its peak and then
+/// asks every partition leader for its newest offset (`rd_kafka_offsets_for_times`, one small
+/// ListOffsets request per broker) from its own thread: the request wakes the broker thread,
+/// which sees room in the queue and fetches at once. Live traffic never builds a backlog, so
+/// there it sends nothing.
+///
+/// It holds one reference to the consumer's queue and releases it in `deinit`; its owner stops
+/// it before destroying the client.
+final class FetchStallGuard: @unchecked Sendable {
+    // @unchecked: `client` and `queue` are immutable handles that librdkafka lets any thread
+    // use; the watermark state is touched only by the polling thread (`observe`).
+    private let client: OpaquePointer
+    private let queue: OpaquePointer
+    /// The longest the queue was since the last wake-up, once it held a backlog.
+    private var peak = 0
+    private let wakeRequests = DispatchSemaphore(value: 0)
+    private let wakePending = Atomic<Bool>(false)
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let wakes = Atomic<Int>(0)
+
+    /// Whether this librdkafka has the stall (versions before 2.1.0).
+    static var isNeeded: Bool { rd_kafka_version() < 0x0201_0000 }
+
+    /// nil when the consumer queue cannot be had (the client is not a consumer).
+    init?(client: OpaquePointer) {
+        guard let queue = rd_kafka_queue_get_consumer(client) else { return nil }
+        self.client = client
+        self.queue = queue
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        thread.name = "fetch-stall-guard"
+        thread.start()
+    }
+
+    deinit {
+        rd_kafka_queue_destroy(queue)
+    }
+
+    /// Wake-ups sent so far.
+    var wakeCount: Int { wakes.load(ordering: .relaxed) }
+
+    /// Called by the polling thread after each batch it takes. More than one more batch waiting
+    /// (`batchSize`) counts as a backlog: the consumer is behind the fetcher.
+    func observe(batchSize: Int) {
+        let length = Int(rd_kafka_queue_length(queue))
+        if length > batchSize {
+            peak = max(peak, length)
+        } else if peak > 0, length <= peak / 4 {
+            peak = 0
+            if !wakePending.exchange(true, ordering: .acquiring) { wakeRequests.signal() }
+        }
+    }
+
+    /// Stops the guard's thread and waits for it (at most one request timeout).
+    func stop() {
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        wakeRequests.signal()
+        finished.wait()
+    }
+
+    private func run() {
+        while true {
+            wakeRequests.wait()
+            if stopped.load(ordering: .relaxed) { return }
+            wakeLeaders()
+            wakes.add(1, ordering: .relaxed)
+            wakePending.store(false, ordering: .releasing)
+        }
+    }
+
+    private func wakeLeaders() {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard list.pointee.cnt > 0, let elements = list.pointee.elems else { return }
+        for index in 0..<Int(list.pointee.cnt) {
+            // Asks for the next offset; the answer itself is not needed.
+            elements[index].offset = Int64(RD_KAFKA_OFFSET_END)
+        }
+        _ = rd_kafka_offsets_for_times(client, list, 500)
+    }
+}
