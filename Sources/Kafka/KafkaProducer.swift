@@ -10,7 +10,8 @@ import Synchronization
 /// delivery reports, so completions never run on — or block — the caller's threads.
 public final class KafkaProducer: @unchecked Sendable {
     // @unchecked: `handle` is immutable after init and librdkafka's producer API is thread-safe.
-    private let handle: OpaquePointer
+    /// Internal so a `KafkaTopicReader` can ask for offsets over this client's connections.
+    let handle: OpaquePointer
     private let context: ClientContext
     private let contextReference: Unmanaged<ClientContext>
     private let logger: Logger

@@ -118,23 +118,30 @@ public final class KafkaTopicReader: @unchecked Sendable {
 
     /// The end of every partition now (the offset the next record will get); partitions with
     /// nothing to read are left out. Safe to call from any thread.
-    public func endOffsets() throws(KafkaError) -> [Int32: Int64] {
+    ///
+    /// Kafka answers a connection's requests in order, so over this reader's own connection the
+    /// question waits behind its parked fetch (up to `fetch.wait.max.ms`, 500 ms) whenever the
+    /// topic is quiet; pass another client (`producer`) to ask over its connection instead.
+    public func endOffsets(askingThrough producer: KafkaProducer? = nil) throws(KafkaError) -> [Int32: Int64] {
+        let client = producer?.handle ?? handle
         let partitions = positions.withLock { Array($0.keys) }
-        let oldest = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_BEGINNING))
-        let ends = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_END))
+        let oldest = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_BEGINNING), client: client)
+        let ends = try offsets(of: partitions, at: Int64(RD_KAFKA_OFFSET_END), client: client)
         // An empty partition (or one whose records all expired) has nothing to wait for.
         return ends.filter { $0.value > oldest[$0.key, default: 0] }
     }
 
     /// The oldest (`RD_KAFKA_OFFSET_BEGINNING`) or next (`RD_KAFKA_OFFSET_END`) offset of each
     /// partition, in one request per broker.
-    private func offsets(of partitions: [Int32], at position: Int64) throws(KafkaError) -> [Int32: Int64] {
+    private func offsets(of partitions: [Int32], at position: Int64, client: OpaquePointer) throws(KafkaError)
+        -> [Int32: Int64]
+    {
         let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in partitions {
             rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = position
         }
-        let result = rd_kafka_offsets_for_times(handle, list, 5000)
+        let result = rd_kafka_offsets_for_times(client, list, 5000)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list, let elements = list.pointee.elems else {
             throw .operationFailed(
                 operation: "read the offsets of \(topic)", code: result.rawValue,

@@ -137,7 +137,8 @@ final class PartialsExchange: Sendable {
     func waitUntilCurrent(timeout: Duration) {
         let deadline = ContinuousClock.now + timeout
         do {
-            let ends = try reader.endOffsets()
+            // Over the producer's connection: the reader's own waits behind its parked fetch.
+            let ends = try reader.endOffsets(askingThrough: producer)
             while !reader.hasRead(upTo: ends) {
                 guard ContinuousClock.now < deadline else {
                     logger.warning("partials not read up to date before taking partitions over")
