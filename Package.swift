@@ -76,6 +76,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -67,9 +67,10 @@ public struct GroupView: Sendable {
     /// valid event.
     @discardableResult
     public mutating func apply(_ event: AnalyticsEvent?, partition: Int32, offset: Int64) -> Outcome {
-        guard let outcome = owned[partition]?.count(event, offset: offset, recentIDs: &recentIDs) else {
-            return .notOwned
-        }
+        // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
+        // out and back for every event, retaining and releasing each of its sketches.
+        guard let index = owned.index(forKey: partition) else { return .notOwned }
+        let outcome = owned.values[index].count(event, offset: offset, recentIDs: &recentIDs)
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
     }

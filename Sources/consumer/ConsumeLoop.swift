@@ -10,6 +10,11 @@ import Synchronization
 /// offsets (at-least-once, design §5). Invalid records are counted, logged with partition and
 /// offset, and skipped; they never stop the loop. A record fetched before its partition was given
 /// away is not counted (`notOwned`) and its offset not stored: the next owner reads it again.
+///
+/// Two threads share the work so a backlog is read on both cores: one polls librdkafka and
+/// decodes (parse, validate, enrich), the other applies the decoded batches to the statistics in
+/// the order they were polled and stores their offsets. At most `batchesInFlight` decoded batches
+/// wait between them.
 final class ConsumeLoop: Sendable {
     private let consumer: KafkaConsumer
     private let statistics: LiveStatistics
@@ -21,7 +26,14 @@ final class ConsumeLoop: Sendable {
     private let codec = EventCodec()
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let decoded = BatchHandoff<DecodedBatch>(capacity: batchesInFlight)
     let consumed = Atomic<Int>(0)
+
+    /// A polled batch, decoded: one item per record, in poll order, and each record's topic.
+    private struct DecodedBatch: Sendable {
+        var items: [LiveStatistics.Record]
+        var topics: [String]
+    }
 
     init(
         consumer: KafkaConsumer, statistics: LiveStatistics, logger: Logger, metrics: ServiceMetrics,
@@ -35,12 +47,18 @@ final class ConsumeLoop: Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in
-            run()
+        let polling = Thread { [self] in
+            poll()
+            decoded.finish()
+        }
+        polling.name = "consume-loop"
+        let applying = Thread { [self] in
+            while let batch = decoded.take() { apply(batch) }
             finished.signal()
         }
-        thread.name = "consume-loop"
-        thread.start()
+        applying.name = "apply-loop"
+        applying.start()
+        polling.start()
     }
 
     /// Asks the loop to stop after the records in hand (all of them applied) and waits for it.
@@ -49,7 +67,7 @@ final class ConsumeLoop: Sendable {
         finished.wait()
     }
 
-    private func run() {
+    private func poll() {
         while !stopRequested.load(ordering: .relaxed) {
             let records: [KafkaRecord]
             do {
@@ -60,17 +78,20 @@ final class ConsumeLoop: Sendable {
                 return
             }
             guard !records.isEmpty else { continue }
-            apply(records)
+            decoded.put(decode(records))
         }
     }
 
-    /// Records taken from librdkafka at a time: decoded outside the statistics lock, applied under
-    /// one lock acquisition, their offsets stored in one call.
+    /// Records taken from librdkafka at a time: decoded together, applied under one lock
+    /// acquisition, their offsets stored in one call.
     static let batchSize = 500
+    /// Decoded batches waiting for the applying thread, at most.
+    static let batchesInFlight = 4
 
-    private func apply(_ records: [KafkaRecord]) {
-        var items: [LiveStatistics.Record] = []
-        items.reserveCapacity(records.count)
+    private func decode(_ records: [KafkaRecord]) -> DecodedBatch {
+        var batch = DecodedBatch(items: [], topics: [])
+        batch.items.reserveCapacity(records.count)
+        batch.topics.reserveCapacity(records.count)
         for record in records {
             var item = LiveStatistics.Record(event: nil, partition: record.partition, offset: record.offset)
             do throws(RecordDecodingError) {
@@ -80,12 +101,17 @@ final class ConsumeLoop: Sendable {
                 // (a record read again after a rebalance may be copied twice: at-least-once).
                 reportInvalid(record, error)
             }
-            items.append(item)
+            batch.items.append(item)
+            batch.topics.append(record.topic)
         }
-        let outcomes = statistics.apply(items)
+        return batch
+    }
+
+    private func apply(_ batch: DecodedBatch) {
+        let outcomes = statistics.apply(batch.items)
         var lastApplied: [TopicPartition: Int64] = [:]
         var counted = 0
-        for (index, record) in records.enumerated() {
+        for (index, item) in batch.items.enumerated() {
             switch outcomes[index] {
             case .counted:
                 counted += 1
@@ -101,7 +127,7 @@ final class ConsumeLoop: Sendable {
                 // Fetched before the partition was given away; its new owner counts it.
                 continue
             }
-            lastApplied[TopicPartition(topic: record.topic, partition: record.partition)] = record.offset
+            lastApplied[TopicPartition(topic: batch.topics[index], partition: item.partition)] = item.offset
         }
         consumed.add(counted, ordering: .relaxed)
         consumedCounter.increment(by: Int64(counted))
