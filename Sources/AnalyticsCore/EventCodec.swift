@@ -7,10 +7,16 @@ public struct EventCodec: Sendable {
     public init() {}
 
     /// The string members of a record, in the slots `decode` reads them from.
-    private static let textFields = [
+    private static let textFields: [[UInt8]] = [
         "id", "type", "timestamp", "user_id", "session_id", "url", "path", "referrer", "user_agent", "ip_address",
         "client_timestamp",
-    ]
+    ].map { Array($0.utf8) }
+    private static let metadataKey = Array("metadata".utf8)
+
+    /// The slot of a text member's key, if it is one.
+    private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
+        textFields.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
+    }
 
     /// The record value for `event`.
     public func encode(_ event: AnalyticsEvent) -> [UInt8] {
@@ -39,33 +45,43 @@ public struct EventCodec: Sendable {
 
     /// Decodes a record value, checking what the consumer relies on (an id, a valid type and a
     /// server timestamp).
+    ///
+    /// It runs for every record the consumer reads, so it visits the members in place (no members
+    /// array, no key strings): a later duplicate key wins; a member of the wrong type is reported
+    /// once the whole record is known to be JSON, the first one in record order.
     public func decode(_ bytes: [UInt8]) throws(RecordDecodingError) -> AnalyticsEvent {
-        // Members in order, without a dictionary: one pass, a later duplicate key wins.
-        let parsed: [(key: String, value: JSONValue)]?
+        var fields = [String?](repeating: nil, count: Self.textFields.count)
+        var metadata: [String: JSONValue]?
+        var wrongType: RecordDecodingError?
+        let isObject: Bool
         do {
-            parsed = try JSONParser.parseObjectMembers(bytes)
+            isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
+                if key.elementsEqual(Self.metadataKey) {
+                    switch try parser.parseMemberValue() {
+                    case .null: metadata = nil
+                    case .object(let object): metadata = object
+                    default: if wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
+                    }
+                    return
+                }
+                guard let slot = Self.slot(of: key) else {
+                    _ = try parser.parseMemberValue()
+                    return
+                }
+                switch try parser.parseTextMember() {
+                case .text(let text): fields[slot] = text
+                case .null: fields[slot] = nil
+                case .other:
+                    if wrongType == nil {
+                        wrongType = .notAnEvent("\"\(String(decoding: key, as: UTF8.self))\" is not a string")
+                    }
+                }
+            }
         } catch {
             throw .notAnEvent("not JSON: \(error.description)")
         }
-        guard let members = parsed else { throw .notAnEvent("not a JSON object") }
-        var fields: [String?] = Array(repeating: nil, count: Self.textFields.count)
-        var metadata: [String: JSONValue]?
-        for (key, value) in members {
-            if key == "metadata" {
-                switch value {
-                case .null: metadata = nil
-                case .object(let object): metadata = object
-                default: throw .notAnEvent("\"metadata\" is not an object")
-                }
-                continue
-            }
-            guard let slot = Self.textFields.firstIndex(of: key) else { continue }
-            switch value {
-            case .null: fields[slot] = nil
-            case .string(let text): fields[slot] = text
-            default: throw .notAnEvent("\"\(key)\" is not a string")
-            }
-        }
+        guard isObject else { throw .notAnEvent("not a JSON object") }
+        if let wrongType { throw wrongType }
         guard let id = fields[0] else { throw .notAnEvent("no \"id\"") }
         guard let type = fields[1] else { throw .notAnEvent("no \"type\"") }
         guard let timestamp = fields[2] else { throw .notAnEvent("no \"timestamp\"") }

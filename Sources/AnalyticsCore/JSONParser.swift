@@ -44,6 +44,106 @@ public struct JSONParser {
         }
     }
 
+    /// For decoders of one known object shape (`EventCodec` on the consumer's hot path): parses a
+    /// document whose top level should be an object and calls `member` for each member in order
+    /// (later duplicates included) with the key's UTF-8 bytes and the parser at the member's value,
+    /// which `member` must read with `parseMemberValue()` or `parseTextMember()`. Neither a members
+    /// array nor key strings are built. Returns false when the top level is valid JSON but not an
+    /// object.
+    static func visitObjectMembers(
+        _ input: [UInt8], _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) -> Bool {
+        try document(input) { parser throws(SyntaxError) in
+            guard parser.current == UInt8(ascii: "{") else {
+                _ = try parser.parseValue(depth: 0)
+                return false
+            }
+            parser.index += 1
+            parser.skipWhitespace()
+            if parser.current == UInt8(ascii: "}") {
+                parser.index += 1
+                return true
+            }
+            while true {
+                parser.skipWhitespace()
+                guard parser.current != nil else { throw parser.error("unexpected end of input in an object") }
+                guard parser.current == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+                let key = try parser.parseKey()
+                parser.skipWhitespace()
+                guard parser.current == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
+                parser.index += 1
+                parser.skipWhitespace()
+                switch key {
+                case .raw(let range): try member(UnsafeRawBufferPointer(rebasing: parser.bytes[range]), &parser)
+                case .decoded(let text):
+                    var failure: SyntaxError?
+                    Array(text.utf8).withUnsafeBytes { utf8 in
+                        do throws(SyntaxError) { try member(utf8, &parser) } catch { failure = error }
+                    }
+                    if let failure { throw failure }
+                }
+                parser.skipWhitespace()
+                switch parser.current {
+                case UInt8(ascii: ","): parser.index += 1
+                case UInt8(ascii: "}"):
+                    parser.index += 1
+                    return true
+                case nil: throw parser.error("unexpected end of input in an object")
+                default: throw parser.error("expected ',' or '}' in an object")
+                }
+            }
+        }
+    }
+
+    /// A key as `parseKey` found it: ASCII without escapes stays where it is in the input.
+    private enum Key {
+        case raw(Range<Int>)
+        case decoded(String)
+    }
+
+    /// Reads a key (the parser is at its opening quote) without making a string when it is plain
+    /// ASCII, as every key of an event is.
+    private mutating func parseKey() throws(SyntaxError) -> Key {
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") {
+                index = end + 1
+                return .raw(start..<end)
+            }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { break }
+            end += 1
+        }
+        return .decoded(try parseString())
+    }
+
+    /// A member's value, for `visitObjectMembers`.
+    mutating func parseMemberValue() throws(SyntaxError) -> JSONValue {
+        try parseValue(depth: 1)
+    }
+
+    /// A member's value where a string (or null) is expected, for `visitObjectMembers`; any other
+    /// value is read and reported as `.other`.
+    mutating func parseTextMember() throws(SyntaxError) -> TextMember {
+        switch current {
+        case UInt8(ascii: "\""): return .text(try parseString())
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        default:
+            _ = try parseValue(depth: 1)
+            return .other
+        }
+    }
+
+    /// What `parseTextMember` found.
+    enum TextMember {
+        case text(String)
+        case null
+        case other
+    }
+
     /// Runs `parseTop` over the whole input: whitespace around it, nothing after it.
     private static func document<Value>(
         _ input: [UInt8], _ parseTop: (inout JSONParser) throws(SyntaxError) -> Value

@@ -73,6 +73,86 @@ final class EventEnricherTests: XCTestCase {
     }
 }
 
+/// The consumer's record decoder reads members in place; these pin down what it accepts and how
+/// it reports what it does not, whatever the shape of the JSON.
+final class EventCodecDecodingTests: XCTestCase {
+    private let codec = EventCodec()
+    private let base = #""id":"e1","type":"click","timestamp":"2026-11-28T08:00:00Z""#
+
+    private func decode(_ json: String) throws -> AnalyticsEvent { try codec.decode(Array(json.utf8)) }
+
+    private func detail(_ json: String) -> String? {
+        do {
+            _ = try decode(json)
+            return nil
+        } catch {
+            return (error as? RecordDecodingError)?.description
+        }
+    }
+
+    func testUnknownMembersOfEveryKindAreSkippedAndNullMeansAbsent() throws {
+        let event = try decode(
+            #"{ "extra": {"a": [1, 2.5e3, true, false, null, {"b": "c"}]}, "n": -0.5, "#
+                + base + #", "user_id": null, "path": "/p", "metadata": null }"#)
+        XCTAssertEqual(event.id, "e1")
+        XCTAssertEqual(event.type, "click")
+        XCTAssertNil(event.userID)
+        XCTAssertEqual(event.path, "/p")
+        XCTAssertNil(event.metadata)
+    }
+
+    func testEscapedKeysAndValuesAreDecoded() throws {
+        // "\u0075ser_id" is "user_id"; values with escapes and non-ASCII text come back exactly.
+        let event = try decode(
+            "{" + base + #", "\u0075ser_id": "a\"b\\c\u00e9", "referrer": "https://bücher.example/ü", "#
+                + #""métadonnée": 1, "metadata": {"load_time": 12, "k\u00e9y": "v"}}"#)
+        XCTAssertEqual(event.userID, "a\"b\\cé")
+        XCTAssertEqual(event.referrer, "https://bücher.example/ü")
+        XCTAssertEqual(event.metadata?["load_time"], .integer(12))
+        XCTAssertEqual(event.metadata?["kéy"], .string("v"))
+    }
+
+    func testALaterDuplicateWins() throws {
+        let event = try decode("{" + base + #", "type": "page_view", "path": "/a", "path": null}"#)
+        XCTAssertEqual(event.type, "page_view")
+        XCTAssertNil(event.path)
+    }
+
+    func testMembersOfTheWrongTypeAreNamedFirstInRecordOrder() {
+        XCTAssertEqual(
+            detail("{" + base + #", "user_id": 7, "url": [] }"#),
+            #"record is not an analytics event ("user_id" is not a string)"#)
+        XCTAssertEqual(
+            detail("{" + base + #", "metadata": [1], "url": 2 }"#),
+            #"record is not an analytics event ("metadata" is not an object)"#)
+        // Not JSON at all wins over a wrong type seen before the syntax error.
+        XCTAssertEqual(
+            detail(#"{"user_id": 7, "id": "x" "type": "click"}"#),
+            "record is not an analytics event (not JSON: expected ',' or '}' in an object at byte 25)")
+    }
+
+    func testDocumentsThatAreNotOneObjectAreRefused() {
+        XCTAssertEqual(detail(#"["id"]"#), "record is not an analytics event (not a JSON object)")
+        XCTAssertEqual(
+            detail("{" + base + "} {}"),
+            "record is not an analytics event (not JSON: unexpected data after the JSON value at byte 62)")
+        XCTAssertNotNil(detail("{" + base + ","))
+        XCTAssertNotNil(detail("{" + base + #", "a\#u{01}b": 1}"#))  // control character in a key
+        XCTAssertNotNil(detail("{" + base + ", id: 1}"))  // unquoted key
+        XCTAssertNotNil(detail(""))
+        XCTAssertEqual(detail("{}"), #"record is not an analytics event (no "id")"#)
+    }
+
+    func testInvalidUTF8InAKeyIsRefused() {
+        var bytes = Array(("{" + base + #", "k"#).utf8)
+        bytes += [0xC3, 0x28]  // a broken two-byte sequence
+        bytes += Array(#"": 1}"#.utf8)
+        XCTAssertThrowsError(try codec.decode(bytes)) {
+            XCTAssertEqual(($0 as? RecordDecodingError)?.reason, "not_an_event")
+        }
+    }
+}
+
 final class EventIDGeneratorTests: XCTestCase {
     func testIDsAreVersion7UUIDsThatSortByTime() throws {
         var generator = EventIDGenerator(seed: (1, 2, 3, 4))
