@@ -70,14 +70,15 @@ public struct AnalyticsAggregator: Sendable {
 
     /// Adds one event, unless an event with the same `id` was applied within the deduplication
     /// window (a client retry), which is only counted in `duplicate_events`. Its server
-    /// `timestamp` places it in time. Returns whether the event was counted.
+    /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it). Returns
+    /// whether the event was counted.
     @discardableResult
-    public mutating func apply(_ event: AnalyticsEvent) -> Bool {
+    public mutating func apply(_ event: AnalyticsEvent, receivedAt: Date? = nil) -> Bool {
         if recentIDs?.insert(event.id) == false {
             duplicateEvents += 1
             return false
         }
-        let time = event.receivedAt ?? Date(timeIntervalSince1970: 0)
+        let time = receivedAt ?? event.receivedAt ?? Date(timeIntervalSince1970: 0)
         totalEvents += 1
         eventsByType.add(event.type, make: { 0 }, update: { _ in })
         let visitor = Self.visitor(of: event)

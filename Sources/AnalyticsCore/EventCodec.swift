@@ -1,3 +1,5 @@
+import Foundation
+
 /// Encodes events for the Kafka record value and decodes them back on the consumer side.
 ///
 /// One place owns the wire format so that producer and consumer cannot drift apart: UTF-8 JSON,
@@ -50,6 +52,14 @@ public struct EventCodec: Sendable {
     /// array, no key strings): a later duplicate key wins; a member of the wrong type is reported
     /// once the whole record is known to be JSON, the first one in record order.
     public func decode(_ bytes: [UInt8]) throws(RecordDecodingError) -> AnalyticsEvent {
+        try decodeStamped(bytes).event
+    }
+
+    /// `decode`, also returning the server timestamp as the `Date` it checked, so the consumer
+    /// parses it once per record.
+    public func decodeStamped(_ bytes: [UInt8]) throws(RecordDecodingError) -> (
+        event: AnalyticsEvent, receivedAt: Date
+    ) {
         var fields = [String?](repeating: nil, count: Self.textFields.count)
         var metadata: [String: JSONValue]?
         var wrongType: RecordDecodingError?
@@ -90,8 +100,8 @@ public struct EventCodec: Sendable {
             id: id, type: type, userID: fields[3], sessionID: fields[4], url: fields[5], path: fields[6],
             referrer: fields[7], userAgent: fields[8], ipAddress: fields[9], metadata: metadata, timestamp: timestamp,
             clientTimestamp: fields[10])
-        guard event.receivedAt != nil else { throw .invalidTimestamp(timestamp) }
-        return event
+        guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
+        return (event, receivedAt)
     }
 }
 

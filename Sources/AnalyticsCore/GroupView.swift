@@ -66,11 +66,13 @@ public struct GroupView: Sendable {
     /// Counts the record at `offset` of `partition`: `event` is nil for a record that is not a
     /// valid event.
     @discardableResult
-    public mutating func apply(_ event: AnalyticsEvent?, partition: Int32, offset: Int64) -> Outcome {
+    public mutating func apply(
+        _ event: AnalyticsEvent?, receivedAt: Date? = nil, partition: Int32, offset: Int64
+    ) -> Outcome {
         // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
         // out and back for every event, retaining and releasing each of its sketches.
         guard let index = owned.index(forKey: partition) else { return .notOwned }
-        let outcome = owned.values[index].count(event, offset: offset, recentIDs: &recentIDs)
+        let outcome = owned.values[index].count(event, receivedAt: receivedAt, offset: offset, recentIDs: &recentIDs)
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
     }
@@ -172,7 +174,9 @@ public struct GroupView: Sendable {
 
 extension PartialState {
     /// Counts one record into the state, in place.
-    fileprivate mutating func count(_ event: AnalyticsEvent?, offset: Int64, recentIDs: inout RecentIDs)
+    fileprivate mutating func count(
+        _ event: AnalyticsEvent?, receivedAt: Date?, offset: Int64, recentIDs: inout RecentIDs
+    )
         -> GroupView.Outcome
     {
         guard offset >= nextOffset else { return .alreadyCounted }
@@ -185,7 +189,7 @@ extension PartialState {
             aggregator.recordDuplicate()
             return .duplicate
         }
-        aggregator.apply(event)
+        aggregator.apply(event, receivedAt: receivedAt)
         return .counted
     }
 }

@@ -93,9 +93,10 @@ final class ConsumeLoop: Sendable {
         batch.items.reserveCapacity(records.count)
         batch.topics.reserveCapacity(records.count)
         for record in records {
-            var item = LiveStatistics.Record(event: nil, partition: record.partition, offset: record.offset)
+            var item = LiveStatistics.Record(
+                event: nil, receivedAt: nil, partition: record.partition, offset: record.offset)
             do throws(RecordDecodingError) {
-                item.event = try codec.decode(record.value)
+                (item.event, item.receivedAt) = try codec.decodeStamped(record.value)
             } catch {
                 // Copied to the dead-letter topic before it is counted and its offset stored
                 // (a record read again after a rebalance may be copied twice: at-least-once).

@@ -17,9 +17,11 @@ final class LiveStatistics: Sendable {
         view.withLock { $0.adopt(partition) }
     }
 
-    /// One record to count: its event, or nil when it is not a valid event.
+    /// One record to count: its event (and its parsed server timestamp), or nil when it is not a
+    /// valid event.
     struct Record: Sendable {
         var event: AnalyticsEvent?
+        var receivedAt: Date?
         var partition: Int32
         var offset: Int64
     }
@@ -27,7 +29,15 @@ final class LiveStatistics: Sendable {
     /// Applies a batch of records under one lock; one outcome per record, in order.
     func apply(_ records: [Record]) -> [GroupView.Outcome] {
         view.withLock { view in
-            records.map { view.apply($0.event, partition: $0.partition, offset: $0.offset) }
+            // Through the buffer: `records.map { view.apply($0.event, ...) }` copied every event
+            // (a retain and a release per string) on the way in.
+            records.withUnsafeBufferPointer { records in
+                records.indices.map { index in
+                    view.apply(
+                        records[index].event, receivedAt: records[index].receivedAt,
+                        partition: records[index].partition, offset: records[index].offset)
+                }
+            }
         }
     }
 
