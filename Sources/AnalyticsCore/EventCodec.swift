@@ -52,12 +52,19 @@ public struct EventCodec: Sendable {
     /// array, no key strings): a later duplicate key wins; a member of the wrong type is reported
     /// once the whole record is known to be JSON, the first one in record order.
     public func decode(_ bytes: [UInt8]) throws(RecordDecodingError) -> AnalyticsEvent {
-        try decodeStamped(bytes).event
+        let result: Result<AnalyticsEvent, RecordDecodingError> = bytes.withUnsafeBytes { buffer in
+            do throws(RecordDecodingError) {
+                return .success(try decodeStamped(buffer).event)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
     }
 
     /// `decode`, also returning the server timestamp as the `Date` it checked, so the consumer
     /// parses it once per record.
-    public func decodeStamped(_ bytes: [UInt8]) throws(RecordDecodingError) -> (
+    public func decodeStamped(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> (
         event: AnalyticsEvent, receivedAt: Date
     ) {
         var fields = [String?](repeating: nil, count: Self.textFields.count)

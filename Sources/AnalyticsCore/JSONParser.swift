@@ -51,7 +51,8 @@ public struct JSONParser {
     /// array nor key strings are built. Returns false when the top level is valid JSON but not an
     /// object.
     static func visitObjectMembers(
-        _ input: [UInt8], _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+        _ input: UnsafeRawBufferPointer,
+        _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
     ) throws(SyntaxError) -> Bool {
         try document(input) { parser throws(SyntaxError) in
             guard parser.current == UInt8(ascii: "{") else {
@@ -149,18 +150,24 @@ public struct JSONParser {
         _ input: [UInt8], _ parseTop: (inout JSONParser) throws(SyntaxError) -> Value
     ) throws(SyntaxError) -> Value {
         let result: Result<Value, SyntaxError> = input.withUnsafeBytes { buffer in
-            var parser = JSONParser(buffer)
             do throws(SyntaxError) {
-                parser.skipWhitespace()
-                let value = try parseTop(&parser)
-                parser.skipWhitespace()
-                guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-                return .success(value)
+                return .success(try document(buffer, parseTop))
             } catch {
                 return .failure(error)
             }
         }
         return try result.get()
+    }
+
+    private static func document<Value>(
+        _ buffer: UnsafeRawBufferPointer, _ parseTop: (inout JSONParser) throws(SyntaxError) -> Value
+    ) throws(SyntaxError) -> Value {
+        var parser = JSONParser(buffer)
+        parser.skipWhitespace()
+        let value = try parseTop(&parser)
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        return value
     }
 
     private func error(_ reason: String) -> SyntaxError {

@@ -107,28 +107,41 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// `maxRecords` (empty on timeout; transient errors are logged). One call per batch instead of
     /// per record; rebalance callbacks run inside it as in `poll`. Throws on a fatal error.
     public func poll(maxRecords: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> [KafkaRecord] {
-        guard let queue = rd_kafka_queue_get_consumer(handle) else { return [] }
-        defer { rd_kafka_queue_destroy(queue) }
-        let messages = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
-        defer { messages.deallocate() }
-        let count = rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), messages, maxRecords)
+        let batch = try pollBatch(maxRecords: maxRecords, timeoutMilliseconds: timeoutMilliseconds)
+        return (0..<batch.count).map(batch.record(at:))
+    }
+
+    /// `poll(maxRecords:timeoutMilliseconds:)` without copying the records out of librdkafka:
+    /// the batch lends each value in place until it is released.
+    public func pollBatch(maxRecords: Int, timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaMessageBatch {
+        let polled = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>?>.allocate(capacity: maxRecords)
+        defer { polled.deallocate() }
+        var count = 0
+        if let queue = rd_kafka_queue_get_consumer(handle) {
+            count = max(0, rd_kafka_consume_batch_queue(queue, timeoutMilliseconds, polled, maxRecords))
+            rd_kafka_queue_destroy(queue)
+        }
         stallGuard?.observe(batchSize: maxRecords)
-        guard count > 0 else { return [] }
-        var records: [KafkaRecord] = []
-        records.reserveCapacity(count)
+        let records = UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>>.allocate(capacity: max(1, count))
+        var kept = 0
         var failure: KafkaError?
         for index in 0..<count {
-            guard let message = messages[index] else { continue }
-            defer { rd_kafka_message_destroy(message) }
-            // Every message is destroyed even after a fatal error; the error is thrown at the end.
+            guard let message = polled[index] else { continue }
+            // Every message is kept or destroyed even after a fatal error; the error is thrown at the end.
             do {
-                if let record = try record(carriedBy: message) { records.append(record) }
+                if try carriesRecord(message) {
+                    records[kept] = message
+                    kept += 1
+                    continue
+                }
             } catch {
                 failure = error
             }
+            rd_kafka_message_destroy(message)
         }
+        let batch = KafkaMessageBatch(taking: records, count: kept)
         if let failure { throw failure }
-        return records
+        return batch
     }
 
     /// Waits up to `timeoutMilliseconds` for the next record. Returns nil on timeout and after
@@ -143,18 +156,22 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Throws on a fatal error.
     private func record(carriedBy message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) -> KafkaRecord?
     {
-        let raw = message.pointee
-        guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if raw.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { return nil }
-            let text = String(cString: rd_kafka_message_errstr(message))
-            if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
-                throw context.fatal ?? .fatal(code: raw.err.rawValue, message: text)
-            }
-            logger.warning(
-                "consumer error", metadata: ["code": "\(KafkaError.name(of: raw.err.rawValue))", "reason": "\(text)"])
-            return nil
+        try carriesRecord(message) ? Self.record(from: message) : nil
+    }
+
+    /// Whether a polled message is a record; false for a partition end or a transient error
+    /// (logged). Throws on a fatal error.
+    private func carriesRecord(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) -> Bool {
+        let error = message.pointee.err
+        guard error != RD_KAFKA_RESP_ERR_NO_ERROR else { return true }
+        if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return false }
+        let text = String(cString: rd_kafka_message_errstr(message))
+        if error == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
+            throw context.fatal ?? .fatal(code: error.rawValue, message: text)
         }
-        return Self.record(from: message)
+        logger.warning(
+            "consumer error", metadata: ["code": "\(KafkaError.name(of: error.rawValue))", "reason": "\(text)"])
+        return false
     }
 
     /// A copy of a fetched message that outlives it.

@@ -69,9 +69,9 @@ final class ConsumeLoop: Sendable {
 
     private func poll() {
         while !stopRequested.load(ordering: .relaxed) {
-            let records: [KafkaRecord]
+            let records: KafkaMessageBatch
             do {
-                records = try consumer.poll(maxRecords: Self.batchSize, timeoutMilliseconds: 100)
+                records = try consumer.pollBatch(maxRecords: Self.batchSize, timeoutMilliseconds: 100)
             } catch {
                 logger.critical("consumer stopped by a fatal Kafka error", metadata: ["error": "\(error)"])
                 kill(getpid(), SIGTERM)
@@ -88,22 +88,26 @@ final class ConsumeLoop: Sendable {
     /// Decoded batches waiting for the applying thread, at most.
     static let batchesInFlight = 4
 
-    private func decode(_ records: [KafkaRecord]) -> DecodedBatch {
+    /// Decodes the records where librdkafka fetched them; only an invalid one is copied out (for
+    /// the dead-letter topic).
+    private func decode(_ records: KafkaMessageBatch) -> DecodedBatch {
         var batch = DecodedBatch(items: [], topics: [])
         batch.items.reserveCapacity(records.count)
         batch.topics.reserveCapacity(records.count)
-        for record in records {
+        for index in 0..<records.count {
             var item = LiveStatistics.Record(
-                event: nil, receivedAt: nil, partition: record.partition, offset: record.offset)
+                event: nil, receivedAt: nil, partition: records.partition(at: index), offset: records.offset(at: index))
             do throws(RecordDecodingError) {
-                (item.event, item.receivedAt) = try codec.decodeStamped(record.value)
+                (item.event, item.receivedAt) = try records.withValue(at: index) {
+                    value throws(RecordDecodingError) in try codec.decodeStamped(value)
+                }
             } catch {
                 // Copied to the dead-letter topic before it is counted and its offset stored
                 // (a record read again after a rebalance may be copied twice: at-least-once).
-                reportInvalid(record, error)
+                reportInvalid(records.record(at: index), error)
             }
             batch.items.append(item)
-            batch.topics.append(record.topic)
+            batch.topics.append(records.topic(at: index))
         }
         return batch
     }
