@@ -27,6 +27,10 @@ final class ConsumeLoop: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let decoded = BatchHandoff<DecodedBatch>(capacity: batchesInFlight)
+    /// Applied batches, handed back so their events are freed on the thread that allocated them:
+    /// freed on the applying thread, every string went back through the malloc arena's lock
+    /// while the decoding thread was allocating from it.
+    private let applied = Mutex<[DecodedBatch]>([])
     let consumed = Atomic<Int>(0)
 
     /// A polled batch, decoded: one item per record, in poll order, and each record's topic.
@@ -53,7 +57,10 @@ final class ConsumeLoop: Sendable {
         }
         polling.name = "consume-loop"
         let applying = Thread { [self] in
-            while let batch = decoded.take() { apply(batch) }
+            while let batch = decoded.take() {
+                apply(batch)
+                applied.withLock { $0.append(batch) }
+            }
             finished.signal()
         }
         applying.name = "apply-loop"
@@ -69,6 +76,9 @@ final class ConsumeLoop: Sendable {
 
     private func poll() {
         while !stopRequested.load(ordering: .relaxed) {
+            var spent: [DecodedBatch] = []
+            applied.withLock { swap(&$0, &spent) }
+            spent.removeAll()
             let records: KafkaMessageBatch
             do {
                 records = try consumer.pollBatch(maxRecords: Self.batchSize, timeoutMilliseconds: 100)
