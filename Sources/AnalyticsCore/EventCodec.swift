@@ -15,6 +15,27 @@ public struct EventCodec: Sendable {
     ].map { Array($0.utf8) }
     private static let metadataKey = Array("metadata".utf8)
 
+    /// The text members of one record by slot (in `textFields` order): no array per record.
+    private struct TextMembers {
+        var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
+
+        mutating func set(_ slot: Int, _ value: String?) {
+            switch slot {
+            case 0: id = value
+            case 1: type = value
+            case 2: timestamp = value
+            case 3: userID = value
+            case 4: sessionID = value
+            case 5: url = value
+            case 6: path = value
+            case 7: referrer = value
+            case 8: userAgent = value
+            case 9: ipAddress = value
+            default: clientTimestamp = value
+            }
+        }
+    }
+
     /// The slot of a text member's key, if it is one.
     private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
         textFields.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
@@ -67,7 +88,7 @@ public struct EventCodec: Sendable {
     public func decodeStamped(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> (
         event: AnalyticsEvent, receivedAt: Date
     ) {
-        var fields = [String?](repeating: nil, count: Self.textFields.count)
+        var fields = TextMembers()
         var metadata: [String: JSONValue]?
         var wrongType: RecordDecodingError?
         let isObject: Bool
@@ -86,8 +107,8 @@ public struct EventCodec: Sendable {
                     return
                 }
                 switch try parser.parseTextMember() {
-                case .text(let text): fields[slot] = text
-                case .null: fields[slot] = nil
+                case .text(let text): fields.set(slot, text)
+                case .null: fields.set(slot, nil)
                 case .other:
                     if wrongType == nil {
                         wrongType = .notAnEvent("\"\(String(decoding: key, as: UTF8.self))\" is not a string")
@@ -99,14 +120,14 @@ public struct EventCodec: Sendable {
         }
         guard isObject else { throw .notAnEvent("not a JSON object") }
         if let wrongType { throw wrongType }
-        guard let id = fields[0] else { throw .notAnEvent("no \"id\"") }
-        guard let type = fields[1] else { throw .notAnEvent("no \"type\"") }
-        guard let timestamp = fields[2] else { throw .notAnEvent("no \"timestamp\"") }
+        guard let id = fields.id else { throw .notAnEvent("no \"id\"") }
+        guard let type = fields.type else { throw .notAnEvent("no \"type\"") }
+        guard let timestamp = fields.timestamp else { throw .notAnEvent("no \"timestamp\"") }
         guard EventTypeRule.isValid(type) else { throw .invalidType(type) }
         let event = AnalyticsEvent(
-            id: id, type: type, userID: fields[3], sessionID: fields[4], url: fields[5], path: fields[6],
-            referrer: fields[7], userAgent: fields[8], ipAddress: fields[9], metadata: metadata, timestamp: timestamp,
-            clientTimestamp: fields[10])
+            id: id, type: type, userID: fields.userID, sessionID: fields.sessionID, url: fields.url, path: fields.path,
+            referrer: fields.referrer, userAgent: fields.userAgent, ipAddress: fields.ipAddress, metadata: metadata,
+            timestamp: timestamp, clientTimestamp: fields.clientTimestamp)
         guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
         return (event, receivedAt)
     }

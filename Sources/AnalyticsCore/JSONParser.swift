@@ -59,21 +59,7 @@ public struct JSONParser {
                 _ = try parser.parseValue(depth: 0)
                 return false
             }
-            parser.index += 1
-            parser.skipWhitespace()
-            if parser.current == UInt8(ascii: "}") {
-                parser.index += 1
-                return true
-            }
-            while true {
-                parser.skipWhitespace()
-                guard parser.current != nil else { throw parser.error("unexpected end of input in an object") }
-                guard parser.current == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
-                let key = try parser.parseKey()
-                parser.skipWhitespace()
-                guard parser.current == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
-                parser.index += 1
-                parser.skipWhitespace()
+            try readMembers(of: &parser, depth: 1) { key, parser throws(SyntaxError) in
                 switch key {
                 case .raw(let range): try member(UnsafeRawBufferPointer(rebasing: parser.bytes[range]), &parser)
                 case .decoded(let text):
@@ -83,15 +69,41 @@ public struct JSONParser {
                     }
                     if let failure { throw failure }
                 }
-                parser.skipWhitespace()
-                switch parser.current {
-                case UInt8(ascii: ","): parser.index += 1
-                case UInt8(ascii: "}"):
-                    parser.index += 1
-                    return true
-                case nil: throw parser.error("unexpected end of input in an object")
-                default: throw parser.error("expected ',' or '}' in an object")
-                }
+            }
+            return true
+        }
+    }
+
+    /// Reads an object (the parser is at its "{") member by member: for each, `member` gets the
+    /// key and the parser at the value, which it must read. The one loop behind every object.
+    private static func readMembers(
+        of parser: inout JSONParser, depth: Int, _ member: (Key, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) {
+        guard depth <= maxDepth else { throw parser.error("nesting deeper than \(maxDepth) levels") }
+        parser.index += 1
+        parser.skipWhitespace()
+        if parser.current == UInt8(ascii: "}") {
+            parser.index += 1
+            return
+        }
+        while true {
+            parser.skipWhitespace()
+            guard parser.current != nil else { throw parser.error("unexpected end of input in an object") }
+            guard parser.current == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+            let key = try parser.parseKey()
+            parser.skipWhitespace()
+            guard parser.current == UInt8(ascii: ":") else { throw parser.error("expected ':' after a key") }
+            parser.index += 1
+            parser.skipWhitespace()
+            try member(key, &parser)
+            parser.skipWhitespace()
+            switch parser.current {
+            case UInt8(ascii: ","): parser.index += 1
+            case UInt8(ascii: "}"):
+                parser.index += 1
+                return
+            case nil: throw parser.error("unexpected end of input in an object")
+            default: throw parser.error("expected ',' or '}' in an object")
             }
         }
     }
@@ -217,43 +229,29 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(SyntaxError) -> JSONValue {
-        let list = try parseMembers(depth: depth)
+        // Straight into the dictionary (a later duplicate wins): no list of members first.
         var members: [String: JSONValue] = [:]
-        members.reserveCapacity(list.count)
-        for (key, value) in list { members[key] = value }
+        try Self.readMembers(of: &self, depth: depth) { key, parser throws(SyntaxError) in
+            members[parser.string(of: key)] = try parser.parseValue(depth: depth)
+        }
         return .object(members)
     }
 
     private mutating func parseMembers(depth: Int) throws(SyntaxError) -> [(key: String, value: JSONValue)] {
-        guard depth <= Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth) levels") }
-        index += 1
         var members: [(key: String, value: JSONValue)] = []
         // An event has about a dozen members: one allocation instead of growing five times.
         members.reserveCapacity(16)
-        skipWhitespace()
-        if current == UInt8(ascii: "}") {
-            index += 1
-            return members
+        try Self.readMembers(of: &self, depth: depth) { key, parser throws(SyntaxError) in
+            members.append((key: parser.string(of: key), value: try parser.parseValue(depth: depth)))
         }
-        while true {
-            skipWhitespace()
-            guard current != nil else { throw error("unexpected end of input in an object") }
-            guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
-            index += 1
-            skipWhitespace()
-            members.append((key: key, value: try parseValue(depth: depth)))
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"):
-                index += 1
-                return members
-            case nil: throw error("unexpected end of input in an object")
-            default: throw error("expected ',' or '}' in an object")
-            }
+        return members
+    }
+
+    /// The text of a key `parseKey` read.
+    private func string(of key: Key) -> String {
+        switch key {
+        case .raw(let range): return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        case .decoded(let text): return text
         }
     }
 
