@@ -8,14 +8,32 @@ import Foundation
 public struct EventCodec: Sendable {
     public init() {}
 
-    /// The string members of a record, in the slots `decode` reads them from.
-    private static let textFields: [[UInt8]] = [
-        "id", "type", "timestamp", "user_id", "session_id", "url", "path", "referrer", "user_agent", "ip_address",
-        "client_timestamp",
-    ].map { Array($0.utf8) }
-    private static let metadataKey = Array("metadata".utf8)
+    /// Whether `key` is `name`, byte for byte.
+    private static func key(_ key: UnsafeRawBufferPointer, is name: StaticString) -> Bool {
+        guard key.count == name.utf8CodeUnitCount, let base = key.baseAddress else { return false }
+        return memcmp(base, name.utf8Start, key.count) == 0
+    }
 
-    /// The text members of one record by slot (in `textFields` order): no array per record.
+    /// The slot (in `TextMembers.set`) of a text member's key, if it is one. Compared as bytes
+    /// against static strings: a table of arrays cost a retain and a release per comparison.
+    private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
+        switch key.count {
+        case 2: return Self.key(key, is: "id") ? 0 : nil
+        case 3: return Self.key(key, is: "url") ? 5 : nil
+        case 4: return Self.key(key, is: "type") ? 1 : Self.key(key, is: "path") ? 6 : nil
+        case 7: return Self.key(key, is: "user_id") ? 3 : nil
+        case 8: return Self.key(key, is: "referrer") ? 7 : nil
+        case 9: return Self.key(key, is: "timestamp") ? 2 : nil
+        case 10:
+            if Self.key(key, is: "session_id") { return 4 }
+            if Self.key(key, is: "user_agent") { return 8 }
+            return Self.key(key, is: "ip_address") ? 9 : nil
+        case 16: return Self.key(key, is: "client_timestamp") ? 10 : nil
+        default: return nil
+        }
+    }
+
+    /// The text members of one record by slot: no array per record.
     private struct TextMembers {
         var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
 
@@ -34,11 +52,6 @@ public struct EventCodec: Sendable {
             default: clientTimestamp = value
             }
         }
-    }
-
-    /// The slot of a text member's key, if it is one.
-    private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
-        textFields.firstIndex { $0.count == key.count && $0.elementsEqual(key) }
     }
 
     /// The record value for `event`.
@@ -94,7 +107,7 @@ public struct EventCodec: Sendable {
         let isObject: Bool
         do {
             isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
-                if key.elementsEqual(Self.metadataKey) {
+                if Self.key(key, is: "metadata") {
                     switch try parser.parseMemberValue() {
                     case .null: metadata = nil
                     case .object(let object): metadata = object
