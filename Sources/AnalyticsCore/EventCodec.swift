@@ -137,11 +137,12 @@ public struct EventCodec: Sendable {
         guard let type = fields.type else { throw .notAnEvent("no \"type\"") }
         guard let timestamp = fields.timestamp else { throw .notAnEvent("no \"timestamp\"") }
         guard EventTypeRule.isValid(type) else { throw .invalidType(type) }
+        guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
+        // Built last, from values not used again, so each string is moved rather than copied.
         let event = AnalyticsEvent(
             id: id, type: type, userID: fields.userID, sessionID: fields.sessionID, url: fields.url, path: fields.path,
             referrer: fields.referrer, userAgent: fields.userAgent, ipAddress: fields.ipAddress, metadata: metadata,
             timestamp: timestamp, clientTimestamp: fields.clientTimestamp)
-        guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
         return (event, receivedAt)
     }
 }

@@ -105,18 +105,22 @@ final class ConsumeLoop: Sendable {
         batch.items.reserveCapacity(records.count)
         batch.topics.reserveCapacity(records.count)
         for index in 0..<records.count {
-            var item = LiveStatistics.Record(
-                event: nil, receivedAt: nil, partition: records.partition(at: index), offset: records.offset(at: index))
+            let partition = records.partition(at: index)
+            let offset = records.offset(at: index)
             do throws(RecordDecodingError) {
-                (item.event, item.receivedAt) = try records.withValue(at: index) {
+                let decoded = try records.withValue(at: index) {
                     value throws(RecordDecodingError) in try codec.decodeStamped(value)
                 }
+                batch.items.append(
+                    LiveStatistics.Record(
+                        event: decoded.event, receivedAt: decoded.receivedAt, partition: partition, offset: offset))
             } catch {
                 // Copied to the dead-letter topic before it is counted and its offset stored
                 // (a record read again after a rebalance may be copied twice: at-least-once).
                 reportInvalid(records.record(at: index), error)
+                batch.items.append(
+                    LiveStatistics.Record(event: nil, receivedAt: nil, partition: partition, offset: offset))
             }
-            batch.items.append(item)
             batch.topics.append(records.topic(at: index))
         }
         return batch

@@ -29,15 +29,17 @@ final class LiveStatistics: Sendable {
     /// Applies a batch of records under one lock; one outcome per record, in order.
     func apply(_ records: [Record]) -> [GroupView.Outcome] {
         view.withLock { view in
-            // Through the buffer: `records.map { view.apply($0.event, ...) }` copied every event
-            // (a retain and a release per string) on the way in.
-            records.withUnsafeBufferPointer { records in
-                records.indices.map { index in
+            // By index into the array: `records.map { view.apply($0.event, ...) }` copied every
+            // event (a retain and a release per string) on the way in.
+            var outcomes: [GroupView.Outcome] = []
+            outcomes.reserveCapacity(records.count)
+            for index in records.indices {
+                outcomes.append(
                     view.apply(
                         records[index].event, receivedAt: records[index].receivedAt,
-                        partition: records[index].partition, offset: records[index].offset)
-                }
+                        partition: records[index].partition, offset: records[index].offset))
             }
+            return outcomes
         }
     }
 
