@@ -37,7 +37,7 @@ public struct EventCodec: Sendable {
     private struct TextMembers {
         var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
 
-        mutating func set(_ slot: Int, _ value: String?) {
+        mutating func set(_ slot: Int, _ value: consuming String?) {
             switch slot {
             case 0: id = value
             case 1: type = value

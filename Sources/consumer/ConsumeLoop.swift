@@ -129,8 +129,11 @@ final class ConsumeLoop: Sendable {
     private func apply(_ batch: DecodedBatch) {
         let outcomes = statistics.apply(batch.items)
         var lastApplied: [TopicPartition: Int64] = [:]
+        // Records come in runs of one partition: the offset map is written once per run, not per
+        // record (hashing a topic name each time), and items are read in place, not copied out.
+        var run: (partition: TopicPartition, offset: Int64)?
         var counted = 0
-        for (index, item) in batch.items.enumerated() {
+        for index in batch.items.indices {
             switch outcomes[index] {
             case .counted:
                 counted += 1
@@ -146,8 +149,18 @@ final class ConsumeLoop: Sendable {
                 // Fetched before the partition was given away; its new owner counts it.
                 continue
             }
-            lastApplied[TopicPartition(topic: batch.topics[index], partition: item.partition)] = item.offset
+            let partition = batch.items[index].partition
+            let offset = batch.items[index].offset
+            if let current = run, current.partition.partition == partition,
+                current.partition.topic == batch.topics[index]
+            {
+                run = (current.partition, offset)
+            } else {
+                if let current = run { lastApplied[current.partition] = current.offset }
+                run = (TopicPartition(topic: batch.topics[index], partition: partition), offset)
+            }
         }
+        if let current = run { lastApplied[current.partition] = current.offset }
         consumed.add(counted, ordering: .relaxed)
         consumedCounter.increment(by: Int64(counted))
         do {
