@@ -73,7 +73,7 @@ public struct AnalyticsAggregator: Sendable {
     /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it). Returns
     /// whether the event was counted.
     @discardableResult
-    public mutating func apply(_ event: AnalyticsEvent, receivedAt: Date? = nil) -> Bool {
+    public mutating func apply(_ event: borrowing AnalyticsEvent, receivedAt: Date? = nil) -> Bool {
         if recentIDs?.insert(event.id) == false {
             duplicateEvents += 1
             return false

@@ -133,16 +133,17 @@ public struct EventCodec: Sendable {
         }
         guard isObject else { throw .notAnEvent("not a JSON object") }
         if let wrongType { throw wrongType }
-        guard let id = fields.id else { throw .notAnEvent("no \"id\"") }
-        guard let type = fields.type else { throw .notAnEvent("no \"type\"") }
-        guard let timestamp = fields.timestamp else { throw .notAnEvent("no \"timestamp\"") }
+        // Each string is taken out of `fields` (`take()`), moved rather than copied into the event.
+        guard let id = fields.id.take() else { throw .notAnEvent("no \"id\"") }
+        guard let type = fields.type.take() else { throw .notAnEvent("no \"type\"") }
+        guard let timestamp = fields.timestamp.take() else { throw .notAnEvent("no \"timestamp\"") }
         guard EventTypeRule.isValid(type) else { throw .invalidType(type) }
         guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
-        // Built last, from values not used again, so each string is moved rather than copied.
         let event = AnalyticsEvent(
-            id: id, type: type, userID: fields.userID, sessionID: fields.sessionID, url: fields.url, path: fields.path,
-            referrer: fields.referrer, userAgent: fields.userAgent, ipAddress: fields.ipAddress, metadata: metadata,
-            timestamp: timestamp, clientTimestamp: fields.clientTimestamp)
+            id: id, type: type, userID: fields.userID.take(), sessionID: fields.sessionID.take(),
+            url: fields.url.take(), path: fields.path.take(), referrer: fields.referrer.take(),
+            userAgent: fields.userAgent.take(), ipAddress: fields.ipAddress.take(), metadata: metadata.take(),
+            timestamp: timestamp, clientTimestamp: fields.clientTimestamp.take())
         return (event, receivedAt)
     }
 }

@@ -67,7 +67,7 @@ public struct GroupView: Sendable {
     /// valid event.
     @discardableResult
     public mutating func apply(
-        _ event: AnalyticsEvent?, receivedAt: Date? = nil, partition: Int32, offset: Int64
+        _ event: borrowing AnalyticsEvent?, receivedAt: Date? = nil, partition: Int32, offset: Int64
     ) -> Outcome {
         // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
         // out and back for every event, retaining and releasing each of its sketches.
@@ -175,21 +175,25 @@ public struct GroupView: Sendable {
 extension PartialState {
     /// Counts one record into the state, in place.
     fileprivate mutating func count(
-        _ event: AnalyticsEvent?, receivedAt: Date?, offset: Int64, recentIDs: inout RecentIDs
+        _ event: borrowing AnalyticsEvent?, receivedAt: Date?, offset: Int64, recentIDs: inout RecentIDs
     )
         -> GroupView.Outcome
     {
         guard offset >= nextOffset else { return .alreadyCounted }
         nextOffset = offset + 1
-        guard let event else {
+        // Matched in place: binding the event (`guard let`) copied it, a retain and a release
+        // per string, for every record.
+        switch event {
+        case .none:
             aggregator.recordInvalidRecord()
             return .invalid
+        case .some(let event):
+            guard recentIDs.insert(event.id) else {
+                aggregator.recordDuplicate()
+                return .duplicate
+            }
+            aggregator.apply(event, receivedAt: receivedAt)
+            return .counted
         }
-        guard recentIDs.insert(event.id) else {
-            aggregator.recordDuplicate()
-            return .duplicate
-        }
-        aggregator.apply(event, receivedAt: receivedAt)
-        return .counted
     }
 }
