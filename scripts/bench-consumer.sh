@@ -21,25 +21,33 @@ start_dev_broker --topic "$TOPIC" --partitions "$PARTITIONS"
 
 fill_topic "$TOPIC" "$EVENTS" "$USERS" "$PAGES"
 
-# (a) kcat reading everything raw.
-start=$(date +%s.%N)
-kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f '%s\n' >/dev/null
-kcat_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+# (a) kcat reading everything raw: the fastest of three runs (this machine is shared and one run
+# can be twice as slow as the next; the fastest is the fair reference).
+kcat_seconds=""
+for _ in 1 2 3; do
+  start=$(date +%s.%N)
+  kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f '%s\n' >/dev/null
+  seconds=$(echo "$(date +%s.%N) - $start" | bc)
+  if [[ -z "$kcat_seconds" ]] || (($(echo "$seconds < $kcat_seconds" | bc))); then kcat_seconds=$seconds; fi
+done
 
 # (b) the consumer, new group, from the start, until it has consumed everything.
 run_consumer "$TOPIC" "$EVENTS"
+consumer_cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$consumer/stat")
 totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
 
-python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" "$steady_rate" <<'PY'
+python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" "$steady_rate" "$consumer_cpu" <<'PY'
 import sys
 events, kcat, consumer, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 total, users, pages = sys.argv[5].split()
 print(f"\n{events:,} events, {sys.argv[5]}")
-print(f"| reader                     | seconds | events/s  | ratio |")
-print(f"|----------------------------|---------|-----------|-------|")
-print(f"| kcat -C -e (raw)           | {kcat:7.2f} | {events / kcat:9,.0f} |  1.00 |")
-print(f"| consumer (aggregating)     | {consumer:7.2f} | {events / consumer:9,.0f} | {kcat / consumer:5.2f} |")
+print(f"| reader                      | seconds | events/s  | ratio |")
+print(f"|-----------------------------|---------|-----------|-------|")
+print(f"| kcat -C -e (raw, best of 3) | {kcat:7.2f} | {events / kcat:9,.0f} |  1.00 |")
+print(f"| consumer (aggregating)      | {consumer:7.2f} | {events / consumer:9,.0f} | {kcat / consumer:5.2f} |")
 steady = int(sys.argv[6])
-print(f"consumer once records flow (without start-up and group join): {steady:,} events/s ({steady * kcat / events:.2f}x kcat)")
+print(f"consumer once records flow (without start-up and the group join, which the broker delays by 3 s "
+      f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat)")
+print(f"consumer CPU: {float(sys.argv[7]):.2f} s for {events:,} events, start-up included")
 print(f"consumer peak RSS: {rss / 1024:.0f} MB; /analytics: total_events {total}, unique_users {users} (HyperLogLog), top_pages rows {pages}")
 PY
