@@ -64,10 +64,11 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     public var commitIntervalMilliseconds = 5000
     /// `session.timeout.ms`.
     public var sessionTimeoutMilliseconds = 10_000
-    /// Records fetched ahead of the application, in KiB (`queued.max.messages.kbytes`). librdkafka
-    /// before 2.1 waits up to a second before fetching again once this is full (its issue #2879),
-    /// so a consumer catching up reads about this much per second; from 2.1 on it fetches again
-    /// after 10 ms and a small prefetch is as fast. Memory grows with it (about 1.6 × in RSS).
+    /// Records fetched ahead of the application, in KiB (`queued.max.messages.kbytes`): memory
+    /// against refills while catching up. librdkafka before 2.1 sleeps up to a second once this is
+    /// full (its issue #2879); `KafkaConsumer` wakes it as the queue drains (`FetchStallGuard`),
+    /// and from 2.1 on `fetch.queue.backoff.ms` is set to 10 ms instead. Memory grows with it
+    /// (about 1.6 × in RSS).
     public var prefetchKilobytes = 4096
 
     public init(client: KafkaClientConfiguration, groupID: String) {
