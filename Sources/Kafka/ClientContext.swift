@@ -42,6 +42,26 @@ final class ClientContext: Sendable {
         }
     }
 
+    /// Whether a polled message is a record; false for a partition end or a transient error
+    /// (logged, naming `source`). Throws on a fatal error. Every consuming client classifies its
+    /// messages here.
+    func carriesRecord(_ message: UnsafeMutablePointer<rd_kafka_message_t>, source: String) throws(KafkaError) -> Bool {
+        let error = message.pointee.err
+        guard error != RD_KAFKA_RESP_ERR_NO_ERROR else { return true }
+        if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return false }
+        let text = String(cString: rd_kafka_message_errstr(message))
+        if error == RD_KAFKA_RESP_ERR__FATAL || fatal != nil {
+            throw fatal ?? .fatal(code: error.rawValue, message: text)
+        }
+        logger.warning(
+            "\(source) error",
+            metadata: [
+                "code": "\(KafkaError.name(of: error.rawValue))", "reason": "\(text)",
+                "topic": "\(message.pointee.rkt.map { String(cString: rd_kafka_topic_name($0)) } ?? "")",
+            ])
+        return false
+    }
+
     private func log(level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
         let text = message.map { String(cString: $0) } ?? ""
         let source = facility.map { String(cString: $0) } ?? "rdkafka"

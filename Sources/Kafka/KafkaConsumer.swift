@@ -129,7 +129,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             guard let message = polled[index] else { continue }
             // Every message is kept or destroyed even after a fatal error; the error is thrown at the end.
             do {
-                if try carriesRecord(message) {
+                if try context.carriesRecord(message, source: "consumer") {
                     records[kept] = message
                     kept += 1
                     continue
@@ -156,22 +156,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Throws on a fatal error.
     private func record(carriedBy message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) -> KafkaRecord?
     {
-        try carriesRecord(message) ? Self.record(from: message) : nil
-    }
-
-    /// Whether a polled message is a record; false for a partition end or a transient error
-    /// (logged). Throws on a fatal error.
-    private func carriesRecord(_ message: UnsafeMutablePointer<rd_kafka_message_t>) throws(KafkaError) -> Bool {
-        let error = message.pointee.err
-        guard error != RD_KAFKA_RESP_ERR_NO_ERROR else { return true }
-        if error == RD_KAFKA_RESP_ERR__PARTITION_EOF { return false }
-        let text = String(cString: rd_kafka_message_errstr(message))
-        if error == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
-            throw context.fatal ?? .fatal(code: error.rawValue, message: text)
-        }
-        logger.warning(
-            "consumer error", metadata: ["code": "\(KafkaError.name(of: error.rawValue))", "reason": "\(text)"])
-        return false
+        try context.carriesRecord(message, source: "consumer") ? Self.record(from: message) : nil
     }
 
     /// A copy of a fetched message that outlives it.

@@ -98,20 +98,8 @@ public final class KafkaTopicReader: @unchecked Sendable {
     public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
         guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
         defer { rd_kafka_message_destroy(message) }
+        guard try context.carriesRecord(message, source: "topic reader") else { return nil }
         let raw = message.pointee
-        guard raw.err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if raw.err == RD_KAFKA_RESP_ERR__FATAL || context.fatal != nil {
-                throw context.fatal
-                    ?? .fatal(code: raw.err.rawValue, message: String(cString: rd_kafka_message_errstr(message)))
-            }
-            logger.warning(
-                "topic reader error",
-                metadata: [
-                    "topic": "\(topic)", "code": "\(KafkaError.name(of: raw.err.rawValue))",
-                    "reason": "\(String(cString: rd_kafka_message_errstr(message)))",
-                ])
-            return nil
-        }
         positions.withLock { $0[raw.partition] = raw.offset + 1 }
         return KafkaConsumer.record(from: message)
     }
