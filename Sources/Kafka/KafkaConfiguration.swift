@@ -91,11 +91,24 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             ("enable.partition.eof", "false"),
             // librdkafka prefetches up to 64 MiB by default, and one fetch may overshoot that by
             // fetch.max.bytes (50 MiB). The prefetch is bounded by bytes, not by a count of
-            // 100,000 messages; one fetch brings at most a quarter of it (at least 8 MiB).
+            // 100,000 messages.
             ("queued.max.messages.kbytes", String(prefetchKilobytes)),
             ("queued.min.messages", String(max(10_000, prefetchKilobytes * 4))),
-            ("fetch.max.bytes", String(max(8 << 20, prefetchKilobytes * 256))),
-        ] + Self.fetchBackoff + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        ] + fetchSizes + Self.fetchBackoff
+            + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
+
+    /// One fetch brings at most half the prefetch (at least 1 MiB), and a sixteenth of that per
+    /// partition (at least 64 KiB): a fetch lands decompressed on top of the prefetch, and with
+    /// librdkafka's defaults (50 MiB, 1 MiB per partition) a topic with many full partitions
+    /// added tens of megabytes of RSS. With the fetcher woken as the queue drains
+    /// (`FetchStallGuard`), smaller fetches cost no speed.
+    private var fetchSizes: [(String, String)] {
+        let perFetch = max(1 << 20, prefetchKilobytes * 512)
+        return [
+            ("fetch.max.bytes", String(perFetch)),
+            ("max.partition.fetch.bytes", String(max(64 << 10, perFetch / 16))),
+        ]
     }
 
     /// `fetch.queue.backoff.ms` where librdkafka has it (2.1 and later).
