@@ -71,3 +71,37 @@ final class SessionWindowTests: XCTestCase {
         XCTAssertEqual(view.state(of: 2)?.aggregator.pageCapacity, 500)
     }
 }
+
+/// The selection the session window uses to find its eviction cutoff.
+final class KthSmallestTests: XCTestCase {
+    func testEveryRankMatchesSortingWhateverTheOrder() {
+        var generator = SystemRandomNumberGenerator()
+        let shapes: [[Double]] = [
+            (0..<200).map { _ in Double(Int.random(in: 0..<50, using: &generator)) },  // many duplicates
+            (0..<200).map(Double.init),  // sorted
+            (0..<200).reversed().map(Double.init),  // reversed
+            Array(repeating: 7, count: 200),  // all equal
+            (0..<200).map { $0 % 2 == 0 ? Double($0) : -Double($0) },  // organ pipe
+            [42],
+        ]
+        for values in shapes {
+            let sorted = values.sorted()
+            for k in values.indices {
+                XCTAssertEqual(KthSmallest.of(values, k), sorted[k], "k \(k) of \(values.prefix(8))…")
+            }
+            XCTAssertNil(KthSmallest.of(values, values.count))
+            XCTAssertNil(KthSmallest.of(values, -1))
+        }
+        XCTAssertNil(KthSmallest.of([], 0))
+    }
+
+    func testLargeInputsAtRandomRanks() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let values = (0..<5_000).map { _ in Double.random(in: 0..<1_000_000, using: &generator).rounded() }
+            let sorted = values.sorted()
+            let k = Int.random(in: 0..<values.count, using: &generator)
+            XCTAssertEqual(KthSmallest.of(values, k), sorted[k])
+        }
+    }
+}
