@@ -18,6 +18,7 @@ struct StatsRoutes: Sendable {
         router.on("GET", "/metrics") { _, respond in
             let lag = consumer.lag()
             metrics.set("consumer_assigned_partitions", to: Double(lag.count))
+            metrics.set("consumer_fetch_wakeups", to: Double(consumer.fetchWakeups))
             if let commit = consumer.lastSuccessfulCommit {
                 metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
             }
