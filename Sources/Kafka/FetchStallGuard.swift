@@ -31,7 +31,7 @@ final class FetchStallGuard: @unchecked Sendable {
     private let wakes = Atomic<Int>(0)
 
     /// Whether this librdkafka has the stall: before 2.1.0, the release that brought
-    /// `fetch.queue.backoff.ms` (which `KafkaConsumerConfiguration` sets from the same version on).
+    /// `fetch.queue.backoff.ms` (which `KafkaConsumerConfiguration` sets when this is false).
     static var isNeeded: Bool { rd_kafka_version() < 0x0201_00ff }
 
     /// nil when the consumer queue cannot be had (the client is not a consumer).

@@ -111,8 +111,9 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
         ]
     }
 
-    /// `fetch.queue.backoff.ms` where librdkafka has it (2.1 and later).
+    /// `fetch.queue.backoff.ms` where librdkafka has it (2.1 and later); before, `FetchStallGuard`
+    /// does its work.
     private static var fetchBackoff: [(String, String)] {
-        rd_kafka_version() >= 0x0201_00ff ? [("fetch.queue.backoff.ms", "10")] : []
+        FetchStallGuard.isNeeded ? [] : [("fetch.queue.backoff.ms", "10")]
     }
 }
