@@ -8,27 +8,21 @@ import Foundation
 public struct EventCodec: Sendable {
     public init() {}
 
-    /// Whether `key` is `name`, byte for byte.
-    private static func key(_ key: UnsafeRawBufferPointer, is name: StaticString) -> Bool {
-        guard key.count == name.utf8CodeUnitCount, let base = key.baseAddress else { return false }
-        return memcmp(base, name.utf8Start, key.count) == 0
-    }
-
     /// The slot (in `TextMembers.set`) of a text member's key, if it is one. Compared as bytes
     /// against static strings: a table of arrays cost a retain and a release per comparison.
     private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
         switch key.count {
-        case 2: return Self.key(key, is: "id") ? 0 : nil
-        case 3: return Self.key(key, is: "url") ? 5 : nil
-        case 4: return Self.key(key, is: "type") ? 1 : Self.key(key, is: "path") ? 6 : nil
-        case 7: return Self.key(key, is: "user_id") ? 3 : nil
-        case 8: return Self.key(key, is: "referrer") ? 7 : nil
-        case 9: return Self.key(key, is: "timestamp") ? 2 : nil
+        case 2: return JSONParser.key(key, is: "id") ? 0 : nil
+        case 3: return JSONParser.key(key, is: "url") ? 5 : nil
+        case 4: return JSONParser.key(key, is: "type") ? 1 : JSONParser.key(key, is: "path") ? 6 : nil
+        case 7: return JSONParser.key(key, is: "user_id") ? 3 : nil
+        case 8: return JSONParser.key(key, is: "referrer") ? 7 : nil
+        case 9: return JSONParser.key(key, is: "timestamp") ? 2 : nil
         case 10:
-            if Self.key(key, is: "session_id") { return 4 }
-            if Self.key(key, is: "user_agent") { return 8 }
-            return Self.key(key, is: "ip_address") ? 9 : nil
-        case 16: return Self.key(key, is: "client_timestamp") ? 10 : nil
+            if JSONParser.key(key, is: "session_id") { return 4 }
+            if JSONParser.key(key, is: "user_agent") { return 8 }
+            return JSONParser.key(key, is: "ip_address") ? 9 : nil
+        case 16: return JSONParser.key(key, is: "client_timestamp") ? 10 : nil
         default: return nil
         }
     }
@@ -107,7 +101,7 @@ public struct EventCodec: Sendable {
         let isObject: Bool
         do {
             isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
-                if Self.key(key, is: "metadata") {
+                if JSONParser.key(key, is: "metadata") {
                     switch try parser.parseMemberValue() {
                     case .null: metadata = nil
                     case .object(let object): metadata = object

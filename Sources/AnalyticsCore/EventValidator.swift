@@ -12,16 +12,31 @@ public struct EventValidator: Sendable {
     }
 
     /// Parses and validates a request body holding one event object.
+    ///
+    /// It runs for every `POST /event`, so it visits the members in place: only the values of the
+    /// members validation knows are kept, and no key strings are made.
     public func validate(body: [UInt8]) throws(EventValidationError) -> ValidatedEvent {
         guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
-        let members: [(key: String, value: JSONValue)]?
+        var fields = EventFields()
+        let parsed: Result<Bool, JSONParser.SyntaxError> = body.withUnsafeBytes { bytes in
+            do throws(JSONParser.SyntaxError) {
+                return .success(
+                    try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
+                        let value = try parser.parseMemberValue()
+                        if let name = EventFields.Name(key: key) { fields.set(name, value) }
+                    })
+            } catch {
+                return .failure(error)
+            }
+        }
+        let isObject: Bool
         do {
-            members = try JSONParser.parseObjectMembers(body)
+            isObject = try parsed.get()
         } catch {
             throw .invalidJSON(error.description)
         }
-        guard let members else { throw .notAnObject }
-        return try validate(members: members)
+        guard isObject else { throw .notAnObject }
+        return try validate(fields: fields)
     }
 
     /// Parses a request body as JSON, with an error that says where it went wrong.
@@ -44,7 +59,10 @@ public struct EventValidator: Sendable {
     public func validate(members: [(key: String, value: JSONValue)]) throws(EventValidationError) -> ValidatedEvent {
         var fields = EventFields()
         for (key, value) in members { fields.set(key, value) }
+        return try validate(fields: fields)
+    }
 
+    private func validate(fields: EventFields) throws(EventValidationError) -> ValidatedEvent {
         guard let typeValue = fields.type, typeValue != .null else { throw .missingType }
         guard case .string(let type) = typeValue else { throw .wrongType(field: "type", expected: "a string") }
         guard EventTypeRule.isValid(type) else { throw .invalidEventType(type) }

@@ -31,25 +31,12 @@ public struct JSONParser {
         try document(input) { parser throws(SyntaxError) in try parser.parseValue(depth: 0) }
     }
 
-    /// Parses a JSON document whose top level should be an object, returning its members in
-    /// order (later duplicates included) without building a dictionary; nil when the top level
-    /// is valid JSON but not an object.
-    public static func parseObjectMembers(_ input: [UInt8]) throws(SyntaxError) -> [(key: String, value: JSONValue)]? {
-        try document(input) { parser throws(SyntaxError) in
-            guard parser.current == UInt8(ascii: "{") else {
-                _ = try parser.parseValue(depth: 0)
-                return nil
-            }
-            return try parser.parseMembers(depth: 1)
-        }
-    }
-
-    /// For decoders of one known object shape (`EventCodec` on the consumer's hot path): parses a
-    /// document whose top level should be an object and calls `member` for each member in order
-    /// (later duplicates included) with the key's UTF-8 bytes and the parser at the member's value,
-    /// which `member` must read with `parseMemberValue()` or `parseTextMember()`. Neither a members
-    /// array nor key strings are built. Returns false when the top level is valid JSON but not an
-    /// object.
+    /// For readers of one known object shape on a hot path (`EventCodec` on the consumer,
+    /// `EventValidator` on the producer): parses a document whose top level should be an object
+    /// and calls `member` for each member in order (later duplicates included) with the key's
+    /// UTF-8 bytes and the parser at the member's value, which `member` must read with
+    /// `parseMemberValue()` or `parseTextMember()`. Neither a members array nor key strings are
+    /// built. Returns false when the top level is valid JSON but not an object.
     static func visitObjectMembers(
         _ input: UnsafeRawBufferPointer,
         _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
@@ -72,6 +59,13 @@ public struct JSONParser {
             }
             return true
         }
+    }
+
+    /// Whether a key `visitObjectMembers` passed is `name`, byte for byte: how its callers match
+    /// the keys they know without making a string per member.
+    static func key(_ key: UnsafeRawBufferPointer, is name: StaticString) -> Bool {
+        guard key.count == name.utf8CodeUnitCount, let base = key.baseAddress else { return false }
+        return memcmp(base, name.utf8Start, key.count) == 0
     }
 
     /// Reads an object (the parser is at its "{") member by member: for each, `member` gets the
@@ -235,16 +229,6 @@ public struct JSONParser {
             members[parser.string(of: key)] = try parser.parseValue(depth: depth)
         }
         return .object(members)
-    }
-
-    private mutating func parseMembers(depth: Int) throws(SyntaxError) -> [(key: String, value: JSONValue)] {
-        var members: [(key: String, value: JSONValue)] = []
-        // An event has about a dozen members: one allocation instead of growing five times.
-        members.reserveCapacity(16)
-        try Self.readMembers(of: &self, depth: depth) { key, parser throws(SyntaxError) in
-            members.append((key: parser.string(of: key), value: try parser.parseValue(depth: depth)))
-        }
-        return members
     }
 
     /// The text of a key `parseKey` read.

@@ -63,9 +63,29 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// ASCII case-insensitive equality, without allocating (header names are ASCII tokens).
     static func same(_ lhs: String, _ rhs: String) -> Bool {
         guard lhs.utf8.count == rhs.utf8.count else { return false }
-        return zip(lhs.utf8, rhs.utf8).allSatisfy { left, right in
-            left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= 0x61 && (left | 0x20) <= 0x7A)
+        // Native strings (all that the parser makes) lend their bytes; others compare by iterating.
+        let compared = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                same(UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
+            }
         }
+        if let compared, let compared { return compared }
+        return zip(lhs.utf8, rhs.utf8).allSatisfy { sameByte($0, $1) }
+    }
+
+    /// ASCII case-insensitive equality of raw bytes and a name.
+    static func same(_ lhs: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+        same(lhs, UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+    }
+
+    static func same(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for index in 0..<lhs.count where !sameByte(lhs[index], rhs[index]) { return false }
+        return true
+    }
+
+    private static func sameByte(_ left: UInt8, _ right: UInt8) -> Bool {
+        left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= 0x61 && (left | 0x20) <= 0x7A)
     }
 }
 

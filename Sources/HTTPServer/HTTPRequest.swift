@@ -19,14 +19,19 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// The path of the target, without query; `*` for asterisk form.
     public var path: String {
-        var text = Substring(target)
-        let schemeLength = text.hasPrefix("http://") ? 7 : (text.hasPrefix("https://") ? 8 : 0)
+        let utf8 = target.utf8
+        var start = utf8.startIndex
+        let schemeLength = utf8.starts(with: "http://".utf8) ? 7 : (utf8.starts(with: "https://".utf8) ? 8 : 0)
         if schemeLength > 0 {
-            let afterScheme = text.dropFirst(schemeLength)
-            text = afterScheme.firstIndex(of: "/").map { afterScheme[$0...] } ?? "/"
+            let afterScheme = utf8.index(start, offsetBy: schemeLength)
+            guard let slash = utf8[afterScheme...].firstIndex(of: UInt8(ascii: "/")) else { return "/" }
+            start = slash
         }
-        if let mark = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<mark] }
-        return text.isEmpty ? "/" : String(text)
+        // Bytes, not characters: the delimiters are ASCII, so every index found is a character boundary.
+        let end = utf8[start...].firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? utf8.endIndex
+        if start == end { return "/" }
+        if start == utf8.startIndex && end == utf8.endIndex { return target }
+        return String(target[start..<end])
     }
 
     /// The query string after `?`, if any.

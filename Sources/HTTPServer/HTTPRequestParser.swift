@@ -1,3 +1,5 @@
+import Glibc
+
 /// Incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests out.
 ///
 /// It is strict where leniency enables request smuggling (conflicting lengths, `Transfer-Encoding`
@@ -91,29 +93,28 @@ public struct HTTPRequestParser: Sendable {
             start += 1
         }
         scanned = max(scanned, start)
-        // Find the empty line that ends the head.
-        var end: Int?
-        var index = scanned
-        while index < buffer.count {
-            if buffer[index] == 0x0A {
-                if index >= 1, buffer[index - 1] == 0x0A, index - 1 >= start {
-                    end = index + 1
-                    break
-                }
-                if index >= 2, buffer[index - 1] == 0x0D, buffer[index - 2] == 0x0A, index - 2 >= start {
-                    end = index + 1
-                    break
-                }
+        let (headStart, searchFrom, limits) = (start, scanned, limits)
+        let outcome: Result<(end: Int, head: HTTPRequestHead)?, HTTPParseError> = buffer.withUnsafeBytes { bytes in
+            // Find the empty line that ends the head.
+            guard let headEnd = Self.headEnd(in: bytes, start: headStart, from: searchFrom) else {
+                return .success(nil)
             }
-            index += 1
+            if headEnd - headStart > limits.maxHeaderBytes {
+                return .failure(.headersTooLarge(limit: limits.maxHeaderBytes))
+            }
+            do throws(HTTPParseError) {
+                let head = try Self.parseHeadLines(
+                    UnsafeRawBufferPointer(rebasing: bytes[headStart..<headEnd]), limits: limits)
+                return .success((headEnd, head))
+            } catch {
+                return .failure(error)
+            }
         }
-        guard let headEnd = end else {
+        guard let (headEnd, parsed) = try outcome.get() else {
             scanned = max(start, buffer.count - 2)
             if buffer.count - start > limits.maxHeaderBytes { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
             return false
         }
-        if headEnd - start > limits.maxHeaderBytes { throw .headersTooLarge(limit: limits.maxHeaderBytes) }
-        let parsed = try Self.parseHeadLines(buffer[start..<headEnd], limits: limits)
         start = headEnd
         scanned = headEnd
         head = parsed
@@ -121,46 +122,71 @@ public struct HTTPRequestParser: Sendable {
         return true
     }
 
-    private static func parseHeadLines(_ bytes: ArraySlice<UInt8>, limits: Limits) throws(HTTPParseError)
+    /// The offset just past the empty line that ends the head starting at `start`, searching for
+    /// line feeds from `from`; nil while it has not arrived.
+    private static func headEnd(in bytes: UnsafeRawBufferPointer, start: Int, from: Int) -> Int? {
+        var newline = from
+        while let found = nextLineFeed(in: bytes, from: newline, to: bytes.count) {
+            if found - 1 >= start, bytes[found - 1] == 0x0A { return found + 1 }
+            if found - 2 >= start, bytes[found - 1] == 0x0D, bytes[found - 2] == 0x0A { return found + 1 }
+            newline = found + 1
+        }
+        return nil
+    }
+
+    /// The offset of the first line feed in `from..<to`, found with `memchr`.
+    private static func nextLineFeed(in bytes: UnsafeRawBufferPointer, from: Int, to end: Int) -> Int? {
+        guard from < end, let base = bytes.baseAddress, let found = memchr(base + from, 0x0A, end - from) else {
+            return nil
+        }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// The request line and header fields of a complete head (`bytes` ends with its empty line).
+    private static func parseHeadLines(_ bytes: UnsafeRawBufferPointer, limits: Limits) throws(HTTPParseError)
         -> HTTPRequestHead
     {
         // Walk the lines in place; the last one is the empty line that ended the head.
-        var lineStart = bytes.startIndex
+        var lineStart = 0
         var requestLine: (String, String, HTTPVersion)?
         var headers = HTTPHeaders()
-        headers.reserveCapacity(8)
-        while let newline = bytes[lineStart...].firstIndex(of: 0x0A) {
-            var line = bytes[lineStart..<newline]
+        headers.reserveCapacity(16)
+        var hostCount = 0
+        while let newline = nextLineFeed(in: bytes, from: lineStart, to: bytes.count) {
+            var lineEnd = newline
+            if lineEnd > lineStart, bytes[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
             lineStart = newline + 1
-            if line.last == 0x0D { line = line.dropLast() }
             guard requestLine != nil else {
                 requestLine = try parseRequestLine(line)
                 continue
             }
             if line.isEmpty { break }
-            if line.contains(0x0D) || line.contains(0) { throw .malformedHeader }
-            if line.first == 0x20 || line.first == 0x09 { throw .obsoleteLineFolding }
-            guard let colon = line.firstIndex(of: 0x3A), colon > line.startIndex else { throw .malformedHeader }
-            let name = line[line.startIndex..<colon]
+            if line.contains(where: { $0 == 0x0D || $0 == 0 }) { throw .malformedHeader }
+            if line[0] == 0x20 || line[0] == 0x09 { throw .obsoleteLineFolding }
+            guard let colon = line.firstIndex(of: 0x3A), colon > 0 else { throw .malformedHeader }
+            let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
             guard name.allSatisfy(isTokenCharacter) else { throw .malformedHeader }
-            var value = line[(colon + 1)...]
-            while let first = value.first, first == 0x20 || first == 0x09 { value = value.dropFirst() }
-            while let last = value.last, last == 0x20 || last == 0x09 { value = value.dropLast() }
-            headers.add(String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+            var valueStart = colon + 1
+            var valueEnd = line.count
+            while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+            while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+            if HTTPHeaders.same(name, "Host") { hostCount += 1 }
+            headers.add(
+                String(decoding: name, as: UTF8.self),
+                String(decoding: UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd]), as: UTF8.self))
             if headers.count > limits.maxHeaderCount { throw .tooManyHeaders(limit: limits.maxHeaderCount) }
         }
         guard let (method, target, version) = requestLine else { throw .malformedRequestLine }
-        let head = HTTPRequestHead(method: method, target: target, version: version, headers: headers)
-        let hosts = headers.values("Host")
-        if hosts.count > 1 { throw .duplicateHost }
-        if version == .http1_1 && hosts.isEmpty { throw .missingHost }
-        if let expectation = headers["Expect"], expectation.lowercased() != "100-continue" {
+        if hostCount > 1 { throw .duplicateHost }
+        if version == .http1_1 && hostCount == 0 { throw .missingHost }
+        if let expectation = headers["Expect"], !HTTPHeaders.same(expectation, "100-continue") {
             throw .unsupportedExpectation(expectation)
         }
-        return head
+        return HTTPRequestHead(method: method, target: target, version: version, headers: headers)
     }
 
-    private static func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (
+    private static func parseRequestLine(_ line: UnsafeRawBufferPointer) throws(HTTPParseError) -> (
         String, String, HTTPVersion
     ) {
         // METHOD SP target SP version, with exactly two single spaces.
@@ -168,18 +194,18 @@ public struct HTTPRequestParser: Sendable {
             let secondSpace = line[(firstSpace + 1)...].firstIndex(of: 0x20),
             !line[(secondSpace + 1)...].contains(0x20)
         else { throw .malformedRequestLine }
-        let methodBytes = line[line.startIndex..<firstSpace]
-        let targetBytes = line[(firstSpace + 1)..<secondSpace]
-        let versionText = line[(secondSpace + 1)...]
+        let methodBytes = UnsafeRawBufferPointer(rebasing: line[0..<firstSpace])
+        let targetBytes = UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace])
+        let versionText = UnsafeRawBufferPointer(rebasing: line[(secondSpace + 1)...])
         guard !methodBytes.isEmpty, !targetBytes.isEmpty, methodBytes.allSatisfy(isTokenCharacter),
             targetBytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F })
         else { throw .malformedRequestLine }
         guard versionText.count == 8, versionText.starts(with: "HTTP/".utf8) else {
             throw .malformedRequestLine
         }
-        let major = versionText[versionText.startIndex + 5]
-        let dot = versionText[versionText.startIndex + 6]
-        let minor = versionText[versionText.startIndex + 7]
+        let major = versionText[5]
+        let dot = versionText[6]
+        let minor = versionText[7]
         guard (0x30...0x39).contains(major), dot == 0x2E, (0x30...0x39).contains(minor) else {
             throw .malformedRequestLine
         }
@@ -191,7 +217,28 @@ public struct HTTPRequestParser: Sendable {
     }
 
     private static func bodyState(for head: HTTPRequestHead, limits: Limits) throws(HTTPParseError) -> BodyState {
-        let hasTransferEncoding = head.headers.contains("Transfer-Encoding")
+        // The common case in one pass over the fields: no Transfer-Encoding, at most one
+        // Content-Length of plain digits.
+        var transferEncodings = 0
+        var lengthFields = 0
+        var onlyLength = ""
+        for field in head.headers {
+            if HTTPHeaders.same(field.name, "Content-Length") {
+                lengthFields += 1
+                onlyLength = field.value
+            } else if HTTPHeaders.same(field.name, "Transfer-Encoding") {
+                transferEncodings += 1
+            }
+        }
+        if transferEncodings == 0 && lengthFields == 0 {
+            if head.method == "POST" || head.method == "PUT" || head.method == "PATCH" { throw .lengthRequired }
+            return .none
+        }
+        if transferEncodings == 0 && lengthFields == 1, let length = plainLength(onlyLength) {
+            guard length <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
+            return length == 0 ? .none : .fixed(remaining: length)
+        }
+        let hasTransferEncoding = transferEncodings > 0
         let codings = hasTransferEncoding ? head.headers.tokens("Transfer-Encoding") : []
         let lengths = head.headers.values("Content-Length")
         if hasTransferEncoding {
@@ -214,8 +261,20 @@ public struct HTTPRequestParser: Sendable {
             guard length <= limits.maxBodyBytes else { throw .bodyTooLarge(limit: limits.maxBodyBytes) }
             return length == 0 ? .none : .fixed(remaining: length)
         }
-        if ["POST", "PUT", "PATCH"].contains(head.method) { throw .lengthRequired }
         return .none
+    }
+
+    /// A `Content-Length` of 1 to 18 digits and nothing else, as a number; nil for anything else
+    /// (which the full rules then judge).
+    private static func plainLength(_ text: String) -> Int? {
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+        var length = 0
+        for digit in digits {
+            guard digit >= 0x30 && digit <= 0x39 else { return nil }
+            length = length * 10 + Int(digit - 0x30)
+        }
+        return length
     }
 
     // MARK: - Body

@@ -164,4 +164,30 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(
             try parse("GET http://example.com/event?x HTTP/1.1\r\nHost: example.com\r\n\r\n")[0].head.path, "/event")
     }
+
+    func testTargetPaths() throws {
+        let paths = [
+            "/event": "/event", "/event?x=1": "/event", "/a#frag": "/a", "/?q": "/", "*": "*",
+            "https://example.com": "/", "https://example.com?x": "/", "http://h/p/q?x#y": "/p/q",
+            "/caf\u{E9}?x": "/caf\u{E9}",
+        ]
+        for (target, path) in paths {
+            XCTAssertEqual(try parse("GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n")[0].head.path, path, target)
+        }
+    }
+
+    func testFramingHeadersMatchInAnyCase() throws {
+        let requests = try parse("POST / HTTP/1.1\r\nhost: a\r\ncontent-LENGTH: 003\r\n\r\nabc")
+        XCTAssertEqual(requests[0].body, Array("abc".utf8))
+        assertError("GET / HTTP/1.1\r\nHost: a\r\nHOST: b\r\n\r\n", .duplicateHost)
+        assertError(
+            "POST / HTTP/1.1\r\nHost: a\r\ncontent-length: 3\r\nTRANSFER-ENCODING: chunked\r\n\r\n",
+            .contentLengthWithTransferEncoding)
+        assertError(
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\ncontent-length: 4\r\n\r\n", .conflictingContentLength)
+        assertError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: \r\n\r\n", .invalidContentLength)
+        XCTAssertEqual(try parse("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2, 2\r\n\r\nab")[0].body.count, 2)
+        XCTAssertEqual(
+            try parse("POST / HTTP/1.1\r\nHost: a\r\nExpect: 100-CONTINUE\r\nContent-Length: 0\r\n\r\n").count, 1)
+    }
 }
