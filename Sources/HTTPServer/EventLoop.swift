@@ -120,8 +120,10 @@ final class EventLoop: @unchecked Sendable {
                 } else if let connection = connections[fd] {
                     connection.handle(events: event.events)
                 }
-                runLocalTasks()
             }
+            // Responses completed while handling this batch of events are written now, one after
+            // another, rather than after each event: interleaving reads with writes made every
+            // write wake the client and hand it the CPU in the middle of the batch.
             runLocalTasks()
             let now = ContinuousClock.now
             if now - lastSweep >= .milliseconds(250) {
