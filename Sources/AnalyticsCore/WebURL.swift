@@ -26,15 +26,20 @@ public struct WebURL: Sendable, Equatable {
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> WebURL? {
         guard bytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { return nil }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
-        let scheme = String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<colon]), as: UTF8.self).lowercased()
-        guard scheme == "http" || scheme == "https" else { return nil }
+        let schemeBytes = UnsafeBufferPointer(rebasing: bytes[0..<colon])
+        let scheme: String
+        if isScheme(schemeBytes, "http") {
+            scheme = "http"
+        } else if isScheme(schemeBytes, "https") {
+            scheme = "https"
+        } else {
+            return nil
+        }
         guard colon + 2 < bytes.count, bytes[colon + 1] == UInt8(ascii: "/"), bytes[colon + 2] == UInt8(ascii: "/")
         else { return nil }
         let authorityStart = colon + 3
         var authorityEnd = authorityStart
-        while authorityEnd < bytes.count,
-            ![UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#")].contains(bytes[authorityEnd])
-        {
+        while authorityEnd < bytes.count, !isAuthorityEnd(bytes[authorityEnd]) {
             authorityEnd += 1
         }
         var hostStart = authorityStart
@@ -53,8 +58,9 @@ public struct WebURL: Sendable, Equatable {
             let digits = bytes[(hostEnd + 1)..<authorityEnd]
             guard digits.count <= 5, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         }
-        let host = String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd]), as: UTF8.self)
-        guard host.utf8.allSatisfy(isHostByte) else { return nil }
+        let hostBytes = UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd])
+        guard hostBytes.allSatisfy(isHostByte) else { return nil }
+        let host = String(decoding: hostBytes, as: UTF8.self)
         var pathEnd = authorityEnd
         while pathEnd < bytes.count, bytes[pathEnd] != UInt8(ascii: "?"), bytes[pathEnd] != UInt8(ascii: "#") {
             pathEnd += 1
@@ -63,6 +69,17 @@ public struct WebURL: Sendable, Equatable {
             pathEnd > authorityEnd
             ? String(decoding: UnsafeBufferPointer(rebasing: bytes[authorityEnd..<pathEnd]), as: UTF8.self) : "/"
         return WebURL(scheme: scheme, host: host, path: path)
+    }
+
+    /// Whether `bytes` spell `name` (lowercase ASCII) in any case, without making a string.
+    private static func isScheme(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        guard bytes.count == name.utf8CodeUnitCount else { return false }
+        for index in 0..<bytes.count where bytes[index] | 0x20 != name.utf8Start[index] { return false }
+        return true
+    }
+
+    private static func isAuthorityEnd(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "/") || byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#")
     }
 
     private static func isHostByte(_ byte: UInt8) -> Bool {

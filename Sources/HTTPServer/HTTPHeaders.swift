@@ -30,6 +30,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     }
 
     public mutating func remove(_ name: String) {
+        guard fields.contains(where: { Self.same($0.name, name) }) else { return }
         fields.removeAll { Self.same($0.name, name) }
     }
 

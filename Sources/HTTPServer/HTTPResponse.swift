@@ -17,6 +17,8 @@ public struct HTTPResponse: Sendable, Equatable {
     public static func json(_ status: HTTPStatus, _ body: [UInt8], headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse
     {
         var headers = headers
+        // Room for the CORS headers the router adds, so they do not grow the array again.
+        headers.reserveCapacity(headers.count + 3)
         headers.set("Content-Type", "application/json")
         return HTTPResponse(status: status, headers: headers, body: body)
     }

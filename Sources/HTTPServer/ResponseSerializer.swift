@@ -15,35 +15,41 @@ struct ResponseSerializer {
         _ response: HTTPResponse, headOnly: Bool, version: HTTPVersion, keepAlive: Bool, into output: inout [UInt8]
     ) {
         refreshDate()
-        output.append(contentsOf: "HTTP/1.1 ".utf8)
+        output.reserveCapacity(output.count + 256 + response.body.count)
+        Self.append("HTTP/1.1 ", to: &output)
         Self.appendDecimal(response.status.code, to: &output)
         output.append(0x20)
         output.append(contentsOf: response.status.reason.utf8)
-        output.append(contentsOf: "\r\nDate: ".utf8)
+        Self.append("\r\nDate: ", to: &output)
         output.append(contentsOf: dateHeader)
-        output.append(contentsOf: "\r\nServer: ".utf8)
+        Self.append("\r\nServer: ", to: &output)
         output.append(contentsOf: serverName.utf8)
-        output.append(contentsOf: "\r\n".utf8)
+        Self.append("\r\n", to: &output)
         if !response.status.forbidsBody {
-            output.append(contentsOf: "Content-Length: ".utf8)
+            Self.append("Content-Length: ", to: &output)
             Self.appendDecimal(response.body.count, to: &output)
-            output.append(contentsOf: "\r\n".utf8)
+            Self.append("\r\n", to: &output)
         }
         for field in response.headers where !Self.isManaged(field.name) {
             output.append(contentsOf: field.name.utf8)
-            output.append(contentsOf: ": ".utf8)
+            Self.append(": ", to: &output)
             output.append(contentsOf: field.value.utf8)
-            output.append(contentsOf: "\r\n".utf8)
+            Self.append("\r\n", to: &output)
         }
         if !keepAlive {
-            output.append(contentsOf: "Connection: close\r\n".utf8)
+            Self.append("Connection: close\r\n", to: &output)
         } else if version == .http1_0 {
-            output.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+            Self.append("Connection: keep-alive\r\n", to: &output)
         }
-        output.append(contentsOf: "\r\n".utf8)
+        Self.append("\r\n", to: &output)
         if !headOnly && !response.status.forbidsBody {
             output.append(contentsOf: response.body)
         }
+    }
+
+    /// Appends a literal's bytes with one copy.
+    private static func append(_ text: StaticString, to output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
@@ -52,13 +58,19 @@ struct ResponseSerializer {
     }
 
     static func writeContinue(into output: inout [UInt8]) {
-        output.append(contentsOf: "HTTP/1.1 100 Continue\r\n\r\n".utf8)
+        append("HTTP/1.1 100 Continue\r\n\r\n", to: &output)
     }
 
+    /// Whether the server writes this header itself (a handler's copy is dropped).
     private static func isManaged(_ name: String) -> Bool {
-        HTTPHeaders.same(name, "Content-Length") || HTTPHeaders.same(name, "Connection")
-            || HTTPHeaders.same(name, "Date") || HTTPHeaders.same(name, "Server")
-            || HTTPHeaders.same(name, "Transfer-Encoding")
+        switch name.utf8.count {
+        case 4: return HTTPHeaders.same(name, "Date")
+        case 6: return HTTPHeaders.same(name, "Server")
+        case 10: return HTTPHeaders.same(name, "Connection")
+        case 14: return HTTPHeaders.same(name, "Content-Length")
+        case 17: return HTTPHeaders.same(name, "Transfer-Encoding")
+        default: return false
+        }
     }
 
     /// IMF-fixdate (RFC 9110 §5.6.7), recomputed at most once a second.

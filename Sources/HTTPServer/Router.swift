@@ -38,10 +38,11 @@ public struct Router: HTTPResponder {
         let cors = self.cors
         let route = routes[path]
         let routeName = route == nil ? "unmatched" : path
+        let method = request.method
         let finish: @Sendable (HTTPResponse) -> Void = { response in
             var response = response
             cors?.decorate(&response, origin: origin)
-            observer?(routeName, request.method, response.status.code)
+            observer?(routeName, method, response.status.code)
             completion(response)
         }
         if request.method == "OPTIONS" && path == "*" {

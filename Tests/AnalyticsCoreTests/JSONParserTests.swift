@@ -123,6 +123,7 @@ final class WebURLTests: XCTestCase {
         XCTAssertEqual(WebURL("http://example.com?x")?.path, "/")
         XCTAssertEqual(WebURL("http://[2001:db8::1]:8080/x")?.host, "[2001:db8::1]")
         XCTAssertEqual(WebURL("https://bücher.example/")?.host, "bücher.example")
+        XCTAssertEqual(WebURL("HtTp://a.b/c")?.scheme, "http")
     }
 
     func testRejectsWhatIsNotAnAbsoluteWebURL() {
@@ -131,6 +132,7 @@ final class WebURLTests: XCTestCase {
             "https://exa mple.com/", "https://example.com/a b", "https://example.com:port/",
             "https://example.com:123456/",
             "https://[2001:db8::1/", "http:/example.com", "https://user@/x", "https://exa<mple.com/",
+            "httpx://example.com/", "htt://example.com/", "hxxps://example.com/", "@ttp://example.com/",
         ] {
             XCTAssertNil(WebURL(text), text)
         }
