@@ -9,16 +9,7 @@ import ServiceRuntime
 // The consumer: joins the group, aggregates, prints the summary every STATS_INTERVAL seconds,
 // serves /analytics and /health on STATS_PORT.
 
-// glibc gives threads malloc arenas of their own (up to 8 per core), and memory freed in one is
-// not reused by another: with librdkafka's threads, the consume loop and the stats printer, one
-// arena keeps peak RSS 20-50 MB lower in make bench-consumer. The price is one lock for every
-// thread's malloc and free, which is why the consume loop frees decoded events on the thread
-// that allocated them (`ConsumeLoop`, applied batches go back). And glibc raises its mmap threshold as large blocks
-// are freed, after which librdkafka's fetch buffers come from the heap and leave it fragmented:
-// a fixed 128 KiB threshold returns them to the system (peak RSS 170 -> 153 MB on 5,000,000
-// events, 127 -> 109 MB on 1,000,000). Settings made by the operator in the environment win.
-if getenv("MALLOC_ARENA_MAX") == nil { mallopt(M_ARENA_MAX, 1) }
-if getenv("MALLOC_MMAP_THRESHOLD_") == nil { mallopt(M_MMAP_THRESHOLD, 128 * 1024) }
+MallocTuning.apply()
 let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment throws(ConfigurationError) in
     try ConsumerSettings(environment: environment)
 }

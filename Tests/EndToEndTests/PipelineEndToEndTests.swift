@@ -57,6 +57,15 @@ final class PipelineEndToEndTests: XCTestCase {
         XCTAssertEqual(sessions["bounce_rate"] as? Double, 1.0)  // one page view in each session
         XCTAssertEqual(sessions["entry_pages"] as? [String: Int], ["/home": 1, "/about": 1])
 
+        // The consumer started itself again once with glibc's malloc cache tunable (MallocTuning),
+        // keeping its process id and its name in ps.
+        let pid = consumer.process.processIdentifier
+        let name = try String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)
+        XCTAssertEqual(name.trimmingCharacters(in: .whitespacesAndNewlines), "consumer")
+        let environment = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+        XCTAssertTrue(
+            environment.split(separator: 0).contains(Data("GLIBC_TUNABLES=glibc.malloc.tcache_count=2000".utf8)))
+
         // Prometheus metrics on both services.
         let producerMetrics = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/metrics")
         XCTAssertEqual(producerMetrics.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
