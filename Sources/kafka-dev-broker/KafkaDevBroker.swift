@@ -19,10 +19,10 @@ struct KafkaDevBroker: ParsableCommand {
     @Option(help: "Port on localhost where clients bootstrap (0: a free one, printed when ready).")
     var port: UInt16 = 9092
 
-    @Option(help: "Topic to create at start (repeatable).")
+    @Option(help: "Topic to create at start (repeatable); NAME:COUNT gives it its own partition count.")
     var topic: [String] = ["analytics-events"]
 
-    @Option(help: "Partitions of each created topic.")
+    @Option(help: "Partitions of each created topic that does not give its own count.")
     var partitions: Int = 6
 
     @Flag(
@@ -36,16 +36,34 @@ struct KafkaDevBroker: ParsableCommand {
     func validate() throws {
         guard (1...1000).contains(partitions) else { throw ValidationError("--partitions must be from 1 to 1000") }
         guard (1...5).contains(brokers) else { throw ValidationError("--brokers must be from 1 to 5") }
+        for spec in topic {
+            guard let (name, count) = Self.parse(spec, defaultPartitions: partitions), !name.isEmpty,
+                (1...1000).contains(count)
+            else {
+                throw ValidationError("--topic \(spec): expected NAME or NAME:COUNT with COUNT from 1 to 1000")
+            }
+        }
     }
 
-    /// The topics asked for, each followed by its partials topic unless disabled, without repeats.
-    var topicsToCreate: [String] {
-        var names: [String] = []
-        for name in topic {
+    /// `NAME` or `NAME:COUNT`; nil when COUNT is not a number.
+    static func parse(_ spec: String, defaultPartitions: Int) -> (name: String, partitions: Int)? {
+        guard let colon = spec.lastIndex(of: ":") else { return (spec, defaultPartitions) }
+        guard let count = Int(spec[spec.index(after: colon)...]) else { return nil }
+        return (String(spec[..<colon]), count)
+    }
+
+    /// The topics asked for with their partition counts, each followed by its partials topic
+    /// (same count) unless disabled, without repeats.
+    var topicsToCreate: [(name: String, partitions: Int)] {
+        var created: [(name: String, partitions: Int)] = []
+        for spec in topic {
+            guard let (name, count) = Self.parse(spec, defaultPartitions: partitions) else { continue }
             let companions = partialsTopics && !name.hasSuffix("-partials") ? [name, name + "-partials"] : [name]
-            for companion in companions where !names.contains(companion) { names.append(companion) }
+            for companion in companions where !created.contains(where: { $0.name == companion }) {
+                created.append((companion, count))
+            }
         }
-        return names
+        return created
     }
 
     func run() throws {
@@ -59,8 +77,8 @@ struct KafkaDevBroker: ParsableCommand {
         let cluster: DevelopmentCluster
         do {
             cluster = try DevelopmentCluster(brokers: brokers, logger: logger)
-            for name in topicsToCreate {
-                try cluster.createTopic(name, partitions: partitions, replicationFactor: 1)
+            for (name, count) in topicsToCreate {
+                try cluster.createTopic(name, partitions: count, replicationFactor: 1)
             }
         } catch {
             ShutdownSignal.fail("kafka-dev-broker: \(error)")
@@ -82,8 +100,8 @@ struct KafkaDevBroker: ParsableCommand {
         logger.info(
             "mock cluster started",
             metadata: [
-                "brokers": "\(cluster.bootstrapServers)", "topics": "\(topicsToCreate.joined(separator: ","))",
-                "partitions": "\(partitions)",
+                "brokers": "\(cluster.bootstrapServers)",
+                "topics": "\(topicsToCreate.map { "\($0.name):\($0.partitions)" }.joined(separator: ","))",
             ])
         print("kafka-dev-broker ready on localhost:\(relay.port)")
         fflush(nil)

@@ -38,6 +38,19 @@ public enum Kcat {
         }
     }
 
+    /// The partition count of every topic on the cluster, from its metadata.
+    public static func partitionCounts(brokers: String) throws -> [String: Int] {
+        let output = try run(["-b", brokers, "-L", "-J"])
+        guard let metadata = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
+            let topics = metadata["topics"] as? [[String: Any]]
+        else { return [:] }
+        var counts: [String: Int] = [:]
+        for topic in topics {
+            if let name = topic["topic"] as? String { counts[name] = (topic["partitions"] as? [Any])?.count ?? 0 }
+        }
+        return counts
+    }
+
     /// Produces each line of `values` as one record.
     public static func produce(brokers: String, topic: String, values: [String]) throws {
         _ = try run(["-b", brokers, "-t", topic, "-P"], input: values.joined(separator: "\n") + "\n")
