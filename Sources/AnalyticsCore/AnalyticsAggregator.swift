@@ -70,10 +70,14 @@ public struct AnalyticsAggregator: Sendable {
 
     /// Adds one event, unless an event with the same `id` was applied within the deduplication
     /// window (a client retry), which is only counted in `duplicate_events`. Its server
-    /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it). Returns
-    /// whether the event was counted.
+    /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it). Its page
+    /// load time is `metadata.load_time`, or `loadTime` when the caller read that without keeping
+    /// the metadata (`EventCodec.decodeStamped(_:keepingMetadata:)`). Returns whether the event was
+    /// counted.
     @discardableResult
-    public mutating func apply(_ event: borrowing AnalyticsEvent, receivedAt: Date? = nil) -> Bool {
+    public mutating func apply(_ event: borrowing AnalyticsEvent, receivedAt: Date? = nil, loadTime: Double? = nil)
+        -> Bool
+    {
         if recentIDs?.insert(event.id) == false {
             duplicateEvents += 1
             return false
@@ -89,7 +93,7 @@ public struct AnalyticsAggregator: Sendable {
                 event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
             sessions.touch(session, at: time, page: page)
         }
-        if let loadTime = event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
+        if let loadTime = loadTime ?? event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
             loadTimes.add(loadTime)
         }
         guard event.type == "page_view" else { return true }

@@ -92,21 +92,36 @@ public struct EventCodec: Sendable {
 
     /// `decode`, also returning the server timestamp as the `Date` it checked, so the consumer
     /// parses it once per record.
-    public func decodeStamped(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> (
-        event: AnalyticsEvent, receivedAt: Date
-    ) {
+    ///
+    /// With `keepingMetadata` false the event's `metadata` stays nil and only its `load_time` is
+    /// read, as `loadTime`: the statistics read nothing else of it, and building its dictionary
+    /// was over a quarter of decoding a record. With true, `loadTime` is nil (it is in `metadata`).
+    public func decodeStamped(_ bytes: UnsafeRawBufferPointer, keepingMetadata: Bool = true) throws(RecordDecodingError)
+        -> (event: AnalyticsEvent, receivedAt: Date, loadTime: Double?)
+    {
         var fields = TextMembers()
         var metadata: [String: JSONValue]?
+        var loadTime: Double?
         var wrongType: RecordDecodingError?
         let isObject: Bool
         do {
             isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
                 if JSONParser.key(key, is: "metadata") {
-                    switch try parser.parseMemberValue() {
-                    case .null: metadata = nil
-                    case .object(let object): metadata = object
-                    default: if wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
+                    if keepingMetadata {
+                        switch try parser.parseMemberValue() {
+                        case .null: metadata = nil
+                        case .object(let object): metadata = object
+                        default: if wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
+                        }
+                        return
                     }
+                    // A later "metadata" replaces an earlier one, as it would in a dictionary.
+                    loadTime = nil
+                    let found = try parser.visitMemberObject { key, parser throws(JSONParser.SyntaxError) in
+                        let value = try parser.parseMemberValue()
+                        if JSONParser.key(key, is: "load_time") { loadTime = value.doubleValue }
+                    }
+                    if found == .other, wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
                     return
                 }
                 guard let slot = Self.slot(of: key) else {
@@ -138,7 +153,7 @@ public struct EventCodec: Sendable {
             url: fields.url.take(), path: fields.path.take(), referrer: fields.referrer.take(),
             userAgent: fields.userAgent.take(), ipAddress: fields.ipAddress.take(), metadata: metadata.take(),
             timestamp: timestamp, clientTimestamp: fields.clientTimestamp.take())
-        return (event, receivedAt)
+        return (event, receivedAt, loadTime)
     }
 }
 

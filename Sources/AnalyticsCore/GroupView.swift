@@ -64,15 +64,17 @@ public struct GroupView: Sendable {
     }
 
     /// Counts the record at `offset` of `partition`: `event` is nil for a record that is not a
-    /// valid event.
+    /// valid event (`receivedAt` and `loadTime` as in `AnalyticsAggregator.apply`).
     @discardableResult
     public mutating func apply(
-        _ event: borrowing AnalyticsEvent?, receivedAt: Date? = nil, partition: Int32, offset: Int64
+        _ event: borrowing AnalyticsEvent?, receivedAt: Date? = nil, loadTime: Double? = nil, partition: Int32,
+        offset: Int64
     ) -> Outcome {
         // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
         // out and back for every event, retaining and releasing each of its sketches.
         guard let index = owned.index(forKey: partition) else { return .notOwned }
-        let outcome = owned.values[index].count(event, receivedAt: receivedAt, offset: offset, recentIDs: &recentIDs)
+        let outcome = owned.values[index].count(
+            event, receivedAt: receivedAt, loadTime: loadTime, offset: offset, recentIDs: &recentIDs)
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
     }
@@ -175,7 +177,8 @@ public struct GroupView: Sendable {
 extension PartialState {
     /// Counts one record into the state, in place.
     fileprivate mutating func count(
-        _ event: borrowing AnalyticsEvent?, receivedAt: Date?, offset: Int64, recentIDs: inout RecentIDs
+        _ event: borrowing AnalyticsEvent?, receivedAt: Date?, loadTime: Double?, offset: Int64,
+        recentIDs: inout RecentIDs
     )
         -> GroupView.Outcome
     {
@@ -192,7 +195,7 @@ extension PartialState {
                 aggregator.recordDuplicate()
                 return .duplicate
             }
-            aggregator.apply(event, receivedAt: receivedAt)
+            aggregator.apply(event, receivedAt: receivedAt, loadTime: loadTime)
             return .counted
         }
     }

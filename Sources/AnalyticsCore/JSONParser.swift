@@ -47,17 +47,53 @@ public struct JSONParser {
                 return false
             }
             try readMembers(of: &parser, depth: 1) { key, parser throws(SyntaxError) in
-                switch key {
-                case .raw(let range): try member(UnsafeRawBufferPointer(rebasing: parser.bytes[range]), &parser)
-                case .decoded(let text):
-                    var failure: SyntaxError?
-                    Array(text.utf8).withUnsafeBytes { utf8 in
-                        do throws(SyntaxError) { try member(utf8, &parser) } catch { failure = error }
-                    }
-                    if let failure { throw failure }
-                }
+                try parser.visit(key, member)
             }
             return true
+        }
+    }
+
+    /// A member's value where an object (or null) is expected, for `visitObjectMembers`: the
+    /// object's members are visited the same way, without building a dictionary; any other value
+    /// is read and reported as `.other`.
+    mutating func visitMemberObject(
+        _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) -> ObjectMember {
+        switch current {
+        case UInt8(ascii: "{"):
+            try Self.readMembers(of: &self, depth: 2) { key, parser throws(SyntaxError) in
+                try parser.visit(key, member)
+            }
+            return .object
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        default:
+            _ = try parseValue(depth: 1)
+            return .other
+        }
+    }
+
+    /// What `visitMemberObject` found.
+    enum ObjectMember {
+        case object
+        case null
+        case other
+    }
+
+    /// Calls `member` with a key's UTF-8 bytes: in place for a plain key, from its decoded text
+    /// for one with escapes.
+    private mutating func visit(
+        _ key: Key, _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) {
+        switch key {
+        case .raw(let range): try member(UnsafeRawBufferPointer(rebasing: bytes[range]), &self)
+        case .decoded(let text):
+            var failure: SyntaxError?
+            Array(text.utf8).withUnsafeBytes { utf8 in
+                do throws(SyntaxError) { try member(utf8, &self) } catch { failure = error }
+            }
+            if let failure { throw failure }
         }
     }
 

@@ -22,6 +22,8 @@ final class LiveStatistics: Sendable {
     struct Record: Sendable {
         var event: AnalyticsEvent?
         var receivedAt: Date?
+        /// The event's `metadata.load_time`, read without keeping its metadata.
+        var loadTime: Double?
         var partition: Int32
         var offset: Int64
     }
@@ -37,7 +39,8 @@ final class LiveStatistics: Sendable {
                 outcomes.append(
                     view.apply(
                         records[index].event, receivedAt: records[index].receivedAt,
-                        partition: records[index].partition, offset: records[index].offset))
+                        loadTime: records[index].loadTime, partition: records[index].partition,
+                        offset: records[index].offset))
             }
             return outcomes
         }

@@ -221,6 +221,18 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(performance.p95LoadTime, 300, accuracy: 3)
     }
 
+    func testLoadTimeGivenApartFromTheMetadataCountsTheSame() {
+        var fromMetadata = AnalyticsAggregator()
+        var given = AnalyticsAggregator()
+        for value in [100.0, 300, -5, .infinity, 1000] {
+            fromMetadata.apply(event("page_view", path: "/", loadTime: value))
+            given.apply(event("page_view", path: "/"), loadTime: value)
+        }
+        XCTAssertEqual(
+            given.snapshot(now: noon).performanceMetrics, fromMetadata.snapshot(now: noon).performanceMetrics)
+        XCTAssertEqual(given.snapshot(now: noon).performanceMetrics.samples, 3)
+    }
+
     func testAnEventRetriedWithTheSameIDIsCountedOnce() {
         var aggregator = AnalyticsAggregator()
         var first = event("page_view", user: "a", session: "s", path: "/")

@@ -112,6 +112,39 @@ final class EventCodecDecodingTests: XCTestCase {
         XCTAssertEqual(event.metadata?["kéy"], .string("v"))
     }
 
+    /// What the consumer reads: `load_time` without the metadata, the same value the metadata
+    /// dictionary holds, for every shape of metadata.
+    func testLoadTimeWithoutMetadataMatchesTheMetadata() throws {
+        let cases: [(String, Double?)] = [
+            (#""metadata": {"load_time": 1234}"#, 1234),
+            (#""metadata": {"a": {"load_time": 1}, "load_time": 2.5e2, "b": [1]}"#, 250),
+            (#""metadata": {"load_time": 1, "load_time": 7}"#, 7),
+            (#""metadata": {"load\u005ftime": 9}"#, 9),
+            (#""metadata": {"load_time": "fast"}"#, nil),
+            (#""metadata": {"load_time": null}"#, nil),
+            (#""metadata": {"load_time": 5}, "metadata": {"x": 1}"#, nil),
+            (#""metadata": {"load_time": 5}, "metadata": null"#, nil),
+            (#""metadata": {}"#, nil),
+            (#""user_id": "u""#, nil),
+        ]
+        for (members, expected) in cases {
+            let bytes = Array(("{" + base + ", " + members + "}").utf8)
+            let lean = try bytes.withUnsafeBytes { try codec.decodeStamped($0, keepingMetadata: false) }
+            let full = try bytes.withUnsafeBytes { try codec.decodeStamped($0) }
+            XCTAssertEqual(lean.loadTime, expected, members)
+            XCTAssertEqual(full.event.metadata?["load_time"]?.doubleValue, expected, members)
+            XCTAssertNil(lean.event.metadata, members)
+            XCTAssertNil(full.loadTime, members)
+            var withoutMetadata = full.event
+            withoutMetadata.metadata = nil
+            XCTAssertEqual(lean.event, withoutMetadata, members)
+        }
+        let notAnObject = Array(("{" + base + #", "metadata": [1]}"#).utf8)
+        XCTAssertThrowsError(try notAnObject.withUnsafeBytes { try codec.decodeStamped($0, keepingMetadata: false) }) {
+            XCTAssertEqual($0 as? RecordDecodingError, .notAnEvent("\"metadata\" is not an object"))
+        }
+    }
+
     func testALaterDuplicateWins() throws {
         let event = try decode("{" + base + #", "type": "page_view", "path": "/a", "path": null}"#)
         XCTAssertEqual(event.type, "page_view")
