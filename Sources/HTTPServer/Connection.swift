@@ -30,7 +30,7 @@ final class Connection: @unchecked Sendable {
     private var closeAfterWrite = false
     private var draining = false
     private var continueSent = false
-    private var lastActivity = ContinuousClock.now
+    private var lastActivity: ContinuousClock.Instant
     private var requestStarted: ContinuousClock.Instant?
     private var headReceived: ContinuousClock.Instant?
     private var writeStarted: ContinuousClock.Instant?
@@ -40,6 +40,7 @@ final class Connection: @unchecked Sendable {
         self.remoteAddress = remoteAddress
         self.loop = loop
         self.parser = HTTPRequestParser(limits: loop.shared.configuration.limits)
+        self.lastActivity = loop.now
     }
 
     // MARK: - Events
@@ -63,7 +64,7 @@ final class Connection: @unchecked Sendable {
         while readable, state == .reading {
             let count = recv(fd, chunk.baseAddress, chunk.count, 0)
             if count > 0 {
-                lastActivity = ContinuousClock.now
+                lastActivity = loop.now
                 if requestStarted == nil { requestStarted = lastActivity }
                 parser.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
                 processBuffered()
@@ -89,7 +90,7 @@ final class Connection: @unchecked Sendable {
             guard let (head, body) = try parser.nextRequest() else {
                 if parser.bufferedCount == 0 && parser.pendingHead == nil { requestStarted = nil }
                 if let head = parser.pendingHead {
-                    if headReceived == nil { headReceived = ContinuousClock.now }
+                    if headReceived == nil { headReceived = loop.now }
                     if head.expectsContinue && !continueSent && parser.awaitingBody {
                         continueSent = true
                         if let refusal = loop.shared.responder.screen(head) {
@@ -99,7 +100,7 @@ final class Connection: @unchecked Sendable {
                         }
                         ResponseSerializer.writeContinue(into: &output)
                         state = .writing
-                        writeStarted = ContinuousClock.now
+                        writeStarted = loop.now
                         flush(continueOnly: true)
                     }
                 }
@@ -136,7 +137,7 @@ final class Connection: @unchecked Sendable {
             response, headOnly: head.method == "HEAD", version: head.version, keepAlive: !closeAfterWrite,
             into: &output)
         state = .writing
-        writeStarted = ContinuousClock.now
+        writeStarted = loop.now
         flush()
     }
 
@@ -167,7 +168,7 @@ final class Connection: @unchecked Sendable {
             return
         }
         state = .reading
-        lastActivity = ContinuousClock.now
+        lastActivity = loop.now
         if !continueOnly {
             requestStarted = parser.bufferedCount > 0 ? lastActivity : nil
             processBuffered()

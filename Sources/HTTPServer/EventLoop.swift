@@ -27,6 +27,10 @@ final class EventLoop: @unchecked Sendable {
     private var acceptPaused = false
     private var draining = false
     private var lastSweep = ContinuousClock.now
+    /// The time when the current batch of events arrived, read once per `epoll_wait`: what
+    /// connections stamp their activity and deadlines with (a clock read per stamp was a
+    /// measurable share of a request, and timeouts are whole seconds).
+    private(set) var now = ContinuousClock.now
     var serializer: ResponseSerializer
 
     init(shared: ServerShared, listenerFD: Int32) throws(HTTPServerError) {
@@ -104,6 +108,7 @@ final class EventLoop: @unchecked Sendable {
                 epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 250)
             }
             if count < 0 && errno != EINTR { break }
+            now = ContinuousClock.now
             for index in 0..<max(0, Int(count)) {
                 let event = events[index]
                 let fd = event.data.fd
@@ -125,7 +130,6 @@ final class EventLoop: @unchecked Sendable {
             // another, rather than after each event: interleaving reads with writes made every
             // write wake the client and hand it the CPU in the middle of the batch.
             runLocalTasks()
-            let now = ContinuousClock.now
             if now - lastSweep >= .milliseconds(250) {
                 lastSweep = now
                 sweep(now: now)
