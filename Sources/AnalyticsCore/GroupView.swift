@@ -132,13 +132,29 @@ public struct GroupView: Sendable {
     /// The owned partitions' states changed since the last call (all of them when `all`), stamped
     /// `now`, for publishing.
     public mutating func statesToPublish(now: Date, all: Bool = false) -> [PartialState] {
-        let partitions = all ? Set(owned.keys) : changed
-        changed.removeAll(keepingCapacity: true)
-        return partitions.sorted().compactMap { partition in
+        partitionsToPublish(all: all).compactMap { partition in
             guard var state = owned[partition] else { return nil }
             state.takenAt = now
             return state
         }
+    }
+
+    /// The owned partitions changed since the last call (all of them when `all`), in order.
+    public mutating func partitionsToPublish(all: Bool = false) -> [Int32] {
+        let partitions = all ? Set(owned.keys) : changed
+        changed.removeAll(keepingCapacity: true)
+        return partitions.sorted()
+    }
+
+    /// An owned partition's state stamped `now`, encoded for publishing; nil when not owned.
+    ///
+    /// Encoded here rather than returned: a copy of a state shares its storage (sessions,
+    /// sketches) with the live one until either changes, so a copy still held when the next event
+    /// of that partition is counted makes the counting side copy all of it.
+    public func encodedState(of partition: Int32, now: Date) -> [UInt8]? {
+        guard var state = owned[partition] else { return nil }
+        state.takenAt = now
+        return state.encoded()
     }
 
     public func owns(_ partition: Int32) -> Bool { owned[partition] != nil }

@@ -29,6 +29,12 @@ public final class KafkaTopicReader: @unchecked Sendable {
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "false"),
                 ("queued.max.messages.kbytes", "8192"),
+                // One fetch lands in memory whole, on top of the prefetch: librdkafka's defaults
+                // (50 MiB, 1 MiB per partition) held tens of MB while catching up on a state
+                // topic with many partitions. These are soft limits: a larger record still comes,
+                // alone.
+                ("fetch.max.bytes", String(2 << 20)),
+                ("max.partition.fetch.bytes", String(256 << 10)),
             ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         let context = ClientContext(logger: logger)
         context.install(on: native)

@@ -56,8 +56,16 @@ final class LiveStatistics: Sendable {
         view.withLock { $0.receive(state) }
     }
 
-    func statesToPublish(all: Bool) -> [PartialState] {
-        view.withLock { $0.statesToPublish(now: Date(), all: all) }
+    /// See `GroupView.partitionsToPublish`.
+    func partitionsToPublish(all: Bool) -> [Int32] {
+        view.withLock { $0.partitionsToPublish(all: all) }
+    }
+
+    /// An owned partition's state, encoded under the lock (`GroupView.encodedState`): encoding
+    /// copies taken out of the lock made the applying thread copy each partition's sessions and
+    /// sketches as it counted the partition's next event.
+    func encodedState(of partition: Int32, now: Date) -> [UInt8]? {
+        view.withLock { $0.encodedState(of: partition, now: now) }
     }
 
     func owns(_ partition: Int32) -> Bool {

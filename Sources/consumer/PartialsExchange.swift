@@ -37,10 +37,12 @@ final class PartialsExchange: Sendable {
         brokers: String, topic: String, eventsTopic: String, group: String, intervalMilliseconds: Int,
         statistics: LiveStatistics, logger: Logger
     ) throws(KafkaError) {
-        let client = KafkaClientConfiguration(
-            bootstrapServers: brokers, clientID: "analytics-consumer-partials",
-            additionalProperties: ["message.max.bytes": String(Self.maxPartialBytes + 65_536)])
-        var configuration = KafkaProducerConfiguration(client: client)
+        let client = KafkaClientConfiguration(bootstrapServers: brokers, clientID: "analytics-consumer-partials")
+        // Only the producer needs room for large records; on the reader, librdkafka would require
+        // fetches at least that large (a large record is fetched anyway, on its own).
+        var producerClient = client
+        producerClient.additionalProperties["message.max.bytes"] = String(Self.maxPartialBytes + 65_536)
+        var configuration = KafkaProducerConfiguration(client: producerClient)
         configuration.lingerMilliseconds = 0
         configuration.deliveryTimeoutMilliseconds = 10_000
         configuration.reportOnlyFailures = true
@@ -80,7 +82,7 @@ final class PartialsExchange: Sendable {
             var round = 0
             while stopSignal.wait(timeout: .now() + .milliseconds(intervalMilliseconds)) == .timedOut {
                 round += 1
-                publish(statistics.statesToPublish(all: round % Self.republishEvery == 0))
+                publishOwned(all: round % Self.republishEvery == 0)
             }
             threadsDone.signal()
         }
@@ -107,29 +109,42 @@ final class PartialsExchange: Sendable {
         }
     }
 
-    /// Publishes `states`; with `wait`, returns once Kafka has them (or after 10 s).
-    func publish(_ states: [PartialState], wait: Bool = false) {
-        for state in states {
-            let bytes = state.encoded()
-            lastSize.record(bytes.count)
-            guard bytes.count <= Self.maxPartialBytes else {
-                logger.error(
-                    "partial state too large to publish; lower TOP_PAGES or the session timeout",
-                    metadata: ["partition": "\(state.partition)", "bytes": "\(bytes.count)"])
-                continue
-            }
-            let message = KafkaOutgoingMessage(
-                topic: topic, key: Array(state.key(group: group).utf8), value: bytes, headers: [])
-            do {
-                try producer.send(message, completion: nil)
-                published.increment()
-            } catch {
-                logger.warning(
-                    "could not publish partial state",
-                    metadata: ["partition": "\(state.partition)", "error": "\(error)"])
-            }
+    /// Publishes the owned partitions' states that changed (all when `all`), one at a time:
+    /// each is encoded when it is sent, so only one encoded state is held here at once.
+    func publishOwned(all: Bool, wait: Bool = false) {
+        let now = Date()
+        let partitions = statistics.partitionsToPublish(all: all)
+        for partition in partitions {
+            guard let bytes = statistics.encodedState(of: partition, now: now) else { continue }
+            send(bytes, partition: partition)
         }
+        if wait && !partitions.isEmpty { producer.flush(timeout: .seconds(10)) }
+    }
+
+    /// Publishes states given away in a rebalance; with `wait`, returns once Kafka has them (or
+    /// after 10 s).
+    func publish(_ states: [PartialState], wait: Bool = false) {
+        for state in states { send(state.encoded(), partition: state.partition) }
         if wait && !states.isEmpty { producer.flush(timeout: .seconds(10)) }
+    }
+
+    private func send(_ bytes: [UInt8], partition: Int32) {
+        lastSize.record(bytes.count)
+        guard bytes.count <= Self.maxPartialBytes else {
+            logger.error(
+                "partial state too large to publish; lower TOP_PAGES or the session timeout",
+                metadata: ["partition": "\(partition)", "bytes": "\(bytes.count)"])
+            return
+        }
+        let key = PartialState.key(group: group, topic: eventsTopic, partition: partition)
+        let message = KafkaOutgoingMessage(topic: topic, key: Array(key.utf8), value: bytes, headers: [])
+        do {
+            try producer.send(message, completion: nil)
+            published.increment()
+        } catch {
+            logger.warning(
+                "could not publish partial state", metadata: ["partition": "\(partition)", "error": "\(error)"])
+        }
     }
 
     /// Waits (up to `timeout`) until every partial published before this call has been read,
@@ -157,6 +172,6 @@ final class PartialsExchange: Sendable {
         stopSignal.signal()
         threadsDone.wait()
         threadsDone.wait()
-        publish(statistics.statesToPublish(all: true), wait: true)
+        publishOwned(all: true, wait: true)
     }
 }

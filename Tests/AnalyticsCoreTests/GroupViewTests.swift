@@ -242,6 +242,26 @@ final class GroupViewTests: XCTestCase {
         XCTAssertEqual(stats.invalidRecords, 1)
     }
 
+    func testOwnedStatesArePublishedEncodedOnlyWhenChanged() throws {
+        var view = GroupView(topic: "t", configuration: AggregatorConfiguration())
+        _ = view.adopt(0)
+        _ = view.adopt(1)
+        XCTAssertEqual(view.partitionsToPublish(), [0, 1])  // adopted: published once
+        XCTAssertEqual(view.partitionsToPublish(), [])
+        let event = stream(count: 1, users: 1, pages: 1)[0]
+        XCTAssertEqual(view.apply(event, partition: 1, offset: 0), .counted)
+        XCTAssertEqual(view.partitionsToPublish(), [1])
+        XCTAssertEqual(view.partitionsToPublish(all: true), [0, 1])
+
+        let bytes = try XCTUnwrap(view.encodedState(of: 1, now: noon))
+        let decoded = try PartialState(bytes: bytes, configuration: AggregatorConfiguration())
+        XCTAssertEqual(decoded.partition, 1)
+        XCTAssertEqual(decoded.nextOffset, 1)
+        XCTAssertEqual(decoded.takenAt, noon)
+        XCTAssertEqual(decoded.aggregator.snapshot(now: noon).totalEvents, 1)
+        XCTAssertNil(view.encodedState(of: 2, now: noon))
+    }
+
     func testAnOlderPartialNeverReplacesANewerOne() {
         var view = GroupView(topic: "t", configuration: AggregatorConfiguration())
         let newer = PartialState(topic: "t", partition: 1, nextOffset: 10, takenAt: noon, aggregator: .init())
