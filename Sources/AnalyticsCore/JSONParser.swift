@@ -59,19 +59,11 @@ public struct JSONParser {
     mutating func visitMemberObject(
         _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
     ) throws(SyntaxError) -> ObjectMember {
-        switch current {
-        case UInt8(ascii: "{"):
-            try Self.readMembers(of: &self, depth: 2) { key, parser throws(SyntaxError) in
-                try parser.visit(key, member)
-            }
-            return .object
-        case UInt8(ascii: "n"):
-            try expectLiteral("null")
-            return .null
-        default:
-            _ = try parseValue(depth: 1)
-            return .other
+        guard current == UInt8(ascii: "{") else { return try readNullOrOther() ? .null : .other }
+        try Self.readMembers(of: &self, depth: 2) { key, parser throws(SyntaxError) in
+            try parser.visit(key, member)
         }
+        return .object
     }
 
     /// What `visitMemberObject` found.
@@ -169,15 +161,18 @@ public struct JSONParser {
     /// A member's value where a string (or null) is expected, for `visitObjectMembers`; any other
     /// value is read and reported as `.other`.
     mutating func parseTextMember() throws(SyntaxError) -> TextMember {
-        switch current {
-        case UInt8(ascii: "\""): return .text(try parseString())
-        case UInt8(ascii: "n"):
+        guard current == UInt8(ascii: "\"") else { return try readNullOrOther() ? .null : .other }
+        return .text(try parseString())
+    }
+
+    /// Reads a member's value that is not of the kind its reader expects: true when it is null.
+    private mutating func readNullOrOther() throws(SyntaxError) -> Bool {
+        if current == UInt8(ascii: "n") {
             try expectLiteral("null")
-            return .null
-        default:
-            _ = try parseValue(depth: 1)
-            return .other
+            return true
         }
+        _ = try parseValue(depth: 1)
+        return false
     }
 
     /// What `parseTextMember` found.
