@@ -170,7 +170,9 @@ public struct GroupView: Sendable {
 
     /// Closes sessions idle past the timeout in the owned partitions.
     public mutating func expireSessions(now: Date) {
-        for partition in owned.keys { owned[partition]?.aggregator.expireSessions(now: now) }
+        // In place through the index, as in `apply`: `owned[partition]?...` held a second
+        // reference to the state while it changed, so its session table was copied whole.
+        for index in owned.indices { owned.values[index].aggregator.expireSessions(now: now) }
     }
 
     /// Which partitions the view covers, and how old the oldest received state is at `now`.

@@ -81,14 +81,16 @@ final class LiveStatistics: Sendable {
 
     /// The statistics of the whole topic as of `now`, idle sessions expired.
     func snapshot(now: Date = Date()) -> StatsSnapshot {
-        let copy = view.withLock { view in
+        view.withLock { view in
             view.expireSessions(now: now)
-            return view
+            // Merged and summed up under the lock: a copy of the view taken out of it shares its
+            // storage with the live states, so each partition the applying thread counted into
+            // while the copy was alive was copied whole (sessions, sketches), for every
+            // /analytics request and printed summary. Sessions idle past the timeout in received
+            // partitions count as completed in the snapshot without being removed.
+            var snapshot = view.merged().snapshot(now: now)
+            snapshot.partitions = view.coverage(now: now)
+            return snapshot
         }
-        // Sessions idle past the timeout in received partitions count as completed in the
-        // snapshot without being removed (that would copy them).
-        var snapshot = copy.merged().snapshot(now: now)
-        snapshot.partitions = copy.coverage(now: now)
-        return snapshot
     }
 }
