@@ -53,6 +53,11 @@ public final class ServiceProcess: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        // A failing test prints the output it needs before letting go of its processes; what
+        // is left would only pile up in the temporary directory, run after run.
+        try? FileManager.default.removeItem(at: stdoutURL)
+        try? FileManager.default.removeItem(at: stderrURL)
+        rmdir(stdoutURL.deletingLastPathComponent().path)  // only once no other process's files are left
     }
 
     public var stdout: String { (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? "" }
