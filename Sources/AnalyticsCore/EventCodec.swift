@@ -8,42 +8,46 @@ import Foundation
 public struct EventCodec: Sendable {
     public init() {}
 
-    /// The slot (in `TextMembers.set`) of a text member's key, if it is one. Compared as bytes
-    /// against static strings: a table of arrays cost a retain and a release per comparison.
-    private static func slot(of key: UnsafeRawBufferPointer) -> Int? {
-        switch key.count {
-        case 2: return JSONParser.key(key, is: "id") ? 0 : nil
-        case 3: return JSONParser.key(key, is: "url") ? 5 : nil
-        case 4: return JSONParser.key(key, is: "type") ? 1 : JSONParser.key(key, is: "path") ? 6 : nil
-        case 7: return JSONParser.key(key, is: "user_id") ? 3 : nil
-        case 8: return JSONParser.key(key, is: "referrer") ? 7 : nil
-        case 9: return JSONParser.key(key, is: "timestamp") ? 2 : nil
-        case 10:
-            if JSONParser.key(key, is: "session_id") { return 4 }
-            if JSONParser.key(key, is: "user_agent") { return 8 }
-            return JSONParser.key(key, is: "ip_address") ? 9 : nil
-        case 16: return JSONParser.key(key, is: "client_timestamp") ? 10 : nil
-        default: return nil
-        }
-    }
-
-    /// The text members of one record by slot: no array per record.
+    /// The text members of one record, by name: no array per record.
     private struct TextMembers {
         var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
 
-        mutating func set(_ slot: Int, _ value: consuming String?) {
-            switch slot {
-            case 0: id = value
-            case 1: type = value
-            case 2: timestamp = value
-            case 3: userID = value
-            case 4: sessionID = value
-            case 5: url = value
-            case 6: path = value
-            case 7: referrer = value
-            case 8: userAgent = value
-            case 9: ipAddress = value
-            default: clientTimestamp = value
+        enum Name {
+            case id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp
+
+            /// The text member a key's UTF-8 bytes name, if it is one. Compared as bytes against
+            /// static strings: a table of arrays cost a retain and a release per comparison.
+            init?(key: UnsafeRawBufferPointer) {
+                switch key.count {
+                case 2 where JSONParser.key(key, is: "id"): self = .id
+                case 3 where JSONParser.key(key, is: "url"): self = .url
+                case 4 where JSONParser.key(key, is: "type"): self = .type
+                case 4 where JSONParser.key(key, is: "path"): self = .path
+                case 7 where JSONParser.key(key, is: "user_id"): self = .userID
+                case 8 where JSONParser.key(key, is: "referrer"): self = .referrer
+                case 9 where JSONParser.key(key, is: "timestamp"): self = .timestamp
+                case 10 where JSONParser.key(key, is: "session_id"): self = .sessionID
+                case 10 where JSONParser.key(key, is: "user_agent"): self = .userAgent
+                case 10 where JSONParser.key(key, is: "ip_address"): self = .ipAddress
+                case 16 where JSONParser.key(key, is: "client_timestamp"): self = .clientTimestamp
+                default: return nil
+                }
+            }
+        }
+
+        mutating func set(_ name: Name, _ value: consuming String?) {
+            switch name {
+            case .id: id = value
+            case .type: type = value
+            case .timestamp: timestamp = value
+            case .userID: userID = value
+            case .sessionID: sessionID = value
+            case .url: url = value
+            case .path: path = value
+            case .referrer: referrer = value
+            case .userAgent: userAgent = value
+            case .ipAddress: ipAddress = value
+            case .clientTimestamp: clientTimestamp = value
             }
         }
     }
@@ -124,13 +128,13 @@ public struct EventCodec: Sendable {
                     if found == .other, wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
                     return
                 }
-                guard let slot = Self.slot(of: key) else {
+                guard let name = TextMembers.Name(key: key) else {
                     _ = try parser.parseMemberValue()
                     return
                 }
                 switch try parser.parseTextMember() {
-                case .text(let text): fields.set(slot, text)
-                case .null: fields.set(slot, nil)
+                case .text(let text): fields.set(name, text)
+                case .null: fields.set(name, nil)
                 case .other:
                     if wrongType == nil {
                         wrongType = .notAnEvent("\"\(String(decoding: key, as: UTF8.self))\" is not a string")
