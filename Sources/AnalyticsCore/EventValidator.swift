@@ -18,20 +18,12 @@ public struct EventValidator: Sendable {
     public func validate(body: [UInt8]) throws(EventValidationError) -> ValidatedEvent {
         guard !body.isEmpty else { throw .invalidJSON("the body is empty") }
         var fields = EventFields()
-        let parsed: Result<Bool, JSONParser.SyntaxError> = body.withUnsafeBytes { bytes in
-            do throws(JSONParser.SyntaxError) {
-                return .success(
-                    try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
-                        let value = try parser.parseMemberValue()
-                        if let name = EventFields.Name(key: key) { fields.set(name, value) }
-                    })
-            } catch {
-                return .failure(error)
-            }
-        }
         let isObject: Bool
         do {
-            isObject = try parsed.get()
+            isObject = try JSONParser.visitObjectMembers(body) { key, parser throws(JSONParser.SyntaxError) in
+                let value = try parser.parseMemberValue()
+                if let name = EventFields.Name(key: key) { fields.set(name, value) }
+            }
         } catch {
             throw .invalidJSON(error.description)
         }

@@ -41,16 +41,28 @@ public struct JSONParser {
         _ input: UnsafeRawBufferPointer,
         _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
     ) throws(SyntaxError) -> Bool {
-        try document(input) { parser throws(SyntaxError) in
-            guard parser.current == UInt8(ascii: "{") else {
-                _ = try parser.parseValue(depth: 0)
-                return false
-            }
-            try readMembers(of: &parser, depth: 1) { key, parser throws(SyntaxError) in
-                try parser.visit(key, member)
-            }
-            return true
+        try document(input) { parser throws(SyntaxError) in try parser.visitTopObject(member) }
+    }
+
+    /// `visitObjectMembers` over an array's bytes.
+    static func visitObjectMembers(
+        _ input: [UInt8], _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) -> Bool {
+        try document(input) { parser throws(SyntaxError) in try parser.visitTopObject(member) }
+    }
+
+    /// The top level of `visitObjectMembers`: false when it is valid JSON but not an object.
+    private mutating func visitTopObject(
+        _ member: (UnsafeRawBufferPointer, inout JSONParser) throws(SyntaxError) -> Void
+    ) throws(SyntaxError) -> Bool {
+        guard current == UInt8(ascii: "{") else {
+            _ = try parseValue(depth: 0)
+            return false
         }
+        try Self.readMembers(of: &self, depth: 1) { key, parser throws(SyntaxError) in
+            try parser.visit(key, member)
+        }
+        return true
     }
 
     /// A member's value where an object (or null) is expected, for `visitObjectMembers`: the
