@@ -129,17 +129,8 @@ public struct GroupView: Sendable {
         }
     }
 
-    /// The owned partitions' states changed since the last call (all of them when `all`), stamped
-    /// `now`, for publishing.
-    public mutating func statesToPublish(now: Date, all: Bool = false) -> [PartialState] {
-        partitionsToPublish(all: all).compactMap { partition in
-            guard var state = owned[partition] else { return nil }
-            state.takenAt = now
-            return state
-        }
-    }
-
-    /// The owned partitions changed since the last call (all of them when `all`), in order.
+    /// The owned partitions changed since the last call (all of them when `all`), in order: whose
+    /// states to publish, each with `encodedState`.
     public mutating func partitionsToPublish(all: Bool = false) -> [Int32] {
         let partitions = all ? Set(owned.keys) : changed
         changed.removeAll(keepingCapacity: true)

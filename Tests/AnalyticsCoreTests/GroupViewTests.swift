@@ -165,14 +165,17 @@ final class GroupViewTests: XCTestCase {
         events.forEach { whole.apply($0) }
 
         var members = (0..<3).map { _ in GroupView(topic: "t", configuration: AggregatorConfiguration()) }
-        var published: [PartialState] = []
+        // Encoded as the consumer publishes them: owned states by `encodedState`, released ones as
+        // they are given away.
+        var published: [[UInt8]] = []
         func exchange(publishers: Range<Int> = 0..<3) throws {
             for index in publishers {
-                published += members[index].statesToPublish(now: noon)
+                let partitions = members[index].partitionsToPublish()
+                published += partitions.compactMap { members[index].encodedState(of: $0, now: noon) }
             }
-            for state in published {
+            for bytes in published {
                 // Through the bytes, as on the topic.
-                let copy = try PartialState(bytes: state.encoded(), configuration: AggregatorConfiguration())
+                let copy = try PartialState(bytes: bytes, configuration: AggregatorConfiguration())
                 for index in members.indices { members[index].receive(copy) }
             }
             published.removeAll()
@@ -203,7 +206,7 @@ final class GroupViewTests: XCTestCase {
         }
         // Eager rebalance: the survivors give everything away, then take the new assignment.
         for index in 0..<2 {
-            published += members[index].release(members[index].ownedPartitions, now: noon)
+            published += members[index].release(members[index].ownedPartitions, now: noon).map { $0.encoded() }
         }
         try exchange(publishers: 0..<2)
         for partition in 0..<partitions {
