@@ -12,30 +12,8 @@ public struct EventCodec: Sendable {
     private struct TextMembers {
         var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
 
-        enum Name {
-            case id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp
-
-            /// The text member a key's UTF-8 bytes name, if it is one. Compared as bytes against
-            /// static strings: a table of arrays cost a retain and a release per comparison.
-            init?(key: UnsafeRawBufferPointer) {
-                switch key.count {
-                case 2 where JSONParser.key(key, is: "id"): self = .id
-                case 3 where JSONParser.key(key, is: "url"): self = .url
-                case 4 where JSONParser.key(key, is: "type"): self = .type
-                case 4 where JSONParser.key(key, is: "path"): self = .path
-                case 7 where JSONParser.key(key, is: "user_id"): self = .userID
-                case 8 where JSONParser.key(key, is: "referrer"): self = .referrer
-                case 9 where JSONParser.key(key, is: "timestamp"): self = .timestamp
-                case 10 where JSONParser.key(key, is: "session_id"): self = .sessionID
-                case 10 where JSONParser.key(key, is: "user_agent"): self = .userAgent
-                case 10 where JSONParser.key(key, is: "ip_address"): self = .ipAddress
-                case 16 where JSONParser.key(key, is: "client_timestamp"): self = .clientTimestamp
-                default: return nil
-                }
-            }
-        }
-
-        mutating func set(_ name: Name, _ value: consuming String?) {
+        /// Sets the text member `name` names; `metadata` is an object, read apart.
+        mutating func set(_ name: EventMemberName, _ value: consuming String?) {
             switch name {
             case .id: id = value
             case .type: type = value
@@ -48,6 +26,7 @@ public struct EventCodec: Sendable {
             case .userAgent: userAgent = value
             case .ipAddress: ipAddress = value
             case .clientTimestamp: clientTimestamp = value
+            case .metadata: break
             }
         }
     }
@@ -110,7 +89,11 @@ public struct EventCodec: Sendable {
         let isObject: Bool
         do {
             isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
-                if JSONParser.key(key, is: "metadata") {
+                guard let name = EventMemberName(key: key) else {
+                    _ = try parser.parseMemberValue()
+                    return
+                }
+                if name == .metadata {
                     if keepingMetadata {
                         switch try parser.parseMemberValue() {
                         case .null: metadata = nil
@@ -126,10 +109,6 @@ public struct EventCodec: Sendable {
                         if JSONParser.key(key, is: "load_time") { loadTime = value.doubleValue }
                     }
                     if found == .other, wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
-                    return
-                }
-                guard let name = TextMembers.Name(key: key) else {
-                    _ = try parser.parseMemberValue()
                     return
                 }
                 switch try parser.parseTextMember() {

@@ -22,7 +22,7 @@ public struct EventValidator: Sendable {
         do {
             isObject = try JSONParser.visitObjectMembers(body) { key, parser throws(JSONParser.SyntaxError) in
                 let value = try parser.parseMemberValue()
-                if let name = EventFields.Name(key: key) { fields.set(name, value) }
+                if let name = EventMemberName(key: key) { fields.set(name, value) }
             }
         } catch {
             throw .invalidJSON(error.description)

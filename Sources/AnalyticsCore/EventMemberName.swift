@@ -1,0 +1,28 @@
+/// The member names of an event object, as a request carries them and as a record on the topic
+/// carries them (`client_timestamp` only on the topic), matched against a key's UTF-8 bytes.
+///
+/// It exists so that both hot paths, validating a request and decoding a record, name members
+/// without making a string per key, from one table.
+enum EventMemberName {
+    case id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, metadata
+
+    /// The member a key's bytes name, if it is one. Compared as bytes against static strings: a
+    /// table of arrays cost a retain and a release per comparison.
+    init?(key: UnsafeRawBufferPointer) {
+        switch key.count {
+        case 2 where JSONParser.key(key, is: "id"): self = .id
+        case 3 where JSONParser.key(key, is: "url"): self = .url
+        case 4 where JSONParser.key(key, is: "type"): self = .type
+        case 4 where JSONParser.key(key, is: "path"): self = .path
+        case 7 where JSONParser.key(key, is: "user_id"): self = .userID
+        case 8 where JSONParser.key(key, is: "referrer"): self = .referrer
+        case 8 where JSONParser.key(key, is: "metadata"): self = .metadata
+        case 9 where JSONParser.key(key, is: "timestamp"): self = .timestamp
+        case 10 where JSONParser.key(key, is: "session_id"): self = .sessionID
+        case 10 where JSONParser.key(key, is: "user_agent"): self = .userAgent
+        case 10 where JSONParser.key(key, is: "ip_address"): self = .ipAddress
+        case 16 where JSONParser.key(key, is: "client_timestamp"): self = .clientTimestamp
+        default: return nil
+        }
+    }
+}
