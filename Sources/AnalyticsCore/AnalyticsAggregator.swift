@@ -88,16 +88,16 @@ public struct AnalyticsAggregator: Sendable {
         let visitor = Self.visitor(of: event)
         if let visitor { users.insert(visitor) }
         realtime.add(at: time, visitor: visitor)
+        // A page view's path, worked out once (from the URL when the event has none).
+        let pagePath =
+            event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
         if let session = event.sessionID, !session.isEmpty {
-            let page =
-                event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
-            sessions.touch(session, at: time, page: page)
+            sessions.touch(session, at: time, page: pagePath)
         }
         if let loadTime = loadTime ?? event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
             loadTimes.add(loadTime)
         }
-        guard event.type == "page_view" else { return true }
-        let path = event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/"
+        guard let path = pagePath else { return true }
         pages.add(path, make: { PageEntry(url: event.url ?? path) }) { page in
             if let url = event.url { page.url = url }
             if let visitor { page.visitors.insert(visitor) }

@@ -99,6 +99,21 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(metrics.entryPages, ["/home": 2, "/pricing": 1])
     }
 
+    func testAPageViewWithOnlyAURLCountsUnderItsPathEverywhere() {
+        var aggregator = AnalyticsAggregator()
+        let viewed = AnalyticsEvent(
+            id: UUID().uuidString.lowercased(), type: "page_view", userID: "a", sessionID: "s1",
+            url: "https://example.com/docs/start?ref=mail#top", path: nil,
+            timestamp: RFC3339.formatWithMilliseconds(noon))
+        aggregator.apply(viewed)
+        let snapshot = aggregator.snapshot(now: noon.addingTimeInterval(60))
+        XCTAssertEqual(snapshot.topPages.map(\.path), ["/docs/start"])
+        XCTAssertEqual(snapshot.topPages.first?.url, "https://example.com/docs/start?ref=mail#top")
+        XCTAssertEqual(snapshot.sessionMetrics.entryPages, ["/docs/start": 1])
+        aggregator.expireSessions(now: noon.addingTimeInterval(1801))
+        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(1801)).sessionMetrics.exitPages, ["/docs/start": 1])
+    }
+
     func testCurrentVisitorsAndEventsPerMinute() {
         var aggregator = AnalyticsAggregator()
         aggregator.apply(event("page_view", user: "old", path: "/", at: -3600))  // outside both windows
