@@ -111,7 +111,8 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(snapshot.topPages.first?.url, "https://example.com/docs/start?ref=mail#top")
         XCTAssertEqual(snapshot.sessionMetrics.entryPages, ["/docs/start": 1])
         aggregator.expireSessions(now: noon.addingTimeInterval(1801))
-        XCTAssertEqual(aggregator.snapshot(now: noon.addingTimeInterval(1801)).sessionMetrics.exitPages, ["/docs/start": 1])
+        XCTAssertEqual(
+            aggregator.snapshot(now: noon.addingTimeInterval(1801)).sessionMetrics.exitPages, ["/docs/start": 1])
     }
 
     func testCurrentVisitorsAndEventsPerMinute() {
