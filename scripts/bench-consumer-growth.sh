@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# `make bench-consumer-growth`: does the consumer's memory stay flat as events and users grow?
-# Fills two topics of one development broker with the same number of partitions — SMALL events
-# over SMALL_USERS users and LARGE events over LARGE_USERS users (default 1,000,000 / 100,000 and
-# 5,000,000 / 1,000,000) — runs the consumer over each from the start with a new group, and prints
-# the peak RSS of each run and their ratio, with what the session budget (SESSION_CAPACITY) did.
+# `make bench-consumer-growth`: does the consumer's memory stay bounded as events and users grow?
+# Fills topics of one development broker, all with the same number of partitions, with SMALL
+# events over SMALL_USERS users, LARGE over LARGE_USERS and HUGE over HUGE_USERS (default
+# 1,000,000 / 100,000, 5,000,000 / 1,000,000 and 10,000,000 / 2,000,000; HUGE=0 skips the third),
+# runs the consumer over each from the start with a new group, and prints the peak RSS of each
+# run, with what the session budget (SESSION_CAPACITY) did, and the ratio of each run to the one
+# before. The budgets and sketches fill as a partition sees more traffic, so the first step may
+# grow; once they are full, memory must not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,23 +14,31 @@ SMALL="${SMALL:-1000000}"
 SMALL_USERS="${SMALL_USERS:-100000}"
 LARGE="${LARGE:-5000000}"
 LARGE_USERS="${LARGE_USERS:-1000000}"
+HUGE="${HUGE:-10000000}"
+HUGE_USERS="${HUGE_USERS:-2000000}"
 PAGES="${PAGES:-5000}"
-# 5,000,000 lz4 events need about 160 partitions of 5 MiB (design §6); both topics get as many so
-# that only the events and users differ.
+# 10,000,000 zstd events need about 100 partitions of 5 MiB (design §6); every topic gets as many
+# so that only the events and users differ.
 PARTITIONS="${PARTITIONS:-160}"
+export COMPRESSION="${COMPRESSION:-zstd}"
 BIN="${BIN:-bin}"
 
 command -v kcat >/dev/null || { echo "bench-consumer-growth: kcat is missing; run make deps" >&2; exit 1; }
 source scripts/bench-common.sh
 
-start_dev_broker --topic growth-small --topic growth-large --partitions "$PARTITIONS"
-fill_topic growth-small "$SMALL" "$SMALL_USERS" "$PAGES"
-fill_topic growth-large "$LARGE" "$LARGE_USERS" "$PAGES"
+runs=("growth-small $SMALL $SMALL_USERS" "growth-large $LARGE $LARGE_USERS")
+((HUGE > 0)) && runs+=("growth-huge $HUGE $HUGE_USERS")
+topics=()
+for run in "${runs[@]}"; do topics+=(--topic "${run%% *}"); done
+start_dev_broker "${topics[@]}" --partitions "$PARTITIONS"
+for run in "${runs[@]}"; do
+  read -r topic events users <<<"$run"
+  fill_topic "$topic" "$events" "$users" "$PAGES"
+done
 
 results=()
-for topic in growth-small growth-large; do
-  events=$SMALL
-  [[ $topic == growth-large ]] && events=$LARGE
+for run in "${runs[@]}"; do
+  read -r topic events users <<<"$run"
   run_consumer "$topic" "$events"
   sessions=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c '
 import json, sys
@@ -39,15 +50,18 @@ print(d["total_events"], d["unique_users"], s["sessions_started"], s["sessions_c
   wait "$consumer" 2>/dev/null || true
 done
 
-python3 - "$PARTITIONS" "${results[@]}" <<'PY'
+python3 - "$PARTITIONS" "$COMPRESSION" "${results[@]}" <<'PY'
 import sys
-partitions = int(sys.argv[1])
-rows = [line.split() for line in sys.argv[2:]]
-print(f"\n{partitions} partitions each; consumer from the start, new group")
-print("| events    | unique users (HLL) | seconds | peak RSS | sessions started | closed early |")
-print("|-----------|--------------------|---------|----------|------------------|--------------|")
+partitions, compression = int(sys.argv[1]), sys.argv[2]
+rows = [line.split() for line in sys.argv[3:]]
+print(f"\n{partitions} partitions each, {compression}; consumer from the start, new group")
+print("| events     | unique users (HLL) | seconds | peak RSS | vs previous | sessions started | closed early |")
+print("|------------|--------------------|---------|----------|-------------|------------------|--------------|")
+previous = None
 for events, seconds, rss, total, users, started, early in rows:
-    print(f"| {int(events):9,} | {int(users):18,} | {float(seconds):7.1f} | {int(rss) / 1024:5.0f} MB | {int(started):16,} | {int(early):12,} |")
-small, large = int(rows[0][2]), int(rows[1][2])
-print(f"peak RSS {large / 1024:.0f} MB vs {small / 1024:.0f} MB: {large / small:.2f}x for {int(rows[1][0]) // int(rows[0][0])}x the events")
+    step = f"{int(rss) / previous:10.2f}x" if previous else " " * 11
+    print(f"| {int(events):10,} | {int(users):18,} | {float(seconds):7.1f} | {int(rss) / 1024:5.0f} MB | {step} | {int(started):16,} | {int(early):12,} |")
+    previous = int(rss)
+for (small, large) in zip(rows, rows[1:]):
+    print(f"peak RSS {int(large[2]) / 1024:.0f} MB at {int(large[0]):,} events vs {int(small[2]) / 1024:.0f} MB at {int(small[0]):,}: {int(large[2]) / int(small[2]):.2f}x")
 PY
