@@ -56,7 +56,7 @@ fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, d
 bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh
 
-bench-consumer-growth: build ## Consumer peak RSS on 1,000,000 events / 100,000 users vs 5,000,000 / 1,000,000
+bench-consumer-growth: build ## Consumer peak RSS on 1M / 5M / 10M events with 100k / 1M / 2M users (HUGE=0: two)
 	@BIN=$(BIN) scripts/bench-consumer-growth.sh
 
 docker-up: ## Start Kafka (KRaft), producer and consumer with docker compose
