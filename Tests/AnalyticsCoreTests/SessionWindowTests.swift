@@ -26,6 +26,24 @@ final class SessionWindowTests: XCTestCase {
         XCTAssertEqual(metrics.pagesPerSession, Double(2 * 9_970 + 30) / 10_000, accuracy: 0.0001)
     }
 
+    func testLongSessionsAndEventsOutOfOrderKeepTheirDurationToTheMillisecond() {
+        var window = SessionWindow(timeout: 30 * 60)
+        // A day and a half of activity, an event every 20 minutes, at odd milliseconds: one session.
+        let day = 36 * 60 * 60.0
+        let times = stride(from: 0.0, through: day, by: 20 * 60).map { $0 + 0.123 }
+        for time in times { window.touch("long", at: start.addingTimeInterval(time), page: "/p") }
+        // Late events: one before the first (the session now starts earlier), one inside.
+        window.touch("long", at: start.addingTimeInterval(-600.5), page: "/early")
+        window.touch("long", at: start.addingTimeInterval(1_000))
+        let metrics = window.metrics(now: start.addingTimeInterval(day + 3_600))
+        XCTAssertEqual(metrics.sessionsStarted, 1)
+        XCTAssertEqual(metrics.completedSessions, 1)
+        XCTAssertEqual(metrics.averageDurationSeconds, day + 0.123 + 600.5, accuracy: 0.005)
+        XCTAssertEqual(metrics.pagesPerSession, Double(times.count + 1))
+        // The exit page is the last one by event time, not the last to arrive.
+        XCTAssertEqual(metrics.exitPages, ["/p": 1])
+    }
+
     func testMoreOpenSessionsThanCapacityCloseTheLeastRecentlySeen() {
         var window = SessionWindow(timeout: 30 * 60, capacity: 1_000)
         for index in 0..<5_000 {
