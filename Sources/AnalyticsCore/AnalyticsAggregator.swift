@@ -5,7 +5,7 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     /// Inactivity after which a session stops being active.
     public var sessionTimeout: TimeInterval = 30 * 60
     /// Open sessions held in memory (`SESSION_CAPACITY`); beyond it the least recently seen are
-    /// closed early. About 100 bytes each.
+    /// closed early. About 55 bytes each (40-byte hash table slots, filled to three quarters).
     public var sessionCapacity = 500_000
     /// Rows in `top_pages`.
     public var topPagesLimit = 10
