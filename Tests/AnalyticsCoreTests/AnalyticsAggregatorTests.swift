@@ -286,6 +286,28 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertTrue(ids.insert("b"))
     }
 
+    func testRecentIDsAgreeWithAPlainWindowOverManyInsertionsAndEvictions() {
+        // Ids drawn from a small pool, so retries within and beyond the window both happen often,
+        // and every eviction moves entries in the table: the answers must be those of a plain
+        // set plus queue.
+        var generator = SystemRandomNumberGenerator()
+        for capacity in [1, 2, 7, 64, 1_000] {
+            var ids = RecentIDs(capacity: capacity)
+            var window: [String] = []
+            var held: Set<String> = []
+            for _ in 0..<50_000 {
+                let id = "id-\(Int.random(in: 0..<(capacity * 3), using: &generator))"
+                let isNew = !held.contains(id)
+                XCTAssertEqual(ids.insert(id), isNew, "capacity \(capacity), id \(id)")
+                guard isNew else { continue }
+                window.append(id)
+                held.insert(id)
+                if window.count > capacity { held.remove(window.removeFirst()) }
+                XCTAssertEqual(ids.count, window.count)
+            }
+        }
+    }
+
     func testInvalidRecordsAreCountedSeparately() {
         var aggregator = AnalyticsAggregator()
         aggregator.recordInvalidRecord()
