@@ -44,6 +44,26 @@ final class SessionWindowTests: XCTestCase {
         XCTAssertEqual(metrics.exitPages, ["/p": 1])
     }
 
+    func testExpiringSomeThenAllSessionsClosesEachOnceAndTheWindowKeepsWorking() {
+        var window = SessionWindow(timeout: 60)
+        window.touch("a", at: start, page: "/a")
+        window.touch("b", at: start.addingTimeInterval(30), page: "/b")
+        window.touch("c", at: start.addingTimeInterval(90), page: "/c")
+        window.expire(now: start.addingTimeInterval(70))  // a only
+        XCTAssertEqual(window.openCount, 2)
+        window.expire(now: start.addingTimeInterval(1_000))  // all the rest
+        XCTAssertEqual(window.openCount, 0)
+        window.expire(now: start.addingTimeInterval(2_000))  // nothing left
+        var metrics = window.metrics(now: start.addingTimeInterval(2_000))
+        XCTAssertEqual(metrics.completedSessions, 3)
+        XCTAssertEqual(metrics.exitPages, ["/a": 1, "/b": 1, "/c": 1])
+        window.touch("a", at: start.addingTimeInterval(2_000), page: "/again")
+        metrics = window.metrics(now: start.addingTimeInterval(2_000))
+        XCTAssertEqual(metrics.sessionsStarted, 4)
+        XCTAssertEqual(window.openCount, 1)
+        XCTAssertEqual(window.activeCount(now: start.addingTimeInterval(2_000)), 1)
+    }
+
     func testMoreOpenSessionsThanCapacityCloseTheLeastRecentlySeen() {
         var window = SessionWindow(timeout: 30 * 60, capacity: 1_000)
         for index in 0..<5_000 {
