@@ -61,16 +61,17 @@ run_consumer() {
 }
 
 # fill_topic TOPIC EVENTS USERS PAGES: writes sample events to TOPIC with kcat, compressed with
-# $COMPRESSION (default lz4), and checks that all of them are there (the development broker keeps
-# 5 MiB per partition).
+# $COMPRESSION (default lz4) in batches of up to $BATCH_MESSAGES (default 10000; live traffic
+# arrives in batches of a few), and checks that all of them are there (the development broker
+# keeps 5 MiB per partition).
 fill_topic() {
   local topic="$1" events="$2" users="$3" pages="$4" on_topic
   echo "bench: writing $events events ($users users, $pages pages, ${COMPRESSION:-lz4}) to $topic"
   # From a file, not a pipe: fed as fast as it reads, kcat fills batches of 10,000; fed by the
   # generator, it sent smaller batches, and the consumer was slower and larger on them.
   python3 bench/generate_events.py "$events" "$users" "$pages" >"$work/events.tsv"
-  kcat -b "$brokers" -t "$topic" -P -K $'\t' -z "${COMPRESSION:-lz4}" -X linger.ms=50 -X batch.num.messages=10000 \
-    <"$work/events.tsv"
+  kcat -b "$brokers" -t "$topic" -P -K $'\t' -z "${COMPRESSION:-lz4}" -X linger.ms=50 \
+    -X batch.num.messages="${BATCH_MESSAGES:-10000}" <"$work/events.tsv"
   rm -f "$work/events.tsv"
   on_topic=$(kcat -b "$brokers" -t "$topic" -C -o beginning -e -q -f 'x\n' | wc -l)
   if ((on_topic != events)); then
