@@ -13,14 +13,17 @@ final class PendingReply: Sendable {
     }
 
     /// Sends `response` unless the request was already answered; returns whether it was sent.
-    /// The response is only built when it is sent.
+    /// The response is only built when it is sent, and `counted` runs just before: a client that
+    /// has its answer sees the metrics that count it (counting after sending raced with a
+    /// `/metrics` request made right after the answer).
     @discardableResult
-    func answer(_ response: @autoclosure () -> HTTPResponse) -> Bool {
+    func answer(_ response: @autoclosure () -> HTTPResponse, counted: () -> Void = {}) -> Bool {
         let send = respond.withLock { respond in
             defer { respond = nil }
             return respond
         }
         guard let send else { return false }
+        counted()
         send(response())
         return true
     }

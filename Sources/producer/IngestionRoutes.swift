@@ -111,15 +111,12 @@ struct IngestionRoutes: Sendable {
         publisher.publish(event) { [acceptedEvents, metrics] result in
             switch result {
             case .success:
-                if reply.answer(.json(.accepted, Self.acceptedBody(id: id))) { acceptedEvents.increment() }
+                reply.answer(.json(.accepted, Self.acceptedBody(id: id)), counted: { acceptedEvents.increment() })
             case .failure(let error):
-                guard
-                    reply.answer(
-                        .json(
-                            .serviceUnavailable, fields: [("error", error.message), ("id", id)],
-                            headers: Self.retryAfter))
-                else { return }
-                metrics.increment("events_rejected_total", [("reason", error.reason)])
+                reply.answer(
+                    .json(
+                        .serviceUnavailable, fields: [("error", error.message), ("id", id)], headers: Self.retryAfter),
+                    counted: { metrics.increment("events_rejected_total", [("reason", error.reason)]) })
             }
         }
     }
