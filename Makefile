@@ -53,7 +53,7 @@ bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durabl
 fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
 	@scripts/fuzz.sh
 
-bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES); peak RSS
+bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES, BATCH_MESSAGES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh
 
 bench-consumer-growth: build ## Consumer peak RSS on 1M / 5M / 10M events with 100k / 1M / 2M users (HUGE=0: two)
