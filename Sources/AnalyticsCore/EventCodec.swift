@@ -8,29 +8,6 @@ import Foundation
 public struct EventCodec: Sendable {
     public init() {}
 
-    /// The text members of one record, by name: no array per record.
-    private struct TextMembers {
-        var id, type, timestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, clientTimestamp: String?
-
-        /// Sets the text member `name` names; `metadata` is an object, read apart.
-        mutating func set(_ name: EventMemberName, _ value: consuming String?) {
-            switch name {
-            case .id: id = value
-            case .type: type = value
-            case .timestamp: timestamp = value
-            case .userID: userID = value
-            case .sessionID: sessionID = value
-            case .url: url = value
-            case .path: path = value
-            case .referrer: referrer = value
-            case .userAgent: userAgent = value
-            case .ipAddress: ipAddress = value
-            case .clientTimestamp: clientTimestamp = value
-            case .metadata: break
-            }
-        }
-    }
-
     /// The record value for `event`.
     public func encode(_ event: AnalyticsEvent) -> [UInt8] {
         var writer = JSONWriter(capacity: 384)
@@ -82,7 +59,7 @@ public struct EventCodec: Sendable {
     public func decodeStamped(_ bytes: UnsafeRawBufferPointer, keepingMetadata: Bool = true) throws(RecordDecodingError)
         -> (event: AnalyticsEvent, receivedAt: Date, loadTime: Double?)
     {
-        var fields = TextMembers()
+        var fields = EventMembers<String>()  // the text members: no array per record
         var metadata: [String: JSONValue]?
         var loadTime: Double?
         var wrongType: RecordDecodingError?

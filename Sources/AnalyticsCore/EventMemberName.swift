@@ -26,3 +26,29 @@ enum EventMemberName {
         }
     }
 }
+
+/// One value per event member, set by name: what validating a request gathers (`JSONValue`) and
+/// what decoding a record gathers (its strings). Each reads the members it needs; a request's
+/// `client_timestamp` and a record's `metadata` (read apart) are never read.
+struct EventMembers<Value> {
+    var id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress,
+        metadata: Value?
+
+    /// Sets the member `name` names.
+    mutating func set(_ name: EventMemberName, _ value: consuming Value?) {
+        switch name {
+        case .id: id = value
+        case .type: type = value
+        case .timestamp: timestamp = value
+        case .clientTimestamp: clientTimestamp = value
+        case .userID: userID = value
+        case .sessionID: sessionID = value
+        case .url: url = value
+        case .path: path = value
+        case .referrer: referrer = value
+        case .userAgent: userAgent = value
+        case .ipAddress: ipAddress = value
+        case .metadata: metadata = value
+        }
+    }
+}
