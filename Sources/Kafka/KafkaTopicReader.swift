@@ -28,7 +28,7 @@ public final class KafkaTopicReader: @unchecked Sendable {
                 ("enable.auto.commit", "false"),
                 ("enable.auto.offset.store", "false"),
                 ("enable.partition.eof", "false"),
-                ("socket.nagle.disable", "true"),  // as for the group consumer: no delayed-ACK waits
+                KafkaConsumerConfiguration.requestsWithoutDelay,
                 ("queued.max.messages.kbytes", "8192"),
                 // One fetch lands in memory whole, on top of the prefetch: librdkafka's defaults
                 // (50 MiB, 1 MiB per partition) held tens of MB while catching up on a state
