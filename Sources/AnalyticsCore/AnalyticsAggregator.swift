@@ -85,9 +85,10 @@ public struct AnalyticsAggregator: Sendable {
         let time = receivedAt ?? event.receivedAt ?? Date(timeIntervalSince1970: 0)
         totalEvents += 1
         eventsByType.add(event.type, make: { 0 }, update: { _ in })
-        let visitor = Self.visitor(of: event)
-        if let visitor { users.insert(visitor) }
-        realtime.add(at: time, visitor: visitor)
+        // Hashed once for the three sketches that count visitors.
+        let visitor = Self.visitorHash(of: event)
+        if let visitor { users.insert(hash: visitor) }
+        realtime.add(at: time, visitorHash: visitor)
         // A page view's path, worked out once (from the URL when the event has none).
         let pagePath =
             event.type == "page_view" ? (event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? "/") : nil
@@ -100,7 +101,7 @@ public struct AnalyticsAggregator: Sendable {
         guard let path = pagePath else { return true }
         pages.add(path, make: { PageEntry(url: event.url ?? path) }) { page in
             if let url = event.url { page.url = url }
-            if let visitor { page.visitors.insert(visitor) }
+            if let visitor { page.visitors.insert(hash: visitor) }
         }
         sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
         let agent = agents.classify(event.userAgent)
@@ -204,10 +205,11 @@ public struct AnalyticsAggregator: Sendable {
         Dictionary(uniqueKeysWithValues: summary.top(summary.count, by: <).map { ($0.key, $0.count) })
     }
 
-    /// Who a visitor is: the `user_id`, or the session for anonymous visitors.
-    static func visitor(of event: AnalyticsEvent) -> String? {
-        if let user = event.userID, !user.isEmpty { return "u:" + user }
-        if let session = event.sessionID, !session.isEmpty { return "s:" + session }
+    /// Who a visitor is, as the sketches count it: the `user_id` ("u:" and the id), or the
+    /// session for anonymous visitors ("s:" and the id).
+    static func visitorHash(of event: AnalyticsEvent) -> UInt64? {
+        if let user = event.userID, !user.isEmpty { return HyperLogLog.hash(user, prefixedBy: "u:") }
+        if let session = event.sessionID, !session.isEmpty { return HyperLogLog.hash(session, prefixedBy: "s:") }
         return nil
     }
 }

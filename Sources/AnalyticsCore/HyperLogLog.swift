@@ -30,7 +30,7 @@ public struct HyperLogLog: Sendable, Equatable {
     mutating func insert(hash: UInt64) {
         if exact != nil {
             exact?.insert(hash)
-            if let set = exact, set.count > exactLimit { spill() }
+            if (exact?.count ?? 0) > exactLimit { spill() }
             return
         }
         let index = Int(hash >> UInt64(64 - precision))
@@ -82,11 +82,33 @@ public struct HyperLogLog: Sendable, Equatable {
 
     /// FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finaliser to spread the bits.
     static func hash(_ value: String) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in value.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
+        finalize(fnv(value, from: fnvOffsetBasis))
+    }
+
+    /// The hash of `prefix` followed by `value`: the same as `hash(prefix + value)`, without
+    /// building that string.
+    static func hash(_ value: String, prefixedBy prefix: StaticString) -> UInt64 {
+        var state = fnvOffsetBasis
+        prefix.withUTF8Buffer { bytes in
+            for byte in bytes { state = (state ^ UInt64(byte)) &* fnvPrime }
         }
+        return finalize(fnv(value, from: state))
+    }
+
+    private static let fnvOffsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
+    private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
+
+    private static func fnv(_ value: String, from state: UInt64) -> UInt64 {
+        var hash = state
+        var value = value
+        value.withUTF8 { bytes in
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
+        }
+        return hash
+    }
+
+    private static func finalize(_ state: UInt64) -> UInt64 {
+        var hash = state
         hash ^= hash >> 33
         hash &*= 0xFF51_AFD7_ED55_8CCD
         hash ^= hash >> 33

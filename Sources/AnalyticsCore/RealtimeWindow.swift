@@ -10,6 +10,8 @@ import Foundation
 /// hour of history holds 10 sketches instead of 60.
 public struct RealtimeWindow: Sendable {
     private struct Minute: Sendable {
+        /// The start of the minute this slot holds (Unix seconds); `.min` while it holds none.
+        var start = Int64.min
         var events = 0
         var visitors = HyperLogLog(precision: 12, exactLimit: 256)
     }
@@ -20,52 +22,74 @@ public struct RealtimeWindow: Sendable {
     public let currentVisitorMinutes = 5
     /// Minutes before the newest one whose visitor sketches are kept.
     public let visitorSketchMinutes = 10
-    private var buckets: [Int64: Minute] = [:]
+    /// One slot per minute of the hour, by minute number: a minute's slot is found without hashing
+    /// and is reused an hour later. Empty until the first event.
+    private var slots: [Minute] = []
     /// The start of the newest minute with events.
     private var newest = Int64.min
 
     public init() {}
 
     public mutating func add(at time: Date, visitor: String?) {
+        add(at: time, visitorHash: visitor.map { HyperLogLog.hash($0) })
+    }
+
+    /// `add(at:visitor:)` with the visitor already hashed (`HyperLogLog.hash`).
+    mutating func add(at time: Date, visitorHash visitor: UInt64?) {
         let minute = RFC3339.intervalStart(time, seconds: 60)
-        // Mutated in place: copying the bucket out and back would copy its visitor sketch.
-        buckets[minute, default: Minute()].events += 1
         if minute > newest {
             newest = minute
             forgetOldMinutes()
         }
-        if let visitor, minute > sketchCutoff { buckets[minute, default: Minute()].visitors.insert(visitor) }
+        // An event an hour or more older than the newest is not in any minute shown.
+        guard minute > oldest, let slot = claimSlot(for: minute) else { return }
+        slots[slot].events += 1
+        if let visitor, minute > sketchCutoff { slots[slot].visitors.insert(hash: visitor) }
+    }
+
+    /// The slot of `minute`, emptied first if it held an older minute; nil if it holds a newer one.
+    private mutating func claimSlot(for minute: Int64) -> Int? {
+        if slots.isEmpty { slots = Array(repeating: Minute(), count: minutes) }
+        let slot = Int((minute / 60) % Int64(minutes) + Int64(minutes)) % minutes
+        if slots[slot].start == minute { return slot }
+        guard slots[slot].start < minute else { return nil }
+        slots[slot] = Minute(start: minute)
+        return slot
     }
 
     /// Minutes holding visitors (what bounds this window's memory).
-    public var minutesWithVisitors: Int { buckets.values.reduce(0) { $0 + ($1.visitors.isEmpty ? 0 : 1) } }
+    public var minutesWithVisitors: Int { slots.reduce(0) { $0 + ($1.visitors.isEmpty ? 0 : 1) } }
+
+    /// Minutes at or before this are outside the window.
+    private var oldest: Int64 { newest == .min ? .min : newest - Int64(minutes * 60) }
 
     /// Visitor sketches of minutes at or before this are dropped.
     private var sketchCutoff: Int64 { newest == .min ? .min : newest - Int64(visitorSketchMinutes * 60) }
 
-    /// Drops minutes older than an hour before the newest, and the visitor sketches of minutes
-    /// older than `visitorSketchMinutes`.
+    /// Empties the slots of minutes an hour or more before the newest, and drops the visitor
+    /// sketches of minutes older than `visitorSketchMinutes`.
     private mutating func forgetOldMinutes() {
-        guard newest != .min else { return }  // nothing counted yet
-        let oldest = newest - Int64(minutes * 60)
+        let oldest = self.oldest
         let cutoff = sketchCutoff
-        // Keys first: changing the dictionary while iterating it would copy it.
-        for minute in buckets.keys.filter({ $0 <= cutoff }) {
-            if minute <= oldest {
-                buckets[minute] = nil
-            } else if buckets[minute]?.visitors.isEmpty == false {
-                buckets[minute]?.visitors = HyperLogLog(precision: 12, exactLimit: 256)
+        for slot in slots.indices where slots[slot].start != .min && slots[slot].start <= cutoff {
+            if slots[slot].start <= oldest {
+                slots[slot] = Minute()
+            } else if !slots[slot].visitors.isEmpty {
+                slots[slot].visitors = HyperLogLog(precision: 12, exactLimit: 256)
             }
         }
     }
+
+    /// The minutes with events, oldest slot first.
+    private var heldMinutes: some Sequence<Minute> { slots.lazy.filter { $0.start != .min } }
 
     /// Events in each of the last 60 minutes before `now`, keyed by the minute's start (UTC);
     /// minutes without events are left out.
     public func eventsPerMinute(now: Date) -> [String: Int] {
         let current = RFC3339.intervalStart(now, seconds: 60)
         var result: [String: Int] = [:]
-        for (minute, bucket) in buckets where minute > current - Int64(minutes * 60) && minute <= current {
-            result[RFC3339.formatSeconds(Date(timeIntervalSince1970: Double(minute)))] = bucket.events
+        for bucket in heldMinutes where bucket.start > current - Int64(minutes * 60) && bucket.start <= current {
+            result[RFC3339.formatSeconds(Date(timeIntervalSince1970: Double(bucket.start)))] = bucket.events
         }
         return result
     }
@@ -74,8 +98,8 @@ public struct RealtimeWindow: Sendable {
     public func currentVisitors(now: Date) -> Int {
         let current = RFC3339.intervalStart(now, seconds: 60)
         var union = HyperLogLog(precision: 12, exactLimit: 256)
-        for (minute, bucket) in buckets where minute > current - Int64(currentVisitorMinutes * 60) && minute <= current
-        {
+        for bucket in heldMinutes
+        where bucket.start > current - Int64(currentVisitorMinutes * 60) && bucket.start <= current {
             union.merge(bucket.visitors)
         }
         return union.count
@@ -85,30 +109,37 @@ public struct RealtimeWindow: Sendable {
 extension RealtimeWindow {
     /// Adds another partition's minutes: events add up, visitor sketches merge.
     public mutating func merge(_ other: RealtimeWindow) {
-        for (minute, theirs) in other.buckets {
-            var bucket = buckets[minute] ?? Minute()
-            bucket.events += theirs.events
-            bucket.visitors.merge(theirs.visitors)
-            buckets[minute] = bucket
+        if other.newest > newest {
+            newest = other.newest
+            forgetOldMinutes()
         }
-        if other.newest > newest { newest = other.newest }
-        forgetOldMinutes()
+        for theirs in other.heldMinutes { place(theirs) }
+    }
+
+    /// Adds a minute counted elsewhere (merged, or read from a partial state).
+    private mutating func place(_ minute: Minute) {
+        if minute.start > newest {
+            newest = minute.start
+            forgetOldMinutes()
+        }
+        guard minute.start > oldest, let slot = claimSlot(for: minute.start) else { return }
+        slots[slot].events += minute.events
+        if minute.start > sketchCutoff { slots[slot].visitors.merge(minute.visitors) }
     }
 
     func write(to writer: inout PartialWriter) {
-        writer.sequence(buckets) { writer, element in
-            writer.int(element.key)
-            writer.int(element.value.events)
-            element.value.visitors.write(to: &writer)
+        writer.sequence(Array(heldMinutes)) { writer, minute in
+            writer.int(minute.start)
+            writer.int(minute.events)
+            minute.visitors.write(to: &writer)
         }
     }
 
     init(from reader: inout PartialReader) throws(PartialStateError) {
         self.init()
         for _ in 0..<(try reader.count()) {
-            let minute = try reader.int64()
-            buckets[minute] = Minute(events: try reader.int(), visitors: try HyperLogLog(from: &reader))
-            newest = max(newest, minute)
+            let start = try reader.int64()
+            place(Minute(start: start, events: try reader.int(), visitors: try HyperLogLog(from: &reader)))
         }
     }
 }

@@ -96,31 +96,38 @@ public struct SessionWindow: Sendable {
     public mutating func touch(_ id: String, at time: Date, page: String? = nil) {
         let session = HyperLogLog.hash(id)
         if time > newest { newest = time }
-        var found = sessions[session]
-        if let existing = found, time.timeIntervalSince(existing.last) > timeout {
-            close(existing)
-            sessions[session] = nil
-            found = nil
+        // An open session is changed in place through its index: one hash table lookup per event.
+        if let index = sessions.index(forKey: session) {
+            if time.timeIntervalSince(sessions.values[index].last) <= timeout {
+                if Self.record(&sessions.values[index], at: time, page: page), let page { countEntry(page) }
+                return
+            }
+            close(sessions.values[index])
+            sessions.remove(at: index)
         }
-        var current: Session
-        if let found {
-            current = found
-        } else {
-            if sessions.count >= capacity { makeRoom() }
-            started += 1
-            current = Session(first: time, last: time)
-        }
-        // A late event (one older than the session's last) changes neither its last time nor its
-        // exit page. The entry page is the first page view to arrive: it is counted at once.
-        let isLatest = time >= current.last
-        current.first = min(current.first, time)
-        current.last = max(current.last, time)
-        if let page {
-            if current.pageViews == 0 { entryPages.add(page, make: { 0 }, update: { $0 += 1 }) }
-            current.pageViews += 1
-            if isLatest { current.exitPage = page }
-        }
+        if sessions.count >= capacity { makeRoom() }
+        started += 1
+        var current = Session(first: time, last: time)
+        if Self.record(&current, at: time, page: page), let page { countEntry(page) }
         sessions[session] = current
+    }
+
+    /// Adds activity at `time` to `session`; returns whether `page` is its first page view (its
+    /// entry page). A late event (one older than the session's last) changes neither its last
+    /// time nor its exit page. The entry page is the first page view to arrive: it is counted at
+    /// once.
+    private static func record(_ session: inout Session, at time: Date, page: String?) -> Bool {
+        let isLatest = time >= session.last
+        session.first = min(session.first, time)
+        session.last = max(session.last, time)
+        guard let page else { return false }
+        session.pageViews += 1
+        if isLatest { session.exitPage = page }
+        return session.pageViews == 1
+    }
+
+    private mutating func countEntry(_ page: String) {
+        entryPages.add(page, make: { 0 }, update: { $0 += 1 })
     }
 
     /// Closes sessions not seen for longer than the timeout before `now`.

@@ -362,6 +362,27 @@ final class RealtimeWindowTests: XCTestCase {
         XCTAssertEqual(counted.currentVisitors(now: start), 1)
     }
 
+    func testAMinuteIsForgottenWhenTheSameMinuteOfTheNextHourArrives() {
+        // Minutes live in one slot per minute of the hour: an hour later the slot is reused.
+        var window = RealtimeWindow()
+        for visitor in ["a", "b", "c"] { window.add(at: start.addingTimeInterval(10), visitor: visitor) }
+        window.add(at: start.addingTimeInterval(3_610), visitor: "d")
+        // A late event for the forgotten minute is an hour older than the newest: not shown anywhere.
+        window.add(at: start.addingTimeInterval(20), visitor: "e")
+        let now = start.addingTimeInterval(3_620)
+        XCTAssertEqual(window.eventsPerMinute(now: now), [RFC3339.formatSeconds(start.addingTimeInterval(3_600)): 1])
+        XCTAssertEqual(window.currentVisitors(now: now), 1)
+        XCTAssertEqual(window.minutesWithVisitors, 1)
+
+        // Merging keeps the newer of two minutes sharing a slot, and adds up the same minute.
+        var older = RealtimeWindow()
+        older.add(at: start.addingTimeInterval(5), visitor: "x")
+        older.add(at: start.addingTimeInterval(3_605), visitor: "y")
+        older.merge(window)
+        XCTAssertEqual(older.eventsPerMinute(now: now), [RFC3339.formatSeconds(start.addingTimeInterval(3_600)): 2])
+        XCTAssertEqual(older.currentVisitors(now: now), 2)
+    }
+
     func testMergedWindowsForgetLikeOne() {
         var early = RealtimeWindow()
         var late = RealtimeWindow()
