@@ -152,15 +152,10 @@ public struct JSONParser {
     /// ASCII, as every key of an event is.
     private mutating func parseKey() throws(SyntaxError) -> Key {
         let start = index + 1
-        var end = start
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") {
-                index = end + 1
-                return .raw(start..<end)
-            }
-            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { break }
-            end += 1
+        let run = plainRun(from: start)
+        if run.isASCII, run.end < bytes.count, bytes[run.end] == UInt8(ascii: "\"") {
+            index = run.end + 1
+            return .raw(start..<run.end)
         }
         return .decoded(try parseString())
     }
@@ -310,18 +305,18 @@ public struct JSONParser {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes.
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = try makeString(start..<index)
-                index += 1
-                return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { throw error("control character in a string") }
-            index += 1
-        }
+        let run = plainRun(from: start)
+        index = run.end
         guard index < bytes.count else { throw error("unterminated string") }
+        if bytes[index] == UInt8(ascii: "\"") {
+            let text =
+                run.isASCII
+                ? String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                : try makeString(start..<index)
+            index += 1
+            return text
+        }
+        if bytes[index] < 0x20 { throw error("control character in a string") }
         var decoded: [UInt8] = Array(bytes[start..<index])
         while index < bytes.count {
             let byte = bytes[index]
@@ -386,6 +381,43 @@ public struct JSONParser {
             index += 1
         }
         return value
+    }
+
+    /// Where the plain run of string content starting at `start` ends — at the first quote,
+    /// backslash or control character, or the end of the input — and whether it is all ASCII.
+    /// Strings are most of an event's bytes, so they are scanned eight bytes at a time.
+    private func plainRun(from start: Int) -> (end: Int, isASCII: Bool) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        var seen: UInt64 = 0  // every byte of the run ORed together, to tell ASCII
+        if let base = bytes.baseAddress {
+            while index + 8 <= bytes.count {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                // A byte's high bit ends up set where it is a quote (its XOR is zero), a backslash,
+                // or below 0x20. Borrows only ever mark bytes after a true match, so the lowest
+                // marked byte is the first stop.
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let stops =
+                    ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) & ~word)
+                    & highBits
+                if stops != 0 {
+                    let before = stops.trailingZeroBitCount / 8
+                    seen |= word & ((1 << UInt64(before * 8)) &- 1)
+                    return (index + before, seen & highBits == 0)
+                }
+                seen |= word
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            seen |= UInt64(byte)
+            index += 1
+        }
+        return (index, seen & highBits == 0)
     }
 
     private func makeString(_ range: Range<Int>) throws(SyntaxError) -> String {

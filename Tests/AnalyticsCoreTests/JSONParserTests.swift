@@ -43,6 +43,43 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(try parse("\"café 😀\""), .string("café 😀"))
     }
 
+    func testStringsAreReadAlikeWhereverTheirSpecialBytesFall() throws {
+        // Strings are scanned eight bytes at a time: put each kind of special byte at every
+        // position of strings and keys of 0-20 bytes, and check the result against Foundation.
+        let specials: [[UInt8]] = [
+            Array(#"\""#.utf8), Array(#"\\"#.utf8), Array(#"\n"#.utf8), Array(#"\u00e9"#.utf8), Array("é".utf8),
+            Array("€".utf8), [0x01], [0x1F], [0x7F], [0xFF], [0xC3], Array("\"".utf8),
+        ]
+        for length in 0...20 {
+            for position in 0...length {
+                for special in specials {
+                    var text = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    text.insert(contentsOf: special, at: position)
+                    for document in [
+                        Array(#"{"k":""#.utf8) + text + Array(#""}"#.utf8),
+                        Array(#"{""#.utf8) + text + Array(#"":1}"#.utf8),
+                    ] {
+                        let expected = try? JSONSerialization.jsonObject(with: Data(document)) as? NSDictionary
+                        let parsed = try? JSONParser.parse(document)
+                        XCTAssertEqual(
+                            parsed.map { "\($0)" }, expected.map { Self.value(of: $0) }.map { "\($0)" },
+                            "\(String(decoding: document, as: UTF8.self)) \(document)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Foundation's reading of the one-member documents above, as a `JSONValue`.
+    private static func value(of dictionary: NSDictionary) -> JSONValue {
+        var object: [String: JSONValue] = [:]
+        for (key, value) in dictionary {
+            guard let key = key as? String else { continue }
+            object[key] = (value as? String).map { .string($0) } ?? .integer(1)
+        }
+        return .object(object)
+    }
+
     func testInvalidDocumentsSayWhereAndWhy() {
         assertInvalid("", "unexpected end of input")
         assertInvalid("{", "end of input")
