@@ -154,13 +154,15 @@ public final class KafkaTopicReader: @unchecked Sendable {
         positions.withLock { positions in ends.allSatisfy { positions[$0.key, default: 0] >= $0.value } }
     }
 
-    /// Reads until every partition is at the end it had when called (or `timeout` passes), handing
-    /// each record to `handle`. Returns whether it got there.
-    public func catchUp(timeout: Duration, _ handle: (KafkaRecord) -> Void) throws(KafkaError) -> Bool {
+    /// Reads until every partition is at the end it had when called (or `timeout` passes, or
+    /// `stopping` says so), handing each record to `handle`. Returns whether it got there.
+    public func catchUp(
+        timeout: Duration, stopping: () -> Bool = { false }, _ handle: (KafkaRecord) -> Void
+    ) throws(KafkaError) -> Bool {
         let deadline = ContinuousClock.now + timeout
         let ends = try endOffsets()
         while !hasRead(upTo: ends) {
-            guard ContinuousClock.now < deadline else { return false }
+            guard ContinuousClock.now < deadline, !stopping() else { return false }
             if let record = try poll(timeoutMilliseconds: 100) { handle(record) }
         }
         return true

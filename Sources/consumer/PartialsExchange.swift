@@ -56,16 +56,28 @@ final class PartialsExchange: Sendable {
         self.logger = logger
     }
 
-    /// Reads the partials published so far (so partitions assigned next continue from them), then
-    /// keeps reading and publishing in the background. Throws when the topic cannot be found.
+    /// Starts reading the partials published so far, then keeps reading and publishing in the
+    /// background. Throws when the topic cannot be found within `timeout`.
+    ///
+    /// The partials are read while the consumer joins its group (a new group waits 3 s for more
+    /// members): partitions assigned before they are all read wait for them in
+    /// `waitUntilCurrent`, so each continues from its latest state either way.
     func start(timeout: Duration) throws(KafkaError) {
         try reader.start(timeout: timeout)
-        let complete = try reader.catchUp(timeout: timeout) { receive($0) }
-        if !complete { logger.warning("partials topic not fully read at start", metadata: ["topic": "\(topic)"]) }
-        let (_, partitions) = statistics.partitions
-        logger.info(
-            "partials read", metadata: ["topic": "\(topic)", "partitions": "\(partitions.count)"])
         let readerThread = Thread { [self] in
+            do {
+                let complete = try reader.catchUp(
+                    timeout: timeout, stopping: { stopRequested.load(ordering: .relaxed) }
+                ) { receive($0) }
+                if !complete {
+                    logger.warning("partials topic not fully read at start", metadata: ["topic": "\(topic)"])
+                }
+                let (_, partitions) = statistics.partitions
+                logger.info(
+                    "partials read", metadata: ["topic": "\(topic)", "partitions": "\(partitions.count)"])
+            } catch {
+                logger.warning("could not read the partials topic to its end", metadata: ["error": "\(error)"])
+            }
             while !stopRequested.load(ordering: .relaxed) {
                 do {
                     if let record = try reader.poll(timeoutMilliseconds: 100) { receive(record) }

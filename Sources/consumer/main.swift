@@ -26,7 +26,8 @@ let renderer = StatsRenderer()
 let metrics = ServiceMetrics()
 
 // The group view: partial states of every partition, shared through the partials topic, read
-// before joining the group so that assigned partitions continue from their latest state.
+// while the consumer joins the group; assigned partitions wait for them (below) so that they
+// continue from their latest state.
 let exchange: PartialsExchange?
 do {
     exchange = try settings.partialsTopic.map { topic throws(KafkaError) in
@@ -57,8 +58,9 @@ do {
         onRebalance: { event in
             switch event {
             case .assigning:
-                // Partials its previous owners published on giving them away are read first.
-                exchange?.waitUntilCurrent(timeout: .seconds(5))
+                // Everything published so far is read first: at start, the partials read while
+                // joining; later, those the previous owners published on giving partitions away.
+                exchange?.waitUntilCurrent(timeout: .seconds(15))
             case .revoked(let partitions):
                 exchange?.publish(statistics.release(partitions.map(\.partition)), wait: true)
             case .assigned:
