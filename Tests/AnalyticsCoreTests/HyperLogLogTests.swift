@@ -1,5 +1,6 @@
-import AnalyticsCore
 import XCTest
+
+@testable import AnalyticsCore
 
 final class HyperLogLogTests: XCTestCase {
     func testExactWhileSmall() {
@@ -50,5 +51,16 @@ final class HyperLogLogTests: XCTestCase {
         other.insert("b")
         small.merge(other)
         XCTAssertEqual(small.count, 2)
+    }
+
+    func testVisitorHashesStayWhatEarlierVersionsWrote() {
+        // A visitor is hashed as "u:" + id without building that string. Sketches in partial
+        // states written by earlier versions (which built it) must keep merging with new ones, so
+        // the value may not change: FNV-1a 64 over the bytes, then MurmurHash3's finaliser.
+        for id in ["", "a", "user83810", "ünïcödé-ïd", String(repeating: "x", count: 100)] {
+            XCTAssertEqual(HyperLogLog.hash(id, prefixedBy: "u:"), HyperLogLog.hash("u:" + id), id)
+        }
+        XCTAssertEqual(HyperLogLog.hash("alice", prefixedBy: "u:"), 0xFD13_4C12_1BF2_2EC2)
+        XCTAssertEqual(HyperLogLog.hash("session-1", prefixedBy: "s:"), 0xF62C_75FA_288F_0EB5)
     }
 }
