@@ -8,7 +8,12 @@ import Foundation
 public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`, `z` and a space separator are accepted.
     public static func parse(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
+        // Read in place: copying the bytes into an array was an allocation per event.
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 20 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int? {
             guard start + count <= bytes.count else { return nil }
@@ -23,7 +28,7 @@ public enum RFC3339 {
         guard let year = digits(0, 4), bytes[4] == UInt8(ascii: "-"),
             let month = digits(5, 2), bytes[7] == UInt8(ascii: "-"),
             let day = digits(8, 2),
-            [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(bytes[10]),
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
             let hour = digits(11, 2), bytes[13] == UInt8(ascii: ":"),
             let minute = digits(14, 2), bytes[16] == UInt8(ascii: ":"),
             let second = digits(17, 2)
