@@ -42,6 +42,6 @@ public struct EventEnricher: Sendable {
 
     /// The path of an absolute URL (`/` when it has none), without query or fragment.
     public static func path(of url: String) -> String? {
-        WebURL(url)?.path
+        WebURL.path(of: url)
     }
 }

@@ -119,6 +119,6 @@ public struct EventValidator: Sendable {
 
     /// True for `http://host...` and `https://host...` with a non-empty host.
     public static func isAbsoluteHTTPURL(_ text: String) -> Bool {
-        WebURL(text) != nil
+        WebURL.isValid(text)
     }
 }

@@ -8,7 +8,29 @@ public enum TrafficSource {
     public static let direct = "direct"
 
     public static func name(forReferrer referrer: String?) -> String {
-        guard let referrer, !referrer.isEmpty, let host = WebURL(referrer)?.host.lowercased() else { return direct }
-        return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+        guard let referrer, !referrer.isEmpty, let name = WebURL.withHost(of: referrer, name(ofHost:)) else {
+            return direct
+        }
+        return name
+    }
+
+    /// The host lowercased without a leading `www.`, made into one string from the URL's bytes
+    /// (a page view's referrer is read for every page view).
+    private static func name(ofHost host: UnsafeBufferPointer<UInt8>) -> String {
+        guard host.allSatisfy({ $0 < 0x80 }) else {
+            // An internationalised host: Unicode lowercasing.
+            let lowered = String(decoding: host, as: UTF8.self).lowercased()
+            return lowered.hasPrefix("www.") ? String(lowered.dropFirst(4)) : lowered
+        }
+        let hasWWW =
+            host.count >= 4 && host[0] | 0x20 == UInt8(ascii: "w") && host[1] | 0x20 == UInt8(ascii: "w")
+            && host[2] | 0x20 == UInt8(ascii: "w") && host[3] == UInt8(ascii: ".")
+        let name = UnsafeBufferPointer(rebasing: host[(hasWWW ? 4 : 0)...])
+        return String(unsafeUninitializedCapacity: name.count) { buffer in
+            for (index, byte) in name.enumerated() {
+                buffer[index] = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
+            }
+            return name.count
+        }
     }
 }

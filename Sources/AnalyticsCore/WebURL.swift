@@ -13,7 +13,14 @@ public struct WebURL: Sendable, Equatable {
 
     public init?(_ text: String) {
         var text = text
-        guard let parsed = text.withUTF8({ Self.parse($0) }) else { return nil }
+        guard
+            let parsed = text.withUTF8({ bytes -> WebURL? in
+                guard let parts = Self.parts(bytes) else { return nil }
+                return WebURL(
+                    scheme: parts.isHTTPS ? "https" : "http", host: Self.string(bytes, parts.host),
+                    path: parts.path.isEmpty ? "/" : Self.string(bytes, parts.path))
+            })
+        else { return nil }
         self = parsed
     }
 
@@ -23,15 +30,51 @@ public struct WebURL: Sendable, Equatable {
         self.path = path
     }
 
-    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> WebURL? {
+    /// Whether `text` is such a URL, without making strings of its parts (request validation).
+    public static func isValid(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { parts($0) != nil }
+    }
+
+    /// The path of `text` (`/` when it has none), or nil when it is not such a URL; the other parts
+    /// are not made into strings.
+    public static func path(of text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let parts = parts(bytes) else { return nil }
+            return parts.path.isEmpty ? "/" : string(bytes, parts.path)
+        }
+    }
+
+    /// Calls `body` with the host's bytes as written, or returns nil when `text` is not such a URL.
+    static func withHost<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let parts = parts(bytes) else { return nil }
+            return body(UnsafeBufferPointer(rebasing: bytes[parts.host]))
+        }
+    }
+
+    /// Where the parts of a URL lie in its bytes; an empty `path` stands for `/`.
+    private struct Parts {
+        var isHTTPS: Bool
+        var host: Range<Int>
+        var path: Range<Int>
+    }
+
+    private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    private static func parts(_ bytes: UnsafeBufferPointer<UInt8>) -> Parts? {
         guard bytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { return nil }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
         let schemeBytes = UnsafeBufferPointer(rebasing: bytes[0..<colon])
-        let scheme: String
+        let isHTTPS: Bool
         if isScheme(schemeBytes, "http") {
-            scheme = "http"
+            isHTTPS = false
         } else if isScheme(schemeBytes, "https") {
-            scheme = "https"
+            isHTTPS = true
         } else {
             return nil
         }
@@ -58,17 +101,12 @@ public struct WebURL: Sendable, Equatable {
             let digits = bytes[(hostEnd + 1)..<authorityEnd]
             guard digits.count <= 5, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
         }
-        let hostBytes = UnsafeBufferPointer(rebasing: bytes[hostStart..<hostEnd])
-        guard hostBytes.allSatisfy(isHostByte) else { return nil }
-        let host = String(decoding: hostBytes, as: UTF8.self)
+        guard bytes[hostStart..<hostEnd].allSatisfy(isHostByte) else { return nil }
         var pathEnd = authorityEnd
         while pathEnd < bytes.count, bytes[pathEnd] != UInt8(ascii: "?"), bytes[pathEnd] != UInt8(ascii: "#") {
             pathEnd += 1
         }
-        let path =
-            pathEnd > authorityEnd
-            ? String(decoding: UnsafeBufferPointer(rebasing: bytes[authorityEnd..<pathEnd]), as: UTF8.self) : "/"
-        return WebURL(scheme: scheme, host: host, path: path)
+        return Parts(isHTTPS: isHTTPS, host: hostStart..<hostEnd, path: authorityEnd..<pathEnd)
     }
 
     /// Whether `bytes` spell `name` (lowercase ASCII) in any case, without making a string.

@@ -163,6 +163,31 @@ final class WebURLTests: XCTestCase {
         XCTAssertEqual(WebURL("HtTp://a.b/c")?.scheme, "http")
     }
 
+    func testTrafficSourceIsTheLowercasedHostWithoutWWW() {
+        let names: [(String?, String)] = [
+            (nil, "direct"), ("", "direct"), ("not a url", "direct"), ("ftp://www.example.com/", "direct"),
+            ("https://www.google.com/search?q=x", "google.com"), ("HTTPS://WWW.Google.COM", "google.com"),
+            ("http://Www.example.com:8080/a", "example.com"),
+            ("https://user:pw@News.YCombinator.com/item", "news.ycombinator.com"),
+            ("https://www.", ""), ("https://wwwx.example/", "wwwx.example"), ("https://www2.example/", "www2.example"),
+            ("http://[2001:DB8::1]:80/", "[2001:db8::1]"), ("https://WWW.Bücher.Example/", "bücher.example"),
+            ("https://ÄRGER.example/", "ärger.example"),
+            ("https://a-very-long-host-name.subdomain.example.org/", "a-very-long-host-name.subdomain.example.org"),
+        ]
+        for (referrer, name) in names {
+            XCTAssertEqual(TrafficSource.name(forReferrer: referrer), name, referrer ?? "nil")
+            // The same as the host of the parsed URL, lowercased, without a leading "www.".
+            if let host = referrer.flatMap(WebURL.init)?.host.lowercased() {
+                XCTAssertEqual(name, host.hasPrefix("www.") ? String(host.dropFirst(4)) : host)
+            }
+        }
+        XCTAssertEqual(WebURL.path(of: "https://example.com/a/b?q#f"), "/a/b")
+        XCTAssertEqual(WebURL.path(of: "https://example.com"), "/")
+        XCTAssertNil(WebURL.path(of: "mailto:x@example.com"))
+        XCTAssertTrue(WebURL.isValid("http://example.com"))
+        XCTAssertFalse(WebURL.isValid("http://"))
+    }
+
     func testRejectsWhatIsNotAnAbsoluteWebURL() {
         for text in [
             "", "/home", "example.com/home", "ftp://example.com/", "javascript:alert(1)", "https://", "https:///path",
