@@ -100,7 +100,9 @@ public struct AnalyticsAggregator: Sendable {
         }
         guard let path = pagePath else { return true }
         pages.add(path, make: { PageEntry(url: event.url ?? path) }) { page in
-            if let url = event.url { page.url = url }
+            // Compared first: storing the same URL again retained the event's string and released
+            // the stored one, atomically, on strings the decoding thread had just made.
+            if let url = event.url, url != page.url { page.url = url }
             if let visitor { page.visitors.insert(hash: visitor) }
         }
         sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })

@@ -100,9 +100,13 @@ public struct HyperLogLog: Sendable, Equatable {
 
     private static func fnv(_ value: String, from state: UInt64) -> UInt64 {
         var hash = state
-        var value = value
-        value.withUTF8 { bytes in
+        // Read where the string keeps its bytes: a mutable copy for `withUTF8` cost a retain and a
+        // release of the string per hash, on a string another thread had just made.
+        let hashed = value.utf8.withContiguousStorageIfAvailable { bytes in
             for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
+        }
+        if hashed == nil {
+            for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* fnvPrime }
         }
         return hash
     }

@@ -57,8 +57,8 @@ final class ConsumeLoop: Sendable {
         }
         polling.name = "consume-loop"
         let applying = Thread { [self] in
-            while let batch = decoded.take() {
-                apply(batch)
+            while var batch = decoded.take() {
+                apply(&batch)
                 applied.withLock { $0.append(batch) }
             }
             finished.signal()
@@ -129,8 +129,8 @@ final class ConsumeLoop: Sendable {
         return batch
     }
 
-    private func apply(_ batch: DecodedBatch) {
-        let outcomes = statistics.apply(batch.items)
+    private func apply(_ batch: inout DecodedBatch) {
+        let outcomes = statistics.apply(&batch.items)
         var lastApplied: [TopicPartition: Int64] = [:]
         // Records come in runs of one partition: the offset map is written once per run, not per
         // record (hashing a topic name each time), and items are read in place, not copied out.

@@ -28,19 +28,21 @@ final class LiveStatistics: Sendable {
         var offset: Int64
     }
 
-    /// Applies a batch of records under one lock; one outcome per record, in order.
-    func apply(_ records: [Record]) -> [GroupView.Outcome] {
+    /// Applies a batch of records under one lock; one outcome per record, in order. The records
+    /// come back as they were (their events are freed by the caller).
+    func apply(_ records: inout [Record]) -> [GroupView.Outcome] {
         view.withLock { view in
-            // By index into the array: `records.map { view.apply($0.event, ...) }` copied every
-            // event (a retain and a release per string) on the way in.
             var outcomes: [GroupView.Outcome] = []
             outcomes.reserveCapacity(records.count)
             for index in records.indices {
+                // Each event is moved out for the call and back after it: read in place from the
+                // array, the record was copied (a retain and a release per string of the event).
+                let event = records[index].event.take()
                 outcomes.append(
                     view.apply(
-                        records[index].event, receivedAt: records[index].receivedAt,
-                        loadTime: records[index].loadTime, partition: records[index].partition,
-                        offset: records[index].offset))
+                        event, receivedAt: records[index].receivedAt, loadTime: records[index].loadTime,
+                        partition: records[index].partition, offset: records[index].offset))
+                records[index].event = consume event
             }
             return outcomes
         }
