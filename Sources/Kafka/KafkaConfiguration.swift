@@ -95,6 +95,12 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             // 100,000 messages.
             ("queued.max.messages.kbytes", String(prefetchKilobytes)),
             ("queued.min.messages", String(max(10_000, prefetchKilobytes * 4))),
+            // A fetch with nothing to return is held by the broker up to this long, and the
+            // requests behind it on the connection wait too (FetchStallGuard's wake-up among them):
+            // librdkafka's 500 ms made a catching-up consumer wait half a second at a time. A real
+            // broker answers as soon as records arrive, so this only sets how often an idle consumer
+            // asks.
+            ("fetch.wait.max.ms", "100"),
         ] + fetchSizes + Self.fetchBackoff
             + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
