@@ -328,7 +328,7 @@ extension ClientContext {
     ///
     /// librdkafka 2.0.2 resolves a logical start offset itself, but a partition assigned before
     /// its leader is known to it asks again only after 500 ms: half a second without records, for
-    /// some or all partitions, after about one assignment in three on the development broker. An
+    /// some or all partitions, in two of eight traced starts on the development broker. An
     /// absolute offset starts the fetcher at once.
     private func resolveBeginnings(
         client handle: OpaquePointer, of partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
