@@ -292,7 +292,7 @@ extension ClientContext {
             logger.info("partitions assigned", metadata: ["partitions": "\(names)"])
             onRebalance(.assigning(list))
             if let partitions, let elements = partitions.pointee.elems {
-                var fromBeginning: [Int] = []
+                var fromBeginning: [(index: Int, partition: TopicPartition)] = []
                 for index in 0..<Int(partitions.pointee.cnt) {
                     let partition = TopicPartition(
                         topic: String(cString: elements[index].topic), partition: elements[index].partition)
@@ -300,11 +300,11 @@ extension ClientContext {
                     case .committed: elements[index].offset = Int64(RD_KAFKA_OFFSET_INVALID)
                     case .beginning:
                         elements[index].offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
-                        fromBeginning.append(index)
+                        fromBeginning.append((index, partition))
                     case .offset(let offset): elements[index].offset = offset
                     }
                 }
-                resolveBeginnings(client: handle, of: partitions, at: fromBeginning)
+                resolveBeginnings(client: handle, of: elements, fromBeginning)
             }
             rd_kafka_assign(handle, partitions)
             onRebalance(.assigned(list))
@@ -322,38 +322,28 @@ extension ClientContext {
         }
     }
 
-    /// Replaces the logical "beginning" of the partitions at `indexes` with their oldest offsets,
-    /// asked of their leaders in one request per broker; a partition whose answer does not come
-    /// (within 2 s) keeps the logical offset.
+    /// Replaces the logical "beginning" of the `partitions` (at their indexes in `elements`) with
+    /// their oldest offsets, asked of their leaders in one request per broker; a partition whose
+    /// answer does not come (within 2 s) keeps the logical offset.
     ///
     /// librdkafka 2.0.2 resolves a logical start offset itself, but a partition assigned before
     /// its leader is known to it asks again only after 500 ms: half a second without records, for
     /// some or all partitions, in two of eight traced starts on the development broker. An
     /// absolute offset starts the fetcher at once.
     private func resolveBeginnings(
-        client handle: OpaquePointer, of partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
-        at indexes: [Int]
+        client handle: OpaquePointer, of elements: UnsafeMutablePointer<rd_kafka_topic_partition_t>,
+        _ partitions: [(index: Int, partition: TopicPartition)]
     ) {
-        guard !indexes.isEmpty, let elements = partitions.pointee.elems,
-            let query = rd_kafka_topic_partition_list_new(Int32(indexes.count))
-        else { return }
-        defer { rd_kafka_topic_partition_list_destroy(query) }
-        for index in indexes {
-            rd_kafka_topic_partition_list_add(query, elements[index].topic, elements[index].partition)?.pointee
-                .offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
-        }
-        let result = rd_kafka_offsets_for_times(handle, query, 2000)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let answers = query.pointee.elems else {
-            logger.debug(
-                "starting from the logical beginning", metadata: ["reason": "\(KafkaError.name(of: result.rawValue))"])
-            return
-        }
-        for (position, index) in indexes.enumerated() where position < Int(query.pointee.cnt) {
-            let answer = answers[position]
-            guard answer.err == RD_KAFKA_RESP_ERR_NO_ERROR, answer.offset >= 0,
-                answer.partition == elements[index].partition, strcmp(answer.topic, elements[index].topic) == 0
-            else { continue }
-            elements[index].offset = answer.offset
+        guard !partitions.isEmpty else { return }
+        do {
+            let oldest = try PartitionOffsets.query(
+                partitions.map(\.partition), at: Int64(RD_KAFKA_OFFSET_BEGINNING), client: handle,
+                timeoutMilliseconds: 2000)
+            for (index, partition) in partitions {
+                if let offset = oldest[partition], offset >= 0 { elements[index].offset = offset }
+            }
+        } catch {
+            logger.debug("starting from the logical beginning", metadata: ["reason": "\(error)"])
         }
     }
 

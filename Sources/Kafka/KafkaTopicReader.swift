@@ -127,26 +127,14 @@ public final class KafkaTopicReader: @unchecked Sendable {
     }
 
     /// The oldest (`RD_KAFKA_OFFSET_BEGINNING`) or next (`RD_KAFKA_OFFSET_END`) offset of each
-    /// partition, in one request per broker.
+    /// partition of the topic, in one request per broker.
     private func offsets(of partitions: [Int32], at position: Int64, client: OpaquePointer) throws(KafkaError)
         -> [Int32: Int64]
     {
-        let list = rd_kafka_topic_partition_list_new(Int32(partitions.count))
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for partition in partitions {
-            rd_kafka_topic_partition_list_add(list, topic, partition)?.pointee.offset = position
-        }
-        let result = rd_kafka_offsets_for_times(client, list, 5000)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list, let elements = list.pointee.elems else {
-            throw .operationFailed(
-                operation: "read the offsets of \(topic)", code: result.rawValue,
-                message: KafkaError.message(of: result))
-        }
-        var offsets: [Int32: Int64] = [:]
-        for index in 0..<Int(list.pointee.cnt) where elements[index].err == RD_KAFKA_RESP_ERR_NO_ERROR {
-            offsets[elements[index].partition] = elements[index].offset
-        }
-        return offsets
+        let answers = try PartitionOffsets.query(
+            partitions.map { TopicPartition(topic: topic, partition: $0) }, at: position, client: client,
+            timeoutMilliseconds: 5000)
+        return Dictionary(uniqueKeysWithValues: answers.map { ($0.key.partition, $0.value) })
     }
 
     /// Whether this reader has read up to `ends` (from `endOffsets`). Safe to call from any thread.
