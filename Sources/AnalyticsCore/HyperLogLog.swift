@@ -88,26 +88,21 @@ public struct HyperLogLog: Sendable, Equatable {
     /// The hash of `prefix` followed by `value`: the same as `hash(prefix + value)`, without
     /// building that string.
     static func hash(_ value: String, prefixedBy prefix: StaticString) -> UInt64 {
-        var state = fnvOffsetBasis
-        prefix.withUTF8Buffer { bytes in
-            for byte in bytes { state = (state ^ UInt64(byte)) &* fnvPrime }
-        }
-        return finalize(fnv(value, from: state))
+        finalize(fnv(value, from: prefix.withUTF8Buffer { fnv($0, from: fnvOffsetBasis) }))
     }
 
     private static let fnvOffsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
     private static func fnv(_ value: String, from state: UInt64) -> UInt64 {
-        var hash = state
         // Read where the string keeps its bytes: a mutable copy for `withUTF8` cost a retain and a
         // release of the string per hash, on a string another thread had just made.
-        let hashed = value.utf8.withContiguousStorageIfAvailable { bytes in
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
-        }
-        if hashed == nil {
-            for byte in value.utf8 { hash = (hash ^ UInt64(byte)) &* fnvPrime }
-        }
+        value.utf8.withContiguousStorageIfAvailable { fnv($0, from: state) } ?? fnv(value.utf8, from: state)
+    }
+
+    private static func fnv(_ bytes: some Sequence<UInt8>, from state: UInt64) -> UInt64 {
+        var hash = state
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
         return hash
     }
 
