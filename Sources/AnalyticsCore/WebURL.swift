@@ -12,14 +12,14 @@ public struct WebURL: Sendable, Equatable {
     public var path: String
 
     public init?(_ text: String) {
-        var text = text
         guard
-            let parsed = text.withUTF8({ bytes -> WebURL? in
-                guard let parts = Self.parts(bytes) else { return nil }
-                return WebURL(
-                    scheme: parts.isHTTPS ? "https" : "http", host: Self.string(bytes, parts.host),
-                    path: parts.path.isEmpty ? "/" : Self.string(bytes, parts.path))
-            })
+            let parsed = Self.withParts(
+                of: text,
+                { bytes, parts in
+                    WebURL(
+                        scheme: parts.isHTTPS ? "https" : "http", host: Self.string(bytes, parts.host),
+                        path: parts.path.isEmpty ? "/" : Self.string(bytes, parts.path))
+                })
         else { return nil }
         self = parsed
     }
@@ -32,27 +32,27 @@ public struct WebURL: Sendable, Equatable {
 
     /// Whether `text` is such a URL, without making strings of its parts (request validation).
     public static func isValid(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { parts($0) != nil }
+        withParts(of: text) { _, _ in () } != nil
     }
 
     /// The path of `text` (`/` when it has none), or nil when it is not such a URL; the other parts
     /// are not made into strings.
     public static func path(of text: String) -> String? {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let parts = parts(bytes) else { return nil }
-            return parts.path.isEmpty ? "/" : string(bytes, parts.path)
-        }
+        withParts(of: text) { bytes, parts in parts.path.isEmpty ? "/" : string(bytes, parts.path) }
     }
 
     /// Calls `body` with the host's bytes as written, or returns nil when `text` is not such a URL.
     static func withHost<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        withParts(of: text) { bytes, parts in body(UnsafeBufferPointer(rebasing: bytes[parts.host])) }
+    }
+
+    /// Calls `body` with the bytes of `text` and where its parts lie, or returns nil when it is not
+    /// such a URL: each reader makes only the strings it needs.
+    private static func withParts<Result>(
+        of text: String, _ body: (UnsafeBufferPointer<UInt8>, Parts) -> Result
+    ) -> Result? {
         var text = text
-        return text.withUTF8 { bytes in
-            guard let parts = parts(bytes) else { return nil }
-            return body(UnsafeBufferPointer(rebasing: bytes[parts.host]))
-        }
+        return text.withUTF8 { bytes in parts(bytes).map { body(bytes, $0) } }
     }
 
     /// Where the parts of a URL lie in its bytes; an empty `path` stands for `/`.
