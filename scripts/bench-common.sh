@@ -36,27 +36,19 @@ start_dev_broker() {
 # $consumer_seconds (from start, including reading the partials topic and joining the group),
 # $steady_rate (events/s once records flow) and $peak_rss_kb.
 run_consumer() {
-  local topic="$1" events="$2" consumed=0 first_seen="" first_count=0 start end
+  local topic="$1" events="$2" start timing
   stats_port="$(free_port)"
   start=$(date +%s.%N)
   KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$topic" CONSUMER_GROUP="bench-$RANDOM$RANDOM" STATS_PORT="$stats_port" \
     STATS_INTERVAL=3600 LOG_LEVEL=warning "$BIN/consumer" >"$work/consumer-$topic.log" 2>&1 &
   consumer=$!
   pids+=($consumer)
-  while ((consumed < events)); do
-    sleep 0.2
-    kill -0 "$consumer" 2>/dev/null || { echo "consumer exited:" >&2; cat "$work/consumer-$topic.log" >&2; exit 1; }
-    # Until the consumer has read the partials topic and opened its port, curl fails: not an error.
-    consumed=$({ curl -fs "http://127.0.0.1:$stats_port/metrics" 2>/dev/null || true; } | awk '/^records_consumed_total / {print int($2)}')
-    consumed=${consumed:-0}
-    if [[ -z "$first_seen" ]] && ((consumed > 0)); then
-      first_seen=$(date +%s.%N)
-      first_count=$consumed
-    fi
-  done
-  end=$(date +%s.%N)
-  consumer_seconds=$(echo "$end - $start" | bc)
-  steady_rate=$(echo "($events - $first_count) / ($end - $first_seen)" | bc)
+  if ! timing=$(python3 bench/wait_consumed.py "$stats_port" "$events" "$consumer" "$start"); then
+    echo "consumer exited:" >&2
+    cat "$work/consumer-$topic.log" >&2
+    exit 1
+  fi
+  read -r consumer_seconds steady_rate <<<"$timing"
   peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
 }
 
