@@ -4,9 +4,10 @@
 # events over SMALL_USERS users, LARGE over LARGE_USERS and HUGE over HUGE_USERS (default
 # 1,000,000 / 100,000, 5,000,000 / 1,000,000 and 10,000,000 / 2,000,000; HUGE=0 skips the third),
 # runs the consumer over each from the start with a new group, and prints the peak RSS of each
-# run, with what the session budget (SESSION_CAPACITY) did, and the ratio of each run to the one
-# before. The budgets and sketches fill as a partition sees more traffic, so the first step may
-# grow; once they are full, memory must not.
+# run, its RSS once the run is over (the state, without fetched batches), with what the session
+# budget (SESSION_CAPACITY) did, and the ratio of each run's peak to the one before. The budgets
+# and sketches fill as a partition sees more traffic, so the first step may grow; once they are
+# full, memory must not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,12 +41,15 @@ results=()
 for run in "${runs[@]}"; do
   read -r topic events users <<<"$run"
   run_consumer "$topic" "$events"
+  # Once the last records are applied the fetched batches are freed: what stays is the state.
+  sleep 2
+  settled_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$consumer/status")
   sessions=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 s = d["session_metrics"]
 print(d["total_events"], d["unique_users"], s["sessions_started"], s["sessions_closed_early"])')
-  results+=("$events $consumer_seconds $peak_rss_kb $sessions")
+  results+=("$events $consumer_seconds $peak_rss_kb $settled_rss_kb $sessions")
   kill -TERM "$consumer"
   wait "$consumer" 2>/dev/null || true
 done
@@ -55,13 +59,15 @@ import sys
 partitions, compression = int(sys.argv[1]), sys.argv[2]
 rows = [line.split() for line in sys.argv[3:]]
 print(f"\n{partitions} partitions each, {compression}; consumer from the start, new group")
-print("| events     | unique users (HLL) | seconds | peak RSS | vs previous | sessions started | closed early |")
-print("|------------|--------------------|---------|----------|-------------|------------------|--------------|")
+print("| events     | unique users (HLL) | seconds | peak RSS | vs previous | RSS after | sessions started | closed early |")
+print("|------------|--------------------|---------|----------|-------------|-----------|------------------|--------------|")
 previous = None
-for events, seconds, rss, total, users, started, early in rows:
+for events, seconds, rss, settled, total, users, started, early in rows:
     step = f"{int(rss) / previous:10.2f}x" if previous else " " * 11
-    print(f"| {int(events):10,} | {int(users):18,} | {float(seconds):7.1f} | {int(rss) / 1024:5.0f} MB | {step} | {int(started):16,} | {int(early):12,} |")
+    print(f"| {int(events):10,} | {int(users):18,} | {float(seconds):7.1f} | {int(rss) / 1024:5.0f} MB | {step} "
+          f"| {int(settled) / 1024:6.0f} MB | {int(started):16,} | {int(early):12,} |")
     previous = int(rss)
+print("RSS after: 2 s after the last record was counted, with the fetched batches freed (the statistics' state)")
 for (small, large) in zip(rows, rows[1:]):
     print(f"peak RSS {int(large[2]) / 1024:.0f} MB at {int(large[0]):,} events vs {int(small[2]) / 1024:.0f} MB at {int(small[0]):,}: {int(large[2]) / int(small[2]):.2f}x")
 PY
