@@ -2,8 +2,8 @@
 # `make bench-consumer`: fills a topic of the development broker with EVENTS sample events (mix of
 # types, USERS users, PAGES pages), checks they are all there, then times in the same run
 # (a) kcat reading them raw, (a') kcat reading them in a new group of its own and (b) the consumer
-# aggregating them from the start with a new group, and prints events/s for each, the ratios, and
-# the consumer's peak RSS.
+# aggregating them from the start with a new group (best of two runs), and prints events/s for
+# each, the ratios, and the consumer's CPU time and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,20 +47,39 @@ for _ in 1 2; do
   if [[ -z "$group_seconds" ]] || (($(echo "$seconds < $group_seconds" | bc))); then group_seconds=$seconds; fi
 done
 
-# (b) the consumer, new group, from the start, until it has consumed everything.
-run_consumer "$TOPIC" "$EVENTS"
-consumer_cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$consumer/stat")
-totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
+# (b) the consumer, each time in a new group, from the start, until it has consumed everything:
+# the best of two runs, as kcat's figures are its best runs (one run on this shared machine can
+# take a third more CPU than the next). Its peak RSS is the larger of the two.
+steady_rate_best=0
+consumer_seconds_best=""
+peak_rss_most=0
+steady_rates=()
+for _ in 1 2; do
+  run_consumer "$TOPIC" "$EVENTS"
+  cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$consumer/stat")
+  steady_rates+=("$steady_rate")
+  if ((steady_rate > steady_rate_best)); then
+    steady_rate_best=$steady_rate
+    consumer_cpu=$cpu
+  fi
+  if [[ -z "$consumer_seconds_best" ]] || (($(echo "$consumer_seconds < $consumer_seconds_best" | bc))); then
+    consumer_seconds_best=$consumer_seconds
+  fi
+  ((peak_rss_kb > peak_rss_most)) && peak_rss_most=$peak_rss_kb
+  totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
+  kill -TERM "$consumer"
+  wait "$consumer" 2>/dev/null || true
+done
 
-python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds" "$peak_rss_kb" "$totals" "$steady_rate" "$consumer_cpu" \
-  "$group_seconds" <<'PY'
+python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds_best" "$peak_rss_most" "$totals" "$steady_rate_best" \
+  "$consumer_cpu" "$group_seconds" "${steady_rates[*]}" <<'PY'
 import sys
 events, kcat, consumer, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 total, users, pages = sys.argv[5].split()
 group = float(sys.argv[8])
 print(f"\n{events:,} events, {sys.argv[5]}")
 rows = [("kcat -C -e (raw, best of 3)", kcat), ("kcat -G -e (new group, best of 2)", group),
-        ("consumer (aggregating)", consumer)]
+        ("consumer (aggregating, best of 2)", consumer)]
 print(f"| {'reader':<33} | seconds | events/s  | ratio |")
 print(f"|{'-' * 35}|---------|-----------|-------|")
 for name, seconds in rows:
@@ -69,7 +88,8 @@ print(f"consumer whole run against kcat in a new group (both wait for the broker
       f"{group / consumer:.2f}x")
 steady = int(sys.argv[6])
 print(f"consumer once records flow (without start-up and the group join, which the broker delays by 3 s "
-      f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat)")
-print(f"consumer CPU: {float(sys.argv[7]):.2f} s for {events:,} events, start-up included")
+      f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat); runs: "
+      + " and ".join(f"{int(rate) * kcat / events:.2f}x" for rate in sys.argv[9].split()))
+print(f"consumer CPU: {float(sys.argv[7]):.2f} s for {events:,} events in that run, start-up included")
 print(f"consumer peak RSS: {rss / 1024:.0f} MB; /analytics: total_events {total}, unique_users {users} (HyperLogLog), top_pages rows {pages}")
 PY
