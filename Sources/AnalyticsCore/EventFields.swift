@@ -7,8 +7,7 @@ typealias EventFields = EventMembers<JSONValue>
 extension EventMembers<JSONValue> {
     /// Sets the member `key` names; other keys are ignored.
     mutating func set(_ key: String, _ value: JSONValue) {
-        var key = key
-        guard let name = key.withUTF8({ EventMemberName(key: UnsafeRawBufferPointer($0)) }) else { return }
+        guard let name = key.withUTF8InPlace({ EventMemberName(key: UnsafeRawBufferPointer($0)) }) else { return }
         set(name, value)
     }
 }

@@ -95,12 +95,10 @@ public struct HyperLogLog: Sendable, Equatable {
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
     private static func fnv(_ value: String, from state: UInt64) -> UInt64 {
-        // Read where the string keeps its bytes: a mutable copy for `withUTF8` cost a retain and a
-        // release of the string per hash, on a string another thread had just made.
-        value.utf8.withContiguousStorageIfAvailable { fnv($0, from: state) } ?? fnv(value.utf8, from: state)
+        value.withUTF8InPlace { fnv($0, from: state) }
     }
 
-    private static func fnv(_ bytes: some Sequence<UInt8>, from state: UInt64) -> UInt64 {
+    private static func fnv(_ bytes: UnsafeBufferPointer<UInt8>, from state: UInt64) -> UInt64 {
         var hash = state
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
         return hash

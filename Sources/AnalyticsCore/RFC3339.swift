@@ -9,8 +9,7 @@ public enum RFC3339 {
     /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`; `t`, `z` and a space separator are accepted.
     public static func parse(_ text: String) -> Date? {
         // Read in place: copying the bytes into an array was an allocation per event.
-        var text = text
-        return text.withUTF8 { parse(bytes: $0) }
+        text.withUTF8InPlace { parse(bytes: $0) }
     }
 
     private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {

@@ -51,8 +51,7 @@ public struct WebURL: Sendable, Equatable {
     private static func withParts<Result>(
         of text: String, _ body: (UnsafeBufferPointer<UInt8>, Parts) -> Result
     ) -> Result? {
-        var text = text
-        return text.withUTF8 { bytes in parts(bytes).map { body(bytes, $0) } }
+        text.withUTF8InPlace { bytes in parts(bytes).map { body(bytes, $0) } }
     }
 
     /// Where the parts of a URL lie in its bytes; an empty `path` stands for `/`.
