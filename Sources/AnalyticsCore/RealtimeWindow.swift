@@ -37,24 +37,30 @@ public struct RealtimeWindow: Sendable {
     /// `add(at:visitor:)` with the visitor already hashed (`HyperLogLog.hash`).
     mutating func add(at time: Date, visitorHash visitor: UInt64?) {
         let minute = RFC3339.intervalStart(time, seconds: 60)
-        if minute > newest {
-            newest = minute
-            forgetOldMinutes()
-        }
-        // An event an hour or more older than the newest is not in any minute shown.
-        guard minute > oldest, let slot = claimSlot(for: minute) else { return }
+        guard let slot = claimSlot(for: minute) else { return }
         slots[slot].events += 1
         if let visitor, minute > sketchCutoff { slots[slot].visitors.insert(hash: visitor) }
     }
 
-    /// The slot of `minute`, emptied first if it held an older minute; nil if it holds a newer one.
+    /// The slot of `minute`, once the window has moved on to it if it is the newest yet: emptied
+    /// first if it held an older minute; nil when `minute` is an hour or more older than the newest
+    /// (in no minute shown) or its slot holds a newer one.
     private mutating func claimSlot(for minute: Int64) -> Int? {
+        advance(to: minute)
+        guard minute > oldest else { return nil }
         if slots.isEmpty { slots = Array(repeating: Minute(), count: minutes) }
         let slot = Int((minute / 60) % Int64(minutes) + Int64(minutes)) % minutes
         if slots[slot].start == minute { return slot }
         guard slots[slot].start < minute else { return nil }
         slots[slot] = Minute(start: minute)
         return slot
+    }
+
+    /// Makes `minute` the newest if it is newer, forgetting what falls out of the window.
+    private mutating func advance(to minute: Int64) {
+        guard minute > newest else { return }
+        newest = minute
+        forgetOldMinutes()
     }
 
     /// Minutes holding visitors (what bounds this window's memory).
@@ -109,20 +115,13 @@ public struct RealtimeWindow: Sendable {
 extension RealtimeWindow {
     /// Adds another partition's minutes: events add up, visitor sketches merge.
     public mutating func merge(_ other: RealtimeWindow) {
-        if other.newest > newest {
-            newest = other.newest
-            forgetOldMinutes()
-        }
+        advance(to: other.newest)
         for theirs in other.heldMinutes { place(theirs) }
     }
 
     /// Adds a minute counted elsewhere (merged, or read from a partial state).
     private mutating func place(_ minute: Minute) {
-        if minute.start > newest {
-            newest = minute.start
-            forgetOldMinutes()
-        }
-        guard minute.start > oldest, let slot = claimSlot(for: minute.start) else { return }
+        guard let slot = claimSlot(for: minute.start) else { return }
         slots[slot].events += minute.events
         if minute.start > sketchCutoff { slots[slot].visitors.merge(minute.visitors) }
     }
