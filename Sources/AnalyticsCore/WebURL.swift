@@ -18,7 +18,7 @@ public struct WebURL: Sendable, Equatable {
                 { bytes, parts in
                     WebURL(
                         scheme: parts.isHTTPS ? "https" : "http", host: Self.string(bytes, parts.host),
-                        path: parts.path.isEmpty ? "/" : Self.string(bytes, parts.path))
+                        path: Self.path(bytes, parts))
                 })
         else { return nil }
         self = parsed
@@ -38,7 +38,7 @@ public struct WebURL: Sendable, Equatable {
     /// The path of `text` (`/` when it has none), or nil when it is not such a URL; the other parts
     /// are not made into strings.
     public static func path(of text: String) -> String? {
-        withParts(of: text) { bytes, parts in parts.path.isEmpty ? "/" : string(bytes, parts.path) }
+        withParts(of: text) { bytes, parts in path(bytes, parts) }
     }
 
     /// Calls `body` with the host's bytes as written, or returns nil when `text` is not such a URL.
@@ -63,6 +63,11 @@ public struct WebURL: Sendable, Equatable {
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// The path `parts` found in `bytes`, `/` when there is none.
+    private static func path(_ bytes: UnsafeBufferPointer<UInt8>, _ parts: Parts) -> String {
+        parts.path.isEmpty ? "/" : string(bytes, parts.path)
     }
 
     private static func parts(_ bytes: UnsafeBufferPointer<UInt8>) -> Parts? {
