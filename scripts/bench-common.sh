@@ -71,3 +71,14 @@ fill_topic() {
     exit 1
   fi
 }
+
+# stop_consumer: stops the consumer run_consumer left running ($consumer) and waits for it.
+stop_consumer() {
+  kill -TERM "$consumer"
+  wait "$consumer" 2>/dev/null || true
+}
+
+# shorter BEST SECONDS: the shorter of two durations in seconds; BEST is empty before the first.
+shorter() {
+  if [[ -z "$1" ]] || (($(echo "$2 < $1" | bc))); then echo "$2"; else echo "$1"; fi
+}

@@ -50,8 +50,7 @@ d = json.load(sys.stdin)
 s = d["session_metrics"]
 print(d["total_events"], d["unique_users"], s["sessions_started"], s["sessions_closed_early"])')
   results+=("$events $consumer_seconds $peak_rss_kb $settled_rss_kb $sessions")
-  kill -TERM "$consumer"
-  wait "$consumer" 2>/dev/null || true
+  stop_consumer
 done
 
 python3 - "$PARTITIONS" "$COMPRESSION" "${results[@]}" <<'PY'

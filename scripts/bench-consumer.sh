@@ -29,7 +29,7 @@ for _ in 1 2 3; do
   start=$(date +%s.%N)
   kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f '%s\n' >/dev/null
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  if [[ -z "$kcat_seconds" ]] || (($(echo "$seconds < $kcat_seconds" | bc))); then kcat_seconds=$seconds; fi
+  kcat_seconds=$(shorter "$kcat_seconds" "$seconds")
 done
 
 # (a') kcat in a new group of its own (-G, the balanced consumer): it pays the broker's delay
@@ -44,7 +44,7 @@ for _ in 1 2; do
     echo "bench-consumer: kcat -G read $read_back of $EVENTS events" >&2
     exit 1
   fi
-  if [[ -z "$group_seconds" ]] || (($(echo "$seconds < $group_seconds" | bc))); then group_seconds=$seconds; fi
+  group_seconds=$(shorter "$group_seconds" "$seconds")
 done
 
 # (b) the consumer, each time in a new group, from the start, until it has consumed everything:
@@ -62,13 +62,10 @@ for _ in 1 2; do
     steady_rate_best=$steady_rate
     consumer_cpu=$cpu
   fi
-  if [[ -z "$consumer_seconds_best" ]] || (($(echo "$consumer_seconds < $consumer_seconds_best" | bc))); then
-    consumer_seconds_best=$consumer_seconds
-  fi
-  ((peak_rss_kb > peak_rss_most)) && peak_rss_most=$peak_rss_kb
+  consumer_seconds_best=$(shorter "$consumer_seconds_best" "$consumer_seconds")
+  if ((peak_rss_kb > peak_rss_most)); then peak_rss_most=$peak_rss_kb; fi
   totals=$(curl -fs "http://127.0.0.1:$stats_port/analytics" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total_events"], d["unique_users"], len(d["top_pages"]))')
-  kill -TERM "$consumer"
-  wait "$consumer" 2>/dev/null || true
+  stop_consumer
 done
 
 python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds_best" "$peak_rss_most" "$totals" "$steady_rate_best" \
