@@ -112,16 +112,22 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     /// batches of 20).
     static let requestsWithoutDelay = ("socket.nagle.disable", "true")
 
-    /// One fetch brings at most half the prefetch (at least 1 MiB), and a sixteenth of that per
-    /// partition (at least 64 KiB): a fetch lands decompressed on top of the prefetch, and with
-    /// librdkafka's defaults (50 MiB, 1 MiB per partition) a topic with many full partitions
-    /// added tens of megabytes of RSS. With the fetcher woken as the queue drains
-    /// (`FetchStallGuard`), smaller fetches cost no speed.
+    /// One fetch brings at most an eighth of the prefetch (at least 128 KiB), and a quarter of that
+    /// per partition (at least 64 KiB). The prefetch counts records decompressed, a fetch's limit
+    /// counts its batches as they travel: a fetch of compressed batches lands on top of the
+    /// prefetch several times its own size (1 MB of JSON events: ~5× in lz4, ~8× in zstd). With librdkafka's defaults
+    /// (50 MiB, 1 MiB per partition) a topic with many full partitions added tens of megabytes of
+    /// RSS, and with half the prefetch (2 MiB) still ~16 MB in flight on 160 zstd partitions.
+    /// With the fetcher woken as the queue drains (`FetchStallGuard`), smaller fetches cost no
+    /// speed. These are soft limits: a larger batch still comes, alone. librdkafka wants
+    /// `message.max.bytes` no larger than `fetch.max.bytes`; it bounds only the requests this
+    /// client sends (offset commits, group requests), which are small.
     private var fetchSizes: [(String, String)] {
-        let perFetch = max(1 << 20, prefetchKilobytes * 512)
+        let perFetch = max(128 << 10, prefetchKilobytes * 128)
         return [
             ("fetch.max.bytes", String(perFetch)),
-            ("max.partition.fetch.bytes", String(max(64 << 10, perFetch / 16))),
+            ("max.partition.fetch.bytes", String(max(64 << 10, perFetch / 4))),
+            ("message.max.bytes", String(min(1_000_000, perFetch))),
         ]
     }
 

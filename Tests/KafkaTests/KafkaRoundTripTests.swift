@@ -138,6 +138,23 @@ final class KafkaRoundTripTests: XCTestCase {
         consumer.close()
     }
 
+    /// librdkafka refuses a consumer whose `fetch.max.bytes` is below `message.max.bytes`; the
+    /// fetch limits follow the prefetch, so every `CONSUMER_PREFETCH_MB` must still make one, and
+    /// one fetch stays a small part of the prefetch (it lands decompressed on top of it).
+    func testEveryPrefetchSizeMakesAConsumerWithFetchesSmallerThanThePrefetch() throws {
+        for kilobytes in [256, 1024, 4096, 16_384, 1_048_576] {
+            var configuration = consumerConfiguration("127.0.0.1:1", group: "prefetch-\(kilobytes)")
+            configuration.prefetchKilobytes = kilobytes
+            let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+            consumer.close()
+            let properties = Dictionary(configuration.properties, uniquingKeysWith: { $1 })
+            let fetch = try XCTUnwrap(properties["fetch.max.bytes"].flatMap(Int.init))
+            let partitionFetch = try XCTUnwrap(properties["max.partition.fetch.bytes"].flatMap(Int.init))
+            XCTAssertLessThanOrEqual(fetch, max(128 << 10, kilobytes * 1024 / 8), "prefetch \(kilobytes) KiB")
+            XCTAssertLessThanOrEqual(partitionFetch, fetch, "prefetch \(kilobytes) KiB")
+        }
+    }
+
     func testUnreachableBrokerFailsDeliveryWithinTheTimeout() async throws {
         var configuration = producerConfiguration("127.0.0.1:1")
         configuration.deliveryTimeoutMilliseconds = 1000
