@@ -3,7 +3,8 @@
 # types, USERS users, PAGES pages), checks they are all there, then times in the same run
 # (a) kcat reading them raw, (a') kcat reading them in a new group of its own and (b) the consumer
 # aggregating them from the start with a new group (best of two runs), and prints events/s for
-# each, the ratios, and the consumer's CPU time and peak RSS.
+# each, the ratios, how long the consumer waited before records flowed (and the whole-run ratio
+# that wait alone allows), and the consumer's CPU time and peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,8 +55,12 @@ steady_rate_best=0
 consumer_seconds_best=""
 peak_rss_most=0
 steady_rates=()
+# The shortest wait before records flowed: a run's time not explained by its rate once they flow
+# (start-up, reading the partials topic, the group join).
+wait_seconds=""
 for _ in 1 2; do
   run_consumer "$TOPIC" "$EVENTS"
+  wait_seconds=$(shorter "$wait_seconds" "$(echo "scale=3; $consumer_seconds - $EVENTS / $steady_rate" | bc)")
   cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$consumer/stat")
   steady_rates+=("$steady_rate")
   if ((steady_rate > steady_rate_best)); then
@@ -69,7 +74,7 @@ for _ in 1 2; do
 done
 
 python3 - "$EVENTS" "$kcat_seconds" "$consumer_seconds_best" "$peak_rss_most" "$totals" "$steady_rate_best" \
-  "$consumer_cpu" "$group_seconds" "${steady_rates[*]}" <<'PY'
+  "$consumer_cpu" "$group_seconds" "${steady_rates[*]}" "$wait_seconds" <<'PY'
 import sys
 events, kcat, consumer, rss = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
 total, users, pages = sys.argv[5].split()
@@ -87,6 +92,9 @@ steady = int(sys.argv[6])
 print(f"consumer once records flow (without start-up and the group join, which the broker delays by 3 s "
       f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat); runs: "
       + " and ".join(f"{int(rate) * kcat / events:.2f}x" for rate in sys.argv[9].split()))
+wait = float(sys.argv[10])
+print(f"consumer waited {wait:.2f} s before records flowed (start-up and the group join): a reader that waits as "
+      f"long, then reads at kcat -C's rate, takes {wait + kcat:.2f} s, {kcat / (wait + kcat):.2f}x kcat for the whole run")
 print(f"consumer CPU: {float(sys.argv[7]):.2f} s for {events:,} events in that run, start-up included")
 print(f"consumer peak RSS: {rss / 1024:.0f} MB; /analytics: total_events {total}, unique_users {users} (HyperLogLog), top_pages rows {pages}")
 PY
