@@ -115,13 +115,13 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
     /// One fetch brings at most an eighth of the prefetch (at least 128 KiB), and a quarter of that
     /// per partition (at least 64 KiB). The prefetch counts records decompressed, a fetch's limit
     /// counts its batches as they travel: a fetch of compressed batches lands on top of the
-    /// prefetch several times its own size (1 MB of JSON events: ~5× in lz4, ~8× in zstd). With librdkafka's defaults
-    /// (50 MiB, 1 MiB per partition) a topic with many full partitions added tens of megabytes of
-    /// RSS, and with half the prefetch (2 MiB) still ~16 MB in flight on 160 zstd partitions.
-    /// With the fetcher woken as the queue drains (`FetchStallGuard`), smaller fetches cost no
-    /// speed. These are soft limits: a larger batch still comes, alone. librdkafka wants
-    /// `message.max.bytes` no larger than `fetch.max.bytes`; it bounds only the requests this
-    /// client sends (offset commits, group requests), which are small.
+    /// prefetch several times its own size (1 MB of JSON events: ~5× in lz4, ~8× in zstd). With
+    /// librdkafka's defaults (50 MiB, 1 MiB per partition) a topic with many full partitions added
+    /// tens of megabytes of RSS, and with half the prefetch (2 MiB) still ~16 MB in flight on 160
+    /// zstd partitions. With the fetcher woken as the queue drains (`FetchStallGuard`), smaller
+    /// fetches cost no speed. These are soft limits: a larger batch still comes, alone. librdkafka
+    /// wants `message.max.bytes` no larger than `fetch.max.bytes`; it bounds only the requests
+    /// this client sends (offset commits, group requests), which are small.
     private var fetchSizes: [(String, String)] {
         let perFetch = max(128 << 10, prefetchKilobytes * 128)
         return [
