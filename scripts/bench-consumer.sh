@@ -52,6 +52,7 @@ done
 # the best of two runs, as kcat's figures are its best runs (one run on this shared machine can
 # take a third more CPU than the next). Its peak RSS is the larger of the two.
 steady_rate_best=0
+consumer_cpu=""
 consumer_seconds_best=""
 peak_rss_most=0
 steady_rates=()
@@ -60,10 +61,12 @@ steady_rates=()
 wait_seconds=""
 for _ in 1 2; do
   run_consumer "$TOPIC" "$EVENTS"
-  wait_seconds=$(shorter "$wait_seconds" "$(echo "scale=3; $consumer_seconds - $EVENTS / $steady_rate" | bc)")
+  # (A run too short to see records flow, as with a few EVENTS, has no rate: its wait is all of it.)
+  if ((steady_rate > 0)); then run_wait=$(echo "scale=3; $consumer_seconds - $EVENTS / $steady_rate" | bc); else run_wait=$consumer_seconds; fi
+  wait_seconds=$(shorter "$wait_seconds" "$run_wait")
   cpu=$(awk '{print ($14 + $15) / 100}' "/proc/$consumer/stat")
   steady_rates+=("$steady_rate")
-  if ((steady_rate > steady_rate_best)); then
+  if ((steady_rate > steady_rate_best)) || [[ -z "$consumer_cpu" ]]; then
     steady_rate_best=$steady_rate
     consumer_cpu=$cpu
   fi
@@ -89,9 +92,12 @@ for name, seconds in rows:
 print(f"consumer whole run against kcat in a new group (both wait for the broker's first assignment): "
       f"{group / consumer:.2f}x")
 steady = int(sys.argv[6])
-print(f"consumer once records flow (without start-up and the group join, which the broker delays by 3 s "
-      f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat); runs: "
-      + " and ".join(f"{int(rate) * kcat / events:.2f}x" for rate in sys.argv[9].split()))
+if steady > 0:
+    print(f"consumer once records flow (without start-up and the group join, which the broker delays by 3 s "
+          f"for a new group): {steady:,} events/s ({steady * kcat / events:.2f}x kcat); runs: "
+          + " and ".join(f"{int(rate) * kcat / events:.2f}x" for rate in sys.argv[9].split()))
+else:
+    print("consumer once records flow: not measured, every event arrived before the first poll (raise EVENTS)")
 wait = float(sys.argv[10])
 print(f"consumer waited {wait:.2f} s before records flowed (start-up and the group join): a reader that waits as "
       f"long, then reads at kcat -C's rate, takes {wait + kcat:.2f} s, {kcat / (wait + kcat):.2f}x kcat for the whole run")
