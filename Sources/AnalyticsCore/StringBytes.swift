@@ -11,3 +11,24 @@ extension String {
         return try copy.withUTF8(body)
     }
 }
+
+extension UInt8 {
+    /// The byte with an ASCII capital letter made small; every other byte as it is.
+    var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Whether the bytes begin with `name` (lowercase ASCII) in any case, without making a string.
+    func hasPrefix(ignoringCase name: StaticString) -> Bool {
+        guard count >= name.utf8CodeUnitCount else { return false }
+        for index in 0..<name.utf8CodeUnitCount where self[index].asciiLowercased != name.utf8Start[index] {
+            return false
+        }
+        return true
+    }
+
+    /// Whether the bytes spell `name` (lowercase ASCII) in any case.
+    func spells(ignoringCase name: StaticString) -> Bool {
+        count == name.utf8CodeUnitCount && hasPrefix(ignoringCase: name)
+    }
+}

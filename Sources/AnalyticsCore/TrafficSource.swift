@@ -22,14 +22,9 @@ public enum TrafficSource {
             let lowered = String(decoding: host, as: UTF8.self).lowercased()
             return lowered.hasPrefix("www.") ? String(lowered.dropFirst(4)) : lowered
         }
-        let hasWWW =
-            host.count >= 4 && host[0] | 0x20 == UInt8(ascii: "w") && host[1] | 0x20 == UInt8(ascii: "w")
-            && host[2] | 0x20 == UInt8(ascii: "w") && host[3] == UInt8(ascii: ".")
-        let name = UnsafeBufferPointer(rebasing: host[(hasWWW ? 4 : 0)...])
+        let name = UnsafeBufferPointer(rebasing: host[(host.hasPrefix(ignoringCase: "www.") ? 4 : 0)...])
         return String(unsafeUninitializedCapacity: name.count) { buffer in
-            for (index, byte) in name.enumerated() {
-                buffer[index] = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte | 0x20 : byte
-            }
+            for (index, byte) in name.enumerated() { buffer[index] = byte.asciiLowercased }
             return name.count
         }
     }

@@ -46,7 +46,7 @@ struct LowercasedASCII {
     let bytes: [UInt8]
 
     init(_ text: String) {
-        bytes = text.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        bytes = text.utf8.map(\.asciiLowercased)
     }
 
     func hasPrefix(_ needle: StaticString) -> Bool {

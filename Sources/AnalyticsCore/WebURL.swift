@@ -75,9 +75,9 @@ public struct WebURL: Sendable, Equatable {
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { return nil }
         let schemeBytes = UnsafeBufferPointer(rebasing: bytes[0..<colon])
         let isHTTPS: Bool
-        if isScheme(schemeBytes, "http") {
+        if schemeBytes.spells(ignoringCase: "http") {
             isHTTPS = false
-        } else if isScheme(schemeBytes, "https") {
+        } else if schemeBytes.spells(ignoringCase: "https") {
             isHTTPS = true
         } else {
             return nil
@@ -111,13 +111,6 @@ public struct WebURL: Sendable, Equatable {
             pathEnd += 1
         }
         return Parts(isHTTPS: isHTTPS, host: hostStart..<hostEnd, path: authorityEnd..<pathEnd)
-    }
-
-    /// Whether `bytes` spell `name` (lowercase ASCII) in any case, without making a string.
-    private static func isScheme(_ bytes: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        guard bytes.count == name.utf8CodeUnitCount else { return false }
-        for index in 0..<bytes.count where bytes[index] | 0x20 != name.utf8Start[index] { return false }
-        return true
     }
 
     private static func isAuthorityEnd(_ byte: UInt8) -> Bool {
