@@ -8,14 +8,28 @@ import Foundation
 /// connection remembers readiness it did not act on (`readable`, `writable`).
 final class Connection: @unchecked Sendable {
     // @unchecked: confined to the owning loop's thread; completions come back through `loop.execute`.
-    private enum State {
+    private enum State: Equatable {
         /// Waiting for (more of) a request.
         case reading
         /// A request is with the responder.
         case awaitingResponse
         /// A response is being written.
         case writing
+        /// A streamed response's head is sent; its body is written as the responder produces it.
+        case streaming(ActiveStream)
         case closed
+    }
+
+    /// The streamed response in progress on this connection.
+    private struct ActiveStream: Equatable {
+        let handle: ResponseStream
+        let framing: BodyFraming
+        /// The end of the body is queued: the stream is over once the output drains.
+        var finishing = false
+
+        static func == (lhs: ActiveStream, rhs: ActiveStream) -> Bool {
+            lhs.handle === rhs.handle && lhs.finishing == rhs.finishing
+        }
     }
 
     let fd: Int32
@@ -27,6 +41,8 @@ final class Connection: @unchecked Sendable {
     private var outputOffset = 0
     private var readable = false
     private var peerClosed = false
+    /// The client shut its side down (EPOLLRDHUP): a stream would have no one to read it.
+    private var peerHungUp = false
     private var closeAfterWrite = false
     private var draining = false
     private var continueSent = false
@@ -50,12 +66,21 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
+        if events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { peerHungUp = true }
+        if case .streaming = state, peerHungUp {
+            // The client has gone (an EventSource closing sends FIN): nothing more will be read.
+            close()
+            return
+        }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
             readable = true
             if state == .reading { readAvailable() }
         }
-        if events & EPOLLOUT.rawValue != 0, state == .writing {
-            flush()
+        if events & EPOLLOUT.rawValue != 0 {
+            switch state {
+            case .writing, .streaming: flush()
+            default: break
+            }
         }
     }
 
@@ -125,7 +150,11 @@ final class Connection: @unchecked Sendable {
         let head = request.head
         loop.shared.responder.respond(to: request) { [self] response in
             loop.execute { [self] in
-                guard state == .awaitingResponse else { return }
+                guard state == .awaitingResponse else {
+                    // The connection is gone; a streamed body still learns that it will never open.
+                    response.streamingBody?.open(ResponseStream(id: 0, fd: fd, loop: loop, open: false))
+                    return
+                }
                 send(response, for: head)
             }
         }
@@ -133,12 +162,73 @@ final class Connection: @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead) {
         if draining { closeAfterWrite = true }
+        let headOnly = head.method == "HEAD"
+        guard let body = response.streamingBody, !response.status.forbidsBody else {
+            loop.serializer.write(
+                response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, into: &output)
+            state = .writing
+            writeStarted = loop.now
+            flush()
+            return
+        }
+        // HTTP/1.0 has no chunked coding: the body ends when the connection does.
+        let framing: BodyFraming = head.version == .http1_0 ? .untilClose : .chunked
+        if framing == .untilClose || peerHungUp { closeAfterWrite = true }
         loop.serializer.write(
-            response, headOnly: head.method == "HEAD", version: head.version, keepAlive: !closeAfterWrite,
+            response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, framing: framing,
             into: &output)
-        state = .writing
         writeStarted = loop.now
+        guard !headOnly, !peerHungUp else {
+            body.open(ResponseStream(id: 0, fd: fd, loop: loop, open: false))
+            state = .writing
+            flush()
+            return
+        }
+        let stream = ResponseStream(id: loop.makeStreamID(), fd: fd, loop: loop, open: true)
+        state = .streaming(ActiveStream(handle: stream, framing: framing))
+        Socket.limitSendBuffer(fd, to: Self.streamSocketBuffer)
+        body.open(stream)
+        // A stream that starts while the server shuts down ends at once, as drained ones do.
+        if draining { finishStream(stream.id, closingConnection: true) }
         flush()
+    }
+
+    /// Kernel send buffer of a streaming connection: streams carry little, and a reader that stops
+    /// reading should not hold megabytes of kernel memory before it is noticed.
+    private static let streamSocketBuffer: Int32 = 64 * 1024
+
+    // MARK: - Streams
+
+    /// A piece of the streamed body `id`, from `ResponseStream.write`.
+    func writeStreamChunk(_ bytes: [UInt8], stream id: UInt64) {
+        guard case .streaming(let active) = state, active.handle.id == id, !active.finishing else { return }
+        let backlog = output.count - outputOffset
+        guard backlog + bytes.count <= loop.shared.configuration.streamBacklogLimit else {
+            dropStream(id, reason: "the client reads more slowly than the stream is written")
+            return
+        }
+        if backlog == 0 { writeStarted = loop.now }
+        ResponseSerializer.writeStreamPiece(bytes, framing: active.framing, into: &output)
+        flush()
+    }
+
+    /// Ends the streamed body `id`; the connection then serves its next request, or closes.
+    func finishStream(_ id: UInt64, closingConnection: Bool) {
+        guard case .streaming(var active) = state, active.handle.id == id, !active.finishing else { return }
+        active.finishing = true
+        state = .streaming(active)
+        if closingConnection { closeAfterWrite = true }
+        if active.framing == .chunked { ResponseSerializer.writeLastChunk(into: &output) }
+        if writeStarted == nil { writeStarted = loop.now }
+        flush()
+    }
+
+    /// Closes the connection of stream `id`, which cannot be delivered as written.
+    func dropStream(_ id: UInt64, reason: String) {
+        guard case .streaming(let active) = state, active.handle.id == id else { return }
+        loop.shared.logger.info(
+            "dropping a streamed response", metadata: ["client": "\(remoteAddress)", "reason": "\(reason)"])
+        close()
     }
 
     /// Writes buffered output; when done, goes back to reading (or closes).
@@ -163,6 +253,11 @@ final class Connection: @unchecked Sendable {
         output.removeAll(keepingCapacity: output.capacity <= 65_536)
         outputOffset = 0
         writeStarted = nil
+        if case .streaming(let active) = state {
+            // All written so far is sent; the stream goes on until its end has been sent too.
+            guard active.finishing else { return }
+            active.handle.markClosed()
+        }
         if closeAfterWrite {
             close()
             return
@@ -185,6 +280,10 @@ final class Connection: @unchecked Sendable {
     /// Server shutdown: close now if idle, otherwise after the response in progress.
     func drain() {
         draining = true
+        if case .streaming(let active) = state {
+            finishStream(active.handle.id, closingConnection: true)
+            return
+        }
         guard state == .reading else { return }
         // A request may already sit in the socket unread: answer it (with Connection: close)
         // rather than reset the connection under it.
@@ -206,6 +305,11 @@ final class Connection: @unchecked Sendable {
             }
         case .writing:
             if let writeStarted, now - writeStarted > configuration.writeTimeout { close() }
+        case .streaming(let active):
+            // Output waiting since `writeStarted` without ever draining: the reader has stalled.
+            if let writeStarted, now - writeStarted > configuration.writeTimeout {
+                dropStream(active.handle.id, reason: "the client read nothing for \(configuration.writeTimeout)")
+            }
         case .awaitingResponse, .closed:
             break
         }
@@ -218,8 +322,14 @@ final class Connection: @unchecked Sendable {
     }
 
     func close() {
-        guard state != .closed else { return }
+        let stream: ResponseStream?
+        switch state {
+        case .closed: return
+        case .streaming(let active): stream = active.handle
+        default: stream = nil
+        }
         state = .closed
+        defer { stream?.markClosed() }
         loop.unregister(fd)
         Glibc.close(fd)
         loop.connectionClosed(fd)

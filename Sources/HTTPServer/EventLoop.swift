@@ -25,6 +25,7 @@ final class EventLoop: @unchecked Sendable {
     private var localTasks: [() -> Void] = []
     private var connections: [Int32: Connection] = [:]
     private var acceptPaused = false
+    private var nextStreamID: UInt64 = 0
     private var draining = false
     private var lastSweep = ContinuousClock.now
     /// The time when the current batch of events arrived, read once per `epoll_wait`: what
@@ -194,6 +195,18 @@ final class EventLoop: @unchecked Sendable {
     private func sweep(now: ContinuousClock.Instant) {
         for connection in Array(connections.values) { connection.checkDeadlines(now: now) }
         resumeAcceptingIfPossible()
+    }
+
+    /// The open connection on `fd`, if any (loop thread only).
+    func connection(_ fd: Int32) -> Connection? {
+        connections[fd]
+    }
+
+    /// A new id for a streamed response; ids are never reused, so a late write to a stream that
+    /// ended cannot reach a later one on the same descriptor (loop thread only).
+    func makeStreamID() -> UInt64 {
+        nextStreamID += 1
+        return nextStreamID
     }
 
     /// Called by a connection when it has closed its socket.

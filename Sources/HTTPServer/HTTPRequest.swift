@@ -17,6 +17,13 @@ public struct HTTPRequestHead: Sendable, Equatable {
     public var version: HTTPVersion
     public var headers: HTTPHeaders
 
+    public init(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
     /// The path of the target, without query; `*` for asterisk form.
     public var path: String {
         let utf8 = target.utf8

@@ -1,16 +1,29 @@
 import Foundation
 
-/// A response to write: status, headers and body. `Content-Length`, `Date`, `Server` and
-/// `Connection` are added by the server, so handlers cannot get them wrong.
+/// A response to write: status, headers and body. `Content-Length` (or the chunked framing of
+/// a stream), `Date`, `Server` and `Connection` are added by the server, so handlers cannot get
+/// them wrong.
 public struct HTTPResponse: Sendable, Equatable {
     public var status: HTTPStatus
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Set when the body is written over time instead of `body` (see `HTTPResponse.stream`).
+    public var streamingBody: StreamingBody?
 
     public init(status: HTTPStatus, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// A response whose body is written after its head, for as long as it stays open: chunked on
+    /// HTTP/1.1 (the connection is kept once the stream finishes), until close on HTTP/1.0.
+    public static func stream(
+        _ status: HTTPStatus = .ok, headers: HTTPHeaders, open: @escaping @Sendable (ResponseStream) -> Void
+    ) -> HTTPResponse {
+        var response = HTTPResponse(status: status, headers: headers)
+        response.streamingBody = StreamingBody(open: open)
+        return response
     }
 
     /// A JSON response from already-encoded bytes.
@@ -75,7 +88,10 @@ public struct HTTPStatus: Sendable, Equatable, Hashable {
     public static let ok = HTTPStatus(code: 200, reason: "OK")
     public static let accepted = HTTPStatus(code: 202, reason: "Accepted")
     public static let noContent = HTTPStatus(code: 204, reason: "No Content")
+    public static let seeOther = HTTPStatus(code: 303, reason: "See Other")
+    public static let notModified = HTTPStatus(code: 304, reason: "Not Modified")
     public static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
+    public static let unauthorized = HTTPStatus(code: 401, reason: "Unauthorized")
     public static let notFound = HTTPStatus(code: 404, reason: "Not Found")
     public static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
     public static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")

@@ -23,6 +23,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var bodyTimeout: Duration = .seconds(30)
     /// Deadline for a client to read a response before the connection is dropped.
     public var writeTimeout: Duration = .seconds(30)
+    /// Bytes of a streamed response that may wait unsent for a slow reader before its
+    /// connection is dropped (on top of a 64 KiB kernel buffer).
+    public var streamBacklogLimit = 256 * 1024
     /// `Server` header value.
     public var serverName = "analytics"
 

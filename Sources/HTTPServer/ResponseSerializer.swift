@@ -1,7 +1,17 @@
 import Foundation
 
+/// How the end of a response body is found by the client (RFC 9112 §6.3).
+enum BodyFraming {
+    /// `Content-Length`, the body written with the head.
+    case contentLength
+    /// `Transfer-Encoding: chunked`, the body written later as chunks (streams on HTTP/1.1).
+    case chunked
+    /// Neither: the body ends when the connection closes (streams on HTTP/1.0).
+    case untilClose
+}
+
 /// Writes a response's bytes: status line, the server's own headers (`Date`, `Server`,
-/// `Content-Length`, `Connection`), the handler's headers and the body.
+/// `Content-Length` or `Transfer-Encoding`, `Connection`), the handler's headers and the body.
 struct ResponseSerializer {
     let serverName: String
     private var dateHeader: [UInt8] = []
@@ -12,7 +22,8 @@ struct ResponseSerializer {
     }
 
     mutating func write(
-        _ response: HTTPResponse, headOnly: Bool, version: HTTPVersion, keepAlive: Bool, into output: inout [UInt8]
+        _ response: HTTPResponse, headOnly: Bool, version: HTTPVersion, keepAlive: Bool,
+        framing: BodyFraming = .contentLength, into output: inout [UInt8]
     ) {
         refreshDate()
         output.reserveCapacity(output.count + 256 + response.body.count)
@@ -26,9 +37,16 @@ struct ResponseSerializer {
         output.append(contentsOf: serverName.utf8)
         Self.append("\r\n", to: &output)
         if !response.status.forbidsBody {
-            Self.append("Content-Length: ", to: &output)
-            Self.appendDecimal(response.body.count, to: &output)
-            Self.append("\r\n", to: &output)
+            switch framing {
+            case .contentLength:
+                Self.append("Content-Length: ", to: &output)
+                Self.appendDecimal(response.body.count, to: &output)
+                Self.append("\r\n", to: &output)
+            case .chunked:
+                Self.append("Transfer-Encoding: chunked\r\n", to: &output)
+            case .untilClose:
+                break
+            }
         }
         for field in response.headers where !Self.isManaged(field.name) {
             output.append(contentsOf: field.name.utf8)
@@ -42,9 +60,26 @@ struct ResponseSerializer {
             Self.append("Connection: keep-alive\r\n", to: &output)
         }
         Self.append("\r\n", to: &output)
-        if !headOnly && !response.status.forbidsBody {
+        if !headOnly && !response.status.forbidsBody && framing == .contentLength {
             output.append(contentsOf: response.body)
         }
+    }
+
+    /// One piece of a streamed body in `framing` (a chunk, or the bytes as they are).
+    static func writeStreamPiece(_ bytes: [UInt8], framing: BodyFraming, into output: inout [UInt8]) {
+        guard framing == .chunked else {
+            output.append(contentsOf: bytes)
+            return
+        }
+        output.append(contentsOf: String(bytes.count, radix: 16).utf8)
+        append("\r\n", to: &output)
+        output.append(contentsOf: bytes)
+        append("\r\n", to: &output)
+    }
+
+    /// The end of a chunked body: the last chunk, and no trailers.
+    static func writeLastChunk(into output: inout [UInt8]) {
+        append("0\r\n\r\n", to: &output)
     }
 
     /// Appends a literal's bytes with one copy.

@@ -8,6 +8,8 @@ public struct Router: HTTPResponder {
     private var screens: [String: @Sendable (HTTPRequestHead) -> HTTPResponse?] = [:]
     /// Cross-origin policy; nil means no CORS headers at all.
     public var cors: CORSPolicy?
+    /// Added to every response that does not set them itself (security policy headers, say).
+    public var headers = HTTPHeaders()
     /// Called with every answered request (route or "unmatched", method, status), e.g. for metrics.
     public var observer: (@Sendable (_ route: String, _ method: String, _ status: Int) -> Void)?
 
@@ -36,11 +38,15 @@ public struct Router: HTTPResponder {
         let origin = request.headers["Origin"]
         let observer = self.observer
         let cors = self.cors
+        let common = self.headers
         let route = routes[path]
         let routeName = route == nil ? "unmatched" : path
         let method = request.method
         let finish: @Sendable (HTTPResponse) -> Void = { response in
             var response = response
+            for field in common where !response.headers.contains(field.name) {
+                response.headers.add(field.name, field.value)
+            }
             cors?.decorate(&response, origin: origin)
             observer?(routeName, method, response.status.code)
             completion(response)

@@ -33,6 +33,12 @@ enum Socket {
         return fd
     }
 
+    /// Sets the kernel's send buffer of `fd` (which also stops the kernel growing it by itself).
+    static func limitSendBuffer(_ fd: Int32, to bytes: Int32) {
+        var value = bytes
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// The port a socket is bound to.
     static func localPort(_ fd: Int32) -> Int {
         var storage = sockaddr_storage()

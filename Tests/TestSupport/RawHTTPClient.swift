@@ -106,29 +106,116 @@ public final class RawHTTPClient {
     public func readResponse(headOnly: Bool = false) throws -> RawHTTPResponse {
         while true {
             if let end = headEnd() {
-                let headText = String(decoding: buffer[0..<end], as: UTF8.self)
-                var lines = headText.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-                guard !lines.isEmpty else { throw RawHTTPClientError.malformed(headText) }
-                let statusLine = lines.removeFirst().split(separator: " ")
-                guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
-                    throw RawHTTPClientError.malformed(headText)
-                }
-                let headers = lines.compactMap { line -> (String, String)? in
-                    guard let colon = line.firstIndex(of: ":") else { return nil }
-                    return (
-                        String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                    )
-                }
+                var response = try Self.parseHead(String(decoding: buffer[0..<end], as: UTF8.self))
+                let status = response.status
                 let length =
                     headOnly || status < 200 || status == 204 || status == 304
-                    ? 0 : Int(headers.first { $0.0.lowercased() == "content-length" }?.1 ?? "0") ?? 0
+                    ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
                 while buffer.count < end + length { try fill() }
-                let body = Array(buffer[end..<(end + length)])
+                response.body = Array(buffer[end..<(end + length)])
                 buffer.removeFirst(end + length)
-                return RawHTTPResponse(status: status, headers: headers, body: body)
+                return response
             }
             try fill()
         }
+    }
+
+    /// Reads a response's status line and headers only, leaving its body to be read (streams).
+    public func readHead() throws -> RawHTTPResponse {
+        while true {
+            if let end = headEnd() {
+                let response = try Self.parseHead(String(decoding: buffer[0..<end], as: UTF8.self))
+                buffer.removeFirst(end)
+                return response
+            }
+            try fill()
+        }
+    }
+
+    /// Reads one chunk of a chunked body; empty for the last chunk (whose trailer must be empty).
+    public func readChunk() throws -> [UInt8] {
+        let sizeLine = try readLine()
+        guard let size = Int(sizeLine.split(separator: ";").first ?? "", radix: 16) else {
+            throw RawHTTPClientError.malformed("chunk size line \(sizeLine)")
+        }
+        if size == 0 {
+            let trailer = try readLine()
+            guard trailer.isEmpty else { throw RawHTTPClientError.malformed("trailer \(trailer)") }
+            return []
+        }
+        while buffer.count < size + 2 { try fill() }
+        let chunk = Array(buffer[0..<size])
+        guard buffer[size] == 13, buffer[size + 1] == 10 else {
+            throw RawHTTPClientError.malformed("chunk of \(size) bytes not followed by CRLF")
+        }
+        buffer.removeFirst(size + 2)
+        return chunk
+    }
+
+    /// Reads until `text` has arrived; returns everything read up to and including it.
+    public func read(through text: String) throws -> String {
+        let marker = Array(text.utf8)
+        while true {
+            if let range = Self.firstRange(of: marker, in: buffer) {
+                let result = String(decoding: buffer[0..<range.upperBound], as: UTF8.self)
+                buffer.removeFirst(range.upperBound)
+                return result
+            }
+            try fill()
+        }
+    }
+
+    /// Reads until the server closes the connection; returns what arrived (not yet read before).
+    public func readUntilClosed() throws -> [UInt8] {
+        while true {
+            do {
+                try fill()
+            } catch RawHTTPClientError.closed {
+                defer { buffer.removeAll() }
+                return buffer
+            }
+        }
+    }
+
+    /// Shrinks this side's receive buffer (before much is sent), so a client that stops reading
+    /// makes the server's output back up quickly.
+    public func setReceiveBuffer(_ bytes: Int32) {
+        var value = bytes
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    private func readLine() throws -> String {
+        while true {
+            if let range = Self.firstRange(of: [13, 10], in: buffer) {
+                let line = String(decoding: buffer[0..<range.lowerBound], as: UTF8.self)
+                buffer.removeFirst(range.upperBound)
+                return line
+            }
+            try fill()
+        }
+    }
+
+    private static func firstRange(of marker: [UInt8], in bytes: [UInt8]) -> Range<Int>? {
+        guard bytes.count >= marker.count else { return nil }
+        for start in 0...(bytes.count - marker.count) where bytes[start..<(start + marker.count)].elementsEqual(marker)
+        {
+            return start..<(start + marker.count)
+        }
+        return nil
+    }
+
+    private static func parseHead(_ headText: String) throws -> RawHTTPResponse {
+        var lines = headText.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        guard !lines.isEmpty else { throw RawHTTPClientError.malformed(headText) }
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            throw RawHTTPClientError.malformed(headText)
+        }
+        let headers = lines.compactMap { line -> (String, String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        return RawHTTPResponse(status: status, headers: headers, body: [])
     }
 
     /// True when the server has closed the connection (read returns 0) within the timeout.
