@@ -60,6 +60,12 @@ let package = Package(
                 "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            // The dashboard, compiled into the binary: it is served offline, with no files to ship.
+            resources: [
+                .embedInCode("Dashboard/dashboard.html"),
+                .embedInCode("Dashboard/dashboard.js"),
+                .embedInCode("Dashboard/dashboard.css"),
             ]
         ),
         .executableTarget(
@@ -77,6 +83,7 @@ let package = Package(
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
+        .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

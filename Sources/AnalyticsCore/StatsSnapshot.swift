@@ -133,6 +133,9 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var eventsPerMinute: [String: Int]
     /// Set by a consumer in a group; nil for an aggregate of its own.
     public var partitions: PartitionCoverage?
+    /// Records on the owned partitions not yet read, from the brokers' last reported ends; nil
+    /// when not known (no partitions owned yet).
+    public var consumerLag: Int?
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
@@ -177,5 +180,18 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case currentVisitors = "current_visitors"
         case eventsPerMinute = "events_per_minute"
         case partitions
+        case consumerLag = "consumer_lag"
+    }
+
+    /// Whether `other` shows the same figures: only the time of the snapshot and the age of the
+    /// partials, which grow by themselves, may differ. A live view sends a new snapshot only then.
+    public func sameFigures(as other: StatsSnapshot) -> Bool {
+        var mine = self
+        var theirs = other
+        mine.lastUpdated = ""
+        theirs.lastUpdated = ""
+        mine.partitions?.oldestPartialAgeSeconds = nil
+        theirs.partitions?.oldestPartialAgeSeconds = nil
+        return mine == theirs
     }
 }

@@ -64,6 +64,23 @@ public struct EnvironmentReader: Sendable {
         return entries.joined(separator: ",")
     }
 
+    /// A secret such as an access token, or nil when unset: 16–256 characters that need no
+    /// escaping in a URL, a header or a cookie (`[A-Za-z0-9._~-]`, e.g. `openssl rand -hex 32`).
+    /// A bad value is reported by its length only, so the secret never reaches a log.
+    public func token(_ name: String) throws(ConfigurationError) -> String? {
+        guard let text = raw(name) else { return nil }
+        let allowedCharacters = text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2D
+        }
+        guard (16...256).contains(text.utf8.count), allowedCharacters else {
+            throw ConfigurationError(
+                variable: name, value: "(\(text.utf8.count) characters, not shown)",
+                allowed: "16 to 256 letters, digits, '.', '_', '~' or '-' (for example: openssl rand -hex 32)")
+        }
+        return text
+    }
+
     /// A Kafka topic name: 1–249 of `[a-zA-Z0-9._-]`.
     public func topic(_ name: String, default fallback: String) throws(ConfigurationError) -> String {
         let text = raw(name) ?? fallback

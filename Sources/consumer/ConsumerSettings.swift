@@ -25,6 +25,14 @@ struct ConsumerSettings: Sendable {
     var partialsIntervalMilliseconds: Int
     /// Records fetched ahead, in MiB (`CONSUMER_PREFETCH_MB`): catch-up speed against memory.
     var prefetchMegabytes: Int
+    /// Shortest interval between two snapshots on a dashboard stream (`DASHBOARD_REFRESH_MS`).
+    var dashboardRefreshMilliseconds: Int
+    /// Dashboard streams open at once at most (`MAX_STREAMS`); beyond, `503`.
+    var maxStreams: Int
+    /// When set, the dashboard, `/analytics` and the stream need it (`STATS_TOKEN`).
+    var statsToken: String?
+    /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
+    var metricsToken: String?
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -46,6 +54,11 @@ struct ConsumerSettings: Sendable {
         deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
         deadLetterTopic =
             environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")
+        dashboardRefreshMilliseconds = try environment.integer(
+            "DASHBOARD_REFRESH_MS", default: 1000, range: 100...60_000)
+        maxStreams = try environment.integer("MAX_STREAMS", default: 64, range: 0...10_000)
+        statsToken = try environment.token("STATS_TOKEN")
+        metricsToken = try environment.token("METRICS_TOKEN")
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = environment.string("STATS_HOST", default: "0.0.0.0")

@@ -7,6 +7,11 @@ import Synchronization
 /// and merge and render outside it, so the consume loop waits only for the copy.
 final class LiveStatistics: Sendable {
     private let view: Mutex<GroupView>
+    private let changes = Atomic<UInt64>(0)
+
+    /// Grows whenever the view changes (records applied, partial states received): readers that
+    /// follow the figures live compare it instead of computing a snapshot to find out.
+    var changeCount: UInt64 { changes.load(ordering: .acquiring) }
 
     init(topic: String, configuration: AggregatorConfiguration) {
         view = Mutex(GroupView(topic: topic, configuration: configuration))
@@ -31,7 +36,8 @@ final class LiveStatistics: Sendable {
     /// Applies a batch of records under one lock; one outcome per record, in order. The records
     /// come back as they were (their events are freed by the caller).
     func apply(_ records: inout [Record]) -> [GroupView.Outcome] {
-        view.withLock { view in
+        defer { changes.add(1, ordering: .releasing) }
+        return view.withLock { view in
             var outcomes: [GroupView.Outcome] = []
             outcomes.reserveCapacity(records.count)
             for index in records.indices {
@@ -55,7 +61,8 @@ final class LiveStatistics: Sendable {
 
     @discardableResult
     func receive(_ state: PartialState) -> Bool {
-        view.withLock { $0.receive(state) }
+        defer { changes.add(1, ordering: .releasing) }
+        return view.withLock { $0.receive(state) }
     }
 
     /// See `GroupView.partitionsToPublish`.

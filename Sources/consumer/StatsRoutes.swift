@@ -3,22 +3,34 @@ import HTTPServer
 import Kafka
 import ServiceRuntime
 
-/// The consumer's HTTP endpoints on `STATS_PORT`: `GET /analytics` (the live snapshot as JSON)
-/// and `GET /health`.
+/// The consumer's HTTP endpoints on `STATS_PORT` besides the dashboard: `GET /analytics` (the
+/// live snapshot as JSON), `GET /metrics` (Prometheus) and `GET /health`.
 struct StatsRoutes: Sendable {
-    let statistics: LiveStatistics
-    let consumer: KafkaConsumer
+    let figures: LiveFigures
     let metrics: ServiceMetrics
+    let access: StatsAccess
+    let feed: LiveSnapshotFeed
     let renderer = StatsRenderer()
 
     func install(on router: inout Router) {
-        router.on("GET", "/analytics") { _, respond in
-            respond(.json(.ok, renderer.json(statistics.snapshot())))
+        router.on("GET", "/analytics") { request, respond in
+            guard access.allowsStatistics(request.head) else {
+                respond(StatsAccess.denied(StatsAccess.statisticsDenied))
+                return
+            }
+            respond(
+                .json(.ok, renderer.json(figures.snapshot()), headers: HTTPHeaders([("Cache-Control", "no-store")])))
         }
-        router.on("GET", "/metrics") { _, respond in
+        router.on("GET", "/metrics") { request, respond in
+            guard access.allowsMetrics(request.head) else {
+                respond(StatsAccess.denied(StatsAccess.metricsDenied))
+                return
+            }
+            let consumer = figures.consumer
             let lag = consumer.lag()
             metrics.set("consumer_assigned_partitions", to: Double(lag.count))
             metrics.set("consumer_fetch_wakeups", to: Double(consumer.fetchWakeups))
+            metrics.set("dashboard_streams", to: Double(feed.openStreams))
             if let commit = consumer.lastSuccessfulCommit {
                 metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
             }

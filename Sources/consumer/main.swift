@@ -76,8 +76,19 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 
+let figures = LiveFigures(statistics: statistics, consumer: consumer)
+let access = StatsAccess(statsToken: settings.statsToken, metricsToken: settings.metricsToken)
+let feed = LiveSnapshotFeed(
+    settings: LiveSnapshotFeed.Settings(
+        refresh: .milliseconds(settings.dashboardRefreshMilliseconds), maxStreams: settings.maxStreams),
+    logger: logger, changeCount: { statistics.changeCount }, snapshot: { figures.snapshot() })
 var router = Router(cors: CORSPolicy())
-StatsRoutes(statistics: statistics, consumer: consumer, metrics: metrics).install(on: &router)
+router.headers = DashboardAssets.securityHeaders
+StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).install(on: &router)
+DashboardRoutes(
+    assets: DashboardAssets(refreshMilliseconds: settings.dashboardRefreshMilliseconds), feed: feed, access: access,
+    metrics: metrics
+).install(on: &router)
 let server: HTTPServer
 do {
     server = try HTTPServer(configuration: settings.http, responder: router, logger: logger)
@@ -93,6 +104,7 @@ do {
 } catch {
     ShutdownSignal.fail("consumer: \(error)")
 }
+feed.start()
 let loop = ConsumeLoop(
     consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters)
 loop.start()
@@ -104,8 +116,20 @@ logger.info(
         "partials_topic": "\(settings.partialsTopic ?? "off")",
     ])
 
+let dashboardHost = ["0.0.0.0", "::"].contains(settings.http.host) ? "localhost" : settings.http.host
+logger.info(
+    "dashboard on http://\(dashboardHost.contains(":") ? "[\(dashboardHost)]" : dashboardHost):\(server.port)/",
+    metadata: ["refresh_ms": "\(settings.dashboardRefreshMilliseconds)", "max_streams": "\(settings.maxStreams)"])
+if !access.protectsStatistics && !ListenAddress.isLoopback(settings.http.host) {
+    logger.warning(
+        """
+        the statistics are public: no STATS_TOKEN is set and STATS_HOST=\(settings.http.host) is not loopback; \
+        anyone who can reach port \(server.port) can read the dashboard and /analytics
+        """)
+}
+
 func printSummary() {
-    FileHandle.standardOutput.write(Data(renderer.summary(statistics.snapshot()).utf8))
+    FileHandle.standardOutput.write(Data(renderer.summary(figures.snapshot()).utf8))
 }
 
 let printer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "stats-printer"))
@@ -122,6 +146,8 @@ let watchdog = Thread {
     exit(1)
 }
 watchdog.start()
+// Open dashboards are told first, so their streams end at once, not after the final commit.
+feed.stop()
 printer.cancel()
 loop.stop()
 exchange?.stop()

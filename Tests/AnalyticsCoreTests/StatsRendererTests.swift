@@ -84,6 +84,37 @@ final class StatsRendererTests: XCTestCase {
             text)
     }
 
+    func testSameFiguresIgnoresOnlyTheTimeAndTheAgeOfPartials() {
+        var earlier = stats()
+        earlier.partitions = .init(owned: [0], fromPartials: [1], oldestPartialAgeSeconds: 1.5)
+        var later = earlier
+        later.lastUpdated = "2026-11-28T12:00:09Z"
+        later.partitions?.oldestPartialAgeSeconds = 10.5
+        XCTAssertTrue(later.sameFigures(as: earlier))
+        var changed = later
+        changed.totalEvents += 1
+        XCTAssertFalse(changed.sameFigures(as: earlier))
+        changed = later
+        changed.consumerLag = 3
+        XCTAssertFalse(changed.sameFigures(as: earlier), "lag is a figure the dashboard shows")
+        changed = later
+        changed.partitions?.fromPartials = []
+        XCTAssertFalse(changed.sameFigures(as: earlier))
+        changed = later
+        changed.currentVisitors = 1
+        XCTAssertFalse(changed.sameFigures(as: earlier), "figures that change with time alone still count")
+    }
+
+    func testConsumerLagIsInTheJSONOnlyWhenKnown() throws {
+        func object(_ snapshot: StatsSnapshot) throws -> [String: Any] {
+            try JSONSerialization.jsonObject(with: Data(StatsRenderer().json(snapshot))) as? [String: Any] ?? [:]
+        }
+        var snapshot = stats()
+        XCTAssertNil(try object(snapshot)["consumer_lag"])
+        snapshot.consumerLag = 12
+        XCTAssertEqual(try object(snapshot)["consumer_lag"] as? Int, 12)
+    }
+
     func testJSONUsesTheOriginalFieldNames() throws {
         let json = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(StatsRenderer().json(stats()))) as? [String: Any])

@@ -26,9 +26,12 @@ public final class ServiceProcess: @unchecked Sendable {
         return url.deletingLastPathComponent()
     }
 
-    public init(_ binary: String, arguments: [String] = [], environment: [String: String] = [:], label: String? = nil)
-        throws
-    {
+    /// Starts one of the project's binaries (`binary`, found in `binaryDirectory`) or, with
+    /// `executable`, any program.
+    public init(
+        _ binary: String, executable: URL? = nil, arguments: [String] = [], environment: [String: String] = [:],
+        label: String? = nil
+    ) throws {
         name = label ?? binary
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("analytics-e2e-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,7 +40,7 @@ public final class ServiceProcess: @unchecked Sendable {
         stderrURL = directory.appendingPathComponent("\(unique).err")
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        process.executableURL = Self.binaryDirectory.appendingPathComponent(binary)
+        process.executableURL = executable ?? Self.binaryDirectory.appendingPathComponent(binary)
         process.arguments = arguments
         var base = ProcessInfo.processInfo.environment
         base["LOG_LEVEL"] = base["LOG_LEVEL"] ?? "info"

@@ -1,0 +1,114 @@
+import Foundation
+import HTTPServer
+
+/// Who may read the statistics on `STATS_PORT`. With `STATS_TOKEN` set, the dashboard,
+/// `/analytics` and the stream need `Authorization: Bearer <token>` or the cookie that
+/// `GET /?token=<token>` sets; with `METRICS_TOKEN` set, `/metrics` needs its bearer token.
+/// Without tokens everything is open. Tokens are compared in constant time.
+struct StatsAccess: Sendable {
+    static let cookieName = "analytics_token"
+    /// How long the dashboard cookie lasts: 30 days.
+    static let cookieMaxAge = 30 * 24 * 3600
+
+    private let statsToken: [UInt8]?
+    private let metricsToken: [UInt8]?
+
+    init(statsToken: String?, metricsToken: String?) {
+        self.statsToken = statsToken.map { Array($0.utf8) }
+        self.metricsToken = metricsToken.map { Array($0.utf8) }
+    }
+
+    var protectsStatistics: Bool { statsToken != nil }
+
+    func allowsStatistics(_ head: HTTPRequestHead) -> Bool {
+        guard let statsToken else { return true }
+        if let bearer = Self.bearer(head), Self.same(bearer, statsToken) { return true }
+        if let cookie = Self.cookie(Self.cookieName, in: head), Self.same(cookie, statsToken) { return true }
+        return false
+    }
+
+    func allowsMetrics(_ head: HTTPRequestHead) -> Bool {
+        guard let metricsToken else { return true }
+        guard let bearer = Self.bearer(head) else { return false }
+        return Self.same(bearer, metricsToken)
+    }
+
+    /// `GET /?token=…`: the cookie and a redirect to `/`, so the token leaves the address bar
+    /// and the history; nil when the request carries no `token` parameter.
+    func login(_ head: HTTPRequestHead) -> HTTPResponse? {
+        guard let offered = Self.queryValue("token", in: head) else { return nil }
+        guard let statsToken else {
+            // Nothing to log in to: only the token leaves the address bar.
+            return HTTPResponse(
+                status: .seeOther, headers: HTTPHeaders([("Location", "/"), ("Cache-Control", "no-store")]))
+        }
+        guard Self.same(Array(offered.utf8), statsToken) else {
+            return Self.denied("the token in the address is not this dashboard's STATS_TOKEN")
+        }
+        let cookie =
+            "\(Self.cookieName)=\(offered); Path=/; Max-Age=\(Self.cookieMaxAge); HttpOnly; SameSite=Strict"
+        return HTTPResponse(
+            status: .seeOther,
+            headers: HTTPHeaders([("Location", "/"), ("Set-Cookie", cookie), ("Cache-Control", "no-store")]))
+    }
+
+    /// `401` with the error shape of every API response.
+    static func denied(_ message: String) -> HTTPResponse {
+        .error(
+            .unauthorized, message,
+            headers: HTTPHeaders([("WWW-Authenticate", #"Bearer realm="analytics""#), ("Cache-Control", "no-store")]))
+    }
+
+    static let statisticsDenied =
+        "these statistics need STATS_TOKEN: send Authorization: Bearer <token>, or open /?token=<token> once"
+    static let metricsDenied = "/metrics needs METRICS_TOKEN: send Authorization: Bearer <token>"
+
+    // MARK: - Reading credentials
+
+    private static func bearer(_ head: HTTPRequestHead) -> [UInt8]? {
+        guard let value = head.headers["Authorization"] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return Array(parts[1].utf8)
+    }
+
+    private static func cookie(_ name: String, in head: HTTPRequestHead) -> [UInt8]? {
+        for header in head.headers.values("Cookie") {
+            for pair in header.split(separator: ";") {
+                let trimmed = pair.drop { $0 == " " }
+                guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
+                return Array(trimmed[trimmed.index(after: equals)...].utf8)
+            }
+        }
+        return nil
+    }
+
+    private static func queryValue(_ name: String, in head: HTTPRequestHead) -> String? {
+        guard let query = head.query else { return nil }
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).removingPercentEncoding ?? String(parts[1])
+        }
+        return nil
+    }
+
+    /// Equality whose time depends only on the expected token's length, not on where the offered
+    /// one differs.
+    static func same(_ offered: [UInt8], _ expected: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: offered.count ^ expected.count)
+        if offered.count != expected.count { difference |= 1 }
+        for index in 0..<expected.count {
+            difference |= expected[index] ^ (index < offered.count ? offered[index] : 0)
+        }
+        return difference == 0
+    }
+}
+
+/// Facts about the address `STATS_HOST` binds.
+enum ListenAddress {
+    /// Whether only this machine can connect (127.0.0.0/8, `::1`, `localhost`).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,394 @@
+// The consumer's live dashboard: renders /analytics snapshots as they arrive on
+// /analytics/stream (Server-Sent Events), falling back to polling /analytics.
+// Every string from an event is put on the page with textContent or as an attribute value,
+// never as HTML.
+(function () {
+  "use strict";
+
+  const REFRESH_MS = Math.max(100, Number(document.querySelector('meta[name="dashboard-refresh-ms"]').content) || 1000);
+  const STALE_AFTER_MS = 3 * REFRESH_MS;
+  const TABLE_ROWS = 10;
+  const STREAM_RETRY_MS = 30000;
+  const BUILT_IN_TYPES = ["page_view", "click", "session"];
+  const SVG = "http://www.w3.org/2000/svg";
+  const numbers = new Intl.NumberFormat("en-US");
+
+  // What the page knows about its connection: how data arrives and when it last did.
+  const link = {
+    mode: "connecting", // "stream" | "polling" | "connecting"
+    lastMessageAt: 0,
+    lastSnapshotTime: null, // last_updated of the newest data, as a Date
+    problem: null, // why the view is not live, in words
+    source: null,
+    pollTimer: null,
+    retryTimer: null,
+  };
+
+  // MARK: - Connection
+
+  function connectStream() {
+    if (!window.EventSource) {
+      startPolling("this browser has no EventSource");
+      return;
+    }
+    const source = new EventSource("/analytics/stream");
+    link.source = source;
+    source.onmessage = function (message) {
+      let snapshot;
+      try {
+        snapshot = JSON.parse(message.data);
+      } catch (error) {
+        return;
+      }
+      link.mode = "stream";
+      stopPolling();
+      received(snapshot.last_updated);
+      render(snapshot);
+    };
+    source.addEventListener("unchanged", function (message) {
+      link.mode = "stream";
+      let ping = {};
+      try {
+        ping = JSON.parse(message.data);
+      } catch (error) {
+        // A ping that cannot be read still shows the stream is alive.
+      }
+      received(ping.last_updated);
+      renderAge(ping.oldest_partial_age_seconds);
+    });
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (503 at MAX_STREAMS, 401, or the server is going away): poll instead.
+        source.close();
+        link.source = null;
+        startPolling("live stream unavailable");
+      } else {
+        // The browser reconnects by itself; until then the numbers may be old.
+        link.problem = "stream dropped, reconnecting";
+        link.mode = "connecting";
+      }
+      updateStatus();
+    };
+  }
+
+  function startPolling(reason) {
+    link.mode = "polling";
+    link.problem = null;
+    if (link.pollTimer === null) {
+      poll();
+      link.pollTimer = setInterval(poll, Math.max(REFRESH_MS, 1000));
+    }
+    if (link.retryTimer === null && window.EventSource) {
+      link.retryTimer = setTimeout(function () {
+        link.retryTimer = null;
+        connectStream();
+      }, STREAM_RETRY_MS);
+    }
+    console.info("dashboard: polling /analytics (" + reason + ")");
+  }
+
+  function stopPolling() {
+    if (link.pollTimer !== null) {
+      clearInterval(link.pollTimer);
+      link.pollTimer = null;
+    }
+  }
+
+  function poll() {
+    fetch("/analytics", { cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        if (response.status === 401) {
+          link.problem = "not authorised: open the dashboard with ?token=…";
+          document.body.classList.add("is-denied");
+          updateStatus();
+          return null;
+        }
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (snapshot) {
+        if (!snapshot || link.mode === "stream") return;
+        received(snapshot.last_updated);
+        render(snapshot);
+      })
+      .catch(function () {
+        link.problem = "consumer unreachable";
+        updateStatus();
+      });
+  }
+
+  function received(lastUpdated) {
+    link.lastMessageAt = Date.now();
+    link.problem = null;
+    const time = lastUpdated ? new Date(lastUpdated) : null;
+    if (time && !isNaN(time.getTime())) link.lastSnapshotTime = time;
+    updateStatus();
+  }
+
+  // Live only while data keeps arriving: stale after 3 refresh intervals of silence, or as soon
+  // as the stream drops.
+  function updateStatus() {
+    const silentFor = Date.now() - link.lastMessageAt;
+    const live = link.lastMessageAt > 0 && silentFor <= STALE_AFTER_MS && link.problem === null && link.mode !== "connecting";
+    let text;
+    if (live) {
+      text = link.mode === "stream" ? "Live" : "Live (polling)";
+    } else if (link.lastMessageAt === 0 && link.problem === null) {
+      text = "Connecting…";
+    } else {
+      const reason = link.problem || "no update for " + formatSeconds(silentFor / 1000);
+      text = "Stale: " + reason;
+    }
+    setText(document.getElementById("status-text"), text);
+    document.body.classList.toggle("is-live", live);
+    document.body.classList.toggle("is-stale", !live && link.lastMessageAt > 0);
+    document.body.classList.toggle("is-connecting", !live && link.lastMessageAt === 0);
+    if (link.lastSnapshotTime) {
+      const ago = Math.max(0, Math.round((Date.now() - link.lastSnapshotTime.getTime()) / 1000));
+      footer("updated", link.lastSnapshotTime.toLocaleTimeString() + " (" + formatSeconds(ago) + " ago)");
+    }
+  }
+
+  // MARK: - Rendering
+
+  function render(s) {
+    const sessions = s.session_metrics || {};
+    const types = s.events_by_type || {};
+    tile("current_visitors", formatCount(s.current_visitors));
+    tile("unique_visitors", formatCount(s.unique_users));
+    tile("page_views", formatCount(types.page_view || 0));
+    tile("sessions", formatCount(sessions.sessions_started));
+    tile("bounce_rate", Math.round((sessions.bounce_rate || 0) * 100) + "%");
+    tile("avg_session_duration", formatDuration(sessions.avg_session_duration_seconds || 0));
+    tile("pages_per_session", (sessions.pages_per_session || 0).toFixed(1));
+    tile("events_per_minute", formatCount(eventsPerMinuteNow(s)));
+
+    const now = new Date(s.last_updated);
+    renderChart("minutes", lastBuckets(s.events_per_minute || {}, now, 60, 60));
+    renderChart("hours", lastBuckets(s.hourly_page_views || {}, now, 24, 3600));
+
+    renderTable(
+      "top_pages",
+      (s.top_pages || []).map(function (page) {
+        return { name: page.path, title: page.url, values: [page.unique_visitors, page.views], bar: page.views };
+      })
+    );
+    renderCounts("sources", s.traffic_sources);
+    renderCounts("entry_pages", sessions.entry_pages);
+    renderCounts("exit_pages", sessions.exit_pages);
+    renderCounts("event_types", pick(types, function (name) { return BUILT_IN_TYPES.indexOf(name) >= 0; }));
+    renderCounts("custom_events", pick(types, function (name) { return BUILT_IN_TYPES.indexOf(name) < 0; }));
+    renderCounts("devices", s.device_stats);
+    renderCounts("browsers", s.browser_stats);
+    const load = s.performance_metrics || {};
+    renderTable(
+      "load_times",
+      load.samples > 0
+        ? [
+            { name: "Median (p50)", values: [formatMilliseconds(load.median_load_time_ms)], bar: load.median_load_time_ms },
+            { name: "p95", values: [formatMilliseconds(load.p95_load_time_ms)], bar: load.p95_load_time_ms },
+            { name: "Average", values: [formatMilliseconds(load.avg_load_time_ms)], bar: load.avg_load_time_ms },
+            { name: "Samples", values: [formatCount(load.samples)], bar: 0 },
+          ]
+        : []
+    );
+
+    const partitions = s.partitions || { owned: [], from_partials: [] };
+    footer("owned", describePartitions(partitions.owned));
+    footer("partials", describePartitions(partitions.from_partials));
+    renderAge(partitions.oldest_partial_age_seconds);
+    footer("lag", typeof s.consumer_lag === "number" ? formatCount(s.consumer_lag) + " records" : "unknown");
+    footer("total_events", formatCount(s.total_events));
+  }
+
+  function renderAge(seconds) {
+    footer("partial_age", typeof seconds === "number" ? formatSeconds(seconds) : "none");
+  }
+
+  function tile(name, text) {
+    setText(document.querySelector('[data-tile="' + name + '"] .value'), text);
+  }
+
+  function footer(name, text) {
+    setText(document.querySelector('[data-footer="' + name + '"]'), text);
+  }
+
+  function setText(element, text) {
+    if (element && element.textContent !== text) element.textContent = text;
+  }
+
+  // Counts by name, largest first, then by name (as the consumer's printed summary orders them).
+  function renderCounts(name, counts) {
+    const rows = Object.keys(counts || {}).map(function (key) {
+      return { name: key, values: [counts[key]], bar: counts[key] };
+    });
+    rows.sort(function (a, b) {
+      return b.bar - a.bar || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    });
+    renderTable(name, rows);
+  }
+
+  // The first TABLE_ROWS rows, each with a bar proportional to the largest; the rest are counted
+  // under the table, so a thousand pages cost no more DOM than ten.
+  function renderTable(name, rows) {
+    const card = document.querySelector('[data-table="' + name + '"]');
+    const body = card.querySelector("tbody");
+    const columns = card.querySelectorAll("thead th").length;
+    const shown = rows.slice(0, TABLE_ROWS);
+    const largest = shown.reduce(function (max, row) { return Math.max(max, row.bar || 0); }, 0);
+    const fragment = document.createDocumentFragment();
+    if (shown.length === 0) {
+      const row = document.createElement("tr");
+      const cell = document.createElement("td");
+      cell.className = "empty";
+      cell.colSpan = columns;
+      cell.textContent = card.getAttribute("data-empty") || "none yet";
+      row.appendChild(cell);
+      fragment.appendChild(row);
+    }
+    shown.forEach(function (data) {
+      const row = document.createElement("tr");
+      const label = document.createElement("td");
+      label.className = "label";
+      const bar = document.createElement("span");
+      bar.className = "bar";
+      bar.style.width = largest > 0 ? ((100 * (data.bar || 0)) / largest).toFixed(1) + "%" : "0";
+      const text = document.createElement("span");
+      text.className = "name";
+      text.textContent = String(data.name);
+      text.setAttribute("title", String(data.title || data.name));
+      label.appendChild(bar);
+      label.appendChild(text);
+      row.appendChild(label);
+      data.values.forEach(function (value) {
+        const cell = document.createElement("td");
+        cell.className = "num";
+        cell.textContent = typeof value === "number" ? formatCount(value) : String(value);
+        row.appendChild(cell);
+      });
+      fragment.appendChild(row);
+    });
+    body.replaceChildren(fragment);
+    const hidden = rows.length - shown.length;
+    setText(card.querySelector(".more"), hidden > 0 ? "and " + formatCount(hidden) + " more" : "");
+  }
+
+  // One bar per bucket, oldest first; the newest (still filling) bar is drawn lighter.
+  function renderChart(name, buckets) {
+    const figure = document.querySelector('[data-chart="' + name + '"]');
+    const svg = figure.querySelector("svg");
+    const width = 600;
+    const height = 150;
+    const top = 8;
+    const largest = buckets.reduce(function (max, bucket) { return Math.max(max, bucket.count); }, 0);
+    const slot = width / buckets.length;
+    const nodes = [];
+    [0.5, 1].forEach(function (fraction) {
+      const line = document.createElementNS(SVG, "line");
+      const y = String(height - fraction * (height - top));
+      line.setAttribute("class", "grid");
+      line.setAttribute("x1", "0");
+      line.setAttribute("x2", String(width));
+      line.setAttribute("y1", y);
+      line.setAttribute("y2", y);
+      nodes.push(line);
+    });
+    buckets.forEach(function (bucket, index) {
+      const barHeight = largest > 0 ? (bucket.count / largest) * (height - top) : 0;
+      const rect = document.createElementNS(SVG, "rect");
+      rect.setAttribute("class", index === buckets.length - 1 ? "bar is-current" : "bar");
+      rect.setAttribute("x", (index * slot + slot * 0.1).toFixed(2));
+      rect.setAttribute("width", (slot * 0.8).toFixed(2));
+      rect.setAttribute("y", (height - barHeight).toFixed(2));
+      rect.setAttribute("height", Math.max(barHeight, bucket.count > 0 ? 1 : 0).toFixed(2));
+      const title = document.createElementNS(SVG, "title");
+      title.textContent = bucket.label + ": " + formatCount(bucket.count);
+      rect.appendChild(title);
+      nodes.push(rect);
+    });
+    svg.replaceChildren.apply(svg, nodes);
+    setText(figure.querySelector(".axis-max"), "max " + formatCount(largest));
+  }
+
+  // The last `count` buckets of `seconds` each up to the one holding `now`, zero where the
+  // snapshot has none (it lists only buckets with events).
+  function lastBuckets(counts, now, count, seconds) {
+    const step = seconds * 1000;
+    const newest = isNaN(now.getTime()) ? Math.floor(Date.now() / step) * step : Math.floor(now.getTime() / step) * step;
+    const buckets = [];
+    for (let index = count - 1; index >= 0; index--) {
+      const start = new Date(newest - index * step);
+      const key = start.toISOString().replace(".000Z", "Z");
+      const label = start.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      buckets.push({ label: label, count: counts[key] || 0 });
+    }
+    return buckets;
+  }
+
+  // Events in the last 60 seconds, estimated from the minute buckets: this minute so far plus
+  // the share of the previous minute that is still within the last 60 seconds.
+  function eventsPerMinuteNow(s) {
+    const now = new Date(s.last_updated);
+    if (isNaN(now.getTime())) return 0;
+    const counts = s.events_per_minute || {};
+    const minute = Math.floor(now.getTime() / 60000) * 60000;
+    const key = function (time) { return new Date(time).toISOString().replace(".000Z", "Z"); };
+    const elapsed = (now.getTime() - minute) / 60000;
+    return Math.round((counts[key(minute)] || 0) + (counts[key(minute - 60000)] || 0) * (1 - elapsed));
+  }
+
+  function pick(counts, keep) {
+    const result = {};
+    Object.keys(counts).forEach(function (name) {
+      if (keep(name)) result[name] = counts[name];
+    });
+    return result;
+  }
+
+  // "0–5, 8" for [0,1,2,3,4,5,8], with the count.
+  function describePartitions(list) {
+    if (!list || list.length === 0) return "none";
+    const sorted = list.slice().sort(function (a, b) { return a - b; });
+    const ranges = [];
+    let start = sorted[0];
+    let previous = sorted[0];
+    for (let index = 1; index <= sorted.length; index++) {
+      const value = sorted[index];
+      if (value === previous + 1) {
+        previous = value;
+        continue;
+      }
+      ranges.push(start === previous ? String(start) : start + "–" + previous);
+      start = value;
+      previous = value;
+    }
+    return sorted.length + (sorted.length === 1 ? " partition (" : " partitions (") + ranges.join(", ") + ")";
+  }
+
+  function formatCount(value) {
+    return numbers.format(Math.round(Number(value) || 0));
+  }
+
+  function formatMilliseconds(value) {
+    return numbers.format(Math.round(Number(value) || 0));
+  }
+
+  function formatSeconds(seconds) {
+    const value = Math.max(0, Math.round(seconds));
+    if (value < 60) return value + " s";
+    if (value < 3600) return Math.floor(value / 60) + " min " + (value % 60) + " s";
+    return Math.floor(value / 3600) + " h " + Math.floor((value % 3600) / 60) + " min";
+  }
+
+  function formatDuration(seconds) {
+    const value = Math.max(0, Math.round(seconds));
+    if (value < 60) return value + "s";
+    const minutes = Math.floor(value / 60);
+    const rest = String(value % 60).padStart(2, "0");
+    if (minutes < 60) return minutes + "m " + rest + "s";
+    return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
+  }
+
+  setInterval(updateStatus, 500);
+  connectStream();
+})();
