@@ -7,7 +7,7 @@ PRODUCTS     := producer consumer kafka-dev-broker
 SOURCES      := Sources Tests Package.swift
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build build-debug clean test run run-broker run-producer run-consumer \
+.PHONY: help deps deps-browser screenshot bench-dashboard build build-debug clean test run run-broker run-producer run-consumer \
         docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer \
         bench-consumer-growth fuzz
 
@@ -16,6 +16,9 @@ help: ## Show this help
 
 deps: ## Install librdkafka-dev, kcat and curl with apt when missing (as root), else print the command
 	@scripts/deps.sh
+
+deps-browser: ## The same, plus chromium and chromium-driver (dashboard tests, screenshot)
+	@scripts/deps.sh --browser
 
 build: deps ## Build release binaries into bin/
 	$(SWIFT) build -c release
@@ -29,7 +32,7 @@ build-debug: deps ## Build debug binaries and tests
 clean: ## Remove build output
 	rm -rf .build $(BIN)
 
-test: deps ## Run unit, Kafka and end-to-end tests (real binaries against the development broker)
+test: deps-browser ## Run unit, Kafka, end-to-end and browser tests (real binaries, development broker, Chromium)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need from Debian's packages, when missing:
 # librdkafka-dev (found with pkg-config), kcat (tests read the topic back with it) and curl
-# (examples/send_events.sh). As root it runs apt-get; otherwise it prints the command.
+# (examples/send_events.sh); with --browser also chromium and chromium-driver (the dashboard's
+# tests, `make screenshot`). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,10 @@ pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [[ "${1:-}" == "--browser" ]]; then
+  [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0
