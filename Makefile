@@ -48,7 +48,10 @@ run-producer: build ## Start only the producer (needs Kafka at KAFKA_BROKERS, de
 run-consumer: build ## Start only the consumer (needs Kafka at KAFKA_BROKERS, default localhost:9092)
 	$(BIN)/consumer
 
-bench: bench-http bench-consumer ## Run the benchmarks
+screenshot: build deps-browser ## Photograph the dashboard with real data into docs/dashboard.png (headless Chromium)
+	@BIN=$(BIN) scripts/screenshot.sh
+
+bench: bench-http bench-consumer bench-dashboard ## Run the benchmarks
 
 bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durable); checks no 202 is lost
 	@BIN=$(BIN) scripts/bench-http.sh

@@ -82,3 +82,41 @@ stop_consumer() {
 shorter() {
   if [[ -z "$1" ]] || (($(echo "$2 < $1" | bc))); then echo "$2"; else echo "$1"; fi
 }
+
+# wait_for_url URL NAME LOG: waits up to 30 s until URL answers 2xx; exits with LOG if it does not.
+wait_for_url() {
+  for _ in $(seq 1 300); do
+    curl -fs "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "$2 did not start:" >&2
+  cat "$3" >&2
+  exit 1
+}
+
+# start_pipeline: the development broker, a producer and a consumer on free ports (any other
+# settings come from the environment), ready to use; sets $producer_url and $dashboard_url.
+start_pipeline() {
+  start_dev_broker
+  local producer_port consumer_port
+  producer_port="$(free_port)"
+  consumer_port="$(free_port)"
+  KAFKA_BROKERS="$brokers" SERVER_PORT="$producer_port" "$BIN/producer" >"$work/producer.log" 2>&1 &
+  pids+=($!)
+  KAFKA_BROKERS="$brokers" STATS_PORT="$consumer_port" STATS_HOST=127.0.0.1 "$BIN/consumer" \
+    >"$work/consumer.log" 2>&1 &
+  pids+=($!)
+  producer_url="http://127.0.0.1:$producer_port"
+  dashboard_url="http://127.0.0.1:$consumer_port/"
+  wait_for_url "$producer_url/ready" producer "$work/producer.log"
+  wait_for_url "${dashboard_url}health" consumer "$work/consumer.log"
+  # The group's first join takes the development broker 3 s: the consumer owns no partition
+  # before, and events sent then would wait for it.
+  for _ in $(seq 1 100); do
+    grep -q "partitions assigned" "$work/consumer.log" && return 0
+    sleep 0.1
+  done
+  echo "consumer was given no partitions:" >&2
+  cat "$work/consumer.log" >&2
+  exit 1
+}
