@@ -56,6 +56,9 @@ bench: bench-http bench-consumer bench-dashboard ## Run the benchmarks
 bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durable); checks no 202 is lost
 	@BIN=$(BIN) scripts/bench-http.sh
 
+bench-dashboard: build deps-browser ## 202 at the producer to the figure on an open dashboard (p50/p99, EVENTS=300), vs /analytics
+	@BIN=$(BIN) scripts/bench-dashboard.sh
+
 fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
 	@scripts/fuzz.sh
 

@@ -54,7 +54,8 @@ pids+=($!)
 "$BIN/consumer" > >(prefix consumer) 2>&1 &
 pids+=($!)
 
-echo "[run] producer on http://localhost:${SERVER_PORT:-8080}, consumer stats on http://localhost:${STATS_PORT:-8081}/analytics"
+echo "[run] dashboard: http://localhost:${STATS_PORT:-8081}/   (live; JSON at /analytics)"
+echo "[run] producer on http://localhost:${SERVER_PORT:-8080} (POST /event)"
 echo "[run] try: examples/send_events.sh   (Ctrl-C stops everything)"
 # Stop everything if any service dies on its own.
 wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"}
