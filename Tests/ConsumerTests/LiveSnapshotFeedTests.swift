@@ -35,14 +35,7 @@ final class LiveSnapshotFeedTests: XCTestCase {
         let client = try harness.openStream()
         _ = try client.nextMessage()
         // The figures change every 20 ms for 1.5 s.
-        let harness = self.harness!
-        let changer = Thread {
-            for total in 1...75 {
-                harness.set(totalEvents: total)
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-        }
-        changer.start()
+        harness.countUp(to: 75, every: 0.02)
         var arrivals: [(ContinuousClock.Instant, Int)] = []
         while arrivals.last?.1 != 75 {
             let message = try client.nextMessage()
@@ -104,14 +97,7 @@ final class LiveSnapshotFeedTests: XCTestCase {
         let stalled = try RawHTTPClient(port: harness.port, timeout: 5)
         stalled.setReceiveBuffer(4096)
         try stalled.send("GET /analytics/stream HTTP/1.1\r\nHost: a\r\n\r\n")
-        let harness = self.harness!
-        let changer = Thread {
-            for total in 1...60 {
-                harness.set(totalEvents: total)
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
-        changer.start()
+        harness.countUp(to: 60, every: 0.05)
         XCTAssertTrue(
             Wait.until(timeout: 10) { self.harness.feed.openStreams == 0 }, "the stalled reader kept its stream")
         XCTAssertTrue(Wait.until(timeout: 5) { self.harness.server.openConnections == 0 })
@@ -178,6 +164,16 @@ private final class FeedHarness: @unchecked Sendable {
     func set(totalEvents: Int) {
         figures.snapshot.withLock { $0.totalEvents = totalEvents }
         figures.changes.add(1, ordering: .releasing)
+    }
+
+    /// Sets the total to 1, 2, … `last`, one step every `interval` seconds, on a thread of its own.
+    func countUp(to last: Int, every interval: TimeInterval) {
+        Thread.detachNewThread { [self] in
+            for total in 1...last {
+                set(totalEvents: total)
+                Thread.sleep(forTimeInterval: interval)
+            }
+        }
     }
 
     func setLargePages(count: Int) {

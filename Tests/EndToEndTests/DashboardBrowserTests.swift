@@ -5,22 +5,17 @@ import XCTest
 /// The dashboard as a person sees it: headless Chromium on a real consumer reading the
 /// development broker, fed through a real producer. Figures are read from the page's DOM and
 /// compared with what `/analytics` reports.
-final class DashboardBrowserTests: XCTestCase {
-    private var pipeline: Pipeline!
+final class DashboardBrowserTests: PipelineTestCase {
     private var browser: Browser?
 
     override func setUpWithError() throws {
-        try XCTSkipUnless(Kcat.isInstalled, "kcat is required: apt-get install kcat (make test installs it)")
-        pipeline = Pipeline()
-        try pipeline.startBroker()
+        try super.setUpWithError()
         try pipeline.startProducer()
     }
 
     override func tearDown() {
-        if let pipeline, testRun?.hasSucceeded == false { print(pipeline.output) }
         browser = nil
-        pipeline?.stop()
-        pipeline = nil
+        super.tearDown()
     }
 
     private func openDashboard(port: Int, path: String = "/", width: Int = 1280, height: Int = 900) throws -> Browser {

@@ -5,21 +5,7 @@ import XCTest
 /// The dashboard's endpoints on a real consumer reading the development broker, byte for byte:
 /// headers and revalidation of the page and its assets, the live stream and its limits, shutdown,
 /// and access control.
-final class DashboardEndToEndTests: XCTestCase {
-    private var pipeline: Pipeline!
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(Kcat.isInstalled, "kcat is required: apt-get install kcat (make test installs it)")
-        pipeline = Pipeline()
-        try pipeline.startBroker()
-    }
-
-    override func tearDown() {
-        if let pipeline, testRun?.hasSucceeded == false { print(pipeline.output) }
-        pipeline?.stop()
-        pipeline = nil
-    }
-
+final class DashboardEndToEndTests: PipelineTestCase {
     private func get(_ port: Int, _ path: String, method: String = "GET", _ headers: [String: String] = [:]) throws
         -> RawHTTPResponse
     {

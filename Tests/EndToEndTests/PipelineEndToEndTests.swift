@@ -3,21 +3,7 @@ import TestSupport
 import XCTest
 
 /// The real binaries against the development broker, over TCP: what users see.
-final class PipelineEndToEndTests: XCTestCase {
-    private var pipeline: Pipeline!
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(Kcat.isInstalled, "kcat is required: apt-get install kcat (make test installs it)")
-        pipeline = Pipeline()
-        try pipeline.startBroker()
-    }
-
-    override func tearDown() {
-        if let pipeline, testRun?.hasSucceeded == false { print(pipeline.output) }
-        pipeline?.stop()
-        pipeline = nil
-    }
-
+final class PipelineEndToEndTests: PipelineTestCase {
     func testSampleEventsFlowFromHTTPThroughKafkaIntoTheStatistics() throws {
         try pipeline.startProducer()
         let (consumer, statsPort) = try pipeline.startConsumer(statsInterval: 2)
