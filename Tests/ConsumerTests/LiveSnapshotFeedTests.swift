@@ -97,6 +97,7 @@ final class LiveSnapshotFeedTests: XCTestCase {
         let stalled = try RawHTTPClient(port: harness.port, timeout: 5)
         stalled.setReceiveBuffer(4096)
         try stalled.send("GET /analytics/stream HTTP/1.1\r\nHost: a\r\n\r\n")
+        XCTAssertTrue(Wait.until(timeout: 5) { self.harness.feed.openStreams == 1 })
         harness.countUp(to: 60, every: 0.05)
         XCTAssertTrue(
             Wait.until(timeout: 10) { self.harness.feed.openStreams == 0 }, "the stalled reader kept its stream")
