@@ -69,11 +69,7 @@ public struct EnvironmentReader: Sendable {
     /// A bad value is reported by its length only, so the secret never reaches a log.
     public func token(_ name: String) throws(ConfigurationError) -> String? {
         guard let text = raw(name) else { return nil }
-        let allowedCharacters = text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x7E || byte == 0x2D
-        }
-        guard (16...256).contains(text.utf8.count), allowedCharacters else {
+        guard (16...256).contains(text.utf8.count), Self.consists(of: text, lettersDigitsAnd: "._~-") else {
             throw ConfigurationError(
                 variable: name, value: "(\(text.utf8.count) characters, not shown)",
                 allowed: "16 to 256 letters, digits, '.', '_', '~' or '-' (for example: openssl rand -hex 32)")
@@ -84,14 +80,21 @@ public struct EnvironmentReader: Sendable {
     /// A Kafka topic name: 1–249 of `[a-zA-Z0-9._-]`.
     public func topic(_ name: String, default fallback: String) throws(ConfigurationError) -> String {
         let text = raw(name) ?? fallback
-        let allowedCharacters = text.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-        guard !text.isEmpty, text.count <= 249, allowedCharacters, text != ".", text != ".." else {
+        guard !text.isEmpty, text.count <= 249, Self.consists(of: text, lettersDigitsAnd: "._-"), text != ".",
+            text != ".."
+        else {
             throw ConfigurationError(
                 variable: name, value: text, allowed: "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'")
         }
         return text
+    }
+
+    /// Whether every character of `text` is an ASCII letter, an ASCII digit or one of `others`.
+    private static func consists(of text: String, lettersDigitsAnd others: StaticString) -> Bool {
+        let extra = UnsafeBufferPointer(start: others.utf8Start, count: others.utf8CodeUnitCount)
+        return text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || extra.contains(byte)
+        }
     }
 }

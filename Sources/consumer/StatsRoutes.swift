@@ -13,39 +13,35 @@ struct StatsRoutes: Sendable {
     let renderer = StatsRenderer()
 
     func install(on router: inout Router) {
-        router.on("GET", "/analytics") { request, respond in
-            guard access.allowsStatistics(request.head) else {
-                respond(StatsAccess.denied(StatsAccess.statisticsDenied))
-                return
-            }
-            respond(
-                .json(.ok, renderer.json(figures.snapshot()), headers: HTTPHeaders([("Cache-Control", "no-store")])))
-        }
-        router.on("GET", "/metrics") { request, respond in
-            guard access.allowsMetrics(request.head) else {
-                respond(StatsAccess.denied(StatsAccess.metricsDenied))
-                return
-            }
-            let consumer = figures.consumer
-            let lag = consumer.lag()
-            metrics.set("consumer_assigned_partitions", to: Double(lag.count))
-            metrics.set("consumer_fetch_wakeups", to: Double(consumer.fetchWakeups))
-            metrics.set("dashboard_streams", to: Double(feed.openStreams))
-            if let commit = consumer.lastSuccessfulCommit {
-                metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
-            }
-            for (partition, records) in lag {
-                metrics.set(
-                    "consumer_lag", [("topic", partition.topic), ("partition", String(partition.partition))],
-                    to: Double(records))
-            }
-            respond(
-                HTTPResponse(
-                    status: .ok, headers: HTTPHeaders([("Content-Type", ServiceMetrics.contentType)]),
-                    body: metrics.render()))
-        }
+        router.on(
+            "GET", "/analytics",
+            access.requiringStatisticsToken { _, respond in
+                respond(
+                    .json(
+                        .ok, renderer.json(figures.snapshot()), headers: HTTPHeaders([("Cache-Control", "no-store")])))
+            })
+        router.on("GET", "/metrics", access.requiringMetricsToken { _, respond in respond(metricsResponse()) })
         router.on("GET", "/health") { _, respond in
             respond(.json(.ok, fields: [("status", "healthy"), ("service", "analytics-consumer")]))
         }
+    }
+
+    /// The Prometheus text, with the gauges that are read when asked for brought up to date.
+    private func metricsResponse() -> HTTPResponse {
+        let consumer = figures.consumer
+        let lag = consumer.lag()
+        metrics.set("consumer_assigned_partitions", to: Double(lag.count))
+        metrics.set("consumer_fetch_wakeups", to: Double(consumer.fetchWakeups))
+        metrics.set("dashboard_streams", to: Double(feed.openStreams))
+        if let commit = consumer.lastSuccessfulCommit {
+            metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
+        }
+        for (partition, records) in lag {
+            metrics.set(
+                "consumer_lag", [("topic", partition.topic), ("partition", String(partition.partition))],
+                to: Double(records))
+        }
+        return HTTPResponse(
+            status: .ok, headers: HTTPHeaders([("Content-Type", ServiceMetrics.contentType)]), body: metrics.render())
     }
 }

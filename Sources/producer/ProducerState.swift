@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import ServiceRuntime
 import Synchronization
 
 /// What `GET /ready` reports: whether the producer is shutting down and whether Kafka answers.
@@ -15,9 +16,7 @@ final class ProducerState: Sendable {
             while !draining.load(ordering: .relaxed) {
                 let reachable = producer.checkBrokers(timeout: .seconds(1))
                 brokersReachable.store(reachable, ordering: .relaxed)
-                Thread.sleep(
-                    forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds)
-                        / 1e18)
+                Thread.sleep(forTimeInterval: interval.timeInterval)
             }
         }
         thread.name = "kafka-probe"

@@ -10,41 +10,37 @@ struct DashboardRoutes: Sendable {
     let metrics: ServiceMetrics
 
     func install(on router: inout Router) {
+        let page = access.requiringStatisticsToken { request, respond in
+            respond(assets.page.response(to: request.head))
+        }
         router.on("GET", "/") { request, respond in
-            if let login = access.login(request.head) {
-                respond(login)
-            } else if access.allowsStatistics(request.head) {
-                respond(assets.page.response(to: request.head))
-            } else {
-                respond(StatsAccess.denied(StatsAccess.statisticsDenied))
-            }
+            if let login = access.login(request.head) { return respond(login) }
+            page(request, respond)
         }
         // The assets hold no statistics: they are served to anyone, like any page's script.
         router.on("GET", assets.scriptPath) { request, respond in respond(assets.script.response(to: request.head)) }
         router.on("GET", assets.stylePath) { request, respond in respond(assets.style.response(to: request.head)) }
-        router.on("GET", "/analytics/stream") { request, respond in
-            guard access.allowsStatistics(request.head) else {
-                respond(StatsAccess.denied(StatsAccess.statisticsDenied))
-                return
-            }
-            guard feed.admit() else {
-                metrics.increment("dashboard_streams_refused_total")
+        router.on(
+            "GET", "/analytics/stream",
+            access.requiringStatisticsToken { _, respond in
+                guard feed.admit() else {
+                    metrics.increment("dashboard_streams_refused_total")
+                    respond(
+                        .error(
+                            .serviceUnavailable,
+                            "too many open dashboard streams (MAX_STREAMS); poll /analytics or retry later",
+                            headers: HTTPHeaders([("Retry-After", "5")])))
+                    return
+                }
                 respond(
-                    .error(
-                        .serviceUnavailable,
-                        "too many open dashboard streams (MAX_STREAMS); poll /analytics or retry later",
-                        headers: HTTPHeaders([("Retry-After", "5")])))
-                return
-            }
-            respond(
-                .stream(
-                    headers: HTTPHeaders([
-                        ("Content-Type", "text/event-stream; charset=utf-8"),
-                        ("Cache-Control", "no-store"),
-                        // Proxies such as nginx would otherwise hold events back to fill a buffer.
-                        ("X-Accel-Buffering", "no"),
-                    ])
-                ) { stream in feed.attach(stream) })
-        }
+                    .stream(
+                        headers: HTTPHeaders([
+                            ("Content-Type", "text/event-stream; charset=utf-8"),
+                            ("Cache-Control", "no-store"),
+                            // Proxies such as nginx would otherwise hold events back to fill a buffer.
+                            ("X-Accel-Buffering", "no"),
+                        ])
+                    ) { stream in feed.attach(stream) })
+            })
     }
 }

@@ -2,6 +2,7 @@ import AnalyticsCore
 import Foundation
 import HTTPServer
 import Logging
+import ServiceRuntime
 import Synchronization
 
 /// Pushes the live statistics to every open dashboard on `GET /analytics/stream` (Server-Sent
@@ -183,8 +184,7 @@ final class LiveSnapshotFeed: Sendable {
     static func unchanged(_ snapshot: StatsSnapshot, computedFor elapsed: Duration) -> [UInt8] {
         var fields = [#""last_updated":"\#(RFC3339.formatSeconds(Date()))""#]
         if let age = snapshot.partitions?.oldestPartialAgeSeconds {
-            let seconds = age + Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-            fields.append(#""oldest_partial_age_seconds":\#(String(format: "%.3f", seconds))"#)
+            fields.append(#""oldest_partial_age_seconds":\#(String(format: "%.3f", age + elapsed.timeInterval))"#)
         }
         return ServerSentEvent(event: "unchanged", data: "{" + fields.joined(separator: ",") + "}").bytes
     }

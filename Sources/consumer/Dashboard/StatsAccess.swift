@@ -33,6 +33,22 @@ struct StatsAccess: Sendable {
         return Self.same(bearer, metricsToken)
     }
 
+    /// `handler` behind the statistics token: a request without it is answered `401`.
+    func requiringStatisticsToken(_ handler: @escaping RouteHandler) -> RouteHandler {
+        { [self] request, respond in
+            guard allowsStatistics(request.head) else { return respond(Self.denied(Self.statisticsDenied)) }
+            handler(request, respond)
+        }
+    }
+
+    /// `handler` behind the metrics token: a request without it is answered `401`.
+    func requiringMetricsToken(_ handler: @escaping RouteHandler) -> RouteHandler {
+        { [self] request, respond in
+            guard allowsMetrics(request.head) else { return respond(Self.denied(Self.metricsDenied)) }
+            handler(request, respond)
+        }
+    }
+
     /// `GET /?token=…`: the cookie and a redirect to `/`, so the token leaves the address bar
     /// and the history; nil when the request carries no `token` parameter.
     func login(_ head: HTTPRequestHead) -> HTTPResponse? {
