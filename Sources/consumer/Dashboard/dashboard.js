@@ -161,9 +161,8 @@
     tile("bounce_rate", Math.round((sessions.bounce_rate || 0) * 100) + "%");
     tile("avg_session_duration", formatDuration(sessions.avg_session_duration_seconds || 0));
     tile("pages_per_session", (sessions.pages_per_session || 0).toFixed(1));
-    tile("events_per_minute", formatCount(eventsPerMinuteNow(s)));
-
     const now = new Date(s.last_updated);
+    tile("events_per_minute", formatCount(eventsPerMinuteNow(s.events_per_minute || {}, now)));
     renderChart("minutes", lastBuckets(s.events_per_minute || {}, now, 60, 60));
     renderChart("hours", lastBuckets(s.hourly_page_views || {}, now, 24, 3600));
 
@@ -176,8 +175,9 @@
     renderCounts("sources", s.traffic_sources);
     renderCounts("entry_pages", sessions.entry_pages);
     renderCounts("exit_pages", sessions.exit_pages);
-    renderCounts("event_types", pick(types, function (name) { return BUILT_IN_TYPES.indexOf(name) >= 0; }));
-    renderCounts("custom_events", pick(types, function (name) { return BUILT_IN_TYPES.indexOf(name) < 0; }));
+    const isBuiltIn = function (name) { return BUILT_IN_TYPES.indexOf(name) >= 0; };
+    renderCounts("event_types", pick(types, isBuiltIn));
+    renderCounts("custom_events", pick(types, function (name) { return !isBuiltIn(name); }));
     renderCounts("devices", s.device_stats);
     renderCounts("browsers", s.browser_stats);
     const load = s.performance_metrics || {};
@@ -185,10 +185,10 @@
       "load_times",
       load.samples > 0
         ? [
-            { name: "Median (p50)", values: [formatMilliseconds(load.median_load_time_ms)], bar: load.median_load_time_ms },
-            { name: "p95", values: [formatMilliseconds(load.p95_load_time_ms)], bar: load.p95_load_time_ms },
-            { name: "Average", values: [formatMilliseconds(load.avg_load_time_ms)], bar: load.avg_load_time_ms },
-            { name: "Samples", values: [formatCount(load.samples)], bar: 0 },
+            { name: "Median (p50)", values: [load.median_load_time_ms], bar: load.median_load_time_ms },
+            { name: "p95", values: [load.p95_load_time_ms], bar: load.p95_load_time_ms },
+            { name: "Average", values: [load.avg_load_time_ms], bar: load.avg_load_time_ms },
+            { name: "Samples", values: [load.samples], bar: 0 },
           ]
         : []
     );
@@ -317,24 +317,25 @@
     const newest = isNaN(now.getTime()) ? Math.floor(Date.now() / step) * step : Math.floor(now.getTime() / step) * step;
     const buckets = [];
     for (let index = count - 1; index >= 0; index--) {
-      const start = new Date(newest - index * step);
-      const key = start.toISOString().replace(".000Z", "Z");
-      const label = start.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      buckets.push({ label: label, count: counts[key] || 0 });
+      const start = newest - index * step;
+      const label = new Date(start).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      buckets.push({ label: label, count: counts[bucketKey(start)] || 0 });
     }
     return buckets;
   }
 
   // Events in the last 60 seconds, estimated from the minute buckets: this minute so far plus
   // the share of the previous minute that is still within the last 60 seconds.
-  function eventsPerMinuteNow(s) {
-    const now = new Date(s.last_updated);
+  function eventsPerMinuteNow(counts, now) {
     if (isNaN(now.getTime())) return 0;
-    const counts = s.events_per_minute || {};
     const minute = Math.floor(now.getTime() / 60000) * 60000;
-    const key = function (time) { return new Date(time).toISOString().replace(".000Z", "Z"); };
     const elapsed = (now.getTime() - minute) / 60000;
-    return Math.round((counts[key(minute)] || 0) + (counts[key(minute - 60000)] || 0) * (1 - elapsed));
+    return Math.round((counts[bucketKey(minute)] || 0) + (counts[bucketKey(minute - 60000)] || 0) * (1 - elapsed));
+  }
+
+  // How the snapshot names the minute or hour starting at `time` (ms): RFC 3339 to the second.
+  function bucketKey(time) {
+    return new Date(time).toISOString().replace(".000Z", "Z");
   }
 
   function pick(counts, keep) {
@@ -366,10 +367,6 @@
   }
 
   function formatCount(value) {
-    return numbers.format(Math.round(Number(value) || 0));
-  }
-
-  function formatMilliseconds(value) {
     return numbers.format(Math.round(Number(value) || 0));
   }
 
