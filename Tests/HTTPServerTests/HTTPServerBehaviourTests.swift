@@ -5,13 +5,10 @@ import TestSupport
 import XCTest
 
 /// The server as a client sees it, over real sockets, byte for byte.
-final class HTTPServerBehaviourTests: XCTestCase {
-    private var server: HTTPServer!
+final class HTTPServerBehaviourTests: ServerTestCase {
 
     override func setUpWithError() throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
+        var configuration = loopbackConfiguration()
         configuration.eventLoopCount = 2
         configuration.headerTimeout = .seconds(1)
         configuration.bodyTimeout = .seconds(1)
@@ -33,15 +30,8 @@ final class HTTPServerBehaviourTests: XCTestCase {
         router.screen("/echo") { head in
             head.headers["Content-Type"] == "application/xml" ? .error(.unsupportedMediaType, "no xml") : nil
         }
-        server = try HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
+        try startServer(configuration, router)
     }
-
-    override func tearDown() {
-        server?.shutdown(timeout: .seconds(1))
-        server = nil
-    }
-
-    private func client() throws -> RawHTTPClient { try RawHTTPClient(port: server.port, timeout: 5) }
 
     func testKeepAliveServesManyRequestsOnOneConnection() throws {
         let connection = try client()

@@ -1,20 +1,16 @@
 import Foundation
 import HTTPServer
-import Logging
 import Synchronization
 import TestSupport
 import XCTest
 
 /// Streamed responses (the dashboard's Server-Sent Events) as a client sees them, byte for byte:
 /// chunks written over time on a kept connection, the limits on slow readers, and shutdown.
-final class StreamingResponseTests: XCTestCase {
-    private var server: HTTPServer!
+final class StreamingResponseTests: ServerTestCase {
     private let probe = StreamProbe()
 
     override func setUpWithError() throws {
-        var configuration = HTTPServerConfiguration()
-        configuration.host = "127.0.0.1"
-        configuration.port = 0
+        var configuration = loopbackConfiguration()
         configuration.eventLoopCount = 1
         configuration.idleTimeout = .seconds(1)
         configuration.writeTimeout = .seconds(30)
@@ -46,15 +42,8 @@ final class StreamingResponseTests: XCTestCase {
                     }
                 })
         }
-        server = try HTTPServer(configuration: configuration, responder: router, logger: Logger(label: "test"))
+        try startServer(configuration, router)
     }
-
-    override func tearDown() {
-        server?.shutdown(timeout: .seconds(1))
-        server = nil
-    }
-
-    private func client() throws -> RawHTTPClient { try RawHTTPClient(port: server.port, timeout: 5) }
 
     func testStreamedBodyArrivesChunkByChunkAndTheConnectionIsKeptAfterIt() throws {
         let connection = try client()
