@@ -156,7 +156,7 @@ public final class RawHTTPClient {
     public func read(through text: String) throws -> String {
         let marker = Array(text.utf8)
         while true {
-            if let range = Self.firstRange(of: marker, in: buffer) {
+            if let range = buffer.firstRange(of: marker) {
                 let result = String(decoding: buffer[0..<range.upperBound], as: UTF8.self)
                 buffer.removeFirst(range.upperBound)
                 return result
@@ -186,7 +186,7 @@ public final class RawHTTPClient {
 
     private func readLine() throws -> String {
         while true {
-            if let range = Self.firstRange(of: [13, 10], in: buffer) {
+            if let range = buffer.firstRange(of: [13, 10]) {
                 let line = String(decoding: buffer[0..<range.lowerBound], as: UTF8.self)
                 buffer.removeFirst(range.upperBound)
                 return line
@@ -229,13 +229,9 @@ public final class RawHTTPClient {
         }
     }
 
+    /// Where the head ends (after its blank line), once it is all in.
     private func headEnd() -> Int? {
-        guard buffer.count >= 4 else { return nil }
-        for index in 0...(buffer.count - 4)
-        where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
-            return index + 4
-        }
-        return nil
+        buffer.firstRange(of: [13, 10, 13, 10])?.upperBound
     }
 
     private func fill() throws {

@@ -31,9 +31,9 @@ public final class StreamClient {
     /// The next message (or comment); throws on timeout or when the stream ends.
     public func nextMessage() throws -> StreamMessage {
         while true {
-            if let end = Self.messageEnd(in: pending) {
-                let text = String(decoding: pending[0..<end], as: UTF8.self)
-                pending.removeFirst(end + 2)
+            if let end = pending.firstRange(of: [0x0A, 0x0A]) {
+                let text = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
+                pending.removeFirst(end.upperBound)
                 return Self.parse(text)
             }
             let chunk = try connection.readChunk()
@@ -50,12 +50,6 @@ public final class StreamClient {
 
     public func close() {
         shutdown(connection.fd, Int32(SHUT_RDWR))
-    }
-
-    private static func messageEnd(in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 2 else { return nil }
-        for index in 0..<(bytes.count - 1) where bytes[index] == 0x0A && bytes[index + 1] == 0x0A { return index }
-        return nil
     }
 
     private static func parse(_ text: String) -> StreamMessage {
