@@ -25,6 +25,9 @@ let package = Package(
         ),
         // epoll and eventfd, which Glibc's Swift module does not export.
         .systemLibrary(name: "CLinuxEvents"),
+        // zlib, found with pkg-config (Debian: zlib1g-dev): gzip/deflate request bodies, the
+        // tracker script served gzipped.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The only Swift code that touches CRdKafka.
         .target(
             name: "Kafka",
@@ -33,7 +36,7 @@ let package = Package(
         // HTTP/1.1 over the socket API (epoll, non-blocking sockets).
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinuxEvents", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CLinuxEvents", "CZlib", .product(name: "Logging", package: "swift-log")]
         ),
         // Event model, validation, enrichment, aggregation, rendering. No I/O.
         .target(name: "AnalyticsCore"),
@@ -52,7 +55,9 @@ let package = Package(
                 "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            // The tracker websites include, compiled into the binary.
+            resources: [.embedInCode("Tracker/script.js")]
         ),
         .executableTarget(
             name: "consumer",
@@ -81,9 +86,11 @@ let package = Package(
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        // AnalyticsCore recomputes visitor ids from the salts topic; HTTPServer gzips test bodies.
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AnalyticsCore", "HTTPServer"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
         .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -56,6 +56,9 @@ def session_events(rng):
         events.append({"type": rng.choice(CUSTOM), "user_id": user, "session_id": session,
                        "url": "https://shop.example" + pages[-1]})
     events.append({"type": "session", "user_id": user, "session_id": session, "metadata": {"action": "end"}})
+    # All from the visitor's browser: without it, urllib's own user agent would mark them as bots.
+    for event in events:
+        event.setdefault("user_agent", agent)
     return events
 
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing need from Debian's packages, when missing:
-# librdkafka-dev (found with pkg-config), kcat (tests read the topic back with it) and curl
+# librdkafka-dev and zlib1g-dev (found with pkg-config; zlib inflates compressed request bodies), kcat (tests read the topic back with it) and curl
 # (examples/send_events.sh); with --browser also chromium and chromium-driver (the dashboard's
 # tests, `make screenshot`). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v curl >/dev/null 2>&1 || missing+=(curl)

@@ -19,6 +19,11 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     /// Most recent event ids remembered to count a retried event once; 0 leaves deduplication to
     /// the caller (the consumer keeps one window for all its partitions).
     public var deduplicationWindow = 100_000
+    /// Whether events marked as bots count as people (`COUNT_BOTS`); by default they only count
+    /// in `bot_events` and `total_events`.
+    public var countBots = false
+    /// Rows in `top_campaigns`.
+    public var topCampaignsLimit = 10
 
     public init() {}
 }
@@ -39,6 +44,8 @@ public struct AnalyticsAggregator: Sendable {
     public private(set) var totalEvents = 0
     public private(set) var invalidRecords = 0
     public private(set) var duplicateEvents = 0
+    /// Events from bots and headless browsers (`BotUserAgents`), left out of everything else.
+    public private(set) var botEvents = 0
     private var recentIDs: RecentIDs?
     /// Event types and traffic sources: exact while fewer than `keyCapacity` distinct names, then
     /// Space-Saving (custom event names and referrer hosts are open-ended).
@@ -50,6 +57,9 @@ public struct AnalyticsAggregator: Sendable {
     /// (a view count overestimates by at most page views / `pageCapacity`).
     private var pages: SpaceSaving<String, PageEntry>
     private var sources: SpaceSaving<String, Int>
+    /// Page views by campaign (`utm_campaign` with its source and medium), Space-Saving like
+    /// sources, each with its visitors.
+    private var campaigns: SpaceSaving<String, CampaignEntry>
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
     private var agents = UserAgentCache()
@@ -58,6 +68,14 @@ public struct AnalyticsAggregator: Sendable {
     /// Page-load times: exact average; median and p95 within 1% (DDSketch).
     private var loadTimes = QuantileSketch(relativeAccuracy: 0.01)
 
+    /// A campaign's tags and visitors (exact up to 64, then a 1 KiB HyperLogLog).
+    private struct CampaignEntry: Sendable {
+        var name: String
+        var source: String?
+        var medium: String?
+        var visitors = HyperLogLog(precision: 10, exactLimit: 64)
+    }
+
     public init(configuration: AggregatorConfiguration = AggregatorConfiguration()) {
         self.configuration = configuration
         self.sessions = SessionWindow(timeout: configuration.sessionTimeout, capacity: configuration.sessionCapacity)
@@ -65,6 +83,7 @@ public struct AnalyticsAggregator: Sendable {
             configuration.deduplicationWindow > 0 ? RecentIDs(capacity: configuration.deduplicationWindow) : nil
         self.eventsByType = SpaceSaving(capacity: configuration.keyCapacity)
         self.sources = SpaceSaving(capacity: configuration.keyCapacity)
+        self.campaigns = SpaceSaving(capacity: configuration.keyCapacity)
         self.pages = SpaceSaving(capacity: max(configuration.pageCapacity, configuration.topPagesLimit))
     }
 
@@ -84,6 +103,10 @@ public struct AnalyticsAggregator: Sendable {
         }
         let time = receivedAt ?? event.receivedAt ?? Date(timeIntervalSince1970: 0)
         totalEvents += 1
+        if event.isBot {
+            botEvents += 1
+            if !configuration.countBots { return true }
+        }
         eventsByType.add(event.type, make: { 0 }, update: { _ in })
         // Hashed once for the three sketches that count visitors.
         let visitor = Self.visitorHash(of: event)
@@ -105,7 +128,15 @@ public struct AnalyticsAggregator: Sendable {
             if let url = event.url, url != page.url { page.url = url }
             if let visitor { page.visitors.insert(hash: visitor) }
         }
-        sources.add(TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
+        let campaign = Campaign(url: event.url)
+        sources.add(campaign?.source ?? TrafficSource.name(forReferrer: event.referrer), make: { 0 }, update: { _ in })
+        if let campaign, let name = campaign.name {
+            let key = [name, campaign.source ?? "", campaign.medium ?? ""].joined(separator: "\u{1F}")
+            campaigns.add(key, make: { CampaignEntry(name: name, source: campaign.source, medium: campaign.medium) }) {
+                entry in
+                if let visitor { entry.visitors.insert(hash: visitor) }
+            }
+        }
         let agent = agents.classify(event.userAgent)
         devices[agent.device, default: 0] += 1
         browsers[agent.browser, default: 0] += 1
@@ -127,11 +158,13 @@ public struct AnalyticsAggregator: Sendable {
         totalEvents += other.totalEvents
         invalidRecords += other.invalidRecords
         duplicateEvents += other.duplicateEvents
+        botEvents += other.botEvents
         eventsByType.merge(other.eventsByType) { _, _ in }
         users.merge(other.users)
         sessions.merge(other.sessions)
         pages.merge(other.pages) { mine, theirs in mine.visitors.merge(theirs.visitors) }
         sources.merge(other.sources) { _, _ in }
+        campaigns.merge(other.campaigns) { mine, theirs in mine.visitors.merge(theirs.visitors) }
         devices.merge(other.devices, uniquingKeysWith: +)
         browsers.merge(other.browsers, uniquingKeysWith: +)
         hourly.merge(other.hourly, uniquingKeysWith: +)
@@ -199,7 +232,13 @@ public struct AnalyticsAggregator: Sendable {
             duplicateEvents: duplicateEvents,
             sessionMetrics: sessions.metrics(now: now),
             currentVisitors: realtime.currentVisitors(now: now),
-            eventsPerMinute: realtime.eventsPerMinute(now: now)
+            eventsPerMinute: realtime.eventsPerMinute(now: now),
+            botEvents: botEvents,
+            topCampaigns: campaigns.top(configuration.topCampaignsLimit, by: <).map { entry in
+                StatsSnapshot.CampaignStats(
+                    campaign: entry.value.name, source: entry.value.source, medium: entry.value.medium,
+                    views: entry.count, uniqueVisitors: entry.value.visitors.count)
+            }
         )
     }
 
@@ -207,10 +246,12 @@ public struct AnalyticsAggregator: Sendable {
         Dictionary(uniqueKeysWithValues: summary.top(summary.count, by: <).map { ($0.key, $0.count) })
     }
 
-    /// Who a visitor is, as the sketches count it: the `user_id` ("u:" and the id), or the
-    /// session for anonymous visitors ("s:" and the id).
+    /// Who a visitor is, as the sketches count it: the `user_id` ("u:" and the id), else the
+    /// producer's cookieless `visitor_id` ("v:"), else the session ("s:", records from before
+    /// visitor ids).
     static func visitorHash(of event: AnalyticsEvent) -> UInt64? {
         if let user = event.userID, !user.isEmpty { return HyperLogLog.hash(user, prefixedBy: "u:") }
+        if let visitor = event.visitorID, !visitor.isEmpty { return HyperLogLog.hash(visitor, prefixedBy: "v:") }
         if let session = event.sessionID, !session.isEmpty { return HyperLogLog.hash(session, prefixedBy: "s:") }
         return nil
     }
@@ -222,6 +263,7 @@ extension AnalyticsAggregator {
         writer.int(totalEvents)
         writer.int(invalidRecords)
         writer.int(duplicateEvents)
+        writer.int(botEvents)
         eventsByType.write(to: &writer)
         users.write(to: &writer)
         sessions.write(to: &writer)
@@ -232,6 +274,12 @@ extension AnalyticsAggregator {
             page.visitors.write(to: &writer)
         }
         sources.write(to: &writer)
+        campaigns.write(to: &writer) { writer, entry in
+            writer.string(entry.name)
+            writer.string(entry.source ?? "")
+            writer.string(entry.medium ?? "")
+            entry.visitors.write(to: &writer)
+        }
         writer.sequence(devices) { writer, element in
             writer.string(element.key)
             writer.int(element.value)
@@ -255,6 +303,7 @@ extension AnalyticsAggregator {
         totalEvents = try reader.int()
         invalidRecords = try reader.int()
         duplicateEvents = try reader.int()
+        botEvents = try reader.int()
         eventsByType = try SpaceSaving(capacity: eventsByType.capacity, from: &reader)
         users = try HyperLogLog(from: &reader)
         sessions = try SessionWindow(
@@ -265,6 +314,14 @@ extension AnalyticsAggregator {
             PageEntry(url: try reader.string(), visitors: try HyperLogLog(from: &reader))
         }
         sources = try SpaceSaving(capacity: sources.capacity, from: &reader)
+        campaigns = try SpaceSaving(capacity: campaigns.capacity, from: &reader) { reader throws(PartialStateError) in
+            let name = try reader.string()
+            let source = try reader.string()
+            let medium = try reader.string()
+            return CampaignEntry(
+                name: name, source: source.isEmpty ? nil : source, medium: medium.isEmpty ? nil : medium,
+                visitors: try HyperLogLog(from: &reader))
+        }
         for _ in 0..<(try reader.count()) { devices[try reader.string()] = try reader.int() }
         for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.int() }
         for _ in 0..<(try reader.count()) { hourly[try reader.int64()] = try reader.int() }

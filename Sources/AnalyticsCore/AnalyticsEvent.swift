@@ -20,6 +20,11 @@ public struct AnalyticsEvent: Sendable, Equatable {
     public var timestamp: String
     /// The `timestamp` the client sent, if any, kept verbatim.
     public var clientTimestamp: String?
+    /// The cookieless visitor id the producer gave an event without `user_id` (`VisitorSalt`).
+    public var visitorID: String?
+    /// Whether the user agent is a bot or a headless browser (`BotUserAgents`): written as
+    /// `"bot":true`, absent for people.
+    public var isBot: Bool
 
     /// The current schema version, written to the `schema-version` record header.
     public static let schemaVersion = "1"
@@ -27,7 +32,8 @@ public struct AnalyticsEvent: Sendable, Equatable {
     public init(
         id: String, type: String, userID: String? = nil, sessionID: String? = nil, url: String? = nil,
         path: String? = nil, referrer: String? = nil, userAgent: String? = nil, ipAddress: String? = nil,
-        metadata: [String: JSONValue]? = nil, timestamp: String, clientTimestamp: String? = nil
+        metadata: [String: JSONValue]? = nil, timestamp: String, clientTimestamp: String? = nil,
+        visitorID: String? = nil, isBot: Bool = false
     ) {
         self.id = id
         self.type = type
@@ -41,6 +47,8 @@ public struct AnalyticsEvent: Sendable, Equatable {
         self.metadata = metadata
         self.timestamp = timestamp
         self.clientTimestamp = clientTimestamp
+        self.visitorID = visitorID
+        self.isBot = isBot
     }
 
     /// The server timestamp as a `Date`, or nil when the record carries a malformed one.

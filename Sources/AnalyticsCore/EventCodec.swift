@@ -14,6 +14,10 @@ public struct EventCodec: Sendable {
         var first = true
         writer.raw("{")
         // Keys in sorted order.
+        if event.isBot {
+            writer.memberKey("bot", first: &first)
+            writer.raw("true")
+        }
         writer.member("client_timestamp", event.clientTimestamp, first: &first)
         writer.member("id", event.id, first: &first)
         writer.member("ip_address", event.ipAddress, first: &first)
@@ -29,6 +33,7 @@ public struct EventCodec: Sendable {
         writer.member("url", event.url, first: &first)
         writer.member("user_agent", event.userAgent, first: &first)
         writer.member("user_id", event.userID, first: &first)
+        writer.member("visitor_id", event.visitorID, first: &first)
         writer.raw("}")
         return writer.bytes
     }
@@ -63,11 +68,16 @@ public struct EventCodec: Sendable {
         var metadata: [String: JSONValue]?
         var loadTime: Double?
         var wrongType: RecordDecodingError?
+        var isBot = false
         let isObject: Bool
         do {
             isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
                 guard let name = EventMemberName(key: key) else {
                     _ = try parser.parseMemberValue()
+                    return
+                }
+                if name == .bot {
+                    isBot = try parser.parseMemberValue() == .bool(true)
                     return
                 }
                 if name == .metadata {
@@ -112,7 +122,8 @@ public struct EventCodec: Sendable {
             id: id, type: type, userID: fields.userID.take(), sessionID: fields.sessionID.take(),
             url: fields.url.take(), path: fields.path.take(), referrer: fields.referrer.take(),
             userAgent: fields.userAgent.take(), ipAddress: fields.ipAddress.take(), metadata: metadata.take(),
-            timestamp: timestamp, clientTimestamp: fields.clientTimestamp.take())
+            timestamp: timestamp, clientTimestamp: fields.clientTimestamp.take(), visitorID: fields.visitorID.take(),
+            isBot: isBot)
         return (event, receivedAt, loadTime)
     }
 }

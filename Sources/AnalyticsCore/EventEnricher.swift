@@ -2,29 +2,51 @@ import Foundation
 
 /// What the producer knows about the HTTP request that carried an event.
 public struct RequestContext: Sendable, Equatable {
-    /// The peer's IP address, used when the event has no `ip_address`.
-    public var remoteAddress: String?
+    /// The client's IP address (`ClientAddressResolver`: behind a trusted proxy, the address it
+    /// vouches for), used when the event has no `ip_address`.
+    public var clientAddress: String?
     /// The `User-Agent` header, used when the event has no `user_agent`.
     public var userAgent: String?
 
-    public init(remoteAddress: String? = nil, userAgent: String? = nil) {
-        self.remoteAddress = remoteAddress
+    public init(clientAddress: String? = nil, userAgent: String? = nil) {
+        self.clientAddress = clientAddress
         self.userAgent = userAgent
     }
 }
 
 /// Turns a validated event into the record the topic carries: id, server timestamp, derived path,
-/// and request facts the browser did not send.
+/// request facts the browser did not send, the cookieless visitor id, the bot mark, and the IP
+/// address as `IP_POLICY` allows.
 ///
-/// It receives the clock reading and the id rather than reading them itself, so it stays pure and
-/// its output is testable byte for byte.
+/// It receives the clock reading, the id and the day's salt rather than finding them itself, so it
+/// stays pure and its output is testable byte for byte.
 public struct EventEnricher: Sendable {
-    public init() {}
+    public let ipPolicy: IPPolicy
 
+    public init(ipPolicy: IPPolicy = .anonymize) {
+        self.ipPolicy = ipPolicy
+    }
+
+    /// Whether `event` needs the day's salt: it has no `user_id` to count its visitor by.
+    public static func needsVisitorID(_ event: ValidatedEvent) -> Bool {
+        event.userID?.isEmpty ?? true
+    }
+
+    /// The record for `event`. `salt` is the salt of the day of `receivedAt`; without one an event
+    /// that `needsVisitorID` gets none.
     public func enrich(
-        _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: @autoclosure () -> String
+        _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: @autoclosure () -> String,
+        salt: VisitorSalt? = nil
     ) -> AnalyticsEvent {
-        AnalyticsEvent(
+        let userAgent = event.userAgent ?? context.userAgent.map { String($0.prefix(512)) }
+        let address = event.ipAddress ?? context.clientAddress
+        var visitorID: String?
+        if let salt, Self.needsVisitorID(event) {
+            visitorID = salt.visitorID(
+                siteHost: event.url.flatMap(WebURL.host(of:)) ?? "", clientAddress: address ?? "",
+                userAgent: userAgent ?? "")
+        }
+        return AnalyticsEvent(
             id: event.id ?? generatedID(),
             type: event.type,
             userID: event.userID,
@@ -32,11 +54,13 @@ public struct EventEnricher: Sendable {
             url: event.url,
             path: event.path ?? event.url.flatMap(Self.path(of:)),
             referrer: event.referrer,
-            userAgent: event.userAgent ?? context.userAgent.map { String($0.prefix(512)) },
-            ipAddress: event.ipAddress ?? context.remoteAddress,
+            userAgent: userAgent,
+            ipAddress: ipPolicy.apply(to: address),
             metadata: event.metadata,
             timestamp: RFC3339.formatWithMilliseconds(receivedAt),
-            clientTimestamp: event.clientTimestamp
+            clientTimestamp: event.clientTimestamp,
+            visitorID: visitorID,
+            isBot: BotUserAgents.isBot(userAgent)
         )
     }
 

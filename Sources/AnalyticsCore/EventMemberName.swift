@@ -1,10 +1,12 @@
 /// The member names of an event object, as a request carries them and as a record on the topic
-/// carries them (`client_timestamp` only on the topic), matched against a key's UTF-8 bytes.
+/// carries them (`client_timestamp`, `visitor_id` and `bot` only on the topic: the producer
+/// ignores them in a request), matched against a key's UTF-8 bytes.
 ///
 /// It exists so that both hot paths, validating a request and decoding a record, name members
 /// without making a string per key, from one table.
 enum EventMemberName {
-    case id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, metadata
+    case id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, metadata,
+        visitorID, bot
 
     /// The member a key's bytes name, if it is one. Compared as bytes against static strings: a
     /// table of arrays cost a retain and a release per comparison.
@@ -12,6 +14,7 @@ enum EventMemberName {
         switch key.count {
         case 2 where JSONParser.key(key, is: "id"): self = .id
         case 3 where JSONParser.key(key, is: "url"): self = .url
+        case 3 where JSONParser.key(key, is: "bot"): self = .bot
         case 4 where JSONParser.key(key, is: "type"): self = .type
         case 4 where JSONParser.key(key, is: "path"): self = .path
         case 7 where JSONParser.key(key, is: "user_id"): self = .userID
@@ -21,6 +24,7 @@ enum EventMemberName {
         case 10 where JSONParser.key(key, is: "session_id"): self = .sessionID
         case 10 where JSONParser.key(key, is: "user_agent"): self = .userAgent
         case 10 where JSONParser.key(key, is: "ip_address"): self = .ipAddress
+        case 10 where JSONParser.key(key, is: "visitor_id"): self = .visitorID
         case 16 where JSONParser.key(key, is: "client_timestamp"): self = .clientTimestamp
         default: return nil
         }
@@ -32,7 +36,7 @@ enum EventMemberName {
 /// `client_timestamp` and a record's `metadata` (read apart) are never read.
 struct EventMembers<Value> {
     var id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress,
-        metadata: Value?
+        metadata, visitorID: Value?
 
     /// Sets the member `name` names.
     mutating func set(_ name: EventMemberName, _ value: consuming Value?) {
@@ -49,6 +53,8 @@ struct EventMembers<Value> {
         case .userAgent: userAgent = value
         case .ipAddress: ipAddress = value
         case .metadata: metadata = value
+        case .visitorID: visitorID = value
+        case .bot: break  // a flag, read apart by the decoder
         }
     }
 }

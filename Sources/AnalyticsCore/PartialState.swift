@@ -8,8 +8,9 @@ import Foundation
 /// `nextOffset`, so whoever owns the partition next starts from this state at that offset —
 /// nothing is counted twice or dropped when partitions move.
 public struct PartialState: Sendable {
-    /// "AP" and a format version, so a future layout is refused rather than misread.
-    private static let magic: [UInt8] = [0x41, 0x50, 1]
+    /// "AP" and a format version, so a future layout is refused rather than misread (2: bot
+    /// events and campaigns).
+    private static let magic: [UInt8] = [0x41, 0x50, 2]
 
     public var topic: String
     public var partition: Int32

@@ -95,6 +95,11 @@ public enum RFC3339 {
         }
     }
 
+    /// The UTC day of `date`: `2026-11-28`.
+    public static func day(_ date: Date) -> String {
+        String(formatSeconds(date).prefix(10))
+    }
+
     /// The start of the UTC hour that holds `date`, as seconds since 1970.
     public static func hourStart(_ date: Date) -> Int64 {
         intervalStart(date, seconds: 3600)

@@ -30,6 +30,14 @@ public struct StatsRenderer: Sendable {
         lines += ["", "Browsers:"]
         lines += Self.counts(stats.browserStats)
         // Sections below are additions to the original format, after its own sections.
+        if !stats.topCampaigns.isEmpty {
+            lines += ["", "Top Campaigns:"]
+            lines += stats.topCampaigns.map { row in
+                let tags = [row.source, row.medium].compactMap { $0 }.joined(separator: " / ")
+                return "  \(row.campaign)\(tags.isEmpty ? "" : " (\(tags))"): \(row.views) views "
+                    + "(\(row.uniqueVisitors) unique visitors)"
+            }
+        }
         lines += [
             "", "Realtime:",
             "  Current Visitors (last 5 min): \(stats.currentVisitors)",
@@ -56,6 +64,9 @@ public struct StatsRenderer: Sendable {
                 "  Median: \(Self.milliseconds(performance.medianLoadTime))",
                 "  P95: \(Self.milliseconds(performance.p95LoadTime))",
             ]
+        }
+        if stats.botEvents > 0 {
+            lines += ["", "Bot Events: \(stats.botEvents)"]
         }
         if stats.invalidRecords > 0 {
             lines += ["", "Invalid Records Skipped: \(stats.invalidRecords)"]

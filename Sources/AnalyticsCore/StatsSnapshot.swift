@@ -23,6 +23,29 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         }
     }
 
+    /// One row of the campaigns table: page views tagged `utm_campaign`, by campaign, source and
+    /// medium.
+    public struct CampaignStats: Sendable, Equatable, Codable {
+        public var campaign: String
+        public var source: String?
+        public var medium: String?
+        public var views: Int
+        public var uniqueVisitors: Int
+
+        public init(campaign: String, source: String?, medium: String?, views: Int, uniqueVisitors: Int) {
+            self.campaign = campaign
+            self.source = source
+            self.medium = medium
+            self.views = views
+            self.uniqueVisitors = uniqueVisitors
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case campaign, source, medium, views
+            case uniqueVisitors = "unique_visitors"
+        }
+    }
+
     /// Page-load times reported in `metadata.load_time` (milliseconds).
     public struct PerformanceMetrics: Sendable, Equatable, Codable {
         public var samples: Int
@@ -131,6 +154,11 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var currentVisitors: Int
     /// Events in each of the last 60 minutes, by the minute's start (UTC).
     public var eventsPerMinute: [String: Int]
+    /// Events from bots and headless browsers; with `COUNT_BOTS=false` (the default) counted
+    /// only here and in `total_events`.
+    public var botEvents: Int
+    /// Page views by campaign (`utm_campaign`), most viewed first.
+    public var topCampaigns: [CampaignStats]
     /// Set by a consumer in a group; nil for an aggregate of its own.
     public var partitions: PartitionCoverage?
     /// Records on the owned partitions not yet read, from the brokers' last reported ends; nil
@@ -142,7 +170,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
         hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
         duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics(), currentVisitors: Int = 0,
-        eventsPerMinute: [String: Int] = [:]
+        eventsPerMinute: [String: Int] = [:], botEvents: Int = 0, topCampaigns: [CampaignStats] = []
     ) {
         self.lastUpdated = lastUpdated
         self.totalEvents = totalEvents
@@ -160,6 +188,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.sessionMetrics = sessionMetrics
         self.currentVisitors = currentVisitors
         self.eventsPerMinute = eventsPerMinute
+        self.botEvents = botEvents
+        self.topCampaigns = topCampaigns
     }
 
     enum CodingKeys: String, CodingKey {
@@ -179,6 +209,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case sessionMetrics = "session_metrics"
         case currentVisitors = "current_visitors"
         case eventsPerMinute = "events_per_minute"
+        case botEvents = "bot_events"
+        case topCampaigns = "top_campaigns"
         case partitions
         case consumerLag = "consumer_lag"
     }

@@ -5,11 +5,11 @@
 /// case-insensitive over the bytes (Foundation's `contains` bridged to NSString and took two
 /// thirds of the consumer's time).
 public enum UserAgentClassifier {
-    /// `bot`, `tablet`, `mobile`, `desktop`, or `unknown` when there is no user agent.
+    /// `bot` (`BotUserAgents`), `tablet`, `mobile`, `desktop`, or `unknown` when there is no user agent.
     public static func device(_ userAgent: String?) -> String {
         guard let userAgent, !userAgent.isEmpty else { return "unknown" }
         let text = LowercasedASCII(userAgent)
-        if isBot(text) { return "bot" }
+        if BotUserAgents.isBot(text) { return "bot" }
         if text.contains("ipad") || text.contains("tablet") || (text.contains("android") && !text.contains("mobile")) {
             return "tablet"
         }
@@ -22,7 +22,7 @@ public enum UserAgentClassifier {
     public static func browser(_ userAgent: String?) -> String {
         guard let userAgent, !userAgent.isEmpty else { return "Unknown" }
         let text = LowercasedASCII(userAgent)
-        if isBot(text) { return "Bot" }
+        if BotUserAgents.isBot(text) { return "Bot" }
         if text.contains("edg/") || text.contains("edge/") || text.contains("edga/") || text.contains("edgios/") {
             return "Edge"
         }
@@ -35,10 +35,6 @@ public enum UserAgentClassifier {
         return "Other"
     }
 
-    private static func isBot(_ text: LowercasedASCII) -> Bool {
-        text.contains("bot") || text.contains("crawler") || text.contains("spider") || text.contains("headless")
-            || text.hasPrefix("curl/") || text.hasPrefix("wget/")
-    }
 }
 
 /// A string's UTF-8 bytes with ASCII letters lowercased, for case-insensitive token search.

@@ -41,6 +41,20 @@ public struct WebURL: Sendable, Equatable {
         withParts(of: text) { bytes, parts in path(bytes, parts) }
     }
 
+    /// The host lowercased (`example.com`; IPv6 literals keep their brackets), or nil when `text`
+    /// is not such a URL.
+    public static func host(of text: String) -> String? {
+        withParts(of: text) { bytes, parts in
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[parts.host]).map(\.asciiLowercased), as: UTF8.self)
+        }
+    }
+
+    /// The query after `?` (without the fragment), or nil when there is none or `text` is not
+    /// such a URL.
+    public static func query(of text: String) -> String? {
+        withParts(of: text) { bytes, parts in parts.query.map { string(bytes, $0) } } ?? nil
+    }
+
     /// Calls `body` with the host's bytes as written, or returns nil when `text` is not such a URL.
     static func withHost<Result>(of text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
         withParts(of: text) { bytes, parts in body(UnsafeBufferPointer(rebasing: bytes[parts.host])) }
@@ -59,6 +73,7 @@ public struct WebURL: Sendable, Equatable {
         var isHTTPS: Bool
         var host: Range<Int>
         var path: Range<Int>
+        var query: Range<Int>?
     }
 
     private static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
@@ -110,7 +125,12 @@ public struct WebURL: Sendable, Equatable {
         while pathEnd < bytes.count, bytes[pathEnd] != UInt8(ascii: "?"), bytes[pathEnd] != UInt8(ascii: "#") {
             pathEnd += 1
         }
-        return Parts(isHTTPS: isHTTPS, host: hostStart..<hostEnd, path: authorityEnd..<pathEnd)
+        var query: Range<Int>?
+        if pathEnd < bytes.count, bytes[pathEnd] == UInt8(ascii: "?") {
+            let queryEnd = bytes[(pathEnd + 1)...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.count
+            query = (pathEnd + 1)..<queryEnd
+        }
+        return Parts(isHTTPS: isHTTPS, host: hostStart..<hostEnd, path: authorityEnd..<pathEnd, query: query)
     }
 
     private static func isAuthorityEnd(_ byte: UInt8) -> Bool {

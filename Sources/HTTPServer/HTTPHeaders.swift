@@ -44,6 +44,13 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
         fields.filter { Self.same($0.name, name) }.map(\.value)
     }
 
+    /// Every value of `name` joined by `, ` (the list form RFC 9110 §5.3 makes them equal to), or
+    /// nil when there is none.
+    public func combined(_ name: String) -> String? {
+        let all = values(name)
+        return all.isEmpty ? nil : all.joined(separator: ", ")
+    }
+
     /// The comma-separated tokens of every `name` field, lowercased (`Connection`, `Transfer-Encoding`).
     public func tokens(_ name: String) -> [String] {
         values(name).flatMap { $0.split(separator: ",") }.map {

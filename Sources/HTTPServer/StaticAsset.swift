@@ -9,27 +9,65 @@ public struct StaticAsset: Sendable {
     /// restarts and across instances serving the same build.
     public let etag: String
     private let headers: HTTPHeaders
+    /// The body gzipped, with its own tag and headers, when the asset offers it.
+    private let gzipped: (body: [UInt8], headers: HTTPHeaders)?
 
-    /// `headers` are sent on `200` and `304` alike (security policy, caching).
-    public init(body: [UInt8], contentType: String, cacheControl: String, headers: HTTPHeaders = HTTPHeaders()) {
+    /// `headers` are sent on `200` and `304` alike (security policy, caching). With `offeringGzip`
+    /// the body is also compressed once, here, and sent gzipped to clients that accept it (a
+    /// representation of its own: its `ETag` ends in `-gzip`, and both carry `Vary`).
+    public init(
+        body: [UInt8], contentType: String, cacheControl: String, headers: HTTPHeaders = HTTPHeaders(),
+        offeringGzip: Bool = false
+    ) {
         self.body = body
         self.etag = "\"" + Self.fingerprint(of: body) + "\""
         var all = headers
         all.set("Content-Type", contentType)
         all.set("Cache-Control", cacheControl)
         all.set("ETag", etag)
+        if offeringGzip, let compressed = GzipCompressor.compress(body), compressed.count < body.count {
+            all.set("Vary", "Accept-Encoding")
+            var zipped = all
+            zipped.set("ETag", "\"" + Self.fingerprint(of: body) + "-gzip\"")
+            zipped.set("Content-Encoding", "gzip")
+            gzipped = (compressed, zipped)
+        } else {
+            gzipped = nil
+        }
         self.headers = all
     }
+
+    /// The gzipped body, when the asset offers one.
+    public var gzippedBody: [UInt8]? { gzipped?.body }
 
     /// 16 hex digits naming the content, for cache-busting asset URLs.
     public var fingerprint: String { String(etag.dropFirst().dropLast()) }
 
     /// The answer to a `GET` or `HEAD` of this asset.
     public func response(to head: HTTPRequestHead) -> HTTPResponse {
-        if let condition = head.headers["If-None-Match"], Self.matches(condition, etag: etag) {
+        var (body, headers) = (self.body, self.headers)
+        if let gzipped, Self.acceptsGzip(head.headers["Accept-Encoding"]) { (body, headers) = gzipped }
+        if let condition = head.headers["If-None-Match"], let etag = headers["ETag"],
+            Self.matches(condition, etag: etag)
+        {
             return HTTPResponse(status: .notModified, headers: headers)
         }
         return HTTPResponse(status: .ok, headers: headers, body: body)
+    }
+
+    /// Whether an `Accept-Encoding` value accepts gzip: `gzip` or `*` listed without `q=0`.
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        var verdict: Bool?
+        for item in header.lowercased().split(separator: ",") {
+            let parts = item.split(separator: ";").map { $0.trimmingOptionalWhitespace() }
+            guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+            let refused = parts.dropFirst().contains {
+                String($0.filter { $0 != " " }).wholeMatch(of: /q=0(\.0{0,3})?/) != nil
+            }
+            if coding == "*" { verdict = verdict ?? !refused } else { verdict = !refused }
+        }
+        return verdict ?? false
     }
 
     /// Whether an `If-None-Match` value names `etag` (weak comparison, RFC 9110 §13.1.2).

@@ -168,7 +168,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         let key: [UInt8]? = raw.key.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.key_len)) }
         return KafkaRecord(
             topic: topic, partition: raw.partition, offset: raw.offset, key: key, value: value,
-            headers: Self.headers(of: message))
+            headers: Self.headers(of: message), isTombstone: raw.payload == nil)
     }
 
     private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {

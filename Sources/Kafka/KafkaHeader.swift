@@ -17,10 +17,11 @@ public struct KafkaHeader: Sendable, Equatable {
 public struct KafkaOutgoingMessage: Sendable, Equatable {
     public var topic: String
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// nil is a tombstone: on a compacted topic it deletes the key.
+    public var value: [UInt8]?
     public var headers: [KafkaHeader]
 
-    public init(topic: String, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader] = []) {
+    public init(topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = []) {
         self.topic = topic
         self.key = key
         self.value = value
@@ -36,14 +37,20 @@ public struct KafkaRecord: Sendable, Equatable {
     public var key: [UInt8]?
     public var value: [UInt8]
     public var headers: [KafkaHeader]
+    /// Whether the record has no value at all (a tombstone), not an empty one.
+    public var isTombstone: Bool
 
-    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader]) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+        isTombstone: Bool = false
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.key = key
         self.value = value
         self.headers = headers
+        self.isTombstone = isTombstone
     }
 }
 

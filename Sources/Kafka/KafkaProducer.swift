@@ -91,16 +91,19 @@ public final class KafkaProducer: @unchecked Sendable {
                 _ = rd_kafka_header_add(headers, header.key, -1, bytes.baseAddress, bytes.count)
             }
         }
-        let result: rd_kafka_resp_err_t = message.value.withUnsafeBytes { value in
+        func produce(_ value: UnsafeRawBufferPointer?) -> rd_kafka_resp_err_t {
             if let key = message.key {
                 return key.withUnsafeBytes { keyBytes in
                     crdkafka_produce(
-                        handle, message.topic, keyBytes.baseAddress, keyBytes.count, value.baseAddress, value.count,
-                        headers, opaque)
+                        handle, message.topic, keyBytes.baseAddress, keyBytes.count, value?.baseAddress,
+                        value?.count ?? 0, headers, opaque)
                 }
             }
-            return crdkafka_produce(handle, message.topic, nil, 0, value.baseAddress, value.count, headers, opaque)
+            return crdkafka_produce(
+                handle, message.topic, nil, 0, value?.baseAddress, value?.count ?? 0, headers, opaque)
         }
+        // A nil value is sent as no payload at all: a tombstone.
+        let result = message.value.map { $0.withUnsafeBytes { produce($0) } } ?? produce(nil)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
             rd_kafka_headers_destroy(headers)
             if let opaque { Unmanaged<DeliveryContext>.fromOpaque(opaque).release() }

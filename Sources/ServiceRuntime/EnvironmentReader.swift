@@ -89,6 +89,24 @@ public struct EnvironmentReader: Sendable {
         return text
     }
 
+    /// A comma-separated list whose every entry `parse` accepts; empty entries are skipped and an
+    /// unset variable is the empty list. The error names the first entry refused.
+    public func list<Entry>(_ name: String, allowed: String, parse: (String) -> Entry?) throws(ConfigurationError)
+        -> [Entry]
+    {
+        guard let text = raw(name) else { return [] }
+        var entries: [Entry] = []
+        for piece in text.split(separator: ",") {
+            let item = piece.trimmingCharacters(in: .whitespaces)
+            if item.isEmpty { continue }
+            guard let entry = parse(item) else {
+                throw ConfigurationError(variable: name, value: text, allowed: "\(allowed) (\"\(item)\" is not)")
+            }
+            entries.append(entry)
+        }
+        return entries
+    }
+
     /// Whether every character of `text` is an ASCII letter, an ASCII digit or one of `others`.
     private static func consists(of text: String, lettersDigitsAnd others: StaticString) -> Bool {
         let extra = UnsafeBufferPointer(start: others.utf8Start, count: others.utf8CodeUnitCount)

@@ -33,6 +33,8 @@ struct ConsumerSettings: Sendable {
     var statsToken: String?
     /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
     var metricsToken: String?
+    /// Whether events marked as bots count as people (`COUNT_BOTS`).
+    var countBots: Bool
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -59,6 +61,7 @@ struct ConsumerSettings: Sendable {
         maxStreams = try environment.integer("MAX_STREAMS", default: 64, range: 0...10_000)
         statsToken = try environment.token("STATS_TOKEN")
         metricsToken = try environment.token("METRICS_TOKEN")
+        countBots = try environment.choice("COUNT_BOTS", default: "false", allowed: ["true", "false"]) == "true"
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = environment.string("STATS_HOST", default: "0.0.0.0")

@@ -20,6 +20,7 @@ aggregation.topPagesLimit = settings.topPages
 aggregation.sessionCapacity = settings.sessionCapacity
 aggregation.pageCapacity = settings.pageCapacity
 aggregation.deduplicationWindow = settings.deduplicationWindow
+aggregation.countBots = settings.countBots
 let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()
 

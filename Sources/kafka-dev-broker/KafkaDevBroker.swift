@@ -30,6 +30,11 @@ struct KafkaDevBroker: ParsableCommand {
         help: "Also create TOPIC-partials for each topic: where consumers share their partial statistics.")
     var partialsTopics = true
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also create TOPIC-salts (one partition) for each topic: where producers agree on visitor salts.")
+    var saltsTopics = true
+
     @Option(help: "Number of mock brokers.")
     var brokers: Int = 1
 
@@ -53,14 +58,17 @@ struct KafkaDevBroker: ParsableCommand {
     }
 
     /// The topics asked for with their partition counts, each followed by its partials topic
-    /// (same count) unless disabled, without repeats.
+    /// (same count) and its salts topic (one partition) unless disabled, without repeats.
     var topicsToCreate: [(name: String, partitions: Int)] {
         var created: [(name: String, partitions: Int)] = []
         for spec in topic {
             guard let (name, count) = Self.parse(spec, defaultPartitions: partitions) else { continue }
-            let companions = partialsTopics && !name.hasSuffix("-partials") ? [name, name + "-partials"] : [name]
-            for companion in companions where !created.contains(where: { $0.name == companion }) {
-                created.append((companion, count))
+            var companions = [(name, count)]
+            let isCompanion = name.hasSuffix("-partials") || name.hasSuffix("-salts")
+            if partialsTopics && !isCompanion { companions.append((name + "-partials", count)) }
+            if saltsTopics && !isCompanion { companions.append((name + "-salts", 1)) }
+            for companion in companions where !created.contains(where: { $0.name == companion.0 }) {
+                created.append(companion)
             }
         }
         return created

@@ -6,17 +6,16 @@ import Metrics
 import ServiceRuntime
 import Synchronization
 
-/// The producer's HTTP API (design §3): `POST /event`, `POST /events`, `GET /health`, `GET /ready`.
+/// The producer's HTTP API (design §3): `POST /event`, `POST /events`, `GET /pixel.gif`,
+/// `GET /script.js`, `GET /health`, `GET /ready`, `GET /metrics`.
 ///
 /// Handlers never block the event loop: validation is synchronous and cheap, publishing
 /// completes the request from the delivery-report thread.
 struct IngestionRoutes: Sendable {
     let publisher: EventPublisher
-    let validator: EventValidator
-    let enricher = EventEnricher()
+    let intake: EventIntake
     let state: ProducerState
     let metrics: ServiceMetrics
-    let ids = EventIDSource()
     /// Answers durable requests 503 at `DELIVERY_TIMEOUT_MS` if Kafka has not acknowledged by then.
     let deadlines: DeliveryDeadlines?
     /// `events_accepted_total`, held directly: it is incremented on every accepted event.
@@ -27,6 +26,9 @@ struct IngestionRoutes: Sendable {
     func install(on router: inout Router) {
         router.on("POST", "/event") { request, respond in ingestOne(request, respond) }
         router.on("POST", "/events") { request, respond in ingestBatch(request, respond) }
+        router.on("GET", "/pixel.gif") { request, respond in ingestPixel(request, respond) }
+        let tracker = TrackerScript()
+        router.on("GET", "/script.js") { request, respond in respond(tracker.asset.response(to: request.head)) }
         router.on("GET", "/health") { _, respond in
             respond(.json(.ok, fields: [("status", "healthy"), ("service", "analytics-producer")]))
         }
@@ -47,8 +49,8 @@ struct IngestionRoutes: Sendable {
                 respond(.json(.ok, fields: [("status", "ready")]))
             }
         }
-        router.screen("/event") { head in Self.contentTypeError(head) }
-        router.screen("/events") { head in Self.contentTypeError(head) }
+        router.screen("/event") { head in Self.contentTypeError(head) ?? EventIntake.unsupportedEncoding(head) }
+        router.screen("/events") { head in Self.contentTypeError(head) ?? EventIntake.unsupportedEncoding(head) }
     }
 
     static let retryAfter = HTTPHeaders([("Retry-After", "1")])
@@ -85,24 +87,32 @@ struct IngestionRoutes: Sendable {
         return body
     }
 
-    private func context(_ request: HTTPRequest) -> RequestContext {
-        RequestContext(
-            remoteAddress: request.remoteAddress.isEmpty ? nil : request.remoteAddress,
-            userAgent: request.headers["User-Agent"])
-    }
-
     private func ingestOne(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         if let error = Self.contentTypeError(request.head) { return respond(error) }
-        let validated: ValidatedEvent
-        do {
-            validated = try validator.validate(body: request.body)
+        let event: AnalyticsEvent
+        do throws(IntakeRefusal) {
+            let client = intake.clientAddress(of: request)
+            try intake.admit(client, cost: 1)
+            let validated = try intake.validate(body: try intake.body(of: request))
+            try intake.checkHost(of: validated, request: request)
+            event = try intake.enrich(validated, request: request, client: client, now: Date())
         } catch {
-            metrics.increment("events_rejected_total", [("reason", error.reason)])
-            return respond(.error(.badRequest, error.description, field: error.field))
+            return refuse(error, respond)
         }
-        let now = Date()
-        let event = enricher.enrich(
-            validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
+        let id = event.id
+        publishOne(event, accepted: .json(.accepted, Self.acceptedBody(id: id)), respond)
+    }
+
+    /// Answers a refusal, counted under its reason.
+    func refuse(_ refusal: IntakeRefusal, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        metrics.increment("events_rejected_total", [("reason", refusal.reason)])
+        respond(refusal.response)
+    }
+
+    /// Publishes one event and answers `accepted` once it is stored (per `ACK_MODE`), else 503.
+    func publishOne(
+        _ event: AnalyticsEvent, accepted: HTTPResponse, _ respond: @escaping @Sendable (HTTPResponse) -> Void
+    ) {
         let reply = PendingReply(respond)
         let id = event.id
         deadlines?.track(reply, id: id)
@@ -111,7 +121,7 @@ struct IngestionRoutes: Sendable {
         publisher.publish(event) { [acceptedEvents, metrics] result in
             switch result {
             case .success:
-                reply.answer(.json(.accepted, Self.acceptedBody(id: id)), counted: { acceptedEvents.increment() })
+                reply.answer(accepted, counted: { acceptedEvents.increment() })
             case .failure(let error):
                 reply.answer(
                     .json(
@@ -123,38 +133,54 @@ struct IngestionRoutes: Sendable {
 
     private func ingestBatch(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         if let error = Self.contentTypeError(request.head) { return respond(error) }
+        let client = intake.clientAddress(of: request)
         let items: [JSONValue]
-        do {
-            guard case .array(let array) = try EventValidator.parse(request.body) else {
-                return respond(.error(.badRequest, "the body must be a JSON array of events"))
+        do throws(IntakeRefusal) {
+            let body = try intake.body(of: request)
+            do {
+                guard case .array(let array) = try EventValidator.parse(body) else {
+                    return respond(.error(.badRequest, "the body must be a JSON array of events"))
+                }
+                items = array
+            } catch {
+                throw IntakeRefusal(error)
             }
-            items = array
+            guard !items.isEmpty else { return respond(.error(.badRequest, "the batch is empty")) }
+            guard items.count <= intake.validator.limits.maxBatchSize else {
+                return respond(
+                    .error(
+                        .contentTooLarge, "a batch may hold at most \(intake.validator.limits.maxBatchSize) events"))
+            }
+            try intake.admit(client, cost: items.count)
         } catch {
-            return respond(.error(.badRequest, error.description))
-        }
-        guard !items.isEmpty else { return respond(.error(.badRequest, "the batch is empty")) }
-        guard items.count <= validator.limits.maxBatchSize else {
-            return respond(.error(.contentTooLarge, "a batch may hold at most \(validator.limits.maxBatchSize) events"))
+            return refuse(error, respond)
         }
         let now = Date()
         let batch = BatchOutcome(count: items.count)
         var toPublish: [(Int, AnalyticsEvent)] = []
         for (index, item) in items.enumerated() {
-            do {
-                guard case .object(let members) = item else { throw EventValidationError.notAnObject }
-                let validated = try validator.validate(object: members)
-                let event = enricher.enrich(
-                    validated, context: context(request), receivedAt: now, generatedID: ids.next(at: now))
-                toPublish.append((index, event))
-            } catch let error as EventValidationError {
+            do throws(IntakeRefusal) {
+                guard case .object(let members) = item else { throw IntakeRefusal(EventValidationError.notAnObject) }
+                let validated: ValidatedEvent
+                do {
+                    validated = try intake.validator.validate(object: members)
+                } catch {
+                    throw IntakeRefusal(error)
+                }
+                try intake.checkHost(of: validated, request: request)
+                toPublish.append((index, try intake.enrich(validated, request: request, client: client, now: now)))
+            } catch let refusal where refusal.status == .serviceUnavailable {
+                // Nothing is published yet: the whole batch is retried later.
+                return refuse(refusal, respond)
+            } catch {
                 metrics.increment("events_rejected_total", [("reason", error.reason)])
-                batch.set(index, .rejected(error))
-            } catch {}
+                batch.set(index, .rejected(error.message, field: error.field))
+            }
         }
         guard !toPublish.isEmpty else { return respond(batch.response()) }
         let remaining = Atomic<Int>(toPublish.count)
         for (index, event) in toPublish {
-            publisher.publish(event) { result in
+            publisher.publish(event) { [acceptedEvents, metrics] result in
                 switch result {
                 case .success:
                     acceptedEvents.increment()
@@ -168,59 +194,5 @@ struct IngestionRoutes: Sendable {
                 }
             }
         }
-    }
-}
-
-/// The per-event verdicts of one `POST /events`, filled in as deliveries complete.
-final class BatchOutcome: Sendable {
-    enum Verdict: Sendable {
-        case pending
-        case accepted(String)
-        case rejected(EventValidationError)
-        case failed(String, String)
-    }
-
-    private let verdicts: Mutex<[Verdict]>
-
-    init(count: Int) {
-        verdicts = Mutex(Array(repeating: .pending, count: count))
-    }
-
-    func set(_ index: Int, _ verdict: Verdict) {
-        verdicts.withLock { $0[index] = verdict }
-    }
-
-    /// 202 when every valid event was stored; 503 with `Retry-After` when any could not be.
-    func response() -> HTTPResponse {
-        let all = verdicts.withLock { $0 }
-        var accepted = 0
-        var rejected = 0
-        var failed = 0
-        var results: [String] = []
-        for verdict in all {
-            switch verdict {
-            case .accepted(let id):
-                accepted += 1
-                results.append("{\"status\":\"accepted\",\"id\":\(JSONText.quote(id))}")
-            case .rejected(let error):
-                rejected += 1
-                var text = "{\"status\":\"rejected\",\"error\":\(JSONText.quote(error.description))"
-                if let field = error.field { text += ",\"field\":\(JSONText.quote(field))" }
-                results.append(text + "}")
-            case .failed(let id, let message):
-                failed += 1
-                results.append(
-                    "{\"status\":\"failed\",\"id\":\(JSONText.quote(id)),\"error\":\(JSONText.quote(message))}")
-            case .pending:
-                results.append("{\"status\":\"pending\"}")
-            }
-        }
-        let status = failed > 0 ? "unavailable" : (accepted > 0 ? "accepted" : "rejected")
-        let body =
-            "{\"status\":\"\(status)\",\"accepted\":\(accepted),\"rejected\":\(rejected),\"failed\":\(failed),\"results\":[\(results.joined(separator: ","))]}"
-        if failed > 0 {
-            return .json(.serviceUnavailable, Array(body.utf8), headers: IngestionRoutes.retryAfter)
-        }
-        return .json(accepted > 0 ? .accepted : .badRequest, Array(body.utf8))
     }
 }

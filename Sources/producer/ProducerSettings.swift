@@ -24,6 +24,20 @@ struct ProducerSettings: Sendable {
     var shutdownTimeoutSeconds: Int
     var allowedOrigins: [String]
     var limits: EventLimits
+    /// What of a client's address reaches the topic (`IP_POLICY`).
+    var ipPolicy: IPPolicy
+    /// Proxies whose `X-Forwarded-For`/`Forwarded` are believed (`TRUSTED_PROXIES`).
+    var trustedProxies: [IPNetwork]
+    /// Events per second per client address, 0 for no limit (`RATE_LIMIT_PER_IP`).
+    var rateLimitPerIP: Int
+    /// Events a client may send at once above the rate (`RATE_LIMIT_BURST`).
+    var rateLimitBurst: Int
+    /// Client addresses the rate limiter remembers (`RATE_LIMIT_CLIENTS`).
+    var rateLimitClients: Int
+    /// Sites events are taken for; empty for all (`ALLOWED_HOSTS`).
+    var allowedHosts: HostAllowList
+    /// Where producers agree on each day's visitor salt (`VISITOR_SALTS_TOPIC`).
+    var saltsTopic: String
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
@@ -45,6 +59,22 @@ struct ProducerSettings: Sendable {
         }
         limits = EventLimits()
         limits.maxBatchSize = try environment.integer("MAX_BATCH_EVENTS", default: 500, range: 1...10_000)
+        ipPolicy =
+            IPPolicy(
+                rawValue: try environment.choice(
+                    "IP_POLICY", default: "anonymize", allowed: IPPolicy.allCases.map(\.rawValue))) ?? .anonymize
+        trustedProxies = try environment.list(
+            "TRUSTED_PROXIES", allowed: "a comma-separated list of addresses or CIDR networks, such as 10.0.0.0/8,::1",
+            parse: IPNetwork.init)
+        rateLimitPerIP = try environment.integer("RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000)
+        rateLimitBurst = try environment.integer(
+            "RATE_LIMIT_BURST", default: max(1, rateLimitPerIP * 10), range: 1...10_000_000)
+        rateLimitClients = try environment.integer("RATE_LIMIT_CLIENTS", default: 65_536, range: 16...16_777_216)
+        allowedHosts = HostAllowList(
+            patterns: try environment.list(
+                "ALLOWED_HOSTS", allowed: "a comma-separated list of hosts, such as example.com,*.example.com",
+                parse: HostAllowList.pattern))
+        saltsTopic = try environment.topic("VISITOR_SALTS_TOPIC", default: topic + "-salts")
 
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-producer"

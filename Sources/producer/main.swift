@@ -31,11 +31,32 @@ let deadlines: DeliveryDeadlines? =
             .serviceUnavailable,
             fields: [("error", PublishError.notConfirmedInTime), ("id", id)], headers: IngestionRoutes.retryAfter)
     } : nil
-IngestionRoutes(
-    publisher: publisher, validator: EventValidator(limits: settings.limits), state: state, metrics: metrics,
-    deadlines: deadlines
-)
-.install(on: &router)
+let salts: VisitorSalts
+do {
+    salts = try VisitorSalts(
+        client: settings.kafka.client, topic: settings.saltsTopic, producer: producer, logger: logger)
+} catch {
+    ShutdownSignal.fail("producer: \(error)")
+}
+if !salts.start(waitingUpTo: .seconds(5)) {
+    logger.warning(
+        "today's visitor salt is not agreed yet; events without user_id are answered 503 until it is",
+        metadata: ["salts_topic": "\(settings.saltsTopic)"])
+}
+let rateLimiter =
+    settings.rateLimitPerIP > 0
+    ? ClientRateLimiter(
+        ratePerSecond: settings.rateLimitPerIP, burst: settings.rateLimitBurst, capacity: settings.rateLimitClients)
+    : nil
+if settings.allowedHosts.allowsAll {
+    logger.info("ALLOWED_HOSTS is empty: events are taken for every host")
+}
+let intake = EventIntake(
+    validator: EventValidator(limits: settings.limits), enricher: EventEnricher(ipPolicy: settings.ipPolicy),
+    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies), rateLimiter: rateLimiter,
+    allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
+IngestionRoutes(publisher: publisher, intake: intake, state: state, metrics: metrics, deadlines: deadlines)
+    .install(on: &router)
 
 let server: HTTPServer
 do {
@@ -49,11 +70,15 @@ logger.info(
     metadata: [
         "port": "\(server.port)", "brokers": "\(settings.brokers)", "topic": "\(settings.topic)",
         "ack_mode": "\(settings.ackMode.rawValue)", "threads": "\(settings.http.eventLoopCount)",
+        "ip_policy": "\(settings.ipPolicy.rawValue)",
+        "trusted_proxies": "\(settings.trustedProxies.map(\.description).joined(separator: ","))",
+        "rate_limit_per_ip": "\(settings.rateLimitPerIP)", "allowed_hosts": "\(settings.allowedHosts.description)",
     ])
 
 let signal = ShutdownSignal.wait()
 logger.info("shutting down", metadata: ["signal": "\(signal)"])
 state.draining.store(true, ordering: .relaxed)
+salts.shutdown()
 let deadline = ContinuousClock.now + .seconds(settings.shutdownTimeoutSeconds)
 server.shutdown(timeout: .seconds(settings.shutdownTimeoutSeconds))
 let remaining = producer.flush(timeout: max(.seconds(1), deadline - ContinuousClock.now))

@@ -394,3 +394,83 @@ final class RealtimeWindowTests: XCTestCase {
         XCTAssertEqual(early.eventsPerMinute(now: start.addingTimeInterval(1_800)).count, 2)
     }
 }
+
+/// Visitors by user id, else the cookieless visitor id; bots apart; campaigns and their sources.
+final class AggregatorVisitorsBotsCampaignsTests: XCTestCase {
+    private let now = Date(timeIntervalSince1970: 1_795_852_800)
+    private var sequence = 0
+
+    private func event(
+        user: String? = nil, visitor: String? = nil, session: String = "s", url: String = "https://example.com/",
+        referrer: String? = nil, bot: Bool = false, type: String = "page_view"
+    ) -> AnalyticsEvent {
+        sequence += 1
+        return AnalyticsEvent(
+            id: "e\(sequence)", type: type, userID: user, sessionID: session, url: url, referrer: referrer,
+            userAgent: bot ? "Mozilla/5.0 (compatible; Googlebot/2.1)" : "Mozilla/5.0 Firefox/121.0",
+            timestamp: RFC3339.formatWithMilliseconds(now), visitorID: visitor, isBot: bot)
+    }
+
+    func testVisitorsAreCountedByUserIDElseVisitorID() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event(user: "u1", visitor: nil, session: "a"))
+        aggregator.apply(event(user: "u1", visitor: nil, session: "b"))
+        aggregator.apply(event(visitor: "v1", session: "c"))
+        aggregator.apply(event(visitor: "v1", session: "d"), receivedAt: now)
+        aggregator.apply(event(visitor: "v2", session: "e"))
+        XCTAssertEqual(aggregator.snapshot(now: now).uniqueUsers, 3, "u1, v1, v2: new sessions are not new visitors")
+    }
+
+    func testBotsAreCountedApartUnlessCountBots() {
+        var aggregator = AnalyticsAggregator()
+        aggregator.apply(event(visitor: "person", session: "p", referrer: "https://news.example/"))
+        aggregator.apply(event(visitor: "crawler", session: "b1", referrer: "https://spam.example/", bot: true))
+        aggregator.apply(event(visitor: "crawler", session: "b1", bot: true, type: "click"))
+        let stats = aggregator.snapshot(now: now)
+        XCTAssertEqual(stats.totalEvents, 3)
+        XCTAssertEqual(stats.botEvents, 2)
+        XCTAssertEqual(stats.uniqueUsers, 1)
+        XCTAssertEqual(stats.activeSessions, 1)
+        XCTAssertEqual(stats.eventsByType, ["page_view": 1])
+        XCTAssertEqual(stats.topPages.map(\.views), [1])
+        XCTAssertEqual(stats.trafficSources, ["news.example": 1])
+        XCTAssertEqual(stats.deviceStats, ["desktop": 1])
+
+        var configuration = AggregatorConfiguration()
+        configuration.countBots = true
+        var counting = AnalyticsAggregator(configuration: configuration)
+        counting.apply(event(visitor: "person", session: "p"))
+        counting.apply(event(visitor: "crawler", session: "b1", bot: true))
+        let counted = counting.snapshot(now: now)
+        XCTAssertEqual(counted.uniqueUsers, 2)
+        XCTAssertEqual(counted.botEvents, 1)
+        XCTAssertEqual(counted.deviceStats, ["desktop": 1, "bot": 1])
+    }
+
+    func testUTMSourceWinsOverTheReferrerAndCampaignsAreRanked() throws {
+        var aggregator = AnalyticsAggregator()
+        let tagged = "https://example.com/?utm_source=newsletter&utm_medium=email&utm_campaign=winter"
+        aggregator.apply(event(visitor: "a", url: tagged, referrer: "https://mail.example/"))
+        aggregator.apply(event(visitor: "b", url: tagged))
+        aggregator.apply(event(visitor: "b", url: tagged))
+        aggregator.apply(event(visitor: "c", url: "https://example.com/p?ref=producthunt"))
+        aggregator.apply(event(visitor: "d", url: "https://example.com/p?utm_campaign=launch"))
+        aggregator.apply(event(visitor: "e", url: "https://example.com/", referrer: "https://www.google.com/"))
+        let stats = aggregator.snapshot(now: now)
+        XCTAssertEqual(
+            stats.trafficSources, ["newsletter": 3, "producthunt": 1, "direct": 1, "google.com": 1])
+        XCTAssertEqual(
+            stats.topCampaigns,
+            [
+                .init(campaign: "winter", source: "newsletter", medium: "email", views: 3, uniqueVisitors: 2),
+                .init(campaign: "launch", source: nil, medium: nil, views: 1, uniqueVisitors: 1),
+            ])
+        // And they survive the partial-state round trip and merge.
+        let partial = PartialState(topic: "t", partition: 0, nextOffset: 6, takenAt: now, aggregator: aggregator)
+        let decoded = try PartialState(bytes: partial.encoded(), configuration: AggregatorConfiguration())
+        var merged = AnalyticsAggregator()
+        merged.merge(decoded.aggregator)
+        XCTAssertEqual(merged.snapshot(now: now).topCampaigns, stats.topCampaigns)
+        XCTAssertEqual(merged.snapshot(now: now).botEvents, stats.botEvents)
+    }
+}

@@ -11,13 +11,13 @@ final class EventEnricherTests: XCTestCase {
         validated.url = "https://example.com/home?ref=x#top"
         validated.clientTimestamp = "2026-11-28T07:59:59Z"
         let event = EventEnricher().enrich(
-            validated, context: RequestContext(remoteAddress: "10.1.2.3", userAgent: "Mozilla/5.0"),
+            validated, context: RequestContext(clientAddress: "10.1.2.3", userAgent: "Mozilla/5.0"),
             receivedAt: receivedAt, generatedID: id)
         XCTAssertEqual(event.id, "0f8fad5b-d9cb-469f-a165-70867728950e")
         XCTAssertEqual(event.timestamp, "2026-11-28T08:00:00.500Z")
         XCTAssertEqual(event.clientTimestamp, "2026-11-28T07:59:59Z")
         XCTAssertEqual(event.path, "/home")
-        XCTAssertEqual(event.ipAddress, "10.1.2.3")
+        XCTAssertEqual(event.ipAddress, "10.1.2.0", "IP_POLICY=anonymize by default: the /24")
         XCTAssertEqual(event.userAgent, "Mozilla/5.0")
     }
 
@@ -29,10 +29,10 @@ final class EventEnricherTests: XCTestCase {
         validated.url = "https://example.com"
         validated.path = "/explicit"
         let event = EventEnricher().enrich(
-            validated, context: RequestContext(remoteAddress: "10.1.2.3", userAgent: "curl"), receivedAt: receivedAt,
+            validated, context: RequestContext(clientAddress: "10.1.2.3", userAgent: "curl"), receivedAt: receivedAt,
             generatedID: id)
         XCTAssertEqual(event.id, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
-        XCTAssertEqual(event.ipAddress, "192.0.2.1")
+        XCTAssertEqual(event.ipAddress, "192.0.2.0")
         XCTAssertEqual(event.userAgent, "Custom")
         XCTAssertEqual(event.path, "/explicit")
     }

@@ -58,6 +58,29 @@ final class StatsRendererTests: XCTestCase {
             """)
     }
 
+    func testCampaignsAndBotEventsAreShownWhenThereAreSome() {
+        var tagged = stats()
+        tagged.topCampaigns = [
+            .init(campaign: "winter", source: "newsletter", medium: "email", views: 3, uniqueVisitors: 2),
+            .init(campaign: "launch", source: nil, medium: nil, views: 1, uniqueVisitors: 1),
+        ]
+        tagged.botEvents = 7
+        let text = StatsRenderer().summary(tagged)
+        XCTAssertTrue(
+            text.contains(
+                "Top Campaigns:\n  winter (newsletter / email): 3 views (2 unique visitors)\n  launch: 1 views (1 unique visitors)\n"
+            ),
+            text)
+        XCTAssertTrue(text.contains("\nBot Events: 7\n"), text)
+        XCTAssertFalse(StatsRenderer().summary(stats()).contains("Campaigns"))
+        let json = String(decoding: StatsRenderer().json(tagged), as: UTF8.self)
+        XCTAssertTrue(json.contains(#""bot_events":7"#), json)
+        XCTAssertTrue(
+            json.contains(
+                #"{"campaign":"winter","medium":"email","source":"newsletter","unique_visitors":2,"views":3}"#),
+            json)
+    }
+
     func testEmptySectionsSaySoAndInvalidRecordsAreShown() {
         var empty = stats()
         empty.eventsByType = [:]

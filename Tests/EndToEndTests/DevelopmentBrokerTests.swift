@@ -13,7 +13,11 @@ final class DevelopmentBrokerTests: XCTestCase {
         XCTAssertTrue(broker.waitForOutput("kafka-dev-broker ready on localhost:"), broker.output)
         let port = try XCTUnwrap(broker.stdout.firstMatch(of: /ready on localhost:(\d+)/)?.output.1)
         let counts = try Kcat.partitionCounts(brokers: "localhost:\(port)")
-        XCTAssertEqual(counts, ["wide": 5, "wide-partials": 5, "plain": 2, "plain-partials": 2], broker.output)
+        XCTAssertEqual(
+            counts,
+            [
+                "wide": 5, "wide-partials": 5, "wide-salts": 1, "plain": 2, "plain-partials": 2, "plain-salts": 1,
+            ], broker.output)
     }
 
     func testABadTopicSpecificationIsRefusedWithItsName() throws {

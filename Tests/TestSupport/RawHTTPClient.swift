@@ -102,6 +102,16 @@ public final class RawHTTPClient {
         return try readResponse(headOnly: method == "HEAD")
     }
 
+    /// Sends a request with a binary body (a compressed one, say) and reads the response.
+    public func request(_ method: String, _ path: String, bytes: [UInt8], headers: [String: String]) throws
+        -> RawHTTPResponse
+    {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(bytes.count)\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+        try send(Array((head + "\r\n").utf8) + bytes)
+        return try readResponse()
+    }
+
     /// Reads one response (Content-Length framed, or no body for HEAD/1xx/204/304).
     public func readResponse(headOnly: Bool = false) throws -> RawHTTPResponse {
         while true {

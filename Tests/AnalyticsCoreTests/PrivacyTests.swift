@@ -1,0 +1,178 @@
+import AnalyticsCore
+import Foundation
+import XCTest
+
+final class IPAddressTests: XCTestCase {
+    func testParsingMaskingAndNetworks() throws {
+        XCTAssertEqual(IPAddress("203.0.113.77")?.masked(toPrefix: 24).description, "203.0.113.0")
+        XCTAssertEqual(
+            IPAddress("2001:db8:85a3:8d3:1319:8a2e:370:7348")?.masked(toPrefix: 48).description, "2001:db8:85a3::")
+        XCTAssertEqual(IPAddress("::ffff:198.51.100.9")?.family, .v4, "IPv4-mapped addresses are IPv4")
+        XCTAssertEqual(IPAddress("::ffff:198.51.100.9")?.description, "198.51.100.9")
+        XCTAssertNil(IPAddress("300.1.1.1"))
+        XCTAssertNil(IPAddress("example.com"))
+        let network = try XCTUnwrap(IPNetwork("10.0.0.0/8"))
+        XCTAssertTrue(network.contains(try XCTUnwrap(IPAddress("10.200.3.4"))))
+        XCTAssertFalse(network.contains(try XCTUnwrap(IPAddress("11.0.0.1"))))
+        XCTAssertFalse(network.contains(try XCTUnwrap(IPAddress("::a00:1"))), "families never match")
+        XCTAssertEqual(IPNetwork("192.0.2.7")?.description, "192.0.2.7/32")
+        XCTAssertEqual(IPNetwork("2001:db8::1/32")?.description, "2001:db8::/32")
+        for bad in ["10.0.0.0/33", "10.0.0.0/x", "/8", "fe80::/129", ""] { XCTAssertNil(IPNetwork(bad), bad) }
+    }
+
+    func testPolicies() {
+        XCTAssertEqual(IPPolicy.anonymize.apply(to: "198.51.100.23"), "198.51.100.0")
+        XCTAssertEqual(IPPolicy.anonymize.apply(to: "2001:db8:1234:5678::9"), "2001:db8:1234::")
+        XCTAssertEqual(IPPolicy.keep.apply(to: "198.51.100.23"), "198.51.100.23")
+        XCTAssertNil(IPPolicy.drop.apply(to: "198.51.100.23"))
+        XCTAssertNil(IPPolicy.anonymize.apply(to: nil))
+    }
+}
+
+final class ClientAddressResolverTests: XCTestCase {
+    let resolver = ClientAddressResolver(trustedProxies: [IPNetwork("10.0.0.0/8"), IPNetwork("::1")].compactMap { $0 })
+
+    func testHeadersFromAnUntrustedPeerAreIgnored() {
+        XCTAssertEqual(
+            resolver.clientAddress(peer: "203.0.113.5", forwarded: nil, forwardedFor: "1.2.3.4"), "203.0.113.5")
+        XCTAssertEqual(
+            ClientAddressResolver().clientAddress(peer: "10.0.0.1", forwarded: "for=1.2.3.4", forwardedFor: "1.2.3.4"),
+            "10.0.0.1", "no trusted proxies: never believed")
+    }
+
+    func testTheChainIsReadFromTheRightUpToTheFirstUntrustedHop() {
+        // The client wrote "6.6.6.6" itself; the proxies appended what they saw.
+        XCTAssertEqual(
+            resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "6.6.6.6, 198.51.100.7, 10.1.1.1"),
+            "198.51.100.7")
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "10.9.9.9"), "10.9.9.9")
+        XCTAssertEqual(
+            resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "junk, 198.51.100.7"), "198.51.100.7"
+        )
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: nil), "10.0.0.2")
+    }
+
+    func testForwardedIsPreferredWithQuotesPortsAndIPv6() {
+        XCTAssertEqual(
+            resolver.clientAddress(
+                peer: "::1", forwarded: #"for=192.0.2.60;proto=http;by=203.0.113.43, for="[2001:db8:cafe::17]:4711""#,
+                forwardedFor: "198.51.100.1"),
+            "2001:db8:cafe::17")
+        XCTAssertEqual(
+            resolver.clientAddress(peer: "10.0.0.2", forwarded: "For=\"192.0.2.60:8080\"", forwardedFor: nil),
+            "192.0.2.60")
+    }
+}
+
+final class VisitorIdentityTests: XCTestCase {
+    /// The reference vectors of the SipHash paper (key 00..0f, messages 00..(n-1)).
+    func testSipHashMatchesTheReferenceVectors() {
+        let key = Array(UInt8(0)...15)
+        func hash(_ length: Int) -> UInt64 {
+            var hasher = SipHash24(key: key)
+            hasher.combine((0..<length).map { UInt8($0) })
+            return hasher.finalize()
+        }
+        XCTAssertEqual(hash(0), 0x726f_db47_dd0e_0e31)
+        XCTAssertEqual(hash(1), 0x74f8_39c5_93dc_67fd)
+        XCTAssertEqual(hash(8), 0x93f5_f579_9a93_2462)
+        XCTAssertEqual(hash(15), 0xa129_ca61_49be_45e5)
+        XCTAssertEqual(hash(63), 0x958a_324c_eb06_4572)
+    }
+
+    func testVisitorIDsDependOnEveryInputAndTheDaysSalt() throws {
+        let today = try XCTUnwrap(VisitorSalt(day: "2026-12-02", hexKey: "000102030405060708090a0b0c0d0e0f"))
+        XCTAssertEqual(today.hexKey, "000102030405060708090a0b0c0d0e0f")
+        let id = today.visitorID(siteHost: "example.com", clientAddress: "198.51.100.7", userAgent: "UA")
+        XCTAssertNotNil(id.wholeMatch(of: /[0-9a-f]{16}/))
+        XCTAssertEqual(id, today.visitorID(siteHost: "EXAMPLE.com", clientAddress: "198.51.100.7", userAgent: "UA"))
+        XCTAssertNotEqual(id, today.visitorID(siteHost: "other.com", clientAddress: "198.51.100.7", userAgent: "UA"))
+        XCTAssertNotEqual(id, today.visitorID(siteHost: "example.com", clientAddress: "198.51.100.8", userAgent: "UA"))
+        XCTAssertNotEqual(id, today.visitorID(siteHost: "example.com", clientAddress: "198.51.100.7", userAgent: "UB"))
+        let tomorrow = VisitorSalt.random(day: "2026-12-03")
+        XCTAssertNotEqual(
+            id, tomorrow.visitorID(siteHost: "example.com", clientAddress: "198.51.100.7", userAgent: "UA"))
+        XCTAssertNotEqual(tomorrow.key, VisitorSalt.random(day: "2026-12-03").key)
+        XCTAssertNil(VisitorSalt(day: "2026-12-02", hexKey: "00"))
+        XCTAssertNil(VisitorSalt(day: "2026-12-02", hexKey: String(repeating: "g", count: 32)))
+    }
+
+    func testTheEnricherGivesAVisitorIDOnlyWithoutAUserIDAndNeverPublishesTheRawAddress() throws {
+        let salt = VisitorSalt.random(day: "2026-12-02")
+        var validated = ValidatedEvent(type: "page_view")
+        validated.url = "https://shop.example/cart"
+        let context = RequestContext(clientAddress: "198.51.100.7", userAgent: "Mozilla/5.0 Firefox/120.0")
+        let now = Date()
+        let anonymous = EventEnricher().enrich(
+            validated, context: context, receivedAt: now, generatedID: "i", salt: salt)
+        XCTAssertEqual(
+            anonymous.visitorID,
+            salt.visitorID(
+                siteHost: "shop.example", clientAddress: "198.51.100.7", userAgent: "Mozilla/5.0 Firefox/120.0"))
+        XCTAssertEqual(anonymous.ipAddress, "198.51.100.0")
+        XCTAssertFalse(anonymous.isBot)
+        let dropped = EventEnricher(ipPolicy: .drop).enrich(
+            validated, context: context, receivedAt: now, generatedID: "i", salt: salt)
+        XCTAssertNil(dropped.ipAddress)
+        XCTAssertEqual(dropped.visitorID, anonymous.visitorID, "the visitor id uses the raw address in memory")
+        validated.userID = "u1"
+        XCTAssertNil(
+            EventEnricher().enrich(validated, context: context, receivedAt: now, generatedID: "i", salt: salt).visitorID
+        )
+    }
+}
+
+final class BotUserAgentTests: XCTestCase {
+    static let bots = [
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; Googlebot/2.1; +http://www.google.com/bot.html) Chrome/120.0.6099.224 Safari/537.36",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "curl/7.88.1",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.6099.224 Safari/537.36",
+        "python-requests/2.31.0", "Go-http-client/1.1", "Wget/1.21.3",
+    ]
+    static let people = [
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_2) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.2210.91",
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1",
+    ]
+
+    func testBotsAndHeadlessBrowsersAreBotsAndBrowsersArePeople() {
+        for agent in Self.bots { XCTAssertTrue(BotUserAgents.isBot(agent), agent) }
+        for agent in Self.people { XCTAssertFalse(BotUserAgents.isBot(agent), agent) }
+        XCTAssertFalse(BotUserAgents.isBot(nil))
+        XCTAssertEqual(UserAgentClassifier.device(Self.bots[2]), "bot", "one list for both")
+    }
+}
+
+final class CampaignTests: XCTestCase {
+    func testUTMTagsAndRef() {
+        let tagged = Campaign(
+            url: "https://example.com/?utm_source=Newsletter&utm_medium=email&utm_campaign=winter+sale%21#x")
+        XCTAssertEqual(tagged, Campaign(source: "Newsletter", medium: "email", name: "winter sale!"))
+        XCTAssertEqual(Campaign(url: "https://example.com/p?ref=producthunt")?.source, "producthunt")
+        XCTAssertEqual(
+            Campaign(url: "https://example.com/p?ref=a&utm_source=b")?.source, "b", "utm_source wins over ref")
+        XCTAssertNil(Campaign(url: "https://example.com/p?q=1"))
+        XCTAssertNil(Campaign(url: "https://example.com/p"))
+        XCTAssertNil(Campaign(url: "https://example.com/p?utm_source=%zz"), "a bad escape is skipped, not guessed")
+        XCTAssertNil(Campaign(url: "https://example.com/p?utm_source="))
+    }
+
+    func testQueryParametersDecodeOnceAndRefuseBadEscapes() throws {
+        let pairs = try QueryParameters.parse(
+            "type=page_view&url=https%3A%2F%2Fa.example%2F%3Fq%3D%2541&flag&&x=%C3%A9")
+        XCTAssertEqual(pairs.map(\.name), ["type", "url", "flag", "x"])
+        XCTAssertEqual(pairs[1].value, "https://a.example/?q=%41", "decoded once: %2541 is %41")
+        XCTAssertEqual(pairs[2].value, "")
+        XCTAssertEqual(pairs[3].value, "é")
+        XCTAssertThrowsError(try QueryParameters.parse("url=%4")) {
+            XCTAssertEqual($0 as? QueryParameters.DecodingError, .badEscape(parameter: "url"))
+        }
+        XCTAssertThrowsError(try QueryParameters.parse("url=%C3")) {
+            XCTAssertEqual($0 as? QueryParameters.DecodingError, .notUTF8(parameter: "url"))
+        }
+    }
+}
