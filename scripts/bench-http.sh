@@ -3,7 +3,9 @@
 # of the same size, in one run, on this machine. For nginx, ACK_MODE=enqueued and ACK_MODE=durable:
 # wrk -t2 -c64 and -c256 (-d DURATION, --latency), POSTing the sample page_view event. Prints one
 # table (requests/s, p50, p99, non-2xx, ratio to nginx at the same concurrency), then checks that
-# every 202 is on the topic.
+# every 202 is on the topic. A third producer row, "enqueued-limited", turns the rate limiter on
+# (RATE_LIMIT_PER_IP high enough never to refuse): what the limiter costs when every request comes
+# from one address, its worst case (one bucket, one lock).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +39,7 @@ source scripts/bench-common.sh
 topics=()
 for c in "${CONCURRENCIES[@]}"; do
   topics+=(--topic "bench-enqueued-c$c:$PARTITIONS" --topic "bench-durable-c$c:$DURABLE_PARTITIONS")
+  topics+=(--topic "bench-enqueued-limited-c$c:$PARTITIONS")
 done
 start_dev_broker "${topics[@]}"
 
@@ -97,9 +100,12 @@ PY
 # taken minutes apart at most: this shared machine drifts more than that between runs.
 for c in "${CONCURRENCIES[@]}"; do
   run_wrk nginx "$nginx_port" "$c"
-  for mode in enqueued durable; do
+  for mode in enqueued durable enqueued-limited; do
     port="$(free_port)"
-    KAFKA_BROKERS="$brokers" KAFKA_TOPIC="bench-$mode-c$c" SERVER_PORT="$port" ACK_MODE="$mode" LOG_LEVEL=warning \
+    limit=0
+    [[ "$mode" == *-limited ]] && limit=1000000
+    KAFKA_BROKERS="$brokers" KAFKA_TOPIC="bench-$mode-c$c" SERVER_PORT="$port" ACK_MODE="${mode%-limited}" \
+      RATE_LIMIT_PER_IP="$limit" RATE_LIMIT_BURST=10000000 LOG_LEVEL=warning \
       "$BIN/producer" >"$work/producer-$mode-$c.log" 2>&1 &
     producer=$!
     pids+=($producer)
@@ -119,12 +125,12 @@ python3 - "$work/rows" <<'PY'
 import sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
 nginx = {r[1]: float(r[2]) for r in rows if r[0] == "nginx"}
-print(f"| {'server':<20} | {'conns':>5} | {'requests/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | {'non-2xx':>7} | {'ratio':>5} |")
-print(f"|{'-'*22}|{'-'*7}|{'-'*12}|{'-'*9}|{'-'*9}|{'-'*9}|{'-'*7}|")
+print(f"| {'server':<26} | {'conns':>5} | {'requests/s':>10} | {'p50 ms':>7} | {'p99 ms':>7} | {'non-2xx':>7} | {'ratio':>5} |")
+print(f"|{'-'*28}|{'-'*7}|{'-'*12}|{'-'*9}|{'-'*9}|{'-'*9}|{'-'*7}|")
 for name, conns, rps, p50, p99, non2xx, total, errors in rows:
     label = "nginx return 202" if name == "nginx" else f"producer {name}"
     ratio = float(rps) / nginx[conns] if conns in nginx and nginx[conns] else 0
-    print(f"| {label:<20} | {conns:>5} | {float(rps):>10,.0f} | {float(p50):>7.2f} | {float(p99):>7.2f} | {non2xx:>7} | {ratio:>5.2f} |")
+    print(f"| {label:<26} | {conns:>5} | {float(rps):>10,.0f} | {float(p50):>7.2f} | {float(p99):>7.2f} | {non2xx:>7} | {ratio:>5.2f} |")
     if errors != "none" and not errors.startswith("connect 0, read 0, write 0, timeout 0"):
         print(f"|   socket errors: {errors}")
 PY

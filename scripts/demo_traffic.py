@@ -34,11 +34,16 @@ AGENTS = [
 CUSTOM = ["signup", "newsletter_subscribe", "download_pdf", "video_play"]
 
 
+CAMPAIGNS = [None, "utm_source=newsletter&utm_medium=email&utm_campaign=winter_sale",
+             "utm_source=twitter&utm_medium=social&utm_campaign=spring_launch", "ref=producthunt"]
+
+
 def session_events(rng):
     user = "visitor-%d" % rng.randint(1, 400)
     session = str(uuid.UUID(int=rng.getrandbits(128)))
     agent = rng.choice(AGENTS)
     referrer = rng.choice(REFERRERS)
+    campaign = rng.choices(CAMPAIGNS, weights=[70, 15, 10, 5])[0]
     pages = [rng.choices(PAGES, weights=[30, 12, 10, 9, 7, 6, 5, 4, 3, 3, 2, 1])[0]]
     for _ in range(rng.choices([0, 1, 2, 3, 5], weights=[40, 25, 15, 12, 8])[0]):
         pages.append(rng.choice(PAGES))
@@ -48,6 +53,8 @@ def session_events(rng):
                  "user_agent": agent, "metadata": {"load_time": round(rng.lognormvariate(6.4, 0.45))}}
         if index == 0 and referrer:
             event["referrer"] = referrer
+        if index == 0 and campaign:
+            event["url"] += ("&" if "?" in event["url"] else "?") + campaign
         events.append(event)
         if rng.random() < 0.35:
             events.append({"type": "click", "user_id": user, "session_id": session,

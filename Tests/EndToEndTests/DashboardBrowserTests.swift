@@ -135,6 +135,13 @@ final class DashboardBrowserTests: PipelineTestCase {
             }
             events.append(["type": "signup_completed", "user_id": "w\(wave)-u0", "session_id": "w\(wave)-s0"])
             events.append(["type": "click", "user_id": "w\(wave)-u1", "session_id": "w\(wave)-s1"])
+            events.append(
+                Self.pageView(
+                    "/?utm_source=newsletter&utm_medium=email&utm_campaign=winter", user: "w\(wave)-c",
+                    session: "w\(wave)-c"))
+            var crawler = Self.pageView("/", user: "bot", session: "bot")
+            crawler["user_agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+            events.append(crawler)
             try post(events)
             sent += events.count
             XCTAssertEqual(pipeline.waitForTotal(sent, port: port)["total_events"] as? Int, sent)
@@ -153,6 +160,10 @@ final class DashboardBrowserTests: PipelineTestCase {
             XCTAssertEqual(try rows(browser, "top_pages"), pages, "wave \(wave)")
             XCTAssertEqual(try rows(browser, "sources").first, ["news.example", Self.grouped(wave == 1 ? 3 : 9)])
             XCTAssertEqual(try rows(browser, "custom_events"), [["signup_completed", Self.grouped(wave)]])
+            XCTAssertEqual(
+                try rows(browser, "campaigns"),
+                [["winter · newsletter / email", Self.grouped(wave), Self.grouped(wave)]])
+            XCTAssertEqual(try browser.text("[data-footer=\"bot_events\"]"), Self.grouped(wave))
             XCTAssertEqual(try rows(browser, "event_types").map(\.first), ["page_view", "click"])
             XCTAssertEqual(try rows(browser, "browsers").first?.first, "Chrome")
             let load = stats["performance_metrics"] as? [String: Any] ?? [:]

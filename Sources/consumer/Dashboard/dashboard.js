@@ -173,6 +173,16 @@
       })
     );
     renderCounts("sources", s.traffic_sources);
+    renderTable(
+      "campaigns",
+      (s.top_campaigns || []).map(function (row) {
+        const tags = [row.source, row.medium].filter(Boolean).join(" / ");
+        return {
+          name: row.campaign + (tags ? " · " + tags : ""), title: row.campaign,
+          values: [row.unique_visitors, row.views], bar: row.views
+        };
+      })
+    );
     renderCounts("entry_pages", sessions.entry_pages);
     renderCounts("exit_pages", sessions.exit_pages);
     const isBuiltIn = function (name) { return BUILT_IN_TYPES.indexOf(name) >= 0; };
@@ -199,6 +209,7 @@
     renderAge(partitions.oldest_partial_age_seconds);
     footer("lag", typeof s.consumer_lag === "number" ? formatCount(s.consumer_lag) + " records" : "unknown");
     footer("total_events", formatCount(s.total_events));
+    footer("bot_events", formatCount(s.bot_events || 0));
   }
 
   function renderAge(seconds) {
