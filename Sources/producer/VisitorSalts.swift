@@ -20,8 +20,9 @@ final class VisitorSalts: Sendable {
     private let logger: Logger
     private let state = Mutex(Known())
     private let stopping = Atomic<Bool>(false)
-    /// The day's salt in effect, read on every event without `user_id`.
-    private let current = Mutex<VisitorSalt?>(nil)
+    /// The day's salt in effect with the day's first second (Unix time), read on every event
+    /// without `user_id`: compared as a number, so no date is formatted per event.
+    private let current = Mutex<(dayStart: Int64, salt: VisitorSalt)?>(nil)
 
     private struct Known {
         /// The adopted (first) salt per day, for today and tomorrow.
@@ -43,10 +44,10 @@ final class VisitorSalts: Sendable {
 
     /// The salt for the day of `date`, or nil while the producers have not agreed on it yet.
     func salt(at date: Date) -> VisitorSalt? {
-        let day = RFC3339.day(date)
-        if let salt = current.withLock({ $0 }), salt.day == day { return salt }
-        let adopted = state.withLock { $0.salts[day] }
-        if let adopted { current.withLock { $0 = adopted } }
+        let dayStart = RFC3339.intervalStart(date, seconds: 86_400)
+        if let current = current.withLock({ $0 }), current.dayStart == dayStart { return current.salt }
+        let adopted = state.withLock { $0.salts[RFC3339.day(date)] }
+        if let adopted { current.withLock { $0 = (dayStart, adopted) } }
         return adopted
     }
 
@@ -148,7 +149,7 @@ final class VisitorSalts: Sendable {
             known.republished = known.republished.filter { $0 >= today }
             return (proposals, expired)
         }
-        current.withLock { if let salt = $0, salt.day < today { $0 = nil } }
+        current.withLock { if let entry = $0, entry.salt.day < today { $0 = nil } }
         for proposal in proposals { write(day: proposal.day, value: Array(proposal.hexKey.utf8)) }
         for day in expired { tombstone(day) }
     }

@@ -112,6 +112,35 @@ final class VisitorsAndBotsTests: PipelineTestCase {
         }
     }
 
+    func testWhenTwoSaltsWereWrittenForADayTheFirstWinsAndIsWrittenAgainOldDaysAreTombstoned() throws {
+        let today = RFC3339.day(Date())
+        let first = String(repeating: "ab", count: 16)
+        let second = String(repeating: "cd", count: 16)
+        let saltsTopic = "analytics-events-salts"
+        try Kcat.produce(
+            brokers: pipeline.brokers, topic: saltsTopic,
+            keyed: [("2020-01-01", String(repeating: "ef", count: 16)), (today, first), (today, second)])
+        try pipeline.startProducer()
+        try send(pageView(session: "s"), userAgent: Self.people[1])
+        let record = try XCTUnwrap(try pipeline.records().first?.json)
+        let salt = try XCTUnwrap(VisitorSalt(day: today, hexKey: first))
+        XCTAssertEqual(
+            record["visitor_id"] as? String,
+            salt.visitorID(siteHost: "example.com", clientAddress: "127.0.0.1", userAgent: Self.people[1]))
+        var salts: [TopicRecord] = []
+        Wait.until(timeout: 10, interval: 0.2) {
+            salts = (try? Kcat.readAll(brokers: self.pipeline.brokers, topic: saltsTopic)) ?? []
+            return salts.filter { $0.key == today }.count >= 3
+                && salts.contains { $0.key == "2020-01-01" && $0.payload.isEmpty }
+        }
+        XCTAssertEqual(
+            salts.filter { $0.key == today }.map(\.payload), [first, second, first],
+            "the winner is written again, so compaction keeps it")
+        XCTAssertEqual(
+            salts.filter { $0.key == "2020-01-01" }.map(\.payload), [String(repeating: "ef", count: 16), ""],
+            "a past day is tombstoned")
+    }
+
     func testUntilTheDaysSaltIsAgreedAnonymousEventsAre503AtOnce() throws {
         // No broker: the salts topic cannot be read, so no visitor id can be made.
         pipeline.broker?.signal(SIGTERM)

@@ -56,6 +56,12 @@ public enum Kcat {
         _ = try run(["-b", brokers, "-t", topic, "-P"], input: values.joined(separator: "\n") + "\n")
     }
 
+    /// Produces each `(key, value)` as one keyed record, in order.
+    public static func produce(brokers: String, topic: String, keyed records: [(String, String)]) throws {
+        let lines = records.map { "\($0.0)\t\($0.1)" }
+        _ = try run(["-b", brokers, "-t", topic, "-P", "-K", "\t"], input: lines.joined(separator: "\n") + "\n")
+    }
+
     private static func run(_ arguments: [String], input: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
