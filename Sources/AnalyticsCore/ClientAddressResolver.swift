@@ -16,11 +16,14 @@ public struct ClientAddressResolver: Sendable {
     }
 
     /// The client address for a connection from `peer` carrying these headers (all values of
-    /// each, joined by commas); `peer` itself unless it is a trusted proxy.
-    public func clientAddress(peer: String, forwarded: String?, forwardedFor: String?) -> String {
+    /// each, joined by commas); `peer` itself unless it is a trusted proxy. The headers are read
+    /// only for a trusted peer.
+    public func clientAddress(
+        peer: String, forwarded: @autoclosure () -> String?, forwardedFor: @autoclosure () -> String?
+    ) -> String {
         guard !trustedProxies.isEmpty, let peerAddress = IPAddress(peer), isTrusted(peerAddress) else { return peer }
         // `Forwarded` is the standard; when a proxy sends it, it is preferred.
-        let chain = forwarded.map(Self.forwardedForValues) ?? forwardedFor.map(Self.listValues) ?? []
+        let chain = forwarded().map(Self.forwardedForValues) ?? forwardedFor().map(Self.listValues) ?? []
         var client = peerAddress
         for entry in chain.reversed() {
             guard let address = IPAddress(entry) else { break }  // garbage or `unknown`: stop at the last good hop

@@ -14,10 +14,14 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     public init?(_ text: some StringProtocol) {
         let text = String(text)
+        // IPv4 first, nearly every client: four bytes, no 16-byte scratch buffer.
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            self.init(family: .v4, bytes: withUnsafeBytes(of: v4) { Array($0) })
+            return
+        }
         var buffer = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET, text, &buffer) == 1 {
-            self.init(family: .v4, bytes: Array(buffer.prefix(4)))
-        } else if inet_pton(AF_INET6, text, &buffer) == 1 {
+        if inet_pton(AF_INET6, text, &buffer) == 1 {
             if buffer.prefix(10).allSatisfy({ $0 == 0 }) && buffer[10] == 0xFF && buffer[11] == 0xFF {
                 self.init(family: .v4, bytes: Array(buffer[12..<16]))
             } else {
@@ -46,11 +50,12 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return IPAddress(family: family, bytes: masked)
     }
 
-    /// The conventional text form (`inet_ntop`): dotted quad, or compressed IPv6.
+    /// The conventional text form: dotted quad, or compressed IPv6 (`inet_ntop`).
     public var description: String {
+        if family == .v4 { return "\(bytes[0]).\(bytes[1]).\(bytes[2]).\(bytes[3])" }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         var copy = bytes
-        inet_ntop(family == .v4 ? AF_INET : AF_INET6, &copy, &text, socklen_t(text.count))
+        inet_ntop(AF_INET6, &copy, &text, socklen_t(text.count))
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

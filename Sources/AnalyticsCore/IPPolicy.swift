@@ -1,5 +1,3 @@
-import Foundation
-
 /// What of the client's IP address reaches the topic (`IP_POLICY`).
 ///
 /// The raw address is only ever used in memory, for the visitor id and rate limits; this policy
@@ -22,13 +20,6 @@ public enum IPPolicy: String, Sendable, CaseIterable {
         case .keep: return address
         case .drop: return nil
         case .anonymize:
-            // IPv4, nearly every address: read into four bytes, written back with the last (the
-            // /24 of `anonymizedIPv4Prefix`) zeroed, without the arrays of `IPAddress`.
-            var v4 = in_addr()
-            if inet_pton(AF_INET, address, &v4) == 1 {
-                let (a, b, c) = withUnsafeBytes(of: v4.s_addr) { ($0[0], $0[1], $0[2]) }
-                return "\(a).\(b).\(c).0"
-            }
             guard let parsed = IPAddress(address) else { return nil }
             let prefix = parsed.family == .v4 ? Self.anonymizedIPv4Prefix : Self.anonymizedIPv6Prefix
             return parsed.masked(toPrefix: prefix).description

@@ -48,8 +48,7 @@ struct EventIntake: Sendable {
 
     /// The client's address: the peer, or behind a trusted proxy the address it vouches for.
     func clientAddress(of request: HTTPRequest) -> String {
-        if resolver.trustedProxies.isEmpty { return request.remoteAddress }  // no headers to read
-        return resolver.clientAddress(
+        resolver.clientAddress(
             peer: request.remoteAddress, forwarded: request.headers.combined("Forwarded"),
             forwardedFor: request.headers.combined("X-Forwarded-For"))
     }
@@ -70,8 +69,7 @@ struct EventIntake: Sendable {
     /// The body with its `Content-Encoding` undone, held to `MAX_BODY_BYTES` decompressed.
     func body(of request: HTTPRequest) throws(IntakeRefusal) -> [UInt8] {
         // Most bodies are not compressed, and the server already held them to the limit.
-        if !request.headers.contains("Content-Encoding") { return request.body }
-        let header = request.headers.combined("Content-Encoding")
+        guard let header = request.headers.combined("Content-Encoding") else { return request.body }
         guard let coding = ContentCoding(header: header) else {
             throw Self.unsupportedEncodingError(header)
         }
