@@ -143,9 +143,15 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 
     /// Asks the broker for metadata, to learn whether it is reachable now.
-    public func checkBrokers(timeout: Duration = .seconds(2)) -> Bool {
+    ///
+    /// With `topic`, asks about that topic, which also puts its partitions in librdkafka's cache:
+    /// otherwise the first record for a topic the client has not met yet waits for the next
+    /// periodic topic scan (up to a second) before its metadata is even requested.
+    public func checkBrokers(topic: String? = nil, timeout: Duration = .seconds(2)) -> Bool {
+        let topicHandle = topic.flatMap { rd_kafka_topic_new(handle, $0, nil) }
+        defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let result = rd_kafka_metadata(handle, 0, nil, &metadata, Self.milliseconds(timeout))
+        let result = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Self.milliseconds(timeout))
         if let metadata { rd_kafka_metadata_destroy(metadata) }
         return result == RD_KAFKA_RESP_ERR_NO_ERROR
     }

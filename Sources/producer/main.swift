@@ -64,7 +64,7 @@ do {
 } catch {
     ShutdownSignal.fail("producer: \(error)")
 }
-state.startBrokerProbe(producer: producer)
+state.startBrokerProbe(producer: producer, topic: settings.topic)
 logger.info(
     "producer listening",
     metadata: [
