@@ -9,54 +9,86 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public enum Family: Sendable, Hashable { case v4, v6 }
 
     public let family: Family
-    /// 4 bytes for IPv4, 16 for IPv6, network order.
-    public let bytes: [UInt8]
+    /// The address as a 128-bit number in two halves (an IPv4 address in the low 32 bits of
+    /// `low`): masking and comparing are arithmetic, and no address allocates.
+    private let high: UInt64
+    private let low: UInt64
 
     public init?(_ text: some StringProtocol) {
         let text = String(text)
-        // IPv4 first, nearly every client: four bytes, no 16-byte scratch buffer.
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
-            self.init(family: .v4, bytes: withUnsafeBytes(of: v4) { Array($0) })
+            self.init(family: .v4, high: 0, low: UInt64(UInt32(bigEndian: v4.s_addr)))
             return
         }
-        var buffer = [UInt8](repeating: 0, count: 16)
-        if inet_pton(AF_INET6, text, &buffer) == 1 {
-            if buffer.prefix(10).allSatisfy({ $0 == 0 }) && buffer[10] == 0xFF && buffer[11] == 0xFF {
-                self.init(family: .v4, bytes: Array(buffer[12..<16]))
-            } else {
-                self.init(family: .v6, bytes: buffer)
-            }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let (high, low) = withUnsafeBytes(of: v6) {
+            (
+                UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            )
+        }
+        if high == 0 && low >> 32 == 0xFFFF {
+            self.init(family: .v4, high: 0, low: low & 0xFFFF_FFFF)
         } else {
-            return nil
+            self.init(family: .v6, high: high, low: low)
         }
     }
 
-    private init(family: Family, bytes: [UInt8]) {
+    private init(family: Family, high: UInt64, low: UInt64) {
         self.family = family
-        self.bytes = bytes
+        self.high = high
+        self.low = low
     }
 
     /// Bits in the address: 32 or 128.
-    public var bitCount: Int { bytes.count * 8 }
+    public var bitCount: Int { family == .v4 ? 32 : 128 }
 
     /// The address with every bit after the first `prefixLength` set to zero.
     public func masked(toPrefix prefixLength: Int) -> IPAddress {
-        var masked = bytes
-        for index in masked.indices {
-            let kept = min(max(prefixLength - index * 8, 0), 8)
-            masked[index] &= kept == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - kept))
-        }
-        return IPAddress(family: family, bytes: masked)
+        // Count the kept bits from the top of the 128-bit number.
+        let kept = min(max(prefixLength, 0), bitCount) + (128 - bitCount)
+        func mask(keeping bits: Int) -> UInt64 { bits <= 0 ? 0 : bits >= 64 ? .max : ~(UInt64.max >> UInt64(bits)) }
+        return IPAddress(family: family, high: high & mask(keeping: kept), low: low & mask(keeping: kept - 64))
     }
 
     /// The conventional text form: dotted quad, or compressed IPv6 (`inet_ntop`).
     public var description: String {
-        if family == .v4 { return "\(bytes[0]).\(bytes[1]).\(bytes[2]).\(bytes[3])" }
+        if family == .v4 { return Self.dottedQuad(UInt32(truncatingIfNeeded: low)) }
+        var v6 = in6_addr()
+        withUnsafeMutableBytes(of: &v6) {
+            $0.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+            $0.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+        }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        var copy = bytes
-        inet_ntop(AF_INET6, &copy, &text, socklen_t(text.count))
+        inet_ntop(AF_INET6, &v6, &text, socklen_t(text.count))
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// `192.0.2.1`, written into the string's own storage.
+    private static func dottedQuad(_ value: UInt32) -> String {
+        String(unsafeUninitializedCapacity: 15) { buffer in
+            var count = 0
+            for index in 0..<4 {
+                if index > 0 {
+                    buffer[count] = UInt8(ascii: ".")
+                    count += 1
+                }
+                let byte = UInt8(truncatingIfNeeded: value >> UInt32(24 - 8 * index))
+                if byte >= 100 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 100
+                    count += 1
+                }
+                if byte >= 10 {
+                    buffer[count] = UInt8(ascii: "0") + byte / 10 % 10
+                    count += 1
+                }
+                buffer[count] = UInt8(ascii: "0") + byte % 10
+                count += 1
+            }
+            return count
+        }
     }
 }
 

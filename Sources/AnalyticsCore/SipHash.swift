@@ -22,15 +22,43 @@ public struct SipHash24: Sendable {
     }
 
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
-        for byte in bytes {
-            tail |= UInt64(byte) << (8 * UInt64(tailCount))
-            tailCount += 1
-            length += 1
-            if tailCount == 8 {
-                compress(tail)
-                tail = 0
-                tailCount = 0
-            }
+        if bytes.withContiguousStorageIfAvailable({ combine(UnsafeRawBufferPointer($0)) }) != nil { return }
+        for byte in bytes { append(byte) }
+    }
+
+    /// Whole 8-byte words go straight to the compression function; only the ends go byte by byte.
+    public mutating func combine(_ bytes: UnsafeRawBufferPointer) {
+        var offset = 0
+        while tailCount != 0 && offset < bytes.count {
+            append(bytes[offset])
+            offset += 1
+        }
+        while bytes.count - offset >= 8 {
+            compress(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+            length += 8
+        }
+        while offset < bytes.count {
+            append(bytes[offset])
+            offset += 1
+        }
+    }
+
+    /// The UTF-8 of `text`, read where the string keeps it.
+    public mutating func combine(utf8 text: String) {
+        text.withUTF8InPlace { combine(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func combine(_ byte: UInt8) { append(byte) }
+
+    private mutating func append(_ byte: UInt8) {
+        tail |= UInt64(byte) << (8 * UInt64(tailCount))
+        tailCount += 1
+        length += 1
+        if tailCount == 8 {
+            compress(tail)
+            tail = 0
+            tailCount = 0
         }
     }
 

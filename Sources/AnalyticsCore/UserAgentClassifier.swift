@@ -8,8 +8,8 @@ public enum UserAgentClassifier {
     /// `bot` (`BotUserAgents`), `tablet`, `mobile`, `desktop`, or `unknown` when there is no user agent.
     public static func device(_ userAgent: String?) -> String {
         guard let userAgent, !userAgent.isEmpty else { return "unknown" }
+        if BotUserAgents.isBot(userAgent) { return "bot" }
         let text = LowercasedASCII(userAgent)
-        if BotUserAgents.isBot(text) { return "bot" }
         if text.contains("ipad") || text.contains("tablet") || (text.contains("android") && !text.contains("mobile")) {
             return "tablet"
         }
@@ -21,8 +21,8 @@ public enum UserAgentClassifier {
     /// `Bot`, `Other`, or `Unknown` when there is no user agent.
     public static func browser(_ userAgent: String?) -> String {
         guard let userAgent, !userAgent.isEmpty else { return "Unknown" }
+        if BotUserAgents.isBot(userAgent) { return "Bot" }
         let text = LowercasedASCII(userAgent)
-        if BotUserAgents.isBot(text) { return "Bot" }
         if text.contains("edg/") || text.contains("edge/") || text.contains("edga/") || text.contains("edgios/") {
             return "Edge"
         }
@@ -43,13 +43,6 @@ struct LowercasedASCII {
 
     init(_ text: String) {
         bytes = text.utf8.map(\.asciiLowercased)
-    }
-
-    func hasPrefix(_ needle: StaticString) -> Bool {
-        let count = needle.utf8CodeUnitCount
-        guard count <= bytes.count else { return false }
-        for index in 0..<count where bytes[index] != needle.utf8Start[index] { return false }
-        return true
     }
 
     /// Whether `needle` (lowercase ASCII) occurs anywhere.

@@ -42,15 +42,29 @@ public struct VisitorSalt: Sendable, Equatable {
     }
 
     /// The visitor id of a browser on a site this day: SipHash-2-4 keyed by the salt over the
-    /// site's host, the client's address and its user agent, as 16 hexadecimal digits.
+    /// site's host (ASCII letters lowercased), the client's address and its user agent, as 16
+    /// hexadecimal digits.
     public func visitorID(siteHost: String, clientAddress: String, userAgent: String) -> String {
         var hash = SipHash24(key: key)
-        hash.combine(siteHost.lowercased().utf8)
-        hash.combine(CollectionOfOne(0))
-        hash.combine(clientAddress.utf8)
-        hash.combine(CollectionOfOne(0))
-        hash.combine(userAgent.utf8)
-        return String(hash.finalize(), radix: 16).leftPadded(to: 16)
+        siteHost.withUTF8InPlace { host in
+            for byte in host { hash.combine(byte.asciiLowercased) }
+        }
+        hash.combine(0)
+        hash.combine(utf8: clientAddress)
+        hash.combine(0)
+        hash.combine(utf8: userAgent)
+        return Self.hexDigits(hash.finalize())
+    }
+
+    /// `value` as 16 lowercase hexadecimal digits, leading zeros included.
+    private static func hexDigits(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            for index in 0..<16 {
+                buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF]
+            }
+            return 16
+        }
     }
 }
 

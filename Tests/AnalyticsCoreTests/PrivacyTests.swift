@@ -20,6 +20,27 @@ final class IPAddressTests: XCTestCase {
         for bad in ["10.0.0.0/33", "10.0.0.0/x", "/8", "fe80::/129", ""] { XCTAssertNil(IPNetwork(bad), bad) }
     }
 
+    func testMasksAtEveryBoundaryAndDottedQuads() throws {
+        let v4 = try XCTUnwrap(IPAddress("203.0.113.77"))
+        XCTAssertEqual(v4.masked(toPrefix: 0).description, "0.0.0.0")
+        XCTAssertEqual(v4.masked(toPrefix: 8).description, "203.0.0.0")
+        XCTAssertEqual(v4.masked(toPrefix: 25).description, "203.0.113.0")
+        XCTAssertEqual(v4.masked(toPrefix: 26).description, "203.0.113.64")
+        XCTAssertEqual(v4.masked(toPrefix: 32), v4)
+        for text in ["0.0.0.0", "255.255.255.255", "10.0.100.9", "1.22.133.4"] {
+            XCTAssertEqual(IPAddress(text)?.description, text)
+        }
+        let v6 = try XCTUnwrap(IPAddress("2001:db8:85a3:8d3:1319:8a2e:370:7348"))
+        XCTAssertEqual(v6.masked(toPrefix: 0).description, "::")
+        XCTAssertEqual(v6.masked(toPrefix: 64).description, "2001:db8:85a3:8d3::")
+        XCTAssertEqual(v6.masked(toPrefix: 65).description, "2001:db8:85a3:8d3::")
+        XCTAssertEqual(v6.masked(toPrefix: 68).description, "2001:db8:85a3:8d3:1000::")
+        XCTAssertEqual(v6.masked(toPrefix: 128), v6)
+        XCTAssertEqual(IPAddress("::1")?.description, "::1")
+        XCTAssertEqual(IPAddress("::ffff:10.1.2.3"), IPAddress("10.1.2.3"), "one client, one key")
+        XCTAssertNotEqual(IPAddress("::a01:203"), IPAddress("10.1.2.3"), "IPv4-compatible is not IPv4-mapped")
+    }
+
     func testPolicies() {
         XCTAssertEqual(IPPolicy.anonymize.apply(to: "198.51.100.23"), "198.51.100.0")
         XCTAssertEqual(IPPolicy.anonymize.apply(to: "2001:db8:1234:5678::9"), "2001:db8:1234::")
@@ -78,6 +99,31 @@ final class VisitorIdentityTests: XCTestCase {
         XCTAssertEqual(hash(8), 0x93f5_f579_9a93_2462)
         XCTAssertEqual(hash(15), 0xa129_ca61_49be_45e5)
         XCTAssertEqual(hash(63), 0x958a_324c_eb06_4572)
+        // Fed in pieces of every size (whole words and byte-by-byte ends mixed), the same hash.
+        let message = (0..<63).map { UInt8($0) }
+        for split in [1, 3, 7, 8, 9, 16, 30] {
+            var hasher = SipHash24(key: key)
+            var rest = message[...]
+            while !rest.isEmpty {
+                hasher.combine(Array(rest.prefix(split)))
+                rest = rest.dropFirst(split)
+            }
+            XCTAssertEqual(hasher.finalize(), 0x958a_324c_eb06_4572, "pieces of \(split)")
+        }
+    }
+
+    /// A visitor id must not change when the producer is upgraded mid-day: these were computed
+    /// by an independent SipHash-2-4 over "host\0address\0user agent".
+    func testVisitorIDsAreStable() throws {
+        let salt = try XCTUnwrap(VisitorSalt(day: "2026-12-02", hexKey: "000102030405060708090a0b0c0d0e0f"))
+        XCTAssertEqual(
+            salt.visitorID(siteHost: "example.com", clientAddress: "198.51.100.7", userAgent: "UA"), "0b986570aa2e8826")
+        XCTAssertEqual(
+            salt.visitorID(
+                siteHost: "Shop.Example", clientAddress: "2001:db8::1",
+                userAgent:
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
+            ), "a5e3ab5033893eb3")
     }
 
     func testVisitorIDsDependOnEveryInputAndTheDaysSalt() throws {
@@ -144,6 +190,18 @@ final class BotUserAgentTests: XCTestCase {
         for agent in Self.people { XCTAssertFalse(BotUserAgents.isBot(agent), agent) }
         XCTAssertFalse(BotUserAgents.isBot(nil))
         XCTAssertEqual(UserAgentClassifier.device(Self.bots[2]), "bot", "one list for both")
+    }
+
+    func testTokensMatchInAnyCaseAnywhereAndPrefixesOnlyAtTheStart() {
+        XCTAssertTrue(BotUserAgents.isBot("GOOGLEBOT"))
+        XCTAssertTrue(BotUserAgents.isBot("bot"), "a token that is the whole text")
+        XCTAssertTrue(BotUserAgents.isBot("Mozilla/5.0 x-archiver"), "a token at the very end")
+        XCTAssertFalse(BotUserAgents.isBot("Mozilla/5.0 x-archive"), "a token cut short by the end")
+        XCTAssertTrue(BotUserAgents.isBot("CURL/8.0"))
+        XCTAssertFalse(BotUserAgents.isBot("Mozilla/5.0 curl/8.0"), "a library name counts only at the start")
+        XCTAssertFalse(BotUserAgents.isBot("c"))
+        XCTAssertFalse(BotUserAgents.isBot(""))
+        XCTAssertTrue(BotUserAgents.isBot("Mozilla/5.0 (compatible; b\u{e9}bot/1.0) SpIdEr"), "after non-ASCII bytes")
     }
 }
 
