@@ -9,7 +9,7 @@ SOURCES      := Sources Tests Package.swift
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-browser screenshot bench-dashboard build build-debug clean test run run-broker run-producer run-consumer \
         docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer \
-        bench-consumer-growth fuzz
+        bench-consumer-growth bench-freshness fuzz
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,7 +51,7 @@ run-consumer: build ## Start only the consumer (needs Kafka at KAFKA_BROKERS, de
 screenshot: build deps-browser ## Photograph the dashboard with real data into docs/dashboard.png (headless Chromium)
 	@BIN=$(BIN) scripts/screenshot.sh
 
-bench: bench-http bench-consumer bench-dashboard ## Run the benchmarks
+bench: bench-http bench-consumer bench-freshness bench-dashboard ## Run the benchmarks
 
 bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durable); checks no 202 is lost
 	@BIN=$(BIN) scripts/bench-http.sh
@@ -62,8 +62,11 @@ bench-dashboard: build deps-browser ## 202 at the producer to the figure on an o
 fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
 	@scripts/fuzz.sh
 
-bench-consumer: build ## Consumer vs kcat reading 1,000,000 events (EVENTS, USERS, PAGES, BATCH_MESSAGES); peak RSS
+bench-consumer: build ## Consumer vs kcat on three topic shapes: bulk, our producer's, 128 small partitions (SHAPES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh
+
+bench-freshness: build ## How far /analytics is behind while the producer takes RATE events/s (5000) for SECONDS_TO_RUN (60)
+	@BIN=$(BIN) scripts/bench-freshness.sh
 
 bench-consumer-growth: build ## Consumer peak RSS on 1M / 5M / 10M events with 100k / 1M / 2M users (HUGE=0: two)
 	@BIN=$(BIN) scripts/bench-consumer-growth.sh
