@@ -89,27 +89,32 @@ public struct AnalyticsAggregator: Sendable {
 
     /// Adds one event, unless an event with the same `id` was applied within the deduplication
     /// window (a client retry), which is only counted in `duplicate_events`. Its server
-    /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it). Its page
-    /// load time is `metadata.load_time`, or `loadTime` when the caller read that without keeping
-    /// the metadata (`EventCodec.decodeStamped(_:keepingMetadata:)`). Returns whether the event was
-    /// counted.
+    /// `timestamp` places it in time (`receivedAt`, when the caller already parsed it); its page
+    /// load time is `metadata.load_time` (`loadTime`, when the caller read it apart). Returns
+    /// whether the event was counted.
     @discardableResult
-    public mutating func apply(_ event: borrowing AnalyticsEvent, receivedAt: Date? = nil, loadTime: Double? = nil)
+    public mutating func apply(_ event: AnalyticsEvent, receivedAt: Date? = nil, loadTime: Double? = nil)
         -> Bool
     {
-        if recentIDs?.insert(event.id) == false {
+        apply(EventSummary(event, receivedAt: receivedAt, loadTime: loadTime))
+    }
+
+    /// `apply` for what the consumer decodes of a record (`EventCodec.decodeSummary`).
+    @discardableResult
+    public mutating func apply(_ event: borrowing EventSummary) -> Bool {
+        if recentIDs?.insert(hash: event.idHash) == false {
             duplicateEvents += 1
             return false
         }
-        let time = receivedAt ?? event.receivedAt ?? Date(timeIntervalSince1970: 0)
+        let time = event.receivedAt
         totalEvents += 1
         if event.isBot {
             botEvents += 1
             if !configuration.countBots { return true }
         }
         eventsByType.add(event.type, make: { 0 }, update: { _ in })
-        // Hashed once for the three sketches that count visitors.
-        let visitor = Self.visitorHash(of: event)
+        // Hashed once, by the decoder, for the three sketches that count visitors.
+        let visitor = event.visitorHash
         if let visitor { users.insert(hash: visitor) }
         realtime.add(at: time, visitorHash: visitor)
         // A page view's path, worked out once (from the URL when the event has none).
@@ -118,7 +123,7 @@ public struct AnalyticsAggregator: Sendable {
         if let session = event.sessionID, !session.isEmpty {
             sessions.touch(session, at: time, page: pagePath)
         }
-        if let loadTime = loadTime ?? event.metadata?["load_time"]?.doubleValue, loadTime.isFinite, loadTime >= 0 {
+        if let loadTime = event.loadTime, loadTime.isFinite, loadTime >= 0 {
             loadTimes.add(loadTime)
         }
         guard let path = pagePath else { return true }

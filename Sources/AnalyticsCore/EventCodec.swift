@@ -39,11 +39,7 @@ public struct EventCodec: Sendable {
     }
 
     /// Decodes a record value, checking what the consumer relies on (an id, a valid type and a
-    /// server timestamp).
-    ///
-    /// It runs for every record the consumer reads, so it visits the members in place (no members
-    /// array, no key strings): a later duplicate key wins; a member of the wrong type is reported
-    /// once the whole record is known to be JSON, the first one in record order.
+    /// server timestamp: `RecordMembers`).
     public func decode(_ bytes: [UInt8]) throws(RecordDecodingError) -> AnalyticsEvent {
         let result: Result<AnalyticsEvent, RecordDecodingError> = bytes.withUnsafeBytes { buffer in
             do throws(RecordDecodingError) {
@@ -55,76 +51,44 @@ public struct EventCodec: Sendable {
         return try result.get()
     }
 
-    /// `decode`, also returning the server timestamp as the `Date` it checked, so the consumer
-    /// parses it once per record.
-    ///
-    /// With `keepingMetadata` false the event's `metadata` stays nil and only its `load_time` is
-    /// read, as `loadTime`: the statistics read nothing else of it, and building its dictionary
-    /// was over a quarter of decoding a record. With true, `loadTime` is nil (it is in `metadata`).
-    public func decodeStamped(_ bytes: UnsafeRawBufferPointer, keepingMetadata: Bool = true) throws(RecordDecodingError)
-        -> (event: AnalyticsEvent, receivedAt: Date, loadTime: Double?)
+    /// `decode`, also returning the server timestamp as the `Date` it checked.
+    public func decodeStamped(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError)
+        -> (event: AnalyticsEvent, receivedAt: Date)
     {
-        var fields = EventMembers<String>()  // the text members: no array per record
-        var metadata: [String: JSONValue]?
-        var loadTime: Double?
-        var wrongType: RecordDecodingError?
-        var isBot = false
-        let isObject: Bool
-        do {
-            isObject = try JSONParser.visitObjectMembers(bytes) { key, parser throws(JSONParser.SyntaxError) in
-                guard let name = EventMemberName(key: key) else {
-                    _ = try parser.parseMemberValue()
-                    return
-                }
-                if name == .bot {
-                    isBot = try parser.parseMemberValue() == .bool(true)
-                    return
-                }
-                if name == .metadata {
-                    if keepingMetadata {
-                        switch try parser.parseMemberValue() {
-                        case .null: metadata = nil
-                        case .object(let object): metadata = object
-                        default: if wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
-                        }
-                        return
-                    }
-                    // A later "metadata" replaces an earlier one, as it would in a dictionary.
-                    loadTime = nil
-                    let found = try parser.visitMemberObject { key, parser throws(JSONParser.SyntaxError) in
-                        let value = try parser.parseMemberValue()
-                        if JSONParser.key(key, is: "load_time") { loadTime = value.doubleValue }
-                    }
-                    if found == .other, wrongType == nil { wrongType = .notAnEvent("\"metadata\" is not an object") }
-                    return
-                }
-                switch try parser.parseTextMember() {
-                case .text(let text): fields.set(name, text)
-                case .null: fields.set(name, nil)
-                case .other:
-                    if wrongType == nil {
-                        wrongType = .notAnEvent("\"\(String(decoding: key, as: UTF8.self))\" is not a string")
-                    }
-                }
-            }
-        } catch {
-            throw .notAnEvent("not JSON: \(error.description)")
-        }
-        guard isObject else { throw .notAnEvent("not a JSON object") }
-        if let wrongType { throw wrongType }
-        // Each string is taken out of `fields` (`take()`), moved rather than copied into the event.
-        guard let id = fields.id.take() else { throw .notAnEvent("no \"id\"") }
-        guard let type = fields.type.take() else { throw .notAnEvent("no \"type\"") }
-        guard let timestamp = fields.timestamp.take() else { throw .notAnEvent("no \"timestamp\"") }
-        guard EventTypeRule.isValid(type) else { throw .invalidType(type) }
-        guard let receivedAt = RFC3339.parse(timestamp) else { throw .invalidTimestamp(timestamp) }
+        var members = try RecordMembers(bytes, keepingMetadata: true)
+        let fields = members.fields
         let event = AnalyticsEvent(
-            id: id, type: type, userID: fields.userID.take(), sessionID: fields.sessionID.take(),
-            url: fields.url.take(), path: fields.path.take(), referrer: fields.referrer.take(),
-            userAgent: fields.userAgent.take(), ipAddress: fields.ipAddress.take(), metadata: metadata.take(),
-            timestamp: timestamp, clientTimestamp: fields.clientTimestamp.take(), visitorID: fields.visitorID.take(),
-            isBot: isBot)
-        return (event, receivedAt, loadTime)
+            id: members.string(members.id), type: members.type, userID: members.string(fields.userID),
+            sessionID: members.string(fields.sessionID), url: members.string(fields.url),
+            path: members.string(fields.path), referrer: members.string(fields.referrer),
+            userAgent: members.string(fields.userAgent), ipAddress: members.string(fields.ipAddress),
+            metadata: members.metadata.take(), timestamp: members.string(members.timestamp),
+            clientTimestamp: members.string(fields.clientTimestamp), visitorID: members.string(fields.visitorID),
+            isBot: members.isBot)
+        return (event, members.receivedAt)
+    }
+
+    /// What the statistics read of a record (`EventSummary`), decoded where it lies: the record
+    /// is checked exactly as `decode` checks it, but only the members the statistics keep become
+    /// strings, and of the metadata only `load_time` is read. It runs for every record the
+    /// consumer reads.
+    public func decodeSummary(_ bytes: UnsafeRawBufferPointer) throws(RecordDecodingError) -> EventSummary {
+        let members = try RecordMembers(bytes, keepingMetadata: false)
+        let fields = members.fields
+        // As `AnalyticsAggregator.visitorHash` picks it: the first one present and not empty.
+        var visitorHash: UInt64?
+        if let user = fields.userID, !members.isEmpty(user) {
+            visitorHash = members.hash(user, prefixedBy: "u:")
+        } else if let visitor = fields.visitorID, !members.isEmpty(visitor) {
+            visitorHash = members.hash(visitor, prefixedBy: "v:")
+        } else if let session = fields.sessionID, !members.isEmpty(session) {
+            visitorHash = members.hash(session, prefixedBy: "s:")
+        }
+        return EventSummary(
+            idHash: members.hash(members.id), type: members.type, isBot: members.isBot, visitorHash: visitorHash,
+            sessionID: members.string(fields.sessionID), url: members.string(fields.url),
+            path: members.string(fields.path), referrer: members.string(fields.referrer),
+            userAgent: members.string(fields.userAgent), receivedAt: members.receivedAt, loadTime: members.loadTime)
     }
 }
 

@@ -32,7 +32,7 @@ enum EventMemberName {
 }
 
 /// One value per event member, set by name: what validating a request gathers (`JSONValue`) and
-/// what decoding a record gathers (its strings). Each reads the members it needs; a request's
+/// what decoding a record gathers (`RecordText`, in place). Each reads the members it needs; a request's
 /// `client_timestamp` and a record's `metadata` (read apart) are never read.
 struct EventMembers<Value> {
     var id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress,

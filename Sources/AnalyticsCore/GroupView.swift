@@ -64,17 +64,13 @@ public struct GroupView: Sendable {
     }
 
     /// Counts the record at `offset` of `partition`: `event` is nil for a record that is not a
-    /// valid event (`receivedAt` and `loadTime` as in `AnalyticsAggregator.apply`).
+    /// valid event.
     @discardableResult
-    public mutating func apply(
-        _ event: borrowing AnalyticsEvent?, receivedAt: Date? = nil, loadTime: Double? = nil, partition: Int32,
-        offset: Int64
-    ) -> Outcome {
+    public mutating func apply(_ event: borrowing EventSummary?, partition: Int32, offset: Int64) -> Outcome {
         // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
         // out and back for every event, retaining and releasing each of its sketches.
         guard let index = owned.index(forKey: partition) else { return .notOwned }
-        let outcome = owned.values[index].count(
-            event, receivedAt: receivedAt, loadTime: loadTime, offset: offset, recentIDs: &recentIDs)
+        let outcome = owned.values[index].count(event, offset: offset, recentIDs: &recentIDs)
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
     }
@@ -185,10 +181,7 @@ public struct GroupView: Sendable {
 
 extension PartialState {
     /// Counts one record into the state, in place.
-    fileprivate mutating func count(
-        _ event: borrowing AnalyticsEvent?, receivedAt: Date?, loadTime: Double?, offset: Int64,
-        recentIDs: inout RecentIDs
-    )
+    fileprivate mutating func count(_ event: borrowing EventSummary?, offset: Int64, recentIDs: inout RecentIDs)
         -> GroupView.Outcome
     {
         guard offset >= nextOffset else { return .alreadyCounted }
@@ -200,11 +193,11 @@ extension PartialState {
             aggregator.recordInvalidRecord()
             return .invalid
         case .some(let event):
-            guard recentIDs.insert(event.id) else {
+            guard recentIDs.insert(hash: event.idHash) else {
                 aggregator.recordDuplicate()
                 return .duplicate
             }
-            aggregator.apply(event, receivedAt: receivedAt, loadTime: loadTime)
+            aggregator.apply(event)
             return .counted
         }
     }

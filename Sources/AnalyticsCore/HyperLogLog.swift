@@ -91,6 +91,17 @@ public struct HyperLogLog: Sendable, Equatable {
         finalize(fnv(value, from: prefix.withUTF8Buffer { fnv($0, from: fnvOffsetBasis) }))
     }
 
+    /// `hash(_:prefixedBy:)` of a string given as its UTF-8 bytes.
+    static func hash(bytes: UnsafeRawBufferPointer, prefixedBy prefix: StaticString) -> UInt64 {
+        let state = prefix.withUTF8Buffer { fnv($0, from: fnvOffsetBasis) }
+        return finalize(fnv(bytes.assumingMemoryBound(to: UInt8.self), from: state))
+    }
+
+    /// `hash(_:)` of a string given as its UTF-8 bytes.
+    static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
+        finalize(fnv(bytes.assumingMemoryBound(to: UInt8.self), from: fnvOffsetBasis))
+    }
+
     private static let fnvOffsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
     private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 

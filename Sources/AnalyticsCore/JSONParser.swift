@@ -169,6 +169,12 @@ public struct JSONParser {
     /// value is read and reported as `.other`.
     mutating func parseTextMember() throws(SyntaxError) -> TextMember {
         guard current == UInt8(ascii: "\"") else { return try readNullOrOther() ? .null : .other }
+        let start = index + 1
+        let run = plainRun(from: start)
+        if run.isASCII, run.end < bytes.count, bytes[run.end] == UInt8(ascii: "\"") {
+            index = run.end + 1
+            return .plain(UnsafeRawBufferPointer(rebasing: bytes[start..<run.end]))
+        }
         return .text(try parseString())
     }
 
@@ -184,6 +190,10 @@ public struct JSONParser {
 
     /// What `parseTextMember` found.
     enum TextMember {
+        /// An ASCII string without escapes: its bytes in place in the input, valid as long as the
+        /// input is (no string made for a member its reader only hashes or parses).
+        case plain(UnsafeRawBufferPointer)
+        /// Any other string, decoded.
         case text(String)
         case null
         case other

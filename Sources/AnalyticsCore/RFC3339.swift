@@ -12,6 +12,11 @@ public enum RFC3339 {
         text.withUTF8InPlace { parse(bytes: $0) }
     }
 
+    /// `parse` over a timestamp's UTF-8 bytes, for a decoder reading them in place.
+    static func parse(_ bytes: UnsafeRawBufferPointer) -> Date? {
+        parse(bytes: bytes.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Date? {
         guard bytes.count >= 20 else { return nil }
         func digits(_ start: Int, _ count: Int) -> Int? {

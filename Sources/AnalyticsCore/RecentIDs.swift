@@ -24,8 +24,12 @@ public struct RecentIDs: Sendable {
 
     /// Records `id`; false if it is already among the recent ids (a duplicate).
     public mutating func insert(_ text: String) -> Bool {
+        insert(hash: HyperLogLog.hash(text))
+    }
+
+    /// Records an id by its hash (`EventSummary.idHash`); false if it is already among the recent ids.
+    public mutating func insert(hash: UInt64) -> Bool {
         // 0 marks a free slot: an id hashing to 0 (one in 2^64) is held as one hashing to 1.
-        let hash = HyperLogLog.hash(text)
         let id = hash == 0 ? 1 : hash
         if slots.isEmpty {
             var size = 2

@@ -108,21 +108,15 @@ final class ConsumeLoop: Sendable {
             let partition = records.partition(at: index)
             let offset = records.offset(at: index)
             do throws(RecordDecodingError) {
-                // The statistics read only `load_time` of an event's metadata: the rest is not kept.
-                let decoded = try records.withValue(at: index) {
-                    value throws(RecordDecodingError) in try codec.decodeStamped(value, keepingMetadata: false)
+                let event = try records.withValue(at: index) {
+                    value throws(RecordDecodingError) in try codec.decodeSummary(value)
                 }
-                batch.items.append(
-                    LiveStatistics.Record(
-                        event: decoded.event, receivedAt: decoded.receivedAt, loadTime: decoded.loadTime,
-                        partition: partition, offset: offset))
+                batch.items.append(LiveStatistics.Record(event: event, partition: partition, offset: offset))
             } catch {
                 // Copied to the dead-letter topic before it is counted and its offset stored
                 // (a record read again after a rebalance may be copied twice: at-least-once).
                 reportInvalid(records.record(at: index), error)
-                batch.items.append(
-                    LiveStatistics.Record(
-                        event: nil, receivedAt: nil, loadTime: nil, partition: partition, offset: offset))
+                batch.items.append(LiveStatistics.Record(event: nil, partition: partition, offset: offset))
             }
             batch.topics.append(records.topic(at: index))
         }

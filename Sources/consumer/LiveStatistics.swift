@@ -22,13 +22,10 @@ final class LiveStatistics: Sendable {
         view.withLock { $0.adopt(partition) }
     }
 
-    /// One record to count: its event (and its parsed server timestamp), or nil when it is not a
-    /// valid event.
+    /// One record to count: what the statistics read of its event, or nil when it is not a valid
+    /// event.
     struct Record: Sendable {
-        var event: AnalyticsEvent?
-        var receivedAt: Date?
-        /// The event's `metadata.load_time`, read without keeping its metadata.
-        var loadTime: Double?
+        var event: EventSummary?
         var partition: Int32
         var offset: Int64
     }
@@ -44,10 +41,7 @@ final class LiveStatistics: Sendable {
                 // Each event is moved out for the call and back after it: read in place from the
                 // array, the record was copied (a retain and a release per string of the event).
                 let event = records[index].event.take()
-                outcomes.append(
-                    view.apply(
-                        event, receivedAt: records[index].receivedAt, loadTime: records[index].loadTime,
-                        partition: records[index].partition, offset: records[index].offset))
+                outcomes.append(view.apply(event, partition: records[index].partition, offset: records[index].offset))
                 records[index].event = consume event
             }
             return outcomes

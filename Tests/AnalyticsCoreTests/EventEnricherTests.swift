@@ -79,15 +79,56 @@ final class EventCodecDecodingTests: XCTestCase {
     private let codec = EventCodec()
     private let base = #""id":"e1","type":"click","timestamp":"2026-11-28T08:00:00Z""#
 
-    private func decode(_ json: String) throws -> AnalyticsEvent { try codec.decode(Array(json.utf8)) }
+    /// The record decoded whole, after checking that what the consumer decodes of it
+    /// (`decodeSummary`) is the summary of the whole event.
+    private func decode(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws -> AnalyticsEvent {
+        let bytes = Array(json.utf8)
+        let event = try codec.decode(bytes)
+        let summary = try bytes.withUnsafeBytes { try codec.decodeSummary($0) }
+        XCTAssertEqual(summary, EventSummary(event), json, file: file, line: line)
+        return event
+    }
 
-    private func detail(_ json: String) -> String? {
-        do {
-            _ = try decode(json)
+    /// Why the record is refused, after checking that `decodeSummary` refuses it the same way.
+    private func detail(_ json: String, file: StaticString = #filePath, line: UInt = #line) -> String? {
+        let bytes = Array(json.utf8)
+        let whole = Result { try codec.decode(bytes) }
+        let summary = Result { try bytes.withUnsafeBytes { try codec.decodeSummary($0) } }
+        switch (whole, summary) {
+        case (.success(let event), .success(let summary)):
+            XCTAssertEqual(summary, EventSummary(event), json, file: file, line: line)
             return nil
-        } catch {
+        case (.failure(let error), .failure(let summaryError)):
+            XCTAssertEqual(error as? RecordDecodingError, summaryError as? RecordDecodingError, file: file, line: line)
             return (error as? RecordDecodingError)?.description
+        default:
+            XCTFail("decode and decodeSummary disagree on \(json)", file: file, line: line)
+            return nil
         }
+    }
+
+    /// Each member the statistics read lands in the summary as `decode` reads it, escaped or not,
+    /// and the visitor is the first of user id, visitor id and session id present and not empty.
+    func testTheSummaryReadsWhatTheWholeEventReads() throws {
+        let records = [
+            #"{"id":"e1","type":"page_view","timestamp":"2026-11-28T08:00:00.250Z","url":"https://a.example/x?utm_campaign=c","path":"/x","referrer":"https://news.ycombinator.com/","user_agent":"Mozilla/5.0 (X11)","session_id":"s1","user_id":"u1","visitor_id":"v1","ip_address":"10.0.0.0","client_timestamp":"2026-11-28T07:59:00Z","metadata":{"load_time":12.5}}"#,
+            #"{"id":"e\u0032","type":"click","timestamp":"2026-11-28T08:00:00Z","user_id":"","visitor_id":"v\u00e9","session_id":"s"}"#,
+            #"{"id":"é","type":"click","timestamp":"2026-11-28T08:00:00Z","user_id":null,"visitor_id":"","session_id":"s\"1","bot":true}"#,
+            #"{"id":"e4","type":"click","timestamp":"2026-11-28T08:00:00Z","session_id":"","url":"https://bücher.example/ü"}"#,
+            #"{"id":"e5","type":"click","timestamp":"2026-11-28T08:00:00Z","bot":false,"metadata":{"load_time":"x"}}"#,
+        ]
+        for record in records { _ = try decode(record) }
+        XCTAssertNil(try decode(records[3]).userID)
+        let summaries = try records.map { record in
+            try Array(record.utf8).withUnsafeBytes { try codec.decodeSummary($0) }
+        }
+        XCTAssertEqual(summaries.map(\.loadTime), [12.5, nil, nil, nil, nil])
+        XCTAssertEqual(summaries.map(\.isBot), [false, false, true, false, false])
+        XCTAssertEqual(summaries[2].sessionID, "s\"1")
+        XCTAssertEqual(summaries[3].url, "https://bücher.example/ü")
+        XCTAssertEqual(summaries.map { $0.visitorHash == nil }, [false, false, false, true, true])
+        XCTAssertEqual(Set(summaries.compactMap(\.visitorHash)).count, 3, "u:u1, v:vé and s:s\"1 differ")
+        XCTAssertEqual(summaries[0].receivedAt, Date(timeIntervalSince1970: 1_795_852_800.25))
     }
 
     func testUnknownMembersOfEveryKindAreSkippedAndNullMeansAbsent() throws {
@@ -129,20 +170,13 @@ final class EventCodecDecodingTests: XCTestCase {
         ]
         for (members, expected) in cases {
             let bytes = Array(("{" + base + ", " + members + "}").utf8)
-            let lean = try bytes.withUnsafeBytes { try codec.decodeStamped($0, keepingMetadata: false) }
-            let full = try bytes.withUnsafeBytes { try codec.decodeStamped($0) }
-            XCTAssertEqual(lean.loadTime, expected, members)
-            XCTAssertEqual(full.event.metadata?["load_time"]?.doubleValue, expected, members)
-            XCTAssertNil(lean.event.metadata, members)
-            XCTAssertNil(full.loadTime, members)
-            var withoutMetadata = full.event
-            withoutMetadata.metadata = nil
-            XCTAssertEqual(lean.event, withoutMetadata, members)
+            let summary = try bytes.withUnsafeBytes { try codec.decodeSummary($0) }
+            XCTAssertEqual(summary.loadTime, expected, members)
+            XCTAssertEqual(try codec.decode(bytes).metadata?["load_time"]?.doubleValue, expected, members)
         }
-        let notAnObject = Array(("{" + base + #", "metadata": [1]}"#).utf8)
-        XCTAssertThrowsError(try notAnObject.withUnsafeBytes { try codec.decodeStamped($0, keepingMetadata: false) }) {
-            XCTAssertEqual($0 as? RecordDecodingError, .notAnEvent("\"metadata\" is not an object"))
-        }
+        XCTAssertEqual(
+            detail("{" + base + #", "metadata": [1]}"#),
+            #"record is not an analytics event ("metadata" is not an object)"#)
     }
 
     func testALaterDuplicateWins() throws {

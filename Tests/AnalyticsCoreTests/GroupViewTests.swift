@@ -238,7 +238,7 @@ final class GroupViewTests: XCTestCase {
         let event = stream(count: 1, users: 1, pages: 1)[0]
         XCTAssertEqual(view.apply(event, partition: 0, offset: 0), .counted)
         XCTAssertEqual(view.apply(event, partition: 0, offset: 1), .duplicate)
-        XCTAssertEqual(view.apply(nil, partition: 0, offset: 2), .invalid)
+        XCTAssertEqual(view.apply(nil as EventSummary?, partition: 0, offset: 2), .invalid)
         let stats = view.merged().snapshot(now: noon)
         XCTAssertEqual(stats.totalEvents, 1)
         XCTAssertEqual(stats.duplicateEvents, 1)
@@ -274,5 +274,13 @@ final class GroupViewTests: XCTestCase {
         XCTAssertFalse(view.receive(older))
         XCTAssertFalse(view.receive(elsewhere))
         XCTAssertEqual(view.adopt(1), 10)
+    }
+}
+
+extension GroupView {
+    /// `apply` for a whole event, as the consumer counts it once decoded.
+    @discardableResult
+    fileprivate mutating func apply(_ event: AnalyticsEvent, partition: Int32, offset: Int64) -> Outcome {
+        apply(EventSummary(event), partition: partition, offset: offset)
     }
 }
