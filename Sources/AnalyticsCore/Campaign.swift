@@ -18,10 +18,11 @@ public struct Campaign: Sendable, Equatable {
     /// Longest value kept; campaign tags are short, a longer one is cut.
     static let maxLength = 100
 
-    /// The campaign tags of `url`, or nil when it has none. A URL without `utm_` or `ref=` in it
-    /// is not decoded at all (most page views).
+    /// The campaign tags of `url`, or nil when it has none. A URL without a `?` is not parsed, one
+    /// without `utm_` or `ref=` in its query not decoded (most page views).
     public init?(url: String?) {
-        guard let url, let query = WebURL.query(of: url),
+        guard let url, url.withUTF8InPlace({ $0.contains(UInt8(ascii: "?")) }),
+            let query = WebURL.query(of: url),
             query.utf8.count >= 4, query.contains("utm_") || query.contains("ref=")
         else { return nil }
         guard let pairs = try? QueryParameters.parse(query) else { return nil }
