@@ -5,7 +5,7 @@ import Synchronization
 /// State that librdkafka's C callbacks reach through the client's opaque pointer: the service
 /// logger, the rebalance handlers, the last offset commit and any fatal error.
 ///
-/// Callbacks run on librdkafka's threads, so everything here is thread-safe. The owning client
+/// Callbacks run on librdkafka's threads, so everything here is thread-safe. Its `KafkaClient`
 /// keeps it alive (retained through `Unmanaged`) until after `rd_kafka_destroy`.
 final class ClientContext: Sendable {
     let logger: Logger
@@ -25,6 +25,12 @@ final class ClientContext: Sendable {
     }
 
     var fatal: KafkaError? { fatalError.withLock { $0 } }
+
+    /// Makes `error` fatal for the client: logged now, thrown by its next poll.
+    func fail(_ error: KafkaError) {
+        logger.critical("Kafka client cannot go on", metadata: ["error": "\(error)"])
+        fatalError.withLock { if $0 == nil { $0 = error } }
+    }
 
     /// Installs the log and error callbacks and this context as the configuration's opaque.
     func install(on configuration: NativeConfiguration) {
@@ -79,9 +85,7 @@ final class ClientContext: Sendable {
     private func error(client: OpaquePointer?, code: Int32, reason: String) {
         let error = rd_kafka_resp_err_t(rawValue: code)
         if error == RD_KAFKA_RESP_ERR__FATAL, let client {
-            var text = [CChar](repeating: 0, count: 512)
-            let original = rd_kafka_fatal_error(client, &text, text.count)
-            let message = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let (original, message) = ErrorBuffer.capture { rd_kafka_fatal_error(client, $0, $1) }
             fatalError.withLock { $0 = .fatal(code: original.rawValue, message: message) }
             logger.critical(
                 "fatal Kafka error",

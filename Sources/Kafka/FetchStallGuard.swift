@@ -15,12 +15,13 @@ import Synchronization
 /// which sees room in the queue and fetches at once. Live traffic never builds a backlog, so
 /// there it sends nothing.
 ///
-/// It holds one reference to the consumer's queue and releases it in `deinit`; its owner stops
-/// it before destroying the client.
+/// It holds one reference to the consumer's queue and releases it in `deinit`, and holds the
+/// client until then; its owner stops its thread (`stop`) when it shuts down.
 final class FetchStallGuard: @unchecked Sendable {
-    // @unchecked: `client` and `queue` are immutable handles that librdkafka lets any thread
-    // use; the watermark state is touched only by the polling thread (`observe`).
-    private let client: OpaquePointer
+    // @unchecked: `queue` is an immutable handle librdkafka lets any thread use; the watermark
+    // state is touched only by the polling thread (`observe`).
+    /// Held so the queue (destroyed in `deinit`) never outlives its client.
+    private let client: KafkaClient
     private let queue: OpaquePointer
     /// The longest the queue was since the last wake-up, once it held a backlog.
     private var peak = 0
@@ -35,8 +36,8 @@ final class FetchStallGuard: @unchecked Sendable {
     static var isNeeded: Bool { rd_kafka_version() < 0x0201_00ff }
 
     /// nil when the consumer queue cannot be had (the client is not a consumer).
-    init?(client: OpaquePointer) {
-        guard let queue = rd_kafka_queue_get_consumer(client) else { return nil }
+    init?(client: KafkaClient) {
+        guard let queue = rd_kafka_queue_get_consumer(client.handle) else { return nil }
         self.client = client
         self.queue = queue
         let thread = Thread { [self] in
@@ -85,13 +86,13 @@ final class FetchStallGuard: @unchecked Sendable {
 
     private func wakeLeaders() {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
-        guard rd_kafka_assignment(client, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
+        guard rd_kafka_assignment(client.handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return }
         defer { rd_kafka_topic_partition_list_destroy(list) }
         guard list.pointee.cnt > 0, let elements = list.pointee.elems else { return }
         for index in 0..<Int(list.pointee.cnt) {
             // Asks for the next offset; the answer itself is not needed.
             elements[index].offset = Int64(RD_KAFKA_OFFSET_END)
         }
-        _ = rd_kafka_offsets_for_times(client, list, 500)
+        _ = rd_kafka_offsets_for_times(client.handle, list, 500)
     }
 }

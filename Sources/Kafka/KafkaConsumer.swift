@@ -36,15 +36,15 @@ public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
 
 /// A Kafka consumer-group member with at-least-once semantics: offsets are stored only when the
 /// application says a record was applied (`storeOffset`), and committed periodically, on
-/// rebalance and on `close`.
+/// rebalance and on `shutdown`.
 ///
-/// It owns one `rd_kafka_t` and frees it in `deinit`. It is meant to be polled from one thread.
-public final class KafkaConsumer: @unchecked Sendable {
-    // @unchecked: the handle is immutable; polling happens on one thread, and the other
-    // operations librdkafka documents as thread-safe.
-    private let handle: OpaquePointer
-    private let context: ClientContext
-    private let contextReference: Unmanaged<ClientContext>
+/// It is meant to be polled from one thread. `shutdown()` commits, leaves the group and stops the
+/// fetch-stall guard; the client itself goes when the last batch polled from it does
+/// (`KafkaClient`). `deinit` shuts down as a safety net.
+public final class KafkaConsumer: Sendable {
+    private let client: KafkaClient
+    private var handle: OpaquePointer { client.handle }
+    private var context: ClientContext { client.context }
     private let logger: Logger
     private let closed = Atomic<Bool>(false)
     /// Wakes librdkafka's fetchers after a backlog drained (librdkafka before 2.1 only).
@@ -57,8 +57,7 @@ public final class KafkaConsumer: @unchecked Sendable {
     ) throws(KafkaError) {
         let native = try NativeConfiguration(properties: configuration.properties)
         let context = ClientContext(logger: logger, onRebalance: onRebalance, startPosition: startPosition)
-        context.install(on: native)
-        if let conf = native.pointer {
+        client = try KafkaClient(type: RD_KAFKA_CONSUMER, configuration: native, context: context) { conf in
             rd_kafka_conf_set_rebalance_cb(conf) { client, error, partitions, opaque in
                 guard let client, let opaque else { return }
                 let context = Unmanaged<ClientContext>.fromOpaque(opaque).takeUnretainedValue()
@@ -70,23 +69,13 @@ public final class KafkaConsumer: @unchecked Sendable {
                     Int64(Date().timeIntervalSince1970 * 1000), ordering: .relaxed)
             }
         }
-        self.contextReference = Unmanaged.passRetained(context)
-        do {
-            self.handle = try native.makeClient(type: RD_KAFKA_CONSUMER)
-        } catch {
-            contextReference.release()
-            throw error
-        }
-        self.context = context
         self.logger = logger
-        rd_kafka_poll_set_consumer(handle)
-        self.stallGuard = FetchStallGuard.isNeeded ? FetchStallGuard(client: handle) : nil
+        rd_kafka_poll_set_consumer(client.handle)
+        self.stallGuard = FetchStallGuard.isNeeded ? FetchStallGuard(client: client) : nil
     }
 
     deinit {
-        close()
-        rd_kafka_destroy(handle)
-        contextReference.release()
+        shutdown()
     }
 
     /// Joins the group and subscribes to `topics`.
@@ -139,7 +128,7 @@ public final class KafkaConsumer: @unchecked Sendable {
             }
             rd_kafka_message_destroy(message)
         }
-        let batch = KafkaMessageBatch(taking: records, count: kept)
+        let batch = KafkaMessageBatch(taking: records, count: kept, of: client)
         if let failure { throw failure }
         return batch
     }
@@ -268,14 +257,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         return milliseconds > 0 ? Date(timeIntervalSince1970: Double(milliseconds) / 1000) : nil
     }
 
-    /// Commits stored offsets and leaves the group. Safe to call more than once.
-    public func close() {
+    /// Commits stored offsets, leaves the group and stops the fetch-stall guard. Safe to call more
+    /// than once; polling afterwards returns nothing.
+    public func shutdown() {
         guard !closed.exchange(true, ordering: .relaxed) else { return }
-        stallGuard?.stop()
         let result = rd_kafka_consumer_close(handle)
         if result != RD_KAFKA_RESP_ERR_NO_ERROR {
             logger.warning("consumer close failed", metadata: ["code": "\(KafkaError.name(of: result.rawValue))"])
         }
+        stallGuard?.stop()
     }
 }
 
@@ -306,7 +296,15 @@ extension ClientContext {
                 }
                 resolveBeginnings(client: handle, of: elements, fromBeginning)
             }
-            rd_kafka_assign(handle, partitions)
+            let result = rd_kafka_assign(handle, partitions)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                // Not reading partitions the group gave this member would stall them silently
+                // until the next rebalance: the consumer stops instead, loudly.
+                fail(
+                    .operationFailed(
+                        operation: "assign \(names)", code: result.rawValue, message: KafkaError.message(of: result)))
+                return
+            }
             onRebalance(.assigned(list))
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
             logger.info("partitions revoked", metadata: ["partitions": "\(names)"])
@@ -315,21 +313,30 @@ extension ClientContext {
             if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
                 logger.warning("commit on revoke failed", metadata: ["code": "\(KafkaError.name(of: result.rawValue))"])
             }
-            rd_kafka_assign(handle, nil)
+            unassign(handle)
         default:
             logger.error("rebalance error", metadata: ["code": "\(KafkaError.name(of: error.rawValue))"])
-            rd_kafka_assign(handle, nil)
+            unassign(handle)
+        }
+    }
+
+    /// Gives up every partition; a failure means the member cannot follow the group any more.
+    private func unassign(_ handle: OpaquePointer) {
+        let result = rd_kafka_assign(handle, nil)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            fail(
+                .operationFailed(operation: "unassign", code: result.rawValue, message: KafkaError.message(of: result)))
+            return
         }
     }
 
     /// Replaces the logical "beginning" of the `partitions` (at their indexes in `elements`) with
     /// their oldest offsets, asked of their leaders in one request per broker; a partition whose
-    /// answer does not come (within 2 s) keeps the logical offset.
+    /// answer does not come within `beginningsTimeout` keeps the logical offset. It runs inside
+    /// the rebalance callback, on the polling thread, so the wait is kept short.
     ///
     /// librdkafka 2.0.2 resolves a logical start offset itself, but a partition assigned before
-    /// its leader is known to it asks again only after 500 ms: half a second without records, for
-    /// some or all partitions, in two of eight traced starts on the development broker. An
-    /// absolute offset starts the fetcher at once.
+    /// its leader is known asks again only after 500 ms; an absolute offset starts its fetcher at once.
     private func resolveBeginnings(
         client handle: OpaquePointer, of elements: UnsafeMutablePointer<rd_kafka_topic_partition_t>,
         _ partitions: [(index: Int, partition: TopicPartition)]
@@ -338,7 +345,7 @@ extension ClientContext {
         do {
             let oldest = try PartitionOffsets.query(
                 partitions.map(\.partition), at: Int64(RD_KAFKA_OFFSET_BEGINNING), client: handle,
-                timeoutMilliseconds: 2000)
+                timeoutMilliseconds: Self.beginningsTimeoutMilliseconds)
             for (index, partition) in partitions {
                 if let offset = oldest[partition], offset >= 0 { elements[index].offset = offset }
             }
@@ -346,6 +353,9 @@ extension ClientContext {
             logger.debug("starting from the logical beginning", metadata: ["reason": "\(error)"])
         }
     }
+
+    /// How long an assignment waits for its partitions' oldest offsets, at most.
+    static let beginningsTimeoutMilliseconds: Int32 = 500
 
     static func partitions(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) -> [TopicPartition] {
         let count = Int(list.pointee.cnt)

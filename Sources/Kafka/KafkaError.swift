@@ -21,6 +21,8 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     case operationFailed(operation: String, code: Int32, message: String)
     /// librdkafka raised a fatal error; the client must be recreated.
     case fatal(code: Int32, message: String)
+    /// The client was shut down (`shutdown()`): nothing more can be sent or read with it.
+    case shutDown
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
         case .operationFailed(let operation, let code, let message):
             return "Kafka \(operation) failed (\(code)): \(message)"
         case .fatal(let code, let message): return "fatal Kafka error (\(code)): \(message)"
+        case .shutDown: return "the Kafka client was shut down"
         }
     }
 

@@ -7,9 +7,12 @@ import CRdKafka
 /// `withValue(at:)` lends the bytes instead, and `record(at:)` makes the full copy for the rare
 /// record that must outlive the batch (a dead letter).
 ///
-/// It owns the messages and destroys them in `deinit`; use it on one thread.
+/// It owns the messages and destroys them in `deinit`, and holds their client until then, so it
+/// may outlive its consumer; use it on one thread. An index out of `0..<count` traps.
 public final class KafkaMessageBatch {
     private let messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>>
+    /// The client the messages belong to, destroyed only after them.
+    private let client: KafkaClient
     /// Records in the batch.
     public let count: Int
     /// The topic of the last record asked for, by its librdkafka handle: a batch is almost always
@@ -17,9 +20,19 @@ public final class KafkaMessageBatch {
     private var lastTopic: (handle: OpaquePointer, name: String)?
 
     /// Takes ownership of `count` messages (every one a record, none an error).
-    init(taking messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>>, count: Int) {
+    init(
+        taking messages: UnsafeMutablePointer<UnsafeMutablePointer<rd_kafka_message_t>>, count: Int,
+        of client: KafkaClient
+    ) {
         self.messages = messages
         self.count = count
+        self.client = client
+    }
+
+    /// The message at `index`, checked: a pointer read past the batch would be any memory.
+    private func message(at index: Int) -> UnsafeMutablePointer<rd_kafka_message_t> {
+        precondition(index >= 0 && index < count, "record \(index) of a batch of \(count)")
+        return messages[index]
     }
 
     deinit {
@@ -29,12 +42,12 @@ public final class KafkaMessageBatch {
 
     public var isEmpty: Bool { count == 0 }
 
-    public func partition(at index: Int) -> Int32 { messages[index].pointee.partition }
+    public func partition(at index: Int) -> Int32 { message(at: index).pointee.partition }
 
-    public func offset(at index: Int) -> Int64 { messages[index].pointee.offset }
+    public func offset(at index: Int) -> Int64 { message(at: index).pointee.offset }
 
     public func topic(at index: Int) -> String {
-        guard let handle = messages[index].pointee.rkt else { return "" }
+        guard let handle = message(at: index).pointee.rkt else { return "" }
         if let lastTopic, lastTopic.handle == handle { return lastTopic.name }
         let name = String(cString: rd_kafka_topic_name(handle))
         lastTopic = (handle, name)
@@ -45,12 +58,12 @@ public final class KafkaMessageBatch {
     public func withValue<Result, Failure: Error>(
         at index: Int, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
-        let message = messages[index].pointee
+        let message = message(at: index).pointee
         return try body(UnsafeRawBufferPointer(start: message.payload, count: message.payload == nil ? 0 : message.len))
     }
 
     /// A copy of the record (value, key and headers) that outlives the batch.
     public func record(at index: Int) -> KafkaRecord {
-        KafkaConsumer.record(from: messages[index])
+        KafkaConsumer.record(from: message(at: index))
     }
 }

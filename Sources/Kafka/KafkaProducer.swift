@@ -6,24 +6,28 @@ import Synchronization
 /// An idempotent Kafka producer (`enable.idempotence=true`, so `acks=all`) whose every `send`
 /// completes exactly once with its broker acknowledgement or an error.
 ///
-/// It owns one `rd_kafka_t` and frees it in `deinit`. A dedicated thread polls librdkafka for
-/// delivery reports, so completions never run on — or block — the caller's threads.
-public final class KafkaProducer: @unchecked Sendable {
-    // @unchecked: `handle` is immutable after init and librdkafka's producer API is thread-safe.
+/// A dedicated thread polls librdkafka for delivery reports, so completions never run on — or
+/// block — the caller's threads, `flush` included. `shutdown()` flushes with a deadline, fails
+/// what is still outstanding (each completion runs, with an error), stops the thread and lets
+/// the client go; `deinit` does the same without waiting, as a safety net.
+public final class KafkaProducer: Sendable {
+    private let client: KafkaClient
     /// Internal so a `KafkaTopicReader` can ask for offsets over this client's connections.
-    let handle: OpaquePointer
-    private let context: ClientContext
-    private let contextReference: Unmanaged<ClientContext>
+    var handle: OpaquePointer { client.handle }
+    private var context: ClientContext { client.context }
     private let logger: Logger
-    private let stopPolling = Atomic<Bool>(false)
-    private let pollThreadDone = DispatchSemaphore(value: 0)
-    private let pollThreadStarted = Atomic<Bool>(false)
+    private let poller: DeliveryReportPoller
+    private let lifecycle = Mutex<Lifecycle>(.running)
+
+    private enum Lifecycle {
+        case running
+        case shutDown(failed: Int)
+    }
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         let native = try NativeConfiguration(properties: configuration.properties)
-        let context = ClientContext(logger: logger)
-        context.install(on: native)
-        if let conf = native.pointer {
+        client = try KafkaClient(type: RD_KAFKA_PRODUCER, configuration: native, context: ClientContext(logger: logger))
+        { conf in
             rd_kafka_conf_set_dr_msg_cb(conf) { _, message, opaque in
                 guard let message, let opaque else { return }
                 if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR && message.pointee._private == nil {
@@ -39,38 +43,43 @@ public final class KafkaProducer: @unchecked Sendable {
                 DeliveryContext.complete(message)
             }
         }
-        self.contextReference = Unmanaged.passRetained(context)
-        do {
-            self.handle = try native.makeClient(type: RD_KAFKA_PRODUCER)
-        } catch {
-            contextReference.release()
-            throw error
-        }
-        self.context = context
         self.logger = logger
-        startPollThread()
+        poller = DeliveryReportPoller(client: client)
     }
 
     deinit {
-        stopPolling.store(true, ordering: .relaxed)
-        if pollThreadStarted.load(ordering: .relaxed) { pollThreadDone.wait() }
-        rd_kafka_destroy(handle)
-        contextReference.release()
+        shutdown(timeout: .zero)
     }
 
-    private func startPollThread() {
-        let stop = Unmanaged.passUnretained(self)
-        pollThreadStarted.store(true, ordering: .relaxed)
-        let thread = Thread { [pollThreadDone] in
-            // The thread only uses the handle, which outlives it: deinit waits for it to finish.
-            let producer = stop.takeUnretainedValue()
-            while !producer.stopPolling.load(ordering: .relaxed) {
-                rd_kafka_poll(producer.handle, 100)
-            }
-            pollThreadDone.signal()
+    /// Delivers what it can within `timeout`, then fails every record still outstanding (its
+    /// completion runs with `_PURGE_QUEUE` or `_PURGE_INFLIGHT`), stops the delivery-report thread
+    /// and releases the client. Returns how many records failed that way. Later calls return the
+    /// same count at once; `send` throws `KafkaError.shutDown` from the first call on.
+    @discardableResult
+    public func shutdown(timeout: Duration = .seconds(10)) -> Int {
+        let first = lifecycle.withLock { state -> Bool in
+            guard case .running = state else { return false }
+            state = .shutDown(failed: 0)
+            return true
         }
-        thread.name = "kafka-delivery-reports"
-        thread.start()
+        guard first else {
+            return lifecycle.withLock { state in
+                if case .shutDown(let failed) = state { return failed }
+                return 0
+            }
+        }
+        let failed = flush(timeout: timeout)
+        if failed > 0 {
+            logger.warning("failing records not delivered by shutdown", metadata: ["records": "\(failed)"])
+            rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
+            // The purged records' reports are served by the poll thread like any other.
+            _ = waitForEmptyQueue(until: ContinuousClock.now + .seconds(2))
+        }
+        poller.stop()
+        // Reports that arrived after the thread's last poll are served here, so none is lost.
+        rd_kafka_poll(handle, 0)
+        lifecycle.withLock { $0 = .shutDown(failed: failed) }
+        return failed
     }
 
     /// Hands a record to librdkafka. `completion` runs once, on the delivery-report thread, with
@@ -80,6 +89,7 @@ public final class KafkaProducer: @unchecked Sendable {
         _ message: KafkaOutgoingMessage,
         completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?
     ) throws(KafkaError) {
+        if case .shutDown = lifecycle.withLock({ $0 }) { throw .shutDown }
         if let fatal = context.fatal { throw fatal }
         // Without a completion nothing is allocated per record; a failed delivery is logged.
         let opaque = completion.map {
@@ -127,12 +137,20 @@ public final class KafkaProducer: @unchecked Sendable {
     /// Records waiting in librdkafka (not yet acknowledged), including delivery reports not yet served.
     public var queueDepth: Int { Int(rd_kafka_outq_len(handle)) }
 
-    /// Waits until every record is acknowledged or failed, at most `timeout`. Returns how many are left.
+    /// Waits until every record is acknowledged or failed, at most `timeout`, while the
+    /// delivery-report thread runs their completions. Returns how many are left.
     @discardableResult
     public func flush(timeout: Duration) -> Int {
-        let result = rd_kafka_flush(handle, Self.milliseconds(timeout))
-        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-            logger.warning("flush timed out", metadata: ["remaining": "\(queueDepth)"])
+        let left = waitForEmptyQueue(until: ContinuousClock.now + timeout)
+        if left > 0 && timeout > .zero { logger.warning("flush timed out", metadata: ["remaining": "\(left)"]) }
+        return left
+    }
+
+    /// Waits for librdkafka's queue (records and reports not yet served) to empty, checking
+    /// every 2 ms: `rd_kafka_flush` would serve the reports on the calling thread.
+    private func waitForEmptyQueue(until deadline: ContinuousClock.Instant) -> Int {
+        while queueDepth > 0 && ContinuousClock.now < deadline && poller.isRunning {
+            Thread.sleep(forTimeInterval: 0.002)
         }
         return queueDepth
     }
@@ -154,6 +172,37 @@ public final class KafkaProducer: @unchecked Sendable {
         let result = rd_kafka_metadata(handle, 0, topicHandle, &metadata, Self.milliseconds(timeout))
         if let metadata { rd_kafka_metadata_destroy(metadata) }
         return result == RD_KAFKA_RESP_ERR_NO_ERROR
+    }
+}
+
+/// The thread that serves a producer's delivery reports (`rd_kafka_poll`).
+///
+/// It holds the client, not the producer, so a producer nobody refers to any more is freed (and
+/// shut down) instead of being kept alive by its own thread.
+private final class DeliveryReportPoller: Sendable {
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let running = Atomic<Bool>(true)
+
+    init(client: KafkaClient) {
+        // The thread keeps this poller (and the client) alive until `stop`.
+        let thread = Thread { [self] in
+            while !stopRequested.load(ordering: .relaxed) {
+                rd_kafka_poll(client.handle, 100)
+            }
+            finished.signal()
+        }
+        thread.name = "kafka-delivery-reports"
+        thread.start()
+    }
+
+    var isRunning: Bool { running.load(ordering: .relaxed) }
+
+    /// Stops the thread and waits for it (at most one 100 ms poll). Safe to call more than once.
+    func stop() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        stopRequested.store(true, ordering: .relaxed)
+        finished.wait()
     }
 }
 

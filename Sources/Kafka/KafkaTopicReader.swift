@@ -7,13 +7,13 @@ import Synchronization
 /// following it: for state topics (like the consumer's compacted partials topic) where each
 /// reader needs all of it, not a share.
 ///
-/// It owns one `rd_kafka_t` and frees it in `deinit`. It is meant to be polled from one thread.
-public final class KafkaTopicReader: @unchecked Sendable {
-    // @unchecked: the handle is immutable; polling happens on one thread; positions are locked.
-    private let handle: OpaquePointer
-    private let context: ClientContext
-    private let contextReference: Unmanaged<ClientContext>
+/// It is meant to be polled from one thread. `shutdown()` stops it; `deinit` does as a safety net.
+public final class KafkaTopicReader: Sendable {
+    private let client: KafkaClient
+    private var handle: OpaquePointer { client.handle }
+    private var context: ClientContext { client.context }
     private let logger: Logger
+    private let closed = Atomic<Bool>(false)
     public let topic: String
     /// The next offset to read per partition, as far as this reader got.
     private let positions = Mutex<[Int32: Int64]>([:])
@@ -37,25 +37,21 @@ public final class KafkaTopicReader: @unchecked Sendable {
                 ("fetch.max.bytes", String(2 << 20)),
                 ("max.partition.fetch.bytes", String(256 << 10)),
             ] + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
-        let context = ClientContext(logger: logger)
-        context.install(on: native)
-        self.contextReference = Unmanaged.passRetained(context)
-        do {
-            self.handle = try native.makeClient(type: RD_KAFKA_CONSUMER)
-        } catch {
-            contextReference.release()
-            throw error
-        }
-        self.context = context
+        self.client = try KafkaClient(
+            type: RD_KAFKA_CONSUMER, configuration: native, context: ClientContext(logger: logger))
         self.logger = logger
         self.topic = topic
-        rd_kafka_poll_set_consumer(handle)
+        rd_kafka_poll_set_consumer(self.client.handle)
     }
 
     deinit {
+        shutdown()
+    }
+
+    /// Stops reading. Safe to call more than once; polling afterwards returns nothing.
+    public func shutdown() {
+        guard !closed.exchange(true, ordering: .relaxed) else { return }
         rd_kafka_consumer_close(handle)
-        rd_kafka_destroy(handle)
-        contextReference.release()
     }
 
     /// Starts reading every partition of the topic from its oldest record. Throws

@@ -20,13 +20,8 @@ final class NativeConfiguration {
 
     func set(_ key: String, _ value: String) throws(KafkaError) {
         guard let handle else { return }
-        var errorText = [CChar](repeating: 0, count: 512)
-        let result = rd_kafka_conf_set(handle, key, value, &errorText, errorText.count)
-        guard result == RD_KAFKA_CONF_OK else {
-            throw .configuration(
-                property: key, value: value,
-                reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        let (result, reason) = ErrorBuffer.capture { rd_kafka_conf_set(handle, key, value, $0, $1) }
+        guard result == RD_KAFKA_CONF_OK else { throw .configuration(property: key, value: value, reason: reason) }
     }
 
     /// The raw handle, for setting callbacks before creation.
@@ -34,11 +29,8 @@ final class NativeConfiguration {
 
     /// Creates a client, transferring ownership of the configuration to it on success.
     func makeClient(type: rd_kafka_type_t) throws(KafkaError) -> OpaquePointer {
-        var errorText = [CChar](repeating: 0, count: 512)
-        guard let client = rd_kafka_new(type, handle, &errorText, errorText.count) else {
-            throw .clientCreation(
-                reason: String(decoding: errorText.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
+        let (client, reason) = ErrorBuffer.capture { rd_kafka_new(type, handle, $0, $1) }
+        guard let client else { throw .clientCreation(reason: reason) }
         handle = nil
         return client
     }

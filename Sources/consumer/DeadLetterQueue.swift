@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Kafka
 import Logging
+import Synchronization
 
 /// Copies records that are not valid events to a dead-letter topic (`KAFKA_DLQ_TOPIC`), with
 /// headers saying where they came from and why they were refused, so nothing is silently dropped.
@@ -36,20 +37,20 @@ final class DeadLetterQueue: Sendable {
             ]
         let message = KafkaOutgoingMessage(topic: topic, key: record.key, value: record.value, headers: headers)
         let done = DispatchSemaphore(value: 0)
-        let outcome = Outcome()
+        let outcome = CopyOutcome()
         do {
             try producer.send(message) { result in
-                if case .failure(let error) = result { outcome.error = error }
+                outcome.settle(result.map { _ in () })
                 done.signal()
             }
         } catch {
-            outcome.error = error
+            outcome.settle(.failure(error))
             done.signal()
         }
-        if done.wait(timeout: .now() + .seconds(15)) == .timedOut {
-            outcome.error = .deliveryFailed(code: -1, message: "no delivery report within 15 s")
+        if done.wait(timeout: .now() + Self.copyTimeout) == .timedOut {
+            outcome.settle(.failure(.deliveryFailed(code: -1, message: "no delivery report within 15 s")))
         }
-        if let error = outcome.error {
+        if case .failure(let error) = outcome.result {
             logger.error(
                 "could not copy an invalid record to the dead-letter topic",
                 metadata: [
@@ -61,12 +62,30 @@ final class DeadLetterQueue: Sendable {
         return true
     }
 
+    /// Longest a copy is waited for: past the delivery timeout, in case its report is late.
+    static let copyTimeout = DispatchTimeInterval.seconds(15)
+
+    /// Delivers the copies in flight (at most 5 s) and releases the producer.
     func close() {
-        producer.flush(timeout: .seconds(5))
+        producer.shutdown(timeout: .seconds(5))
+    }
+}
+
+/// The result of one copy to the dead-letter topic, settled once: by its delivery report or by
+/// the wait timing out, whichever comes first (a late report after a timeout is ignored).
+final class CopyOutcome: Sendable {
+    private let state = Mutex<Result<Void, KafkaError>?>(nil)
+
+    /// Records `result` unless the copy was already settled; returns whether it was taken.
+    @discardableResult
+    func settle(_ result: Result<Void, KafkaError>) -> Bool {
+        state.withLock { current in
+            guard current == nil else { return false }
+            current = result
+            return true
+        }
     }
 
-    /// The result of one copy, written by the delivery-report thread before the semaphore signal.
-    private final class Outcome: @unchecked Sendable {
-        var error: KafkaError?
-    }
+    /// The settled result; nil while the copy is pending.
+    var result: Result<Void, KafkaError>? { state.withLock { $0 } }
 }

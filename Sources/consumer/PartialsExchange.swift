@@ -185,5 +185,7 @@ final class PartialsExchange: Sendable {
         threadsDone.wait()
         threadsDone.wait()
         publishOwned(all: true, wait: true)
+        producer.shutdown(timeout: .seconds(10))
+        reader.shutdown()
     }
 }

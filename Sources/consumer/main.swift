@@ -158,7 +158,7 @@ do {
 } catch {
     logger.warning("final commit failed", metadata: ["error": "\(error)"])
 }
-consumer.close()
+consumer.shutdown()
 deadLetters?.close()
 server.shutdown(timeout: .seconds(2))
 logger.info("consumer stopped", metadata: ["records": "\(loop.consumed.load(ordering: .relaxed))"])

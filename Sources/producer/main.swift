@@ -81,7 +81,7 @@ state.draining.store(true, ordering: .relaxed)
 salts.shutdown()
 let deadline = ContinuousClock.now + .seconds(settings.shutdownTimeoutSeconds)
 server.shutdown(timeout: .seconds(settings.shutdownTimeoutSeconds))
-let remaining = producer.flush(timeout: max(.seconds(1), deadline - ContinuousClock.now))
+let remaining = producer.shutdown(timeout: max(.seconds(1), deadline - ContinuousClock.now))
 if remaining > 0 {
     logger.error("records not delivered at exit", metadata: ["count": "\(remaining)"])
     exit(1)

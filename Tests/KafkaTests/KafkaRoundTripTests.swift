@@ -56,7 +56,7 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertEqual(first.key.map { String(decoding: $0, as: UTF8.self) }, "session-0")
         XCTAssertEqual(first.headers, [KafkaHeader(key: "event-type", value: "click")])
         try consumer.commit()
-        consumer.close()
+        consumer.shutdown()
     }
 
     func testCommittedOffsetsAreNotReadAgainByTheGroup() async throws {
@@ -87,7 +87,7 @@ final class KafkaRoundTripTests: XCTestCase {
                     if let quietUntil, Date() > quietUntil { break }
                 }
             }
-            consumer.close()
+            consumer.shutdown()
             return values
         }
         try await produce(0..<5)
@@ -135,7 +135,7 @@ final class KafkaRoundTripTests: XCTestCase {
         } else {
             XCTAssertEqual(consumer.fetchWakeups, 0)
         }
-        consumer.close()
+        consumer.shutdown()
     }
 
     /// librdkafka refuses a consumer whose `fetch.max.bytes` is below `message.max.bytes`; the
@@ -146,7 +146,7 @@ final class KafkaRoundTripTests: XCTestCase {
             var configuration = consumerConfiguration("127.0.0.1:1", group: "prefetch-\(kilobytes)")
             configuration.prefetchKilobytes = kilobytes
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-            consumer.close()
+            consumer.shutdown()
             let properties = Dictionary(configuration.properties, uniquingKeysWith: { $1 })
             let fetch = try XCTUnwrap(properties["fetch.max.bytes"].flatMap(Int.init))
             let partitionFetch = try XCTUnwrap(properties["max.partition.fetch.bytes"].flatMap(Int.init))
