@@ -40,7 +40,11 @@ final class EventLoop: @unchecked Sendable {
         self.serializer = ResponseSerializer(serverName: shared.configuration.serverName)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
-        guard epollFD >= 0, wakeFD >= 0 else { throw .eventLoop(reason: String(cString: strerror(errno))) }
+        guard epollFD >= 0, wakeFD >= 0 else {
+            let reason = String(cString: strerror(errno))
+            // Thrown before its threads exist, the loop's deinit still closes whichever was made.
+            throw .eventLoop(reason: reason)
+        }
         register(wakeFD, events: EPOLLIN.rawValue)
         register(listenerFD, events: EPOLLIN.rawValue | EPOLLEXCLUSIVE.rawValue)
     }

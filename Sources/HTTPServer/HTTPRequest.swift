@@ -57,7 +57,8 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// Whether the client sent `Expect: 100-continue`.
     public var expectsContinue: Bool {
-        headers["Expect"]?.lowercased() == "100-continue"
+        // An HTTP/1.0 client does not know 100 Continue: its expectation is ignored (RFC 9110 §10.1.1).
+        (version.major, version.minor) >= (1, 1) && headers["Expect"]?.lowercased() == "100-continue"
     }
 }
 

@@ -25,8 +25,14 @@ public final class HTTPServer: Sendable {
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         port = Socket.localPort(listenerFD)
         var loops: [EventLoop] = []
-        for _ in 0..<max(1, configuration.eventLoopCount) {
-            loops.append(try EventLoop(shared: shared, listenerFD: listenerFD))
+        do {
+            for _ in 0..<max(1, configuration.eventLoopCount) {
+                loops.append(try EventLoop(shared: shared, listenerFD: listenerFD))
+            }
+        } catch {
+            // No server is made, so nothing else would ever close the bound socket.
+            close(listenerFD)
+            throw error
         }
         self.loops = loops
         for (index, loop) in loops.enumerated() { loop.start(name: "http-loop-\(index)") }

@@ -169,6 +169,18 @@ final class HTTPServerBehaviourTests: ServerTestCase {
         XCTAssertTrue(refused.isClosedByServer())
     }
 
+    /// RFC 9110 §10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored; the first
+    /// thing the client reads is the answer to its request.
+    func testExpectContinueFromAnHTTP10ClientIsIgnored() throws {
+        let connection = try client()
+        try connection.send("POST /echo HTTP/1.0\r\nHost: a\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.2)
+        try connection.send("ok")
+        let response = try connection.readResponse()
+        XCTAssertEqual(response.status, 200)
+        XCTAssertEqual(response.text, "ok")
+    }
+
     func testSlowHeadersAreAnswered408AndClosed() throws {
         let connection = try client()
         try connection.send("GET /hello HTTP/1.1\r\nHost: a\r\n")
