@@ -5,15 +5,12 @@ import Synchronization
 
 /// Keeps a consumer catching up from reading only one prefetch queue per second.
 ///
-/// librdkafka before 2.1 skips a partition's fetch while the consumer's prefetch queue is over
-/// `queued.max.messages.kbytes` (or `queued.min.messages`), and a broker thread with nothing to
-/// fetch sleeps until a request, a response or one second wakes it (librdkafka#2879; 2.1 added
-/// `fetch.queue.backoff.ms`). Draining the queue does not wake it. So once a backlog has filled
-/// the queue, this guard waits for the consume loop to drain it to a quarter of its peak and then
-/// asks every partition leader for its newest offset (`rd_kafka_offsets_for_times`, one small
-/// ListOffsets request per broker) from its own thread: the request wakes the broker thread,
-/// which sees room in the queue and fetches at once. Live traffic never builds a backlog, so
-/// there it sends nothing.
+/// librdkafka before 2.1 stops fetching while the prefetch queue is full, and its broker thread
+/// then sleeps until a request, a response or one second wakes it (librdkafka#2879; 2.1 added
+/// `fetch.queue.backoff.ms`). Once a backlog has drained to a quarter of its peak, this guard
+/// asks the partition leaders for their newest offsets from its own thread: that request wakes
+/// the broker thread, which fetches at once. Live traffic never builds a backlog, so there it
+/// sends nothing.
 ///
 /// It holds one reference to the consumer's queue and releases it in `deinit`, and holds the
 /// client until then; its owner stops its thread (`stop`) when it shuts down.

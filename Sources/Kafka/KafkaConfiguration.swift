@@ -90,38 +90,26 @@ public struct KafkaConsumerConfiguration: Sendable, Equatable {
             ("session.timeout.ms", String(sessionTimeoutMilliseconds)),
             ("enable.partition.eof", "false"),
             Self.requestsWithoutDelay,
-            // librdkafka prefetches up to 64 MiB by default, and one fetch may overshoot that by
-            // fetch.max.bytes (50 MiB). The prefetch is bounded by bytes, not by a count of
-            // 100,000 messages.
+            // The prefetch is bounded by bytes (librdkafka's default is 64 MiB), not by a count.
             ("queued.max.messages.kbytes", String(prefetchKilobytes)),
             ("queued.min.messages", String(max(10_000, prefetchKilobytes * 4))),
-            // A fetch with nothing to return is held by the broker up to this long, and the
-            // requests behind it on the connection wait too (FetchStallGuard's wake-up among them):
-            // librdkafka's 500 ms made a catching-up consumer wait half a second at a time. A real
-            // broker answers as soon as records arrive, so this only sets how often an idle consumer
-            // asks.
+            // An empty fetch is held this long and the requests behind it wait too (the stall
+            // guard's wake-up among them); a real broker answers as soon as records arrive.
             ("fetch.wait.max.ms", "100"),
         ] + fetchSizes + Self.fetchBackoff
             + client.additionalProperties.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
-    /// Fetch requests go out as soon as they are made, for the group consumer and
-    /// `KafkaTopicReader` alike: with Nagle's algorithm a request written while the previous one
-    /// was unacknowledged waited for the broker's delayed ACK, and a topic written in small
-    /// batches (as live traffic is) was read at half the rate (60,000 against 120,000 events/s in
-    /// batches of 20).
+    /// Fetch requests go out as soon as they are made (group consumer and `KafkaTopicReader`):
+    /// with Nagle's algorithm a request written behind an unacknowledged one waited for the
+    /// broker's delayed ACK.
     static let requestsWithoutDelay = ("socket.nagle.disable", "true")
 
-    /// One fetch brings at most an eighth of the prefetch (at least 128 KiB), and a quarter of that
-    /// per partition (at least 64 KiB). The prefetch counts records decompressed, a fetch's limit
-    /// counts its batches as they travel: a fetch of compressed batches lands on top of the
-    /// prefetch several times its own size (1 MB of JSON events: ~5× in lz4, ~8× in zstd). With
-    /// librdkafka's defaults (50 MiB, 1 MiB per partition) a topic with many full partitions added
-    /// tens of megabytes of RSS, and with half the prefetch (2 MiB) still ~16 MB in flight on 160
-    /// zstd partitions. With the fetcher woken as the queue drains (`FetchStallGuard`), smaller
-    /// fetches cost no speed. These are soft limits: a larger batch still comes, alone. librdkafka
-    /// wants `message.max.bytes` no larger than `fetch.max.bytes`; it bounds only the requests
-    /// this client sends (offset commits, group requests), which are small.
+    /// One fetch brings at most an eighth of the prefetch (at least 128 KiB), a quarter of that
+    /// per partition (at least 64 KiB): a fetch is counted compressed but lands decompressed on
+    /// top of the prefetch, several times its size. Soft limits: a larger batch still comes,
+    /// alone. `message.max.bytes` (which must not exceed `fetch.max.bytes`) bounds only what this
+    /// client sends: offset commits and group requests.
     private var fetchSizes: [(String, String)] {
         let perFetch = max(128 << 10, prefetchKilobytes * 128)
         return [

@@ -35,17 +35,25 @@ final class PendingReply: Sendable {
 /// they expire in arrival order and a ring buffer is enough; entries are released as they expire,
 /// never in bulk under the lock.
 final class DeliveryDeadlines: Sendable {
+    /// What a request that ran out of time is answered from.
+    enum Expiry: Sendable {
+        /// `POST /event`: the event's id.
+        case event(id: String)
+        /// `POST /events`: the batch's verdicts so far; those still pending become failures.
+        case batch(BatchOutcome)
+    }
+
     fileprivate struct Entry {
         var deadline: ContinuousClock.Instant
         var reply: PendingReply
-        var id: String
+        var expiry: Expiry
     }
 
     private let timeout: Duration
     private let expired: @Sendable (_ id: String) -> HTTPResponse
     private let ring = Mutex(DeadlineRing())
 
-    /// `expired` makes the answer for a request whose event `id` was not acknowledged in time.
+    /// `expired` makes the answer for a single event `id` not acknowledged in time, and counts it.
     init(timeout: Duration, expired: @escaping @Sendable (_ id: String) -> HTTPResponse) {
         self.timeout = timeout
         self.expired = expired
@@ -59,8 +67,8 @@ final class DeliveryDeadlines: Sendable {
         thread.start()
     }
 
-    func track(_ reply: PendingReply, id: String) {
-        let entry = Entry(deadline: ContinuousClock.now + timeout, reply: reply, id: id)
+    func track(_ reply: PendingReply, _ expiry: Expiry) {
+        let entry = Entry(deadline: ContinuousClock.now + timeout, reply: reply, expiry: expiry)
         ring.withLock { $0.append(entry) }
     }
 
@@ -69,7 +77,12 @@ final class DeliveryDeadlines: Sendable {
         while true {
             // Small batches, so the lock is never held long while requests are arriving.
             let due = ring.withLock { $0.popDue(before: now, limit: 1024) }
-            for entry in due { entry.reply.answer(expired(entry.id)) }
+            for entry in due {
+                switch entry.expiry {
+                case .event(let id): entry.reply.answer(expired(id))
+                case .batch(let batch): batch.answer(entry.reply, failingPendingWith: PublishError.notConfirmedInTime)
+                }
+            }
             if due.count < 1024 { return }
         }
     }

@@ -115,7 +115,7 @@ struct IngestionRoutes: Sendable {
     ) {
         let reply = PendingReply(respond)
         let id = event.id
-        deadlines?.track(reply, id: id)
+        deadlines?.track(reply, .event(id: id))
         // Captures only what it uses: capturing `self` and `event` copied the routes and the event
         // (a retain and a release for each of their references) for every request.
         publisher.publish(event) { [acceptedEvents, metrics] result in
@@ -156,7 +156,7 @@ struct IngestionRoutes: Sendable {
             return refuse(error, respond)
         }
         let now = Date()
-        let batch = BatchOutcome(count: items.count)
+        let batch = BatchOutcome(count: items.count, metrics: metrics, acceptedEvents: acceptedEvents)
         var toPublish: [(Int, AnalyticsEvent)] = []
         for (index, item) in items.enumerated() {
             do throws(IntakeRefusal) {
@@ -178,20 +178,18 @@ struct IngestionRoutes: Sendable {
             }
         }
         guard !toPublish.isEmpty else { return respond(batch.response()) }
+        for (index, event) in toPublish { batch.set(index, .pending(event.id)) }
+        // Answered once: when the last delivery completes, or at the deadline with what is known.
+        let reply = PendingReply(respond)
+        deadlines?.track(reply, .batch(batch))
         let remaining = Atomic<Int>(toPublish.count)
         for (index, event) in toPublish {
-            publisher.publish(event) { [acceptedEvents, metrics] result in
+            publisher.publish(event) { result in
                 switch result {
-                case .success:
-                    acceptedEvents.increment()
-                    batch.set(index, .accepted(event.id))
-                case .failure(let error):
-                    metrics.increment("events_rejected_total", [("reason", error.reason)])
-                    batch.set(index, .failed(event.id, error.message))
+                case .success: batch.set(index, .accepted(event.id))
+                case .failure(let error): batch.set(index, .failed(event.id, error.message, reason: error.reason))
                 }
-                if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                    respond(batch.response())
-                }
+                if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { batch.answer(reply) }
             }
         }
     }

@@ -114,6 +114,48 @@ final class BrokerOutageTests: XCTestCase {
     }
 }
 
+/// Durable requests are answered by `DELIVERY_TIMEOUT_MS` whatever the broker does: `POST /event`
+/// and `POST /events` alike (a batch used to wait for librdkafka's own timeout, up to twice it).
+final class DurableDeadlineTests: XCTestCase {
+    func testBothIngestionRoutesAnswer503WithinTheDeadlineWhileTheBrokerIsFrozen() throws {
+        let pipeline = Pipeline()
+        defer { pipeline.stop() }
+        try pipeline.startBroker()
+        try pipeline.startProducer(environment: ["DELIVERY_TIMEOUT_MS": "1500"])
+        let port = pipeline.producerPort
+        XCTAssertTrue(
+            Wait.until(timeout: 15) { (try? RawHTTPClient(port: port).request("GET", "/ready").status) == 200 })
+        let event = #"{"type":"page_view","session_id":"s1","url":"https://example.com/x"}"#
+        XCTAssertEqual(
+            try RawHTTPClient(port: port).request("POST", "/events", body: "[\(event),\(event)]").status, 202)
+
+        let broker = try XCTUnwrap(pipeline.broker)
+        broker.signal(SIGSTOP)
+        defer { broker.signal(SIGCONT) }
+        var slowest: [String: TimeInterval] = [:]
+        for round in 0..<3 {
+            for (path, body) in [("/events", "[\(event),\(event),\(event)]"), ("/event", event)] {
+                let sent = Date()
+                let response = try RawHTTPClient(port: port, timeout: 20).request("POST", path, body: body)
+                let took = Date().timeIntervalSince(sent)
+                slowest[path] = max(slowest[path] ?? 0, took)
+                XCTAssertEqual(response.status, 503, "\(path), round \(round): \(response.description)")
+                XCTAssertEqual(response.header("Retry-After"), "1", path)
+                if path == "/events" {
+                    let results = response.json["results"] as? [[String: Any]] ?? []
+                    XCTAssertEqual(
+                        results.map { $0["status"] as? String }, ["failed", "failed", "failed"], response.description)
+                    XCTAssertEqual(
+                        results.compactMap { $0["id"] as? String }.count, 3, "each failed event names its id")
+                }
+            }
+        }
+        for (path, seconds) in slowest {
+            XCTAssertLessThan(seconds, 2.0, "\(path) answered later than DELIVERY_TIMEOUT_MS (1.5 s)")
+        }
+    }
+}
+
 /// In enqueued mode an outage fills librdkafka's queue; beyond it the producer answers 503
 /// instead of buffering without bound, and everything it accepted is delivered afterwards.
 final class ProducerBackPressureTests: XCTestCase {
