@@ -134,10 +134,10 @@ final class Connection: @unchecked Sendable {
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
         } catch {
             closeAfterWrite = true
-            let head =
-                parser.pendingHead
-                ?? HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders())
-            send(.error(error.status, error.description), for: head)
+            let parsed = parser.pendingHead
+            let response = loop.shared.responder.finish(
+                serverError: .error(error.status, error.description), head: parsed)
+            send(response, for: parsed ?? Self.unparsedHead)
         }
     }
 
@@ -317,9 +317,14 @@ final class Connection: @unchecked Sendable {
 
     private func timeOut(_ message: String) {
         closeAfterWrite = true
-        let head = HTTPRequestHead(method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders())
-        send(.error(.requestTimeout, message), for: head)
+        let parsed = parser.pendingHead
+        let response = loop.shared.responder.finish(serverError: .error(.requestTimeout, message), head: parsed)
+        send(response, for: parsed ?? Self.unparsedHead)
     }
+
+    /// What an answer is framed for when nothing of its request could be parsed.
+    private static let unparsedHead = HTTPRequestHead(
+        method: "GET", target: "/", version: .http1_1, headers: HTTPHeaders())
 
     func close() {
         let stream: ResponseStream?

@@ -28,8 +28,36 @@ public struct Router: HTTPResponder {
     }
 
     public func screen(_ head: HTTPRequestHead) -> HTTPResponse? {
-        guard var response = screens[head.path]?(head) else { return nil }
-        cors?.decorate(&response, origin: head.headers["Origin"])
+        guard let response = screens[head.path]?(head) else { return nil }
+        return Self.finish(
+            response, route: routeName(head.path), method: head.method, origin: head.headers["Origin"],
+            common: headers, cors: cors, observer: observer)
+    }
+
+    /// Server-made answers are counted under the route "invalid" when nothing of the request could
+    /// be parsed (method "unknown" then).
+    public func finish(serverError response: HTTPResponse, head: HTTPRequestHead?) -> HTTPResponse {
+        Self.finish(
+            response, route: head.map { routeName($0.path) } ?? "invalid", method: head?.method ?? "unknown",
+            origin: head?.headers["Origin"], common: headers, cors: cors, observer: observer)
+    }
+
+    /// The metric name of a path's route: the path when it has handlers, else "unmatched".
+    private func routeName(_ path: String) -> String {
+        routes[path] == nil ? "unmatched" : path
+    }
+
+    /// Every answer, routed or not: the common headers it does not set itself, CORS, then counted.
+    private static func finish(
+        _ response: HTTPResponse, route: String, method: String, origin: String?, common: HTTPHeaders,
+        cors: CORSPolicy?, observer: (@Sendable (_ route: String, _ method: String, _ status: Int) -> Void)?
+    ) -> HTTPResponse {
+        var response = response
+        for field in common where !response.headers.contains(field.name) {
+            response.headers.add(field.name, field.value)
+        }
+        cors?.decorate(&response, origin: origin)
+        observer?(route, method, response.status.code)
         return response
     }
 
@@ -40,16 +68,13 @@ public struct Router: HTTPResponder {
         let cors = self.cors
         let common = self.headers
         let route = routes[path]
-        let routeName = route == nil ? "unmatched" : path
+        let routeName = routeName(path)
         let method = request.method
         let finish: @Sendable (HTTPResponse) -> Void = { response in
-            var response = response
-            for field in common where !response.headers.contains(field.name) {
-                response.headers.add(field.name, field.value)
-            }
-            cors?.decorate(&response, origin: origin)
-            observer?(routeName, method, response.status.code)
-            completion(response)
+            completion(
+                Self.finish(
+                    response, route: routeName, method: method, origin: origin, common: common, cors: cors,
+                    observer: observer))
         }
         if request.method == "OPTIONS" && path == "*" {
             finish(HTTPResponse(status: .noContent, headers: HTTPHeaders([("Allow", "GET, HEAD, POST, OPTIONS")])))
