@@ -11,8 +11,8 @@ final class Connection: @unchecked Sendable {
     private enum State: Equatable {
         /// Waiting for (more of) a request.
         case reading
-        /// A request is with the responder.
-        case awaitingResponse
+        /// Request number `request` has been with the responder since `since`.
+        case awaitingResponse(request: UInt64, since: ContinuousClock.Instant, head: HTTPRequestHead)
         /// A response is being written.
         case writing
         /// A streamed response's head is sent; its body is written as the responder produces it.
@@ -50,6 +50,14 @@ final class Connection: @unchecked Sendable {
     private var requestStarted: ContinuousClock.Instant?
     private var headReceived: ContinuousClock.Instant?
     private var writeStarted: ContinuousClock.Instant?
+    /// Requests dispatched so far: each answer names its request, so a late or second answer
+    /// can never be taken for the next pipelined request's.
+    private var dispatched: UInt64 = 0
+
+    private var isAwaitingResponse: Bool {
+        if case .awaitingResponse = state { return true }
+        return false
+    }
 
     init(fd: Int32, remoteAddress: String, loop: EventLoop) {
         self.fd = fd
@@ -62,7 +70,7 @@ final class Connection: @unchecked Sendable {
     // MARK: - Events
 
     func handle(events: UInt32) {
-        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && state != .awaitingResponse {
+        if events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0 && !isAwaitingResponse {
             close()
             return
         }
@@ -142,16 +150,19 @@ final class Connection: @unchecked Sendable {
     }
 
     private func dispatch(_ request: HTTPRequest) {
-        state = .awaitingResponse
+        dispatched += 1
+        let number = dispatched
+        let head = request.head
+        state = .awaitingResponse(request: number, since: loop.now, head: head)
         continueSent = false
         headReceived = nil
         if !request.head.keepAlive || draining { closeAfterWrite = true }
         let loop = self.loop
-        let head = request.head
         loop.shared.responder.respond(to: request) { [self] response in
             loop.execute { [self] in
-                guard state == .awaitingResponse else {
-                    // The connection is gone; a streamed body still learns that it will never open.
+                guard case .awaitingResponse(number, _, _) = state else {
+                    // Answered already (at the deadline, or twice), or the connection is gone; a
+                    // streamed body still learns that it will never open.
                     response.streamingBody?.open(ResponseStream(id: 0, fd: fd, loop: loop, open: false))
                     return
                 }
@@ -310,7 +321,18 @@ final class Connection: @unchecked Sendable {
             if let writeStarted, now - writeStarted > configuration.writeTimeout {
                 dropStream(active.handle.id, reason: "the client read nothing for \(configuration.writeTimeout)")
             }
-        case .awaitingResponse, .closed:
+        case .awaitingResponse(_, let since, let head):
+            if now - since > configuration.responseTimeout {
+                // The responder never answered: the client gets a 503 and the connection closes,
+                // as a late answer would no longer match the request.
+                closeAfterWrite = true
+                let response = loop.shared.responder.finish(
+                    serverError: .error(
+                        .serviceUnavailable, "the server did not answer within \(configuration.responseTimeout)"),
+                    head: head)
+                send(response, for: head)
+            }
+        case .closed:
             break
         }
     }

@@ -21,6 +21,8 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var headerTimeout: Duration = .seconds(10)
     /// Deadline for receiving a whole body once the headers are in, answered 408.
     public var bodyTimeout: Duration = .seconds(30)
+    /// Deadline for the responder to answer a request, answered 503 (and the connection closed).
+    public var responseTimeout: Duration = .seconds(60)
     /// Deadline for a client to read a response before the connection is dropped.
     public var writeTimeout: Duration = .seconds(30)
     /// Bytes of a streamed response that may wait unsent for a slow reader before its

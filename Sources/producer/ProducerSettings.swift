@@ -90,6 +90,8 @@ struct ProducerSettings: Sendable {
         http.idleTimeout = .seconds(try environment.integer("HTTP_IDLE_TIMEOUT", default: 60, range: 1...3600))
         http.headerTimeout = .seconds(try environment.integer("HTTP_HEADER_TIMEOUT", default: 10, range: 1...600))
         http.bodyTimeout = .seconds(try environment.integer("HTTP_BODY_TIMEOUT", default: 30, range: 1...600))
+        // A durable request is answered by its delivery deadline; the server's own is a backstop.
+        http.responseTimeout = max(http.responseTimeout, .milliseconds(deliveryTimeoutMilliseconds) * 2)
         self.http = http
     }
 
