@@ -115,6 +115,6 @@ struct KafkaDevBroker: ParsableCommand {
         fflush(nil)
         let signal = ShutdownSignal.wait()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
-        withExtendedLifetime(cluster) {}
+        cluster.shutdown()
     }
 }
