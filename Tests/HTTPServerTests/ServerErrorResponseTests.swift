@@ -24,34 +24,36 @@ final class ServerErrorResponseTests: ServerTestCase {
         try startServer(configuration, router)
     }
 
-    func testABodyTooLargeIsAnswered413WithCORSAndCounted() throws {
+    /// Sends `raw` on a new connection and checks the server's own answer: its status, the
+    /// router's common header, CORS when the request named an origin, and what was counted.
+    private func assertServerAnswer(
+        to raw: String, status: Int, corsOrigin: String?, counted: [String], file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         let connection = try client()
-        try connection.send(
-            "POST /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nContent-Length: 5000\r\n\r\n")
+        try connection.send(raw)
         let response = try connection.readResponse()
-        XCTAssertEqual(response.status, 413)
-        XCTAssertEqual(response.header("Access-Control-Allow-Origin"), "https://shop.example")
-        XCTAssertEqual(response.header("X-Content-Type-Options"), "nosniff")
-        XCTAssertEqual(answers.all, ["/echo POST 413"])
+        XCTAssertEqual(response.status, status, file: file, line: line)
+        XCTAssertEqual(response.header("Access-Control-Allow-Origin"), corsOrigin, file: file, line: line)
+        XCTAssertEqual(response.header("X-Content-Type-Options"), "nosniff", file: file, line: line)
+        XCTAssertEqual(answers.all, counted, file: file, line: line)
+    }
+
+    func testABodyTooLargeIsAnswered413WithCORSAndCounted() throws {
+        try assertServerAnswer(
+            to: "POST /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nContent-Length: 5000\r\n\r\n",
+            status: 413, corsOrigin: "https://shop.example", counted: ["/echo POST 413"])
     }
 
     func testAnUnparsableRequestIsCountedUnderInvalid() throws {
-        let connection = try client()
-        try connection.send("NOT A REQUEST\r\n\r\n")
-        let response = try connection.readResponse()
-        XCTAssertEqual(response.status, 400)
-        XCTAssertEqual(response.header("X-Content-Type-Options"), "nosniff")
-        XCTAssertEqual(answers.all, ["invalid unknown 400"])
+        try assertServerAnswer(
+            to: "NOT A REQUEST\r\n\r\n", status: 400, corsOrigin: nil, counted: ["invalid unknown 400"])
     }
 
     func testASlowBodyTimesOutWithCORS() throws {
-        let connection = try client()
-        try connection.send(
-            "POST /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nContent-Length: 10\r\n\r\nabc")
-        let response = try connection.readResponse()
-        XCTAssertEqual(response.status, 408)
-        XCTAssertEqual(response.header("Access-Control-Allow-Origin"), "https://shop.example")
-        XCTAssertEqual(answers.all, ["/echo POST 408"])
+        try assertServerAnswer(
+            to: "POST /echo HTTP/1.1\r\nHost: a\r\nOrigin: https://shop.example\r\nContent-Length: 10\r\n\r\nabc",
+            status: 408, corsOrigin: "https://shop.example", counted: ["/echo POST 408"])
     }
 }
 

@@ -9,19 +9,6 @@ import XCTest
 final class ClientLifetimeTests: XCTestCase {
     private let logger = Logger(label: "kafka-lifetime-tests")
 
-    private func producerConfiguration(_ bootstrap: String) -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(
-            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "lifetime-producer"))
-        configuration.lingerMilliseconds = 0
-        return configuration
-    }
-
-    private func consumerConfiguration(_ bootstrap: String, group: String) -> KafkaConsumerConfiguration {
-        KafkaConsumerConfiguration(
-            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "lifetime-consumer"),
-            groupID: group)
-    }
-
     private static func entries(of directory: String) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: directory).count) ?? -1
     }
@@ -65,20 +52,20 @@ final class ClientLifetimeTests: XCTestCase {
         // librdkafka starts process-wide state with its first client: counted from after one.
         do {
             let warmUp = try KafkaProducer(
-                configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+                configuration: testProducerConfiguration(cluster.bootstrapServers, linger: 0), logger: logger)
             XCTAssertTrue(warmUp.checkBrokers(topic: "lifetimes"))
         }
         let baseline = settledCounts()
         for index in 0..<100 {
             let producer = try KafkaProducer(
-                configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+                configuration: testProducerConfiguration(cluster.bootstrapServers, linger: 0), logger: logger)
             // Connected, so each one has a broker connection to give back.
             XCTAssertTrue(producer.checkBrokers(topic: "lifetimes"))
             if index.isMultiple(of: 2) { producer.shutdown(timeout: .seconds(1)) }
         }
         for index in 0..<100 {
             let consumer = try KafkaConsumer(
-                configuration: consumerConfiguration(cluster.bootstrapServers, group: "lifetime-\(index)"),
+                configuration: testConsumerConfiguration(cluster.bootstrapServers, group: "lifetime-\(index)"),
                 logger: logger)
             try consumer.subscribe(topics: ["lifetimes"])
             _ = try consumer.pollBatch(maxRecords: 10, timeoutMilliseconds: 10)
@@ -93,7 +80,7 @@ final class ClientLifetimeTests: XCTestCase {
     /// `shutdown` completes every record it could not deliver, as failed, and only once; `send`
     /// is refused afterwards.
     func testShutdownFailsWhatItCannotDeliverAndEachCompletionRunsOnce() throws {
-        var configuration = producerConfiguration("127.0.0.1:1")  // nothing listens there
+        var configuration = testProducerConfiguration("127.0.0.1:1", linger: 0)  // nothing listens there
         configuration.deliveryTimeoutMilliseconds = 60_000
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let outcomes = OutcomeLog()
@@ -118,7 +105,8 @@ final class ClientLifetimeTests: XCTestCase {
     func testFlushLeavesCompletionsToTheDeliveryReportThread() throws {
         let cluster = try DevelopmentCluster(logger: logger)
         try cluster.createTopic("flush-thread", partitions: 1)
-        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: testProducerConfiguration(cluster.bootstrapServers, linger: 0), logger: logger)
         let threads = OutcomeLog()
         for _ in 0..<20 {
             try producer.send(KafkaOutgoingMessage(topic: "flush-thread", key: nil, value: [1])) { result in
@@ -138,7 +126,8 @@ final class ClientLifetimeTests: XCTestCase {
     func testABatchOutlivesItsConsumer() throws {
         let cluster = try DevelopmentCluster(logger: logger)
         try cluster.createTopic("outlive", partitions: 1)
-        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: testProducerConfiguration(cluster.bootstrapServers, linger: 0), logger: logger)
         for index in 0..<5 {
             try producer.send(KafkaOutgoingMessage(topic: "outlive", key: nil, value: [UInt8(index)]), completion: nil)
         }
@@ -146,7 +135,7 @@ final class ClientLifetimeTests: XCTestCase {
         var batch: KafkaMessageBatch?
         do {
             let consumer = try KafkaConsumer(
-                configuration: consumerConfiguration(cluster.bootstrapServers, group: "outlive"), logger: logger,
+                configuration: testConsumerConfiguration(cluster.bootstrapServers, group: "outlive"), logger: logger,
                 startPosition: { _ in .beginning })
             try consumer.subscribe(topics: ["outlive"])
             let deadline = Date().addingTimeInterval(20)

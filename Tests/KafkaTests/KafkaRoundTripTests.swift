@@ -8,24 +8,11 @@ import XCTest
 final class KafkaRoundTripTests: XCTestCase {
     private let logger = Logger(label: "kafka-tests")
 
-    private func producerConfiguration(_ bootstrap: String) -> KafkaProducerConfiguration {
-        var configuration = KafkaProducerConfiguration(
-            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "test-producer"))
-        configuration.lingerMilliseconds = 1
-        return configuration
-    }
-
-    private func consumerConfiguration(_ bootstrap: String, group: String) -> KafkaConsumerConfiguration {
-        var configuration = KafkaConsumerConfiguration(
-            client: KafkaClientConfiguration(bootstrapServers: bootstrap, clientID: "test-consumer"), groupID: group)
-        configuration.sessionTimeoutMilliseconds = 6000
-        return configuration
-    }
-
     func testProducedRecordsComeBackWithKeyHeadersAndOffsets() async throws {
         let cluster = try DevelopmentCluster(logger: logger)
         try cluster.createTopic("round-trip", partitions: 3)
-        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: testProducerConfiguration(cluster.bootstrapServers), logger: logger)
         var reports: [DeliveryReport] = []
         for index in 0..<10 {
             let message = KafkaOutgoingMessage(
@@ -39,7 +26,7 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertTrue(reports.allSatisfy { $0.offset >= 0 && $0.topic == "round-trip" })
 
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(cluster.bootstrapServers, group: "g1"), logger: logger)
+            configuration: testConsumerConfiguration(cluster.bootstrapServers, group: "g1"), logger: logger)
         try consumer.subscribe(topics: ["round-trip"])
         var records: [KafkaRecord] = []
         let deadline = Date().addingTimeInterval(30)
@@ -62,7 +49,8 @@ final class KafkaRoundTripTests: XCTestCase {
     func testCommittedOffsetsAreNotReadAgainByTheGroup() async throws {
         let cluster = try DevelopmentCluster(logger: logger)
         try cluster.createTopic("commits", partitions: 2)
-        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: testProducerConfiguration(cluster.bootstrapServers), logger: logger)
         func produce(_ range: Range<Int>) async throws {
             for index in range {
                 _ = try await producer.send(
@@ -71,7 +59,7 @@ final class KafkaRoundTripTests: XCTestCase {
         }
         func consume(expecting count: Int) throws -> [String] {
             let consumer = try KafkaConsumer(
-                configuration: consumerConfiguration(cluster.bootstrapServers, group: "g2"), logger: logger)
+                configuration: testConsumerConfiguration(cluster.bootstrapServers, group: "g2"), logger: logger)
             try consumer.subscribe(topics: ["commits"])
             var values: [String] = []
             let deadline = Date().addingTimeInterval(30)
@@ -102,7 +90,8 @@ final class KafkaRoundTripTests: XCTestCase {
     func testBacklogLargerThanThePrefetchIsReadCompletely() throws {
         let cluster = try DevelopmentCluster(logger: logger)
         try cluster.createTopic("backlog", partitions: 2)
-        let producer = try KafkaProducer(configuration: producerConfiguration(cluster.bootstrapServers), logger: logger)
+        let producer = try KafkaProducer(
+            configuration: testProducerConfiguration(cluster.bootstrapServers), logger: logger)
         let total = 30_000
         let padding = String(repeating: "x", count: 80)
         for index in 0..<total {
@@ -113,7 +102,7 @@ final class KafkaRoundTripTests: XCTestCase {
         }
         XCTAssertEqual(producer.flush(timeout: .seconds(30)), 0)
 
-        var configuration = consumerConfiguration(cluster.bootstrapServers, group: "backlog")
+        var configuration = testConsumerConfiguration(cluster.bootstrapServers, group: "backlog")
         configuration.prefetchKilobytes = 256
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.subscribe(topics: ["backlog"])
@@ -143,7 +132,7 @@ final class KafkaRoundTripTests: XCTestCase {
     /// one fetch stays a small part of the prefetch (it lands decompressed on top of it).
     func testEveryPrefetchSizeMakesAConsumerWithFetchesSmallerThanThePrefetch() throws {
         for kilobytes in [256, 1024, 4096, 16_384, 1_048_576] {
-            var configuration = consumerConfiguration("127.0.0.1:1", group: "prefetch-\(kilobytes)")
+            var configuration = testConsumerConfiguration("127.0.0.1:1", group: "prefetch-\(kilobytes)")
             configuration.prefetchKilobytes = kilobytes
             let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
             consumer.shutdown()
@@ -156,7 +145,7 @@ final class KafkaRoundTripTests: XCTestCase {
     }
 
     func testUnreachableBrokerFailsDeliveryWithinTheTimeout() async throws {
-        var configuration = producerConfiguration("127.0.0.1:1")
+        var configuration = testProducerConfiguration("127.0.0.1:1")
         configuration.deliveryTimeoutMilliseconds = 1000
         let producer = try KafkaProducer(configuration: configuration, logger: logger)
         let started = ContinuousClock.now
@@ -170,7 +159,7 @@ final class KafkaRoundTripTests: XCTestCase {
     }
 
     func testInvalidSettingsAreTypedErrors() {
-        var configuration = producerConfiguration("localhost:9092")
+        var configuration = testProducerConfiguration("localhost:9092")
         configuration.compression = "bogus"
         XCTAssertThrowsError(try KafkaProducer(configuration: configuration, logger: logger)) { error in
             guard case .configuration(let property, let value, _) = error as? KafkaError else {
