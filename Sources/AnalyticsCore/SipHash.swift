@@ -23,14 +23,14 @@ public struct SipHash24: Sendable {
 
     public mutating func combine(_ bytes: some Sequence<UInt8>) {
         if bytes.withContiguousStorageIfAvailable({ combine(UnsafeRawBufferPointer($0)) }) != nil { return }
-        for byte in bytes { append(byte) }
+        for byte in bytes { combine(byte) }
     }
 
     /// Whole 8-byte words go straight to the compression function; only the ends go byte by byte.
     public mutating func combine(_ bytes: UnsafeRawBufferPointer) {
         var offset = 0
         while tailCount != 0 && offset < bytes.count {
-            append(bytes[offset])
+            combine(bytes[offset])
             offset += 1
         }
         while bytes.count - offset >= 8 {
@@ -39,7 +39,7 @@ public struct SipHash24: Sendable {
             length += 8
         }
         while offset < bytes.count {
-            append(bytes[offset])
+            combine(bytes[offset])
             offset += 1
         }
     }
@@ -49,9 +49,7 @@ public struct SipHash24: Sendable {
         text.withUTF8InPlace { combine(UnsafeRawBufferPointer($0)) }
     }
 
-    public mutating func combine(_ byte: UInt8) { append(byte) }
-
-    private mutating func append(_ byte: UInt8) {
+    public mutating func combine(_ byte: UInt8) {
         tail |= UInt64(byte) << (8 * UInt64(tailCount))
         tailCount += 1
         length += 1

@@ -24,12 +24,18 @@ final class ClientContext: Sendable {
         self.startPosition = startPosition
     }
 
-    var fatal: KafkaError? { fatalError.withLock { $0 } }
+    /// Whether `fatalError` is set: checked on every send and poll without taking its lock.
+    private let hasFatalError = Atomic<Bool>(false)
+
+    var fatal: KafkaError? {
+        hasFatalError.load(ordering: .acquiring) ? fatalError.withLock { $0 } : nil
+    }
 
     /// Makes `error` fatal for the client: logged now, thrown by its next poll.
     func fail(_ error: KafkaError) {
         logger.critical("Kafka client cannot go on", metadata: ["error": "\(error)"])
         fatalError.withLock { if $0 == nil { $0 = error } }
+        hasFatalError.store(true, ordering: .releasing)
     }
 
     /// Installs the log and error callbacks and this context as the configuration's opaque.
@@ -87,6 +93,7 @@ final class ClientContext: Sendable {
         if error == RD_KAFKA_RESP_ERR__FATAL, let client {
             let (original, message) = ErrorBuffer.capture { rd_kafka_fatal_error(client, $0, $1) }
             fatalError.withLock { $0 = .fatal(code: original.rawValue, message: message) }
+            hasFatalError.store(true, ordering: .releasing)
             logger.critical(
                 "fatal Kafka error",
                 metadata: ["code": "\(KafkaError.name(of: original.rawValue))", "reason": "\(message)"])

@@ -18,6 +18,9 @@ public final class KafkaProducer: Sendable {
     private let logger: Logger
     private let poller: DeliveryReportPoller
     private let lifecycle = Mutex<Lifecycle>(.running)
+    /// `lifecycle` is no longer `.running`: read by every `send` without taking the lock, which
+    /// the event-loop threads would contend for.
+    private let isShutDown = Atomic<Bool>(false)
 
     private enum Lifecycle {
         case running
@@ -62,6 +65,7 @@ public final class KafkaProducer: Sendable {
             state = .shutDown(failed: 0)
             return true
         }
+        isShutDown.store(true, ordering: .releasing)
         guard first else {
             return lifecycle.withLock { state in
                 if case .shutDown(let failed) = state { return failed }
@@ -89,7 +93,7 @@ public final class KafkaProducer: Sendable {
         _ message: KafkaOutgoingMessage,
         completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?
     ) throws(KafkaError) {
-        if case .shutDown = lifecycle.withLock({ $0 }) { throw .shutDown }
+        if isShutDown.load(ordering: .acquiring) { throw .shutDown }
         if let fatal = context.fatal { throw fatal }
         // Without a completion nothing is allocated per record; a failed delivery is logged.
         let opaque = completion.map {
