@@ -9,15 +9,26 @@ import Foundation
 final class Connection: @unchecked Sendable {
     // @unchecked: confined to the owning loop's thread; completions come back through `loop.execute`.
     private enum State: Equatable {
-        /// Waiting for (more of) a request.
-        case reading
+        /// Waiting for (more of) a request, this far into it.
+        case reading(ReadProgress)
         /// Request number `request` has been with the responder since `since`.
         case awaitingResponse(request: UInt64, since: ContinuousClock.Instant, head: HTTPRequestHead)
-        /// A response is being written.
-        case writing
+        /// A response has been written since `since`. `resuming` is the request still being read
+        /// behind an interim `100 Continue`, to go back to once it is sent.
+        case writing(since: ContinuousClock.Instant, resuming: ReadProgress?)
         /// A streamed response's head is sent; its body is written as the responder produces it.
         case streaming(ActiveStream)
         case closed
+    }
+
+    /// How far the next request has come in.
+    private struct ReadProgress: Equatable {
+        /// When its first byte arrived; nil while nothing of it is buffered (idle).
+        var started: ContinuousClock.Instant?
+        /// When its head was complete, while its body is still arriving.
+        var headAt: ContinuousClock.Instant?
+        /// Its `Expect: 100-continue` was answered.
+        var continueSent = false
     }
 
     /// The streamed response in progress on this connection.
@@ -26,6 +37,8 @@ final class Connection: @unchecked Sendable {
         let framing: BodyFraming
         /// The end of the body is queued: the stream is over once the output drains.
         var finishing = false
+        /// Since when written output has been waiting for the reader; nil while all is sent.
+        var waitingSince: ContinuousClock.Instant?
 
         static func == (lhs: ActiveStream, rhs: ActiveStream) -> Bool {
             lhs.handle === rhs.handle && lhs.finishing == rhs.finishing
@@ -36,7 +49,7 @@ final class Connection: @unchecked Sendable {
     let remoteAddress: String
     private unowned let loop: EventLoop
     private var parser: HTTPRequestParser
-    private var state = State.reading
+    private var state = State.reading(ReadProgress())
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var readable = false
@@ -45,17 +58,18 @@ final class Connection: @unchecked Sendable {
     private var peerHungUp = false
     private var closeAfterWrite = false
     private var draining = false
-    private var continueSent = false
     private var lastActivity: ContinuousClock.Instant
-    private var requestStarted: ContinuousClock.Instant?
-    private var headReceived: ContinuousClock.Instant?
-    private var writeStarted: ContinuousClock.Instant?
     /// Requests dispatched so far: each answer names its request, so a late or second answer
     /// can never be taken for the next pipelined request's.
     private var dispatched: UInt64 = 0
 
     private var isAwaitingResponse: Bool {
         if case .awaitingResponse = state { return true }
+        return false
+    }
+
+    private var isReading: Bool {
+        if case .reading = state { return true }
         return false
     }
 
@@ -82,7 +96,7 @@ final class Connection: @unchecked Sendable {
         }
         if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
             readable = true
-            if state == .reading { readAvailable() }
+            if isReading { readAvailable() }
         }
         if events & EPOLLOUT.rawValue != 0 {
             switch state {
@@ -94,11 +108,14 @@ final class Connection: @unchecked Sendable {
 
     private func readAvailable() {
         let chunk = loop.readBuffer
-        while readable, state == .reading {
+        while readable, isReading {
             let count = recv(fd, chunk.baseAddress, chunk.count, 0)
             if count > 0 {
                 lastActivity = loop.now
-                if requestStarted == nil { requestStarted = lastActivity }
+                if case .reading(var progress) = state, progress.started == nil {
+                    progress.started = lastActivity
+                    state = .reading(progress)
+                }
                 parser.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
                 processBuffered()
                 if count < chunk.count { readable = false }
@@ -118,25 +135,26 @@ final class Connection: @unchecked Sendable {
 
     /// Parses what is buffered and dispatches the next complete request, if any.
     private func processBuffered() {
-        guard state == .reading else { return }
+        guard case .reading(var progress) = state else { return }
         do {
             guard let (head, body) = try parser.nextRequest() else {
-                if parser.bufferedCount == 0 && parser.pendingHead == nil { requestStarted = nil }
+                if parser.bufferedCount == 0 && parser.pendingHead == nil { progress.started = nil }
                 if let head = parser.pendingHead {
-                    if headReceived == nil { headReceived = loop.now }
-                    if head.expectsContinue && !continueSent && parser.awaitingBody {
-                        continueSent = true
+                    if progress.headAt == nil { progress.headAt = loop.now }
+                    if head.expectsContinue && !progress.continueSent && parser.awaitingBody {
+                        progress.continueSent = true
                         if let refusal = loop.shared.responder.screen(head) {
                             closeAfterWrite = true
                             send(refusal, for: head)
                             return
                         }
                         ResponseSerializer.writeContinue(into: &output)
-                        state = .writing
-                        writeStarted = loop.now
-                        flush(continueOnly: true)
+                        state = .writing(since: loop.now, resuming: progress)
+                        flush()
+                        return
                     }
                 }
+                state = .reading(progress)
                 return
             }
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
@@ -154,8 +172,6 @@ final class Connection: @unchecked Sendable {
         let number = dispatched
         let head = request.head
         state = .awaitingResponse(request: number, since: loop.now, head: head)
-        continueSent = false
-        headReceived = nil
         if !request.head.keepAlive || draining { closeAfterWrite = true }
         let loop = self.loop
         loop.shared.responder.respond(to: request) { [self] response in
@@ -177,8 +193,7 @@ final class Connection: @unchecked Sendable {
         guard let body = response.streamingBody, !response.status.forbidsBody else {
             loop.serializer.write(
                 response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, into: &output)
-            state = .writing
-            writeStarted = loop.now
+            state = .writing(since: loop.now, resuming: nil)
             flush()
             return
         }
@@ -188,15 +203,14 @@ final class Connection: @unchecked Sendable {
         loop.serializer.write(
             response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, framing: framing,
             into: &output)
-        writeStarted = loop.now
         guard !headOnly, !peerHungUp else {
             body.open(ResponseStream(id: 0, fd: fd, loop: loop, open: false))
-            state = .writing
+            state = .writing(since: loop.now, resuming: nil)
             flush()
             return
         }
         let stream = ResponseStream(id: loop.makeStreamID(), fd: fd, loop: loop, open: true)
-        state = .streaming(ActiveStream(handle: stream, framing: framing))
+        state = .streaming(ActiveStream(handle: stream, framing: framing, waitingSince: loop.now))
         Socket.limitSendBuffer(fd, to: Self.streamSocketBuffer)
         body.open(stream)
         // A stream that starts while the server shuts down ends at once, as drained ones do.
@@ -212,13 +226,16 @@ final class Connection: @unchecked Sendable {
 
     /// A piece of the streamed body `id`, from `ResponseStream.write`.
     func writeStreamChunk(_ bytes: [UInt8], stream id: UInt64) {
-        guard case .streaming(let active) = state, active.handle.id == id, !active.finishing else { return }
+        guard case .streaming(var active) = state, active.handle.id == id, !active.finishing else { return }
         let backlog = output.count - outputOffset
         guard backlog + bytes.count <= loop.shared.configuration.streamBacklogLimit else {
             dropStream(id, reason: "the client reads more slowly than the stream is written")
             return
         }
-        if backlog == 0 { writeStarted = loop.now }
+        if backlog == 0 {
+            active.waitingSince = loop.now
+            state = .streaming(active)
+        }
         ResponseSerializer.writeStreamPiece(bytes, framing: active.framing, into: &output)
         flush()
     }
@@ -227,10 +244,10 @@ final class Connection: @unchecked Sendable {
     func finishStream(_ id: UInt64, closingConnection: Bool) {
         guard case .streaming(var active) = state, active.handle.id == id, !active.finishing else { return }
         active.finishing = true
+        if active.waitingSince == nil { active.waitingSince = loop.now }
         state = .streaming(active)
         if closingConnection { closeAfterWrite = true }
         if active.framing == .chunked { ResponseSerializer.writeLastChunk(into: &output) }
-        if writeStarted == nil { writeStarted = loop.now }
         flush()
     }
 
@@ -243,7 +260,7 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Writes buffered output; when done, goes back to reading (or closes).
-    private func flush(continueOnly: Bool = false) {
+    private func flush() {
         while outputOffset < output.count {
             let count = output.withUnsafeBytes { bytes in
                 // outputOffset < count, so the buffer is non-empty and the slice has an address.
@@ -263,9 +280,10 @@ final class Connection: @unchecked Sendable {
         }
         output.removeAll(keepingCapacity: output.capacity <= 65_536)
         outputOffset = 0
-        writeStarted = nil
-        if case .streaming(let active) = state {
+        if case .streaming(var active) = state {
             // All written so far is sent; the stream goes on until its end has been sent too.
+            active.waitingSince = nil
+            state = .streaming(active)
             guard active.finishing else { return }
             active.handle.markClosed()
         }
@@ -273,17 +291,19 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        state = .reading
         lastActivity = loop.now
-        if !continueOnly {
-            requestStarted = parser.bufferedCount > 0 ? lastActivity : nil
+        if case .writing(_, let resuming?) = state {
+            // The interim 100 Continue is out: back to the request's body.
+            state = .reading(resuming)
+        } else {
+            state = .reading(ReadProgress(started: parser.bufferedCount > 0 ? lastActivity : nil))
             processBuffered()
         }
-        if state == .reading && peerClosed && !parser.hasPartialRequest {
+        if isReading && peerClosed && !parser.hasPartialRequest {
             close()
             return
         }
-        if state == .reading && readable { readAvailable() }
+        if isReading && readable { readAvailable() }
     }
 
     // MARK: - Lifecycle
@@ -295,30 +315,32 @@ final class Connection: @unchecked Sendable {
             finishStream(active.handle.id, closingConnection: true)
             return
         }
-        guard state == .reading else { return }
+        guard isReading else { return }
         // A request may already sit in the socket unread: answer it (with Connection: close)
         // rather than reset the connection under it.
         readable = true
         readAvailable()
-        if state == .reading && !parser.hasPartialRequest { close() }
+        if isReading && !parser.hasPartialRequest { close() }
     }
 
     func checkDeadlines(now: ContinuousClock.Instant) {
         let configuration = loop.shared.configuration
         switch state {
-        case .reading:
-            if let headReceived, now - headReceived > configuration.bodyTimeout {
+        case .reading(let progress):
+            if let headAt = progress.headAt, now - headAt > configuration.bodyTimeout {
                 timeOut("the request body did not arrive within \(configuration.bodyTimeout)")
-            } else if headReceived == nil, let requestStarted, now - requestStarted > configuration.headerTimeout {
+            } else if progress.headAt == nil, let started = progress.started,
+                now - started > configuration.headerTimeout
+            {
                 timeOut("the request headers did not arrive within \(configuration.headerTimeout)")
             } else if !parser.hasPartialRequest, now - lastActivity > configuration.idleTimeout {
                 close()
             }
-        case .writing:
-            if let writeStarted, now - writeStarted > configuration.writeTimeout { close() }
+        case .writing(let since, _):
+            if now - since > configuration.writeTimeout { close() }
         case .streaming(let active):
-            // Output waiting since `writeStarted` without ever draining: the reader has stalled.
-            if let writeStarted, now - writeStarted > configuration.writeTimeout {
+            // Output waiting since `waitingSince` without ever draining: the reader has stalled.
+            if let since = active.waitingSince, now - since > configuration.writeTimeout {
                 dropStream(active.handle.id, reason: "the client read nothing for \(configuration.writeTimeout)")
             }
         case .awaitingResponse(_, let since, let head):
