@@ -17,15 +17,11 @@ public final class KafkaProducer: Sendable {
     private var context: ClientContext { client.context }
     private let logger: Logger
     private let poller: DeliveryReportPoller
-    private let lifecycle = Mutex<Lifecycle>(.running)
-    /// `lifecycle` is no longer `.running`: read by every `send` without taking the lock, which
-    /// the event-loop threads would contend for.
+    /// Set by the first `shutdown`; read by every `send` (an atomic: the event-loop threads would
+    /// contend for a lock).
     private let isShutDown = Atomic<Bool>(false)
-
-    private enum Lifecycle {
-        case running
-        case shutDown(failed: Int)
-    }
+    /// What the first `shutdown` returned, for the later ones.
+    private let failedAtShutdown = Atomic<Int>(0)
 
     public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         let native = try NativeConfiguration(properties: configuration.properties)
@@ -60,17 +56,8 @@ public final class KafkaProducer: Sendable {
     /// same count at once; `send` throws `KafkaError.shutDown` from the first call on.
     @discardableResult
     public func shutdown(timeout: Duration = .seconds(10)) -> Int {
-        let first = lifecycle.withLock { state -> Bool in
-            guard case .running = state else { return false }
-            state = .shutDown(failed: 0)
-            return true
-        }
-        isShutDown.store(true, ordering: .releasing)
-        guard first else {
-            return lifecycle.withLock { state in
-                if case .shutDown(let failed) = state { return failed }
-                return 0
-            }
+        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else {
+            return failedAtShutdown.load(ordering: .acquiring)
         }
         let failed = flush(timeout: timeout)
         if failed > 0 {
@@ -82,7 +69,7 @@ public final class KafkaProducer: Sendable {
         poller.stop()
         // Reports that arrived after the thread's last poll are served here, so none is lost.
         rd_kafka_poll(handle, 0)
-        lifecycle.withLock { $0 = .shutDown(failed: failed) }
+        failedAtShutdown.store(failed, ordering: .releasing)
         return failed
     }
 
@@ -184,14 +171,13 @@ public final class KafkaProducer: Sendable {
 /// It holds the client, not the producer, so a producer nobody refers to any more is freed (and
 /// shut down) instead of being kept alive by its own thread.
 private final class DeliveryReportPoller: Sendable {
-    private let stopRequested = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(true)
+    private let finished = DispatchSemaphore(value: 0)
 
     init(client: KafkaClient) {
         // The thread keeps this poller (and the client) alive until `stop`.
         let thread = Thread { [self] in
-            while !stopRequested.load(ordering: .relaxed) {
+            while running.load(ordering: .relaxed) {
                 rd_kafka_poll(client.handle, 100)
             }
             finished.signal()
@@ -205,7 +191,6 @@ private final class DeliveryReportPoller: Sendable {
     /// Stops the thread and waits for it (at most one 100 ms poll). Safe to call more than once.
     func stop() {
         guard running.exchange(false, ordering: .relaxed) else { return }
-        stopRequested.store(true, ordering: .relaxed)
         finished.wait()
     }
 }
