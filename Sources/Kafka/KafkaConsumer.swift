@@ -129,14 +129,18 @@ public final class KafkaConsumer: Sendable {
             rd_kafka_message_destroy(message)
         }
         let batch = KafkaMessageBatch(taking: records, count: kept, of: client)
-        if let failure { throw failure }
+        // A rebalance callback that ran inside the call may have made the client fatal.
+        if let failure = failure ?? context.fatal { throw failure }
         return batch
     }
 
     /// Waits up to `timeoutMilliseconds` for the next record. Returns nil on timeout and after
     /// transient errors (which are logged); throws on a fatal error.
     public func poll(timeoutMilliseconds: Int32) throws(KafkaError) -> KafkaRecord? {
-        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else { return nil }
+        guard let message = rd_kafka_consumer_poll(handle, timeoutMilliseconds) else {
+            if let fatal = context.fatal { throw fatal }
+            return nil
+        }
         defer { rd_kafka_message_destroy(message) }
         return try record(carriedBy: message)
     }
