@@ -4,8 +4,9 @@ import Foundation
 /// One client connection: reads requests, hands them to the responder one at a time (so
 /// pipelined requests are answered in order), writes responses, and enforces the timeouts.
 ///
-/// It lives on its event loop's thread only. The socket is registered edge-triggered, so the
-/// connection remembers readiness it did not act on (`readable`, `writable`).
+/// It lives on its event loop's thread only. Three enums describe it, as they change independently:
+/// `State`, the exchange in progress; `Input`, what the edge-triggered socket has signalled and
+/// the connection has not yet acted on; `Lifetime`, whether it outlives the exchange.
 final class Connection: @unchecked Sendable {
     // @unchecked: confined to the owning loop's thread; completions come back through `loop.execute`.
     private enum State: Equatable {
@@ -19,6 +20,34 @@ final class Connection: @unchecked Sendable {
         /// A streamed response's head is sent; its body is written as the responder produces it.
         case streaming(ActiveStream)
         case closed
+    }
+
+    /// What the socket's read side has signalled. Epoll reports each edge once, so readiness not
+    /// yet read, and the client's end of input (EPOLLRDHUP), must be remembered.
+    private enum Input {
+        /// The last read would have blocked.
+        case drained
+        /// Bytes (or the end of input) may be waiting to be read.
+        case pending
+        /// The client shut its side; what it sent may still be waiting to be read.
+        case endPending
+        /// The client shut its side and all it sent is read: no request can arrive or complete.
+        case ended
+
+        var isReadable: Bool { self == .pending || self == .endPending }
+        var clientHungUp: Bool { self == .endPending || self == .ended }
+    }
+
+    /// Whether the connection serves another request after the current one. It only ever moves
+    /// down the list.
+    private enum Lifetime: Comparable {
+        case keepAlive
+        /// Closes once the response in progress is written: the client asked to, the request was
+        /// refused with an error, or the response's framing ends with the connection.
+        case closeAfterResponse
+        /// The server is shutting down: closes after the response in progress, and a stream ends
+        /// as soon as it starts.
+        case draining
     }
 
     /// How far the next request has come in.
@@ -52,12 +81,8 @@ final class Connection: @unchecked Sendable {
     private var state = State.reading(ReadProgress())
     private var output: [UInt8] = []
     private var outputOffset = 0
-    private var readable = false
-    private var peerClosed = false
-    /// The client shut its side down (EPOLLRDHUP): a stream would have no one to read it.
-    private var peerHungUp = false
-    private var closeAfterWrite = false
-    private var draining = false
+    private var input = Input.drained
+    private var lifetime = Lifetime.keepAlive
     private var lastActivity: ContinuousClock.Instant
     /// Requests dispatched so far: each answer names its request, so a late or second answer
     /// can never be taken for the next pipelined request's.
@@ -71,6 +96,11 @@ final class Connection: @unchecked Sendable {
     private var isReading: Bool {
         if case .reading = state { return true }
         return false
+    }
+
+    /// Moves the lifetime down to `next`, never back up.
+    private func end(_ next: Lifetime) {
+        lifetime = max(lifetime, next)
     }
 
     init(fd: Int32, remoteAddress: String, loop: EventLoop) {
@@ -88,16 +118,17 @@ final class Connection: @unchecked Sendable {
             close()
             return
         }
-        if events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 { peerHungUp = true }
-        if case .streaming = state, peerHungUp {
-            // The client has gone (an EventSource closing sends FIN): nothing more will be read.
-            close()
-            return
+        if events & (EPOLLRDHUP.rawValue | EPOLLHUP.rawValue) != 0 {
+            input = .endPending
+            if case .streaming = state {
+                // The client has gone (an EventSource closing sends FIN): no one reads the stream.
+                close()
+                return
+            }
+        } else if events & EPOLLIN.rawValue != 0, input == .drained {
+            input = .pending
         }
-        if events & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue) != 0 {
-            readable = true
-            if isReading { readAvailable() }
-        }
+        if input.isReadable, isReading { readAvailable() }
         if events & EPOLLOUT.rawValue != 0 {
             switch state {
             case .writing, .streaming: flush()
@@ -108,7 +139,7 @@ final class Connection: @unchecked Sendable {
 
     private func readAvailable() {
         let chunk = loop.readBuffer
-        while readable, isReading {
+        while input.isReadable, isReading {
             let count = recv(fd, chunk.baseAddress, chunk.count, 0)
             if count > 0 {
                 lastActivity = loop.now
@@ -117,20 +148,24 @@ final class Connection: @unchecked Sendable {
                     state = .reading(progress)
                 }
                 parser.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+                // A short read emptied the socket; after the client's end, nothing more will come.
+                if count < chunk.count { input = input.clientHungUp ? .ended : .drained }
                 processBuffered()
-                if count < chunk.count { readable = false }
             } else if count == 0 {
-                readable = false
-                peerClosed = true
                 // The client will send nothing more; a request cut short cannot complete.
                 close()
                 return
             } else {
                 if errno == EINTR { continue }
-                readable = false
-                if errno != EAGAIN && errno != EWOULDBLOCK { close() }
+                if errno != EAGAIN && errno != EWOULDBLOCK {
+                    close()
+                    return
+                }
+                input = input.clientHungUp ? .ended : .drained
             }
         }
+        // Everything the client sent is read and no request is complete: none ever will be.
+        if isReading && input == .ended { close() }
     }
 
     /// Parses what is buffered and dispatches the next complete request, if any.
@@ -144,7 +179,7 @@ final class Connection: @unchecked Sendable {
                     if head.expectsContinue && !progress.continueSent && parser.awaitingBody {
                         progress.continueSent = true
                         if let refusal = loop.shared.responder.screen(head) {
-                            closeAfterWrite = true
+                            end(.closeAfterResponse)
                             send(refusal, for: head)
                             return
                         }
@@ -159,7 +194,7 @@ final class Connection: @unchecked Sendable {
             }
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
         } catch {
-            closeAfterWrite = true
+            end(.closeAfterResponse)
             let parsed = parser.pendingHead
             let response = loop.shared.responder.finish(
                 serverError: .error(error.status, error.description), head: parsed)
@@ -172,7 +207,7 @@ final class Connection: @unchecked Sendable {
         let number = dispatched
         let head = request.head
         state = .awaitingResponse(request: number, since: loop.now, head: head)
-        if !request.head.keepAlive || draining { closeAfterWrite = true }
+        if !request.head.keepAlive { end(.closeAfterResponse) }
         let loop = self.loop
         loop.shared.responder.respond(to: request) { [self] response in
             loop.execute { [self] in
@@ -188,22 +223,21 @@ final class Connection: @unchecked Sendable {
     }
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead) {
-        if draining { closeAfterWrite = true }
         let headOnly = head.method == "HEAD"
         guard let body = response.streamingBody, !response.status.forbidsBody else {
             loop.serializer.write(
-                response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, into: &output)
+                response, headOnly: headOnly, version: head.version, keepAlive: lifetime == .keepAlive, into: &output)
             state = .writing(since: loop.now, resuming: nil)
             flush()
             return
         }
         // HTTP/1.0 has no chunked coding: the body ends when the connection does.
         let framing: BodyFraming = head.version == .http1_0 ? .untilClose : .chunked
-        if framing == .untilClose || peerHungUp { closeAfterWrite = true }
+        if framing == .untilClose || input.clientHungUp { end(.closeAfterResponse) }
         loop.serializer.write(
-            response, headOnly: headOnly, version: head.version, keepAlive: !closeAfterWrite, framing: framing,
+            response, headOnly: headOnly, version: head.version, keepAlive: lifetime == .keepAlive, framing: framing,
             into: &output)
-        guard !headOnly, !peerHungUp else {
+        guard !headOnly, !input.clientHungUp else {
             body.open(ResponseStream(id: 0, fd: fd, loop: loop, open: false))
             state = .writing(since: loop.now, resuming: nil)
             flush()
@@ -214,7 +248,7 @@ final class Connection: @unchecked Sendable {
         Socket.limitSendBuffer(fd, to: Self.streamSocketBuffer)
         body.open(stream)
         // A stream that starts while the server shuts down ends at once, as drained ones do.
-        if draining { finishStream(stream.id, closingConnection: true) }
+        if lifetime == .draining { finishStream(stream.id, closingConnection: true) }
         flush()
     }
 
@@ -246,7 +280,7 @@ final class Connection: @unchecked Sendable {
         active.finishing = true
         if active.waitingSince == nil { active.waitingSince = loop.now }
         state = .streaming(active)
-        if closingConnection { closeAfterWrite = true }
+        if closingConnection { end(.closeAfterResponse) }
         if active.framing == .chunked { ResponseSerializer.writeLastChunk(into: &output) }
         flush()
     }
@@ -287,7 +321,7 @@ final class Connection: @unchecked Sendable {
             guard active.finishing else { return }
             active.handle.markClosed()
         }
-        if closeAfterWrite {
+        if lifetime != .keepAlive {
             close()
             return
         }
@@ -299,18 +333,19 @@ final class Connection: @unchecked Sendable {
             state = .reading(ReadProgress(started: parser.bufferedCount > 0 ? lastActivity : nil))
             processBuffered()
         }
-        if isReading && peerClosed && !parser.hasPartialRequest {
+        if isReading && input == .ended {
+            // The client's end came with what is already answered.
             close()
             return
         }
-        if isReading && readable { readAvailable() }
+        if isReading && input.isReadable { readAvailable() }
     }
 
     // MARK: - Lifecycle
 
     /// Server shutdown: close now if idle, otherwise after the response in progress.
     func drain() {
-        draining = true
+        end(.draining)
         if case .streaming(let active) = state {
             finishStream(active.handle.id, closingConnection: true)
             return
@@ -318,7 +353,7 @@ final class Connection: @unchecked Sendable {
         guard isReading else { return }
         // A request may already sit in the socket unread: answer it (with Connection: close)
         // rather than reset the connection under it.
-        readable = true
+        if input == .drained { input = .pending }
         readAvailable()
         if isReading && !parser.hasPartialRequest { close() }
     }
@@ -347,7 +382,7 @@ final class Connection: @unchecked Sendable {
             if now - since > configuration.responseTimeout {
                 // The responder never answered: the client gets a 503 and the connection closes,
                 // as a late answer would no longer match the request.
-                closeAfterWrite = true
+                end(.closeAfterResponse)
                 let response = loop.shared.responder.finish(
                     serverError: .error(
                         .serviceUnavailable, "the server did not answer within \(configuration.responseTimeout)"),
@@ -360,7 +395,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func timeOut(_ message: String) {
-        closeAfterWrite = true
+        end(.closeAfterResponse)
         let parsed = parser.pendingHead
         let response = loop.shared.responder.finish(serverError: .error(.requestTimeout, message), head: parsed)
         send(response, for: parsed ?? Self.unparsedHead)
