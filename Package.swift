@@ -47,6 +47,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
@@ -55,6 +56,7 @@ let package = Package(
                 "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The tracker websites include, compiled into the binary.
             resources: [.embedInCode("Tracker/script.js")]
@@ -65,6 +67,7 @@ let package = Package(
                 "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The dashboard, compiled into the binary: it is served offline, with no files to ship.
             resources: [

@@ -50,6 +50,18 @@ public struct PartialState: Sendable {
         return Int32(String(decoding: digits, as: UTF8.self))
     }
 
+    /// Whether a record key is one of `group`'s, for any events topic: `group/TOPIC/PARTITION`.
+    /// A longer group that starts with `group/` does not match, since a topic holds no "/".
+    public static func isKey(_ key: [UInt8], of group: String) -> Bool {
+        let prefix = Array("\(group)/".utf8)
+        guard key.count > prefix.count, key.starts(with: prefix) else { return false }
+        let rest = key[prefix.count...]
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), slash > rest.startIndex else { return false }
+        let digits = rest[(slash + 1)...]
+        return !digits.isEmpty && digits.count <= 10
+            && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     public func encoded() -> [UInt8] {
         var writer = PartialWriter(capacity: 16_384)
         for byte in Self.magic { writer.unsigned(UInt64(byte)) }

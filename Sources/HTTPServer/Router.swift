@@ -122,6 +122,29 @@ public struct CORSPolicy: Sendable, Equatable {
         self.maxAge = maxAge
     }
 
+    /// `text` as an allowed-origins entry: `*`, or an origin as browsers send it in `Origin`
+    /// (`https://shop.example`, `http://localhost:3000`); nil for anything else, such as a bare host
+    /// or a URL with a path, which would never match.
+    public static func origin(_ text: String) -> String? {
+        if text == "*" { return text }
+        let lowered = text.lowercased()
+        guard let schemeEnd = lowered.range(of: "://"), ["http", "https"].contains(lowered[..<schemeEnd.lowerBound])
+        else { return nil }
+        let authority = lowered[schemeEnd.upperBound...]
+        var host = authority[...]
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            let port = authority[authority.index(after: colon)...]
+            guard let number = Int(port), (1...65_535).contains(number) else { return nil }
+            host = authority[..<colon]
+        }
+        let valid = host.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x7A) || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+                || byte == UInt8(ascii: ":")
+        }
+        return valid && !host.isEmpty ? text : nil
+    }
+
     /// The `Access-Control-Allow-Origin` value for a request from `origin`, or nil if not allowed.
     public func allowOrigin(for origin: String?) -> String? {
         if let origin, allowedOrigins.contains(where: { $0.caseInsensitiveCompare(origin) }) { return origin }

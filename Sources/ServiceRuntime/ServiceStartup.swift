@@ -13,7 +13,7 @@ public enum ServiceStartup {
             let logger = try ServiceLogging.bootstrap(service: service, environment: environment)
             return (logger, try read(environment))
         } catch {
-            ShutdownSignal.fail("\(service): \(error)")
+            ShutdownSignal.fail("\(service): \(error)", status: ExitStatus.badSetting)
         }
     }
 }

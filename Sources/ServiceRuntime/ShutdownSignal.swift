@@ -27,9 +27,16 @@ public enum ShutdownSignal {
         return received
     }
 
-    /// Writes a line to standard error and exits with status 1; for configuration errors at start.
-    public static func fail(_ message: String) -> Never {
+    /// Writes a line to standard error and exits: status 1 for a failure at start (a broker
+    /// that cannot be reached, a port in use), `ExitStatus.badSetting` for a setting refused.
+    public static func fail(_ message: String, status: Int32 = 1) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
-        exit(1)
+        exit(status)
     }
+}
+
+/// Exit statuses the binaries share, beyond 0 and 1.
+public enum ExitStatus {
+    /// A setting (environment variable or command-line option) was refused: nothing started.
+    public static let badSetting: Int32 = 2
 }

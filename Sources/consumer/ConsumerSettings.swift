@@ -22,6 +22,8 @@ struct ConsumerSettings: Sendable {
     var rebuildOnStart: Bool
     /// The compacted topic where members share partial states; nil when `GROUP_VIEW=false`.
     var partialsTopic: String?
+    /// The partials topic's name, whether `GROUP_VIEW` is on or not (`--forget-group`).
+    var partialsTopicName: String
     var partialsIntervalMilliseconds: Int
     /// Records fetched ahead, in MiB (`CONSUMER_PREFETCH_MB`): catch-up speed against memory.
     var prefetchMegabytes: Int
@@ -37,37 +39,81 @@ struct ConsumerSettings: Sendable {
     var countBots: Bool
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
-        brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
-        topic = try environment.topic("KAFKA_TOPIC", default: "analytics-events")
-        group = environment.string("CONSUMER_GROUP", default: "analytics-consumer-group")
-        statsInterval = try environment.integer("STATS_INTERVAL", default: 30, range: 1...86_400)
-        sessionTimeoutMinutes = try environment.integer("SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440)
-        sessionCapacity = try environment.integer("SESSION_CAPACITY", default: 500_000, range: 1_000...100_000_000)
-        pageCapacity = try environment.integer("PAGE_CAPACITY", default: 20_000, range: 100...10_000_000)
-        topPages = try environment.integer("TOP_PAGES", default: 10, range: 1...1000)
-        shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
-        rebuildOnStart =
-            try environment.choice("REBUILD_ON_START", default: "true", allowed: ["true", "false"]) == "true"
-        let groupView = try environment.choice("GROUP_VIEW", default: "true", allowed: ["true", "false"]) == "true"
-        partialsTopic = groupView ? try environment.topic("KAFKA_PARTIALS_TOPIC", default: topic + "-partials") : nil
+        brokers = try environment.brokers(
+            "KAFKA_BROKERS", default: "localhost:9092", means: "Kafka bootstrap servers.")
+        topic = try environment.topic(
+            "KAFKA_TOPIC", default: "analytics-events", means: "The topic of events to aggregate.")
+        group = environment.string(
+            "CONSUMER_GROUP", default: "analytics-consumer-group",
+            means: "The consumer group: members of one group share the topic's partitions.")
+        statsInterval = try environment.integer(
+            "STATS_INTERVAL", default: 30, range: 1...86_400, means: "Seconds between summaries on standard output.")
+        sessionTimeoutMinutes = try environment.integer(
+            "SESSION_TIMEOUT_MINUTES", default: 30, range: 1...1440,
+            means: "Minutes of inactivity after which a session ends.")
+        sessionCapacity = try environment.integer(
+            "SESSION_CAPACITY", default: 500_000, range: 1_000...100_000_000,
+            means: "Open sessions held in memory across the topic; beyond, the least recently seen close early.")
+        pageCapacity = try environment.integer(
+            "PAGE_CAPACITY", default: 20_000, range: 100...10_000_000,
+            means: "Pages monitored for top pages across the topic, shared out over its partitions.")
+        topPages = try environment.integer(
+            "TOP_PAGES", default: 10, range: 1...1000, means: "Rows of top_pages.")
+        shutdownTimeoutSeconds = try environment.integer(
+            "SHUTDOWN_TIMEOUT", default: 10, range: 1...600,
+            means: "Seconds to print the final summary, commit and leave the group on SIGTERM.")
+        rebuildOnStart = try environment.flag(
+            "REBUILD_ON_START", default: true,
+            means: "A partition with no published partial state is read from its oldest record (false: from "
+                + "the committed offset).")
+        let groupView = try environment.flag(
+            "GROUP_VIEW", default: true,
+            means: "Share partial states through the partials topic, so every member shows the whole site.")
+        let partials = try environment.topic(
+            "KAFKA_PARTIALS_TOPIC", default: topic + "-partials",
+            means: "The compacted topic of partial states (with GROUP_VIEW).", shown: "KAFKA_TOPIC-partials")
+        partialsTopicName = partials
+        partialsTopic = groupView ? partials : nil
         partialsIntervalMilliseconds = try environment.integer(
-            "PARTIALS_INTERVAL_MS", default: 5000, range: 100...600_000)
-        prefetchMegabytes = try environment.integer("CONSUMER_PREFETCH_MB", default: 4, range: 1...1024)
-        deduplicationWindow = try environment.integer("DEDUP_WINDOW", default: 100_000, range: 1...10_000_000)
-        deadLetterTopic =
-            environment.raw("KAFKA_DLQ_TOPIC") == nil ? nil : try environment.topic("KAFKA_DLQ_TOPIC", default: "")
+            "PARTIALS_INTERVAL_MS", default: 5000, range: 100...600_000,
+            means: "Milliseconds between publications of changed partial states.")
+        prefetchMegabytes = try environment.integer(
+            "CONSUMER_PREFETCH_MB", default: 4, range: 1...1024,
+            means: "MiB of records fetched ahead of the consume loop: catch-up speed against memory.")
+        deduplicationWindow = try environment.integer(
+            "DEDUP_WINDOW", default: 100_000, range: 1...10_000_000,
+            means: "Most recent event ids remembered: a retry within this many events counts once.")
+        deadLetterTopic = try environment.optionalTopic(
+            "KAFKA_DLQ_TOPIC", means: "When set, records that cannot be read are copied there, with why.")
         dashboardRefreshMilliseconds = try environment.integer(
-            "DASHBOARD_REFRESH_MS", default: 1000, range: 100...60_000)
-        maxStreams = try environment.integer("MAX_STREAMS", default: 64, range: 0...10_000)
-        statsToken = try environment.token("STATS_TOKEN")
-        metricsToken = try environment.token("METRICS_TOKEN")
-        countBots = try environment.choice("COUNT_BOTS", default: "false", allowed: ["true", "false"]) == "true"
+            "DASHBOARD_REFRESH_MS", default: 1000, range: 100...60_000,
+            means: "Shortest interval between two snapshots on a dashboard stream, and the page's polling interval.")
+        maxStreams = try environment.integer(
+            "MAX_STREAMS", default: 64, range: 0...10_000,
+            means: "Dashboard streams open at once; beyond, 503 with Retry-After (the page then polls).")
+        statsToken = try environment.token(
+            "STATS_TOKEN", means: "When set, the dashboard, /analytics and the stream need it.")
+        metricsToken = try environment.token(
+            "METRICS_TOKEN", means: "When set, /metrics needs it as a bearer token.")
+        countBots = try environment.flag(
+            "COUNT_BOTS", default: false,
+            means: "Count events marked as bots as people (by default only in bot_events and total_events).")
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
-        http.host = environment.string("STATS_HOST", default: "0.0.0.0")
-        http.port = try environment.port("STATS_PORT", default: 8081)
+        http.host = try environment.host(
+            "STATS_HOST", default: "0.0.0.0", means: "Address the dashboard, /analytics and /metrics listen on.")
+        http.port = try environment.port(
+            "STATS_PORT", default: 8081, means: "Port of the dashboard, /analytics, /metrics and /health.")
         http.eventLoopCount = 1
         self.http = http
+    }
+
+    /// Every setting the consumer reads, for `--help` and the configuration test.
+    static var described: [SettingDescription] {
+        SettingDescription.of { environment throws(ConfigurationError) in
+            _ = try ServiceLogging.Settings(environment: environment)
+            return try ConsumerSettings(environment: environment)
+        }
     }
 
     var kafka: KafkaConsumerConfiguration {

@@ -9,9 +9,24 @@ import ServiceRuntime
 // The consumer: joins the group, aggregates, prints the summary every STATS_INTERVAL seconds,
 // serves /analytics and /health on STATS_PORT.
 
+let command = CommandLineEntry.parse(ConsumerCommand.self)
 MallocTuning.apply()
 let (logger, settings) = ServiceStartup.begin(service: "consumer") { environment throws(ConfigurationError) in
     try ConsumerSettings(environment: environment)
+}
+
+if let group = command.forgetGroup {
+    let forgetting = GroupForgetting(
+        group: group, topic: settings.partialsTopicName, brokers: settings.brokers, logger: logger)
+    do {
+        let outcome = try forgetting.run()
+        print(
+            "forgot group \"\(group)\" on \(settings.partialsTopicName): \(outcome.tombstoned) partial states "
+                + "deleted, \(outcome.alreadyDeleted) already deleted")
+        exit(0)
+    } catch {
+        ShutdownSignal.fail("consumer: --forget-group \(group): \(error)")
+    }
 }
 
 var aggregation = AggregatorConfiguration()

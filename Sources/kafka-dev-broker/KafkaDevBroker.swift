@@ -13,8 +13,20 @@ struct KafkaDevBroker: ParsableCommand {
         discussion: """
             Clients connect to localhost:PORT. Data lives in memory only and each partition keeps just \
             its last 5 MiB / 100,000 message sets. For production use real Kafka (docker compose).
-            """
+
+            """ + SettingsHelp.render(SettingDescription.of(ServiceLogging.Settings.init(environment:))),
+        version: ServiceVersion.current
     )
+
+    /// Parses as the producer and consumer do: a refused option exits 2, like a refused setting.
+    static func main() {
+        let command = CommandLineEntry.parse(Self.self)
+        do {
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     @Option(help: "Port on localhost where clients bootstrap (0: a free one, printed when ready).")
     var port: UInt16 = 9092
@@ -80,7 +92,7 @@ struct KafkaDevBroker: ParsableCommand {
         do {
             logger = try ServiceLogging.bootstrap(service: "kafka-dev-broker", environment: EnvironmentReader())
         } catch {
-            ShutdownSignal.fail("kafka-dev-broker: \(error)")
+            ShutdownSignal.fail("kafka-dev-broker: \(error)", status: ExitStatus.badSetting)
         }
         let cluster: DevelopmentCluster
         do {

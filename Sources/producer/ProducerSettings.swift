@@ -40,59 +40,110 @@ struct ProducerSettings: Sendable {
     var saltsTopic: String
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
-        brokers = try environment.brokers("KAFKA_BROKERS", default: "localhost:9092")
-        topic = try environment.topic("KAFKA_TOPIC", default: "analytics-events")
+        brokers = try environment.brokers(
+            "KAFKA_BROKERS", default: "localhost:9092", means: "Kafka bootstrap servers.")
+        topic = try environment.topic(
+            "KAFKA_TOPIC", default: "analytics-events", means: "The topic events are published to.")
         ackMode =
-            AckMode(rawValue: try environment.choice("ACK_MODE", default: "durable", allowed: ["durable", "enqueued"]))
+            AckMode(
+                rawValue: try environment.choice(
+                    "ACK_MODE", default: "durable", allowed: ["durable", "enqueued"],
+                    means: "When POST /event answers 202: after the broker's acknowledgement (durable) "
+                        + "or once librdkafka holds the event (enqueued)."))
             ?? .durable
         deliveryTimeoutMilliseconds = try environment.integer(
-            "DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000)
+            "DELIVERY_TIMEOUT_MS", default: 5000, range: 100...300_000,
+            means: "Milliseconds a durable request waits for the broker before it is answered 503.")
         // A durable request waits for its record's acknowledgement, so any linger is added to its
         // latency (and, with a fixed number of clients, taken off the throughput); records still
         // batch while earlier requests are in flight. Enqueued requests do not wait: batch longer.
         lingerMilliseconds = try environment.integer(
-            "KAFKA_LINGER_MS", default: ackMode == .durable ? 0 : 5, range: 0...1000)
-        maxQueuedMessages = try environment.integer("KAFKA_QUEUE_MAX_MESSAGES", default: 100_000, range: 1...10_000_000)
-        shutdownTimeoutSeconds = try environment.integer("SHUTDOWN_TIMEOUT", default: 10, range: 1...600)
-        allowedOrigins = environment.string("ALLOWED_ORIGINS", default: "*").split(separator: ",").map {
-            String($0).trimmingCharacters(in: .whitespaces)
-        }
+            "KAFKA_LINGER_MS", default: ackMode == .durable ? 0 : 5, range: 0...1000,
+            means: "librdkafka's linger.ms: how long records wait to fill a batch.",
+            shown: "0 (durable), 5 (enqueued)")
+        maxQueuedMessages = try environment.integer(
+            "KAFKA_QUEUE_MAX_MESSAGES", default: 100_000, range: 1...10_000_000,
+            means: "Records librdkafka may hold unacknowledged; beyond, new events are answered 503.")
+        shutdownTimeoutSeconds = try environment.integer(
+            "SHUTDOWN_TIMEOUT", default: 10, range: 1...600,
+            means: "Seconds to answer requests in flight and flush to Kafka on SIGTERM.")
+        allowedOrigins = try environment.list(
+            "ALLOWED_ORIGINS", default: ["*"], shown: "*",
+            allowed: "* or a comma-separated list of origins, such as https://shop.example",
+            means: "Origins browsers may send events from (CORS).", parse: CORSPolicy.origin)
         limits = EventLimits()
-        limits.maxBatchSize = try environment.integer("MAX_BATCH_EVENTS", default: 500, range: 1...10_000)
+        limits.maxBatchSize = try environment.integer(
+            "MAX_BATCH_EVENTS", default: 500, range: 1...10_000, means: "Events one POST /events may carry.")
         ipPolicy =
             IPPolicy(
                 rawValue: try environment.choice(
-                    "IP_POLICY", default: "anonymize", allowed: IPPolicy.allCases.map(\.rawValue))) ?? .anonymize
+                    "IP_POLICY", default: "anonymize", allowed: IPPolicy.allCases.map(\.rawValue),
+                    means: "What of the client's address is published: anonymize (IPv4 /24, IPv6 /48), drop, keep."))
+            ?? .anonymize
         trustedProxies = try environment.list(
             "TRUSTED_PROXIES", allowed: "a comma-separated list of addresses or CIDR networks, such as 10.0.0.0/8,::1",
-            parse: IPNetwork.init)
-        rateLimitPerIP = try environment.integer("RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000)
+            means: "Proxies whose X-Forwarded-For and Forwarded headers are believed.", parse: IPNetwork.init)
+        rateLimitPerIP = try environment.integer(
+            "RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000,
+            means: "Events per second per client address (0: no limit); over it, 429 with Retry-After.")
         rateLimitBurst = try environment.integer(
-            "RATE_LIMIT_BURST", default: max(1, rateLimitPerIP * 10), range: 1...10_000_000)
-        rateLimitClients = try environment.integer("RATE_LIMIT_CLIENTS", default: 65_536, range: 16...16_777_216)
+            "RATE_LIMIT_BURST", default: max(1, rateLimitPerIP * 10), range: 1...10_000_000,
+            means: "Events a client may send at once above its rate.", shown: "10 x RATE_LIMIT_PER_IP")
+        rateLimitClients = try environment.integer(
+            "RATE_LIMIT_CLIENTS", default: 65_536, range: 16...16_777_216,
+            means: "Client addresses the rate limiter remembers (about 40 bytes each).")
         allowedHosts = HostAllowList(
             patterns: try environment.list(
-                "ALLOWED_HOSTS", allowed: "a comma-separated list of hosts, such as example.com,*.example.com",
-                parse: HostAllowList.pattern))
-        saltsTopic = try environment.topic("VISITOR_SALTS_TOPIC", default: topic + "-salts")
+                "ALLOWED_HOSTS", shown: "(empty: every host)",
+                allowed: "a comma-separated list of hosts, such as example.com,*.example.com",
+                means: "Sites events are taken for; others are answered 403.", parse: HostAllowList.pattern))
+        saltsTopic = try environment.topic(
+            "VISITOR_SALTS_TOPIC", default: topic + "-salts",
+            means: "The compacted topic where producers agree on each day's visitor salt.",
+            shown: "KAFKA_TOPIC-salts")
 
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-producer"
-        http.host = environment.string("SERVER_HOST", default: "0.0.0.0")
-        http.port = try environment.port("SERVER_PORT", default: 8080)
-        http.eventLoopCount = try environment.integer("HTTP_THREADS", default: http.eventLoopCount, range: 1...256)
+        http.host = try environment.host(
+            "SERVER_HOST", default: "0.0.0.0", means: "Address to listen on (:: for IPv6 as well).")
+        http.port = try environment.port("SERVER_PORT", default: 8080, means: "HTTP port (0: any free port).")
+        http.eventLoopCount = try environment.integer(
+            "HTTP_THREADS", default: http.eventLoopCount, range: 1...256, means: "Event-loop threads.",
+            shown: "the number of CPU cores")
         http.limits.maxBodyBytes = try environment.integer(
-            "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864)
+            "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864,
+            means: "Largest request body, in bytes (413 beyond).")
         http.limits.maxHeaderBytes = try environment.integer(
-            "MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576)
-        http.limits.maxHeaderCount = try environment.integer("MAX_HEADER_COUNT", default: 100, range: 8...10_000)
-        http.maxConnections = try environment.integer("MAX_CONNECTIONS", default: 10_000, range: 1...1_000_000)
-        http.idleTimeout = .seconds(try environment.integer("HTTP_IDLE_TIMEOUT", default: 60, range: 1...3600))
-        http.headerTimeout = .seconds(try environment.integer("HTTP_HEADER_TIMEOUT", default: 10, range: 1...600))
-        http.bodyTimeout = .seconds(try environment.integer("HTTP_BODY_TIMEOUT", default: 30, range: 1...600))
+            "MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576,
+            means: "Largest request line and headers, in bytes (431 beyond).")
+        http.limits.maxHeaderCount = try environment.integer(
+            "MAX_HEADER_COUNT", default: 100, range: 8...10_000, means: "Most header fields a request may have (431).")
+        http.maxConnections = try environment.integer(
+            "MAX_CONNECTIONS", default: 10_000, range: 1...1_000_000,
+            means: "Open connections at most; beyond, new ones wait in the accept backlog.")
+        http.idleTimeout = .seconds(
+            try environment.integer(
+                "HTTP_IDLE_TIMEOUT", default: 60, range: 1...3600,
+                means: "Seconds an idle keep-alive connection stays open."))
+        http.headerTimeout = .seconds(
+            try environment.integer(
+                "HTTP_HEADER_TIMEOUT", default: 10, range: 1...600,
+                means: "Seconds to receive a request's line and headers (408 after)."))
+        http.bodyTimeout = .seconds(
+            try environment.integer(
+                "HTTP_BODY_TIMEOUT", default: 30, range: 1...600,
+                means: "Seconds to receive a request's body (408 after)."))
         // A durable request is answered by its delivery deadline; the server's own is a backstop.
         http.responseTimeout = max(http.responseTimeout, .milliseconds(deliveryTimeoutMilliseconds) * 2)
         self.http = http
+    }
+
+    /// Every setting the producer reads, for `--help` and the configuration test.
+    static var described: [SettingDescription] {
+        SettingDescription.of { environment throws(ConfigurationError) in
+            _ = try ServiceLogging.Settings(environment: environment)
+            return try ProducerSettings(environment: environment)
+        }
     }
 
     var kafka: KafkaProducerConfiguration {

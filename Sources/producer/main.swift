@@ -5,7 +5,8 @@ import Kafka
 import Logging
 import ServiceRuntime
 
-// The producer: HTTP in, Kafka out. Configuration from the environment (README, design §2).
+// The producer: HTTP in, Kafka out. Configuration from the environment (docs/configuration.md).
+_ = CommandLineEntry.parse(ProducerCommand.self)
 let (logger, settings) = ServiceStartup.begin(service: "producer") { environment throws(ConfigurationError) in
     try ProducerSettings(environment: environment)
 }

@@ -168,7 +168,7 @@ final class DashboardEndToEndTests: PipelineTestCase {
         ] {
             let consumer = try ServiceProcess(
                 "consumer", environment: ["KAFKA_BROKERS": pipeline.brokers, "STATS_PORT": "0", name: value])
-            XCTAssertEqual(consumer.waitForExit(timeout: 15), 1, name)
+            XCTAssertEqual(consumer.waitForExit(timeout: 15), 2, name)
             XCTAssertTrue(consumer.stderr.contains("invalid \(name)="), consumer.stderr)
             XCTAssertTrue(consumer.stderr.contains(expected), consumer.stderr)
             if name.hasSuffix("TOKEN") { XCTAssertFalse(consumer.stderr.contains(value), "a secret was printed") }

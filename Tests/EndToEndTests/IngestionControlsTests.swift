@@ -202,7 +202,7 @@ final class IngestionControlsTests: PipelineTestCase {
                 environment: ["KAFKA_BROKERS": pipeline.brokers, "SERVER_PORT": "0"].merging(environment) { _, new in
                     new
                 })
-            XCTAssertEqual(producer.waitForExit(timeout: 20), 1, producer.output)
+            XCTAssertEqual(producer.waitForExit(timeout: 20), 2, producer.output)
             XCTAssertTrue(producer.stderr.contains(message), "expected \(message) in \(producer.stderr)")
             XCTAssertEqual(producer.stderr.split(separator: "\n").count, 1, producer.output)
         }

@@ -314,7 +314,7 @@ final class PipelineEndToEndTests: PipelineTestCase {
         ]
         for (binary, environment, message) in cases {
             let service = try ServiceProcess(binary, environment: environment)
-            XCTAssertEqual(service.waitForExit(timeout: 10), 1, service.output)
+            XCTAssertEqual(service.waitForExit(timeout: 10), 2, service.output)
             XCTAssertTrue(service.stderr.contains(message), "expected \(message) in \(service.output)")
             XCTAssertEqual(service.stderr.split(separator: "\n").count, 1, service.output)
         }

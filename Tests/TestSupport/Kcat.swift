@@ -7,6 +7,8 @@ public struct TopicRecord: Sendable {
     public var key: String?
     public var headers: [String: String]
     public var payload: String
+    /// The record has no value at all (a tombstone), not an empty one.
+    public var isTombstone = false
 
     /// The payload as a JSON object.
     public var json: [String: Any] {
@@ -34,7 +36,8 @@ public enum Kcat {
             }
             return TopicRecord(
                 partition: object["partition"] as? Int ?? -1, offset: object["offset"] as? Int ?? -1,
-                key: object["key"] as? String, headers: headers, payload: object["payload"] as? String ?? "")
+                key: object["key"] as? String, headers: headers, payload: object["payload"] as? String ?? "",
+                isTombstone: object["payload"] is NSNull)
         }
     }
 

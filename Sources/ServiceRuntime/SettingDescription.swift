@@ -1,0 +1,45 @@
+import Synchronization
+
+/// One environment variable a service reads, as `--help` and `docs/configuration.md` show it.
+///
+/// It is recorded by the `EnvironmentReader` call that reads the variable, so the help cannot
+/// list a setting the code does not read, nor miss one it does.
+public struct SettingDescription: Sendable, Equatable {
+    public let name: String
+    /// The default as a user would write it, or what it follows from.
+    public let defaultValue: String
+    /// The values accepted, in the words a refused value's error uses.
+    public let allowed: String
+    /// What the setting changes.
+    public let summary: String
+
+    public init(name: String, defaultValue: String, allowed: String, summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.allowed = allowed
+        self.summary = summary
+    }
+
+    /// The settings `read` reads, in order, with their defaults: `read` runs on an empty
+    /// environment that records each variable asked for.
+    public static func of<Settings>(_ read: (EnvironmentReader) throws(ConfigurationError) -> Settings)
+        -> [SettingDescription]
+    {
+        let recorder = SettingRecorder()
+        _ = try? read(EnvironmentReader([:], recorder: recorder))
+        return recorder.settings
+    }
+}
+
+/// Collects the settings an `EnvironmentReader` is asked for; each name once.
+final class SettingRecorder: Sendable {
+    private let recorded = Mutex<[SettingDescription]>([])
+
+    func record(_ setting: SettingDescription) {
+        recorded.withLock { settings in
+            if !settings.contains(where: { $0.name == setting.name }) { settings.append(setting) }
+        }
+    }
+
+    var settings: [SettingDescription] { recorded.withLock { $0 } }
+}
