@@ -29,6 +29,16 @@ public struct SettingDescription: Sendable, Equatable {
         _ = try? read(EnvironmentReader([:], recorder: recorder))
         return recorder.settings
     }
+
+    /// A service's settings: the logging ones every binary reads, then those `read` reads.
+    public static func ofService<Settings>(_ read: (EnvironmentReader) throws(ConfigurationError) -> Settings)
+        -> [SettingDescription]
+    {
+        of { environment throws(ConfigurationError) in
+            _ = try ServiceLogging.Settings(environment: environment)
+            return try read(environment)
+        }
+    }
 }
 
 /// Collects the settings an `EnvironmentReader` is asked for; each name once.

@@ -110,10 +110,7 @@ struct ConsumerSettings: Sendable {
 
     /// Every setting the consumer reads, for `--help` and the configuration test.
     static var described: [SettingDescription] {
-        SettingDescription.of { environment throws(ConfigurationError) in
-            _ = try ServiceLogging.Settings(environment: environment)
-            return try ConsumerSettings(environment: environment)
-        }
+        SettingDescription.ofService(ConsumerSettings.init(environment:))
     }
 
     var kafka: KafkaConsumerConfiguration {

@@ -140,10 +140,7 @@ struct ProducerSettings: Sendable {
 
     /// Every setting the producer reads, for `--help` and the configuration test.
     static var described: [SettingDescription] {
-        SettingDescription.of { environment throws(ConfigurationError) in
-            _ = try ServiceLogging.Settings(environment: environment)
-            return try ProducerSettings(environment: environment)
-        }
+        SettingDescription.ofService(ProducerSettings.init(environment:))
     }
 
     var kafka: KafkaProducerConfiguration {
