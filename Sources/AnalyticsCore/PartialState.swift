@@ -57,9 +57,8 @@ public struct PartialState: Sendable {
         guard key.count > prefix.count, key.starts(with: prefix) else { return false }
         let rest = key[prefix.count...]
         guard let slash = rest.firstIndex(of: UInt8(ascii: "/")), slash > rest.startIndex else { return false }
-        let digits = rest[(slash + 1)...]
-        return !digits.isEmpty && digits.count <= 10
-            && digits.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        let topic = String(decoding: rest[..<slash], as: UTF8.self)
+        return partition(inKey: key, group: group, topic: topic) != nil
     }
 
     public func encoded() -> [UInt8] {

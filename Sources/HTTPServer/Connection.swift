@@ -36,6 +36,8 @@ final class Connection: @unchecked Sendable {
 
         var isReadable: Bool { self == .pending || self == .endPending }
         var clientHungUp: Bool { self == .endPending || self == .ended }
+        /// What is left once the socket has been read dry.
+        var readDry: Input { clientHungUp ? .ended : .drained }
     }
 
     /// Whether the connection serves another request after the current one. It only ever moves
@@ -149,7 +151,7 @@ final class Connection: @unchecked Sendable {
                 }
                 parser.append(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
                 // A short read emptied the socket; after the client's end, nothing more will come.
-                if count < chunk.count { input = input.clientHungUp ? .ended : .drained }
+                if count < chunk.count { input = input.readDry }
                 processBuffered()
             } else if count == 0 {
                 // The client will send nothing more; a request cut short cannot complete.
@@ -161,7 +163,7 @@ final class Connection: @unchecked Sendable {
                     close()
                     return
                 }
-                input = input.clientHungUp ? .ended : .drained
+                input = input.readDry
             }
         }
         // Everything the client sent is read and no request is complete: none ever will be.
@@ -333,12 +335,8 @@ final class Connection: @unchecked Sendable {
             state = .reading(ReadProgress(started: parser.bufferedCount > 0 ? lastActivity : nil))
             processBuffered()
         }
-        if isReading && input == .ended {
-            // The client's end came with what is already answered.
-            close()
-            return
-        }
-        if isReading && input.isReadable { readAvailable() }
+        // Reads on if more is waiting, and closes if the client's end came with what is answered.
+        if isReading { readAvailable() }
     }
 
     // MARK: - Lifecycle

@@ -122,21 +122,25 @@ public struct EnvironmentReader: Sendable {
     public func topic(_ name: String, default fallback: String, means summary: String, shown: String? = nil)
         throws(ConfigurationError) -> String
     {
-        let allowed = "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'"
-        note(name, default: shown ?? fallback, allowed: allowed, means: summary)
+        note(name, default: shown ?? fallback, allowed: Self.topicForm, means: summary)
         let text = raw(name) ?? fallback
-        guard Self.isTopicName(text) else { throw ConfigurationError(variable: name, value: text, allowed: allowed) }
+        guard Self.isTopicName(text) else {
+            throw ConfigurationError(variable: name, value: text, allowed: Self.topicForm)
+        }
         return text
     }
 
     /// A Kafka topic name, or nil when unset: for what is off until a topic is named.
     public func optionalTopic(_ name: String, means summary: String) throws(ConfigurationError) -> String? {
-        let allowed = "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'"
-        note(name, default: "(unset)", allowed: allowed, means: summary)
+        note(name, default: "(unset)", allowed: Self.topicForm, means: summary)
         guard let text = raw(name) else { return nil }
-        guard Self.isTopicName(text) else { throw ConfigurationError(variable: name, value: text, allowed: allowed) }
+        guard Self.isTopicName(text) else {
+            throw ConfigurationError(variable: name, value: text, allowed: Self.topicForm)
+        }
         return text
     }
+
+    private static let topicForm = "a Kafka topic name of 1 to 249 letters, digits, '.', '_' or '-'"
 
     private static func isTopicName(_ text: String) -> Bool {
         !text.isEmpty && text.utf8.count <= 249 && consists(of: text, lettersDigitsAnd: "._-") && text != "."

@@ -20,10 +20,12 @@ struct ConsumerSettings: Sendable {
     var deduplicationWindow: Int
     var deadLetterTopic: String?
     var rebuildOnStart: Bool
-    /// The compacted topic where members share partial states; nil when `GROUP_VIEW=false`.
-    var partialsTopic: String?
+    /// Whether members share partial states (`GROUP_VIEW`).
+    var groupView: Bool
     /// The partials topic's name, whether `GROUP_VIEW` is on or not (`--forget-group`).
     var partialsTopicName: String
+    /// The compacted topic where members share partial states; nil when `GROUP_VIEW=false`.
+    var partialsTopic: String? { groupView ? partialsTopicName : nil }
     var partialsIntervalMilliseconds: Int
     /// Records fetched ahead, in MiB (`CONSUMER_PREFETCH_MB`): catch-up speed against memory.
     var prefetchMegabytes: Int
@@ -66,14 +68,12 @@ struct ConsumerSettings: Sendable {
             "REBUILD_ON_START", default: true,
             means: "A partition with no published partial state is read from its oldest record (false: from "
                 + "the committed offset).")
-        let groupView = try environment.flag(
+        groupView = try environment.flag(
             "GROUP_VIEW", default: true,
             means: "Share partial states through the partials topic, so every member shows the whole site.")
-        let partials = try environment.topic(
+        partialsTopicName = try environment.topic(
             "KAFKA_PARTIALS_TOPIC", default: topic + "-partials",
             means: "The compacted topic of partial states (with GROUP_VIEW).", shown: "KAFKA_TOPIC-partials")
-        partialsTopicName = partials
-        partialsTopic = groupView ? partials : nil
         partialsIntervalMilliseconds = try environment.integer(
             "PARTIALS_INTERVAL_MS", default: 5000, range: 100...600_000,
             means: "Milliseconds between publications of changed partial states.")

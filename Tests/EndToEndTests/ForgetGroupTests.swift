@@ -18,11 +18,9 @@ final class ForgetGroupTests: PipelineTestCase {
     }
 
     private func forget(_ group: String) throws -> (status: Int32?, stdout: String, stderr: String) {
-        let process = try ServiceProcess(
+        try ServiceProcess.run(
             "consumer", arguments: ["--forget-group", group], environment: ["KAFKA_BROKERS": pipeline.brokers],
-            label: "forget")
-        let status = process.waitForExit(timeout: 90)
-        return (status, process.stdout, process.stderr)
+            timeout: 90)
     }
 
     func testForgettingAGroupTombstonesItsPartialStatesAndNoOneElses() throws {
@@ -65,12 +63,12 @@ final class ForgetGroupTests: PipelineTestCase {
     }
 
     func testForgettingWithoutABrokerFailsAndSaysWhy() throws {
-        let process = try ServiceProcess(
+        let (status, stdout, stderr) = try ServiceProcess.run(
             "consumer", arguments: ["--forget-group", "any"], environment: ["KAFKA_BROKERS": "127.0.0.1:1"],
-            label: "forget")
-        XCTAssertEqual(process.waitForExit(timeout: 60), 1, process.output)
-        let last = process.stderr.split(separator: "\n").last.map(String.init) ?? ""
-        XCTAssertTrue(last.hasPrefix("consumer: --forget-group any: "), process.stderr)
-        XCTAssertTrue(last.contains("analytics-events-partials"), process.stderr)
+            timeout: 60)
+        XCTAssertEqual(status, 1, stdout + stderr)
+        let last = stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("consumer: --forget-group any: "), stderr)
+        XCTAssertTrue(last.contains("analytics-events-partials"), stderr)
     }
 }

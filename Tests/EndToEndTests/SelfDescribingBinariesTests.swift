@@ -13,17 +13,8 @@ final class SelfDescribingBinariesTests: XCTestCase {
         var allowed: String
     }
 
-    /// Runs `binary` to its end and returns its status and output.
-    private func run(_ binary: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws
-        -> (status: Int32?, stdout: String, stderr: String)
-    {
-        let process = try ServiceProcess(binary, arguments: arguments, environment: environment)
-        let status = process.waitForExit(timeout: 20)
-        return (status, process.stdout, process.stderr)
-    }
-
     private func help(of binary: String) throws -> String {
-        let (status, stdout, stderr) = try run(binary, ["--help"])
+        let (status, stdout, stderr) = try ServiceProcess.run(binary, arguments: ["--help"])
         XCTAssertEqual(status, 0, stderr)
         return stdout
     }
@@ -115,7 +106,7 @@ final class SelfDescribingBinariesTests: XCTestCase {
 
     func testEveryBinaryReportsItsVersion() throws {
         for binary in ["producer", "consumer", "kafka-dev-broker"] {
-            let (status, stdout, _) = try run(binary, ["--version"])
+            let (status, stdout, _) = try ServiceProcess.run(binary, arguments: ["--version"])
             XCTAssertEqual(status, 0, binary)
             XCTAssertNotNil(stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/), "\(binary): \(stdout)")
         }
@@ -134,7 +125,7 @@ final class SelfDescribingBinariesTests: XCTestCase {
                 // Should a value be taken after all, the service fails to reach this broker instead.
                 var environment = ["KAFKA_BROKERS": "127.0.0.1:1"]
                 environment[setting.name] = bad
-                let (status, _, stderr) = try run(binary, environment: environment)
+                let (status, _, stderr) = try ServiceProcess.run(binary, environment: environment)
                 XCTAssertEqual(status, 2, "\(binary) with \(setting.name)=\(bad): \(stderr)")
                 let lines = stderr.split(separator: "\n")
                 XCTAssertEqual(lines.count, 1, "\(binary) \(setting.name): \(stderr)")
@@ -149,7 +140,7 @@ final class SelfDescribingBinariesTests: XCTestCase {
                     "\(binary) \(setting.name): the error does not say what --help says is allowed: \(stderr)")
             }
         }
-        let (status, _, stderr) = try run("kafka-dev-broker", environment: ["LOG_LEVEL": "loud"])
+        let (status, _, stderr) = try ServiceProcess.run("kafka-dev-broker", environment: ["LOG_LEVEL": "loud"])
         XCTAssertEqual(status, 2, stderr)
         XCTAssertTrue(stderr.contains(#"invalid LOG_LEVEL="loud": expected one of trace"#), stderr)
     }
@@ -160,7 +151,7 @@ final class SelfDescribingBinariesTests: XCTestCase {
             ("consumer", ["--forget-group"], "Missing value for '--forget-group <NAME>'"),
             ("kafka-dev-broker", ["--partitions", "0"], "--partitions must be from 1 to 1000"),
         ] {
-            let (status, _, stderr) = try run(binary, arguments)
+            let (status, _, stderr) = try ServiceProcess.run(binary, arguments: arguments)
             XCTAssertEqual(status, 2, "\(binary) \(arguments): \(stderr)")
             XCTAssertTrue(stderr.contains(expected), "\(binary) \(arguments): \(stderr)")
             XCTAssertTrue(stderr.contains("Usage: \(binary)"), "\(binary) \(arguments): \(stderr)")

@@ -82,6 +82,17 @@ public final class ServiceProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Runs one of the binaries to its end, for commands that exit by themselves (`--help`, a
+    /// refused setting, `--forget-group`): its status (nil if still running at the timeout) and
+    /// both output streams.
+    public static func run(
+        _ binary: String, arguments: [String] = [], environment: [String: String] = [:], timeout: TimeInterval = 20
+    ) throws -> (status: Int32?, stdout: String, stderr: String) {
+        let process = try ServiceProcess(binary, arguments: arguments, environment: environment)
+        let status = process.waitForExit(timeout: timeout)
+        return (status, process.stdout, process.stderr)
+    }
+
     /// Both output streams, for failure messages.
     public var output: String {
         "--- \(name) stdout ---\n\(stdout.suffix(4000))\n--- \(name) stderr ---\n\(stderr.suffix(4000))"
