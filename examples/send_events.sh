@@ -7,9 +7,9 @@
 set -uo pipefail
 
 PRODUCER_URL="${PRODUCER_URL:-http://localhost:8080}"
-# The events stand for a browser's: an event without "user_agent" takes the request's, and curl's
-# own would mark it as bot traffic (not counted as visitors).
-USER_AGENT="${USER_AGENT:-Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36}"
+# Sent as the original project sent them, with curl's own User-Agent: the producer knows curl is a
+# script relaying events, not the visitor's browser, so all four count (the two without
+# "user_agent" with device and browser unknown).
 
 events=(
   '{"type":"page_view","user_id":"user123","session_id":"session456","url":"https://example.com/home","referrer":"https://google.com","user_agent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36","metadata":{"load_time":1234}}'
@@ -22,7 +22,7 @@ names=("page_view /home (user123)" "click /products (user123)" "page_view /about
 failures=0
 for index in "${!events[@]}"; do
   response="$(curl -sS --max-time 15 -w '\n%{http_code}' -X POST "$PRODUCER_URL/event" \
-    -H 'Content-Type: application/json' -A "$USER_AGENT" --data "${events[$index]}" 2>&1)"
+    -H 'Content-Type: application/json' --data "${events[$index]}" 2>&1)"
   status="${response##*$'\n'}"
   body="${response%$'\n'*}"
   echo "${names[$index]}: HTTP $status $body"

@@ -1,25 +1,78 @@
-/// The one list of user agents that are not people: crawlers, monitors, link previewers, HTTP
-/// libraries and headless browsers.
+/// The one list of user agents that are not people: crawlers, link previewers, monitors, headless
+/// browsers, and HTTP libraries and command-line tools.
 ///
-/// The producer marks their events as bot traffic and the consumer leaves them out of visitors
-/// (unless `COUNT_BOTS=true`); the device and browser tables call them `bot`/`Bot`. Matching is
-/// ASCII case-insensitive: a token anywhere, or a library's name at the start.
+/// The producer marks events whose visitor's user agent is one of them as bot traffic
+/// (`VisitorAgent`), and the consumer leaves them out of visitors (unless `COUNT_BOTS=true`); the
+/// device and browser tables call them `bot`/`Bot`. Matching is ASCII case-insensitive: a token
+/// anywhere, or a library's name at the start.
 public enum BotUserAgents {
-    /// Found anywhere in the user agent (Googlebot, bingbot, AhrefsBot, HeadlessChrome, ...).
-    static let tokens = ASCIITokenSet([
-        "bot", "crawler", "spider", "crawling", "headless", "slurp", "lighthouse", "pagespeed", "phantomjs",
-        "puppeteer", "playwright", "selenium", "facebookexternalhit", "preview", "monitor", "uptime",
-        "scanner", "archiver",
-    ])
-    /// The start of the user agent (HTTP libraries and command-line clients).
-    static let prefixes = ASCIITokenSet([
-        "curl/", "wget/", "python-requests/", "python-urllib/", "python-httpx/", "aiohttp/", "go-http-client/",
-        "java/", "okhttp/", "axios/", "node-fetch/", "undici", "libwww-perl/", "apache-httpclient/", "httpie/",
-        "postmanruntime/", "insomnia/", "ruby", "php/", "guzzlehttp/", "dart:io", "reqwest/", "kcat",
-    ])
+    /// Found anywhere in the user agent. When several are, the most specific kind names it
+    /// (`Slackbot-LinkExpanding` is a link previewer, though it also says "bot").
+    static let anywhere: [(token: StaticString, kind: BotKind)] = [
+        // Headless and automated browsers, and the auditors that drive them.
+        ("headless", .headlessBrowser), ("phantomjs", .headlessBrowser), ("puppeteer", .headlessBrowser),
+        ("playwright", .headlessBrowser), ("selenium", .headlessBrowser), ("webdriver", .headlessBrowser),
+        ("lighthouse", .headlessBrowser), ("pagespeed", .headlessBrowser), ("gtmetrix", .headlessBrowser),
+        ("cypress", .headlessBrowser), ("jsdom", .headlessBrowser), ("prerender", .headlessBrowser),
+        ("pagerenderer", .headlessBrowser),
+        // Link previewers: chat apps and social networks fetching a shared link.
+        ("facebookexternalhit", .linkPreviewer), ("facebookcatalog", .linkPreviewer), ("preview", .linkPreviewer),
+        ("slackbot", .linkPreviewer), ("twitterbot", .linkPreviewer), ("discordbot", .linkPreviewer),
+        ("telegrambot", .linkPreviewer), ("linkedinbot", .linkPreviewer), ("whatsapp", .linkPreviewer),
+        ("embedly", .linkPreviewer), ("redditbot", .linkPreviewer), ("vkshare", .linkPreviewer),
+        ("iframely", .linkPreviewer), ("mastodon", .linkPreviewer), ("cardyb", .linkPreviewer),
+        // Uptime and synthetic monitors.
+        ("monitor", .monitor), ("uptime", .monitor), ("pingdom", .monitor), ("statuscake", .monitor),
+        ("site24x7", .monitor), ("synthetics", .monitor), ("newrelicpinger", .monitor), ("checkly", .monitor),
+        ("hetrixtools", .monitor), ("check_http", .monitor), ("zabbix", .monitor), ("blackbox", .monitor),
+        // Crawlers: search engines, AI and SEO crawlers, archivers, scanners.
+        ("bot", .crawler), ("crawl", .crawler), ("spider", .crawler), ("slurp", .crawler), ("archiver", .crawler),
+        ("scanner", .crawler), ("scrapy", .crawler), ("mediapartners", .crawler), ("feedfetcher", .crawler),
+        ("inspectiontool", .crawler),
+        // HTTP libraries that name themselves after the application's name.
+        ("(unknown version) curl/", .httpClient),  // URLSession on Linux: "<process> (unknown version) curl/8.5.0"
+        ("cfnetwork/", .httpClient),  // URLSession on Apple systems: "<app>/1 CFNetwork/1494 Darwin/23.4.0"
+        ("alamofire/", .httpClient), ("powershell/", .httpClient),
+    ]
 
+    /// The start of the user agent: HTTP libraries and command-line clients. Browsers all begin
+    /// `Mozilla/` (or `Opera/`), so none of these can be one.
+    static let libraries: [StaticString] = [
+        "curl/", "libcurl", "wget/", "aria2/", "httpie/", "kcat", "python", "aiohttp/", "go-http-client/",
+        "go-resty/", "fasthttp", "java", "okhttp/", "apache-http", "jakarta commons", "dalvik/", "node", "axios/",
+        "undici", "got (", "deno/", "bun/", "libwww-perl/", "lwp::", "http-tiny/", "mojolicious", "postmanruntime/",
+        "insomnia/", "thunder client", "ruby", "faraday", "rest-client/", "http.rb/", "typhoeus", "php/",
+        "guzzlehttp/", "symfony httpclient", "wordpress/", "dart/", "dart:io", "reqwest/", "hyper/", "isahc/",
+        "hackney/", "swift httpclient", "asynchttpclient", "restsharp/", "winhttp", "httpclient/", "lua-resty-http",
+    ]
+
+    static let anywhereTokens = ASCIITokenSet(anywhere.map(\.token))
+    static let libraryTokens = ASCIITokenSet(libraries)
+
+    /// Whether the user agent is on the list, of whatever kind.
     public static func isBot(_ userAgent: String?) -> Bool {
         guard let userAgent, !userAgent.isEmpty else { return false }
-        return userAgent.withUTF8InPlace { tokens.occurs(in: $0) || prefixes.begins($0) }
+        return userAgent.withUTF8InPlace { anywhereTokens.occurs(in: $0) || libraryTokens.begins($0) }
+    }
+
+    /// What the user agent is, and the part of it that says so; nil for a browser (or anything
+    /// else not on the list).
+    public static func match(_ userAgent: String) -> BotMatch? {
+        userAgent.withUTF8InPlace { text -> BotMatch? in
+            let found = anywhereTokens.firstOccurrences(in: text)
+            // The most specific kind wins, then the earliest place.
+            let best = found.min { first, second in
+                let (firstKind, secondKind) = (anywhere[first.token].kind, anywhere[second.token].kind)
+                return firstKind == secondKind
+                    ? first.range.lowerBound < second.range.lowerBound : firstKind < secondKind
+            }
+            if let best {
+                return BotMatch(kind: anywhere[best.token].kind, userAgent: text, around: best.range)
+            }
+            if let library = libraryTokens.prefix(of: text) {
+                return BotMatch(kind: .httpClient, userAgent: text, around: library.range)
+            }
+            return nil
+        }
     }
 }

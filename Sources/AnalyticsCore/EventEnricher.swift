@@ -5,7 +5,8 @@ public struct RequestContext: Sendable, Equatable {
     /// The client's IP address (`ClientAddressResolver`: behind a trusted proxy, the address it
     /// vouches for), used when the event has no `ip_address`.
     public var clientAddress: String?
-    /// The `User-Agent` header, used when the event has no `user_agent`.
+    /// The `User-Agent` header, the visitor's when the event has no `user_agent` and the header
+    /// is not an HTTP library's (`VisitorAgent`).
     public var userAgent: String?
 
     public init(clientAddress: String? = nil, userAgent: String? = nil) {
@@ -14,9 +15,16 @@ public struct RequestContext: Sendable, Equatable {
     }
 }
 
+/// An event ready to publish, and how its visitor's user agent classified it (which the sender is
+/// told, and the producer's metrics count).
+public struct EnrichedEvent: Sendable, Equatable {
+    public var record: AnalyticsEvent
+    public var classification: VisitorAgent.Classification
+}
+
 /// Turns a validated event into the record the topic carries: id, server timestamp, derived path,
-/// request facts the browser did not send, the cookieless visitor id, the bot mark, and the IP
-/// address as `IP_POLICY` allows.
+/// request facts the browser did not send, the visitor's user agent and the bot mark
+/// (`VisitorAgent`), the cookieless visitor id, and the IP address as `IP_POLICY` allows.
 ///
 /// It receives the clock reading, the id and the day's salt rather than finding them itself, so it
 /// stays pure and its output is testable byte for byte.
@@ -37,16 +45,16 @@ public struct EventEnricher: Sendable {
     public func enrich(
         _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: @autoclosure () -> String,
         salt: VisitorSalt? = nil
-    ) -> AnalyticsEvent {
-        let userAgent = event.userAgent ?? context.userAgent.map { String($0.prefix(512)) }
+    ) -> EnrichedEvent {
+        let agent = VisitorAgent(body: event.userAgent, header: context.userAgent)
         let address = event.ipAddress ?? context.clientAddress
         var visitorID: String?
         if let salt, Self.needsVisitorID(event) {
             visitorID = salt.visitorID(
                 siteHost: event.url.flatMap(WebURL.host(of:)) ?? "", clientAddress: address ?? "",
-                userAgent: userAgent ?? "")
+                userAgent: agent.userAgent ?? "")
         }
-        return AnalyticsEvent(
+        let record = AnalyticsEvent(
             id: event.id ?? generatedID(),
             type: event.type,
             userID: event.userID,
@@ -54,14 +62,15 @@ public struct EventEnricher: Sendable {
             url: event.url,
             path: event.path ?? event.url.flatMap(Self.path(of:)),
             referrer: event.referrer,
-            userAgent: userAgent,
+            userAgent: agent.userAgent,
             ipAddress: ipPolicy.apply(to: address),
             metadata: event.metadata,
             timestamp: RFC3339.formatWithMilliseconds(receivedAt),
             clientTimestamp: event.clientTimestamp,
             visitorID: visitorID,
-            isBot: BotUserAgents.isBot(userAgent)
+            isBot: agent.isBot
         )
+        return EnrichedEvent(record: record, classification: agent.classification)
     }
 
     /// The path of an absolute URL (`/` when it has none), without query or fragment.

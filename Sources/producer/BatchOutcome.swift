@@ -12,7 +12,8 @@ final class BatchOutcome: Sendable {
     enum Verdict: Sendable {
         /// Not decided yet; the event's id once it is being published.
         case pending(String?)
-        case accepted(String)
+        /// Stored: the id, and how the event was classified (the sender is told if it is a bot).
+        case accepted(String, VisitorAgent.Classification)
         /// Refused before publishing: the message and the field at fault.
         case rejected(String, field: String?)
         /// Not stored: the id, the message and the metric reason.
@@ -21,9 +22,9 @@ final class BatchOutcome: Sendable {
 
     private let verdicts: Mutex<[Verdict]>
     private let metrics: ServiceMetrics
-    private let acceptedEvents: Metrics.Counter
+    private let acceptedEvents: AcceptedEventCounter
 
-    init(count: Int, metrics: ServiceMetrics, acceptedEvents: Metrics.Counter) {
+    init(count: Int, metrics: ServiceMetrics, acceptedEvents: AcceptedEventCounter) {
         verdicts = Mutex(Array(repeating: .pending(nil), count: count))
         self.metrics = metrics
         self.acceptedEvents = acceptedEvents
@@ -47,7 +48,7 @@ final class BatchOutcome: Sendable {
         reply.answer(Self.response(all)) {
             for verdict in all {
                 switch verdict {
-                case .accepted: acceptedEvents.increment()
+                case .accepted(_, let classification): acceptedEvents.increment(classification)
                 case .failed(_, _, let reason): metrics.increment("events_rejected_total", [("reason", reason)])
                 case .pending, .rejected: break  // rejected ones were counted as they were refused
                 }
@@ -68,9 +69,9 @@ final class BatchOutcome: Sendable {
         var results: [String] = []
         for verdict in all {
             switch verdict {
-            case .accepted(let id):
+            case .accepted(let id, let classification):
                 accepted += 1
-                results.append("{\"status\":\"accepted\",\"id\":\(JSONText.quote(id))}")
+                results.append(String(decoding: IngestionRoutes.acceptedBody(id: id, classification), as: UTF8.self))
             case .rejected(let message, let field):
                 rejected += 1
                 var text = "{\"status\":\"rejected\",\"error\":\(JSONText.quote(message))"

@@ -34,7 +34,7 @@ struct IntakeRefusal: Error {
 /// The steps every ingestion route takes between the request and the topic, in one place so
 /// `POST /event`, `POST /events` and `GET /pixel.gif` cannot drift apart: the client's address
 /// (trusted proxies), the rate limit, the body's content coding, the allowed hosts, the day's
-/// visitor salt and enrichment (IP policy, visitor id, bot mark).
+/// visitor salt and enrichment (IP policy, visitor id, whose user agent it is and the bot mark).
 struct EventIntake: Sendable {
     let validator: EventValidator
     let enricher: EventEnricher
@@ -127,10 +127,10 @@ struct EventIntake: Sendable {
         }
     }
 
-    /// The record for `event`, or 503 while the day's visitor salt is not agreed (only for an
-    /// event without `user_id`).
+    /// The record for `event` and its classification, or 503 while the day's visitor salt is not
+    /// agreed (only for an event without `user_id`).
     func enrich(_ event: ValidatedEvent, request: HTTPRequest, client: String, now: Date) throws(IntakeRefusal)
-        -> AnalyticsEvent
+        -> EnrichedEvent
     {
         var salt: VisitorSalt?
         if let salts, EventEnricher.needsVisitorID(event) {

@@ -18,8 +18,8 @@ struct IngestionRoutes: Sendable {
     let metrics: ServiceMetrics
     /// Answers durable requests 503 at `DELIVERY_TIMEOUT_MS` if Kafka has not acknowledged by then.
     let deadlines: DeliveryDeadlines?
-    /// `events_accepted_total`, held directly: it is incremented on every accepted event.
-    let acceptedEvents = Metrics.Counter(label: "events_accepted_total")
+    /// `events_accepted_total{classification}`.
+    let acceptedEvents = AcceptedEventCounter()
 
     static let acceptedContentTypes = ["application/json", "text/plain"]
 
@@ -77,19 +77,26 @@ struct IngestionRoutes: Sendable {
         }
     }
 
-    /// `{"status":"accepted","id":"..."}`; ids are UUIDs, so they need no escaping.
-    static func acceptedBody(id: String) -> [UInt8] {
+    /// `{"status":"accepted","id":"..."}`, and for bot traffic `"bot":true,"reason":"..."` after
+    /// them, so a sender is never left thinking a bot's event counts as a visitor's. Ids are UUIDs,
+    /// so they need no escaping.
+    static func acceptedBody(id: String, _ classification: VisitorAgent.Classification) -> [UInt8] {
         var body: [UInt8] = []
         body.reserveCapacity(66)
         body.append(contentsOf: #"{"status":"accepted","id":""#.utf8)
         body.append(contentsOf: id.utf8)
-        body.append(contentsOf: #""}"#.utf8)
+        body.append(UInt8(ascii: "\""))
+        if case .bot(let match) = classification {
+            body.append(contentsOf: #","bot":true,"reason":"#.utf8)
+            body.append(contentsOf: JSONText.quote(match.reason).utf8)
+        }
+        body.append(UInt8(ascii: "}"))
         return body
     }
 
     private func ingestOne(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         if let error = Self.contentTypeError(request.head) { return respond(error) }
-        let event: AnalyticsEvent
+        let event: EnrichedEvent
         do throws(IntakeRefusal) {
             let client = intake.clientAddress(of: request)
             try intake.admit(client, cost: 1)
@@ -99,8 +106,8 @@ struct IngestionRoutes: Sendable {
         } catch {
             return refuse(error, respond)
         }
-        let id = event.id
-        publishOne(event, accepted: .json(.accepted, Self.acceptedBody(id: id)), respond)
+        publishOne(
+            event, accepted: .json(.accepted, Self.acceptedBody(id: event.record.id, event.classification)), respond)
     }
 
     /// Answers a refusal, counted under its reason.
@@ -111,17 +118,18 @@ struct IngestionRoutes: Sendable {
 
     /// Publishes one event and answers `accepted` once it is stored (per `ACK_MODE`), else 503.
     func publishOne(
-        _ event: AnalyticsEvent, accepted: HTTPResponse, _ respond: @escaping @Sendable (HTTPResponse) -> Void
+        _ event: EnrichedEvent, accepted: HTTPResponse, _ respond: @escaping @Sendable (HTTPResponse) -> Void
     ) {
         let reply = PendingReply(respond)
-        let id = event.id
+        let id = event.record.id
+        let classification = event.classification
         deadlines?.track(reply, .event(id: id))
         // Captures only what it uses: capturing `self` and `event` copied the routes and the event
         // (a retain and a release for each of their references) for every request.
-        publisher.publish(event) { [acceptedEvents, metrics] result in
+        publisher.publish(event.record) { [acceptedEvents, metrics] result in
             switch result {
             case .success:
-                reply.answer(accepted, counted: { acceptedEvents.increment() })
+                reply.answer(accepted, counted: { acceptedEvents.increment(classification) })
             case .failure(let error):
                 reply.answer(
                     .json(
@@ -157,7 +165,7 @@ struct IngestionRoutes: Sendable {
         }
         let now = Date()
         let batch = BatchOutcome(count: items.count, metrics: metrics, acceptedEvents: acceptedEvents)
-        var toPublish: [(Int, AnalyticsEvent)] = []
+        var toPublish: [(Int, EnrichedEvent)] = []
         for (index, item) in items.enumerated() {
             do throws(IntakeRefusal) {
                 guard case .object(let members) = item else { throw IntakeRefusal(EventValidationError.notAnObject) }
@@ -178,16 +186,17 @@ struct IngestionRoutes: Sendable {
             }
         }
         guard !toPublish.isEmpty else { return respond(batch.response()) }
-        for (index, event) in toPublish { batch.set(index, .pending(event.id)) }
+        for (index, event) in toPublish { batch.set(index, .pending(event.record.id)) }
         // Answered once: when the last delivery completes, or at the deadline with what is known.
         let reply = PendingReply(respond)
         deadlines?.track(reply, .batch(batch))
         let remaining = Atomic<Int>(toPublish.count)
         for (index, event) in toPublish {
-            publisher.publish(event) { result in
+            let (id, classification) = (event.record.id, event.classification)
+            publisher.publish(event.record) { result in
                 switch result {
-                case .success: batch.set(index, .accepted(event.id))
-                case .failure(let error): batch.set(index, .failed(event.id, error.message, reason: error.reason))
+                case .success: batch.set(index, .accepted(id, classification))
+                case .failure(let error): batch.set(index, .failed(id, error.message, reason: error.reason))
                 }
                 if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { batch.answer(reply) }
             }

@@ -7,7 +7,8 @@ import HTTPServer
 ///
 /// Every event field may be given (`metadata` as JSON text); each value is percent-decoded once.
 /// It goes through the same intake and delivery as `POST /event`: the 1×1 GIF means the event
-/// was accepted, and every refusal is the same JSON error.
+/// was accepted (with `X-Bot-Reason` when it counts as bot traffic), and every refusal is the same
+/// JSON error.
 extension IngestionRoutes {
     /// A transparent 1×1 GIF (43 bytes), never cached, so each view asks again.
     static let pixel = HTTPResponse(
@@ -18,10 +19,19 @@ extension IngestionRoutes {
             0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3B,
         ])
 
+    /// The pixel, and for bot traffic an `X-Bot-Reason` header saying why (the image has no body to
+    /// say it in); ASCII only, as a header must be.
+    static func pixel(for classification: VisitorAgent.Classification) -> HTTPResponse {
+        guard case .bot(let match) = classification else { return pixel }
+        var response = pixel
+        response.headers.add("X-Bot-Reason", match.reason.replacingOccurrences(of: "…", with: "..."))
+        return response
+    }
+
     func ingestPixel(_ request: HTTPRequest, _ respond: @escaping @Sendable (HTTPResponse) -> Void) {
         // HEAD is safe: it shows the answer's headers and records nothing.
         if request.method == "HEAD" { return respond(Self.pixel) }
-        let event: AnalyticsEvent
+        let event: EnrichedEvent
         do throws(IntakeRefusal) {
             let client = intake.clientAddress(of: request)
             try intake.admit(client, cost: 1)
@@ -37,7 +47,7 @@ extension IngestionRoutes {
         } catch {
             return refuse(error, respond)
         }
-        publishOne(event, accepted: Self.pixel, respond)
+        publishOne(event, accepted: Self.pixel(for: event.classification), respond)
     }
 
     /// The event members a query holds: strings, and `metadata` parsed as JSON.

@@ -12,7 +12,8 @@ final class EventEnricherTests: XCTestCase {
         validated.clientTimestamp = "2026-11-28T07:59:59Z"
         let event = EventEnricher().enrich(
             validated, context: RequestContext(clientAddress: "10.1.2.3", userAgent: "Mozilla/5.0"),
-            receivedAt: receivedAt, generatedID: id)
+            receivedAt: receivedAt, generatedID: id
+        ).record
         XCTAssertEqual(event.id, "0f8fad5b-d9cb-469f-a165-70867728950e")
         XCTAssertEqual(event.timestamp, "2026-11-28T08:00:00.500Z")
         XCTAssertEqual(event.clientTimestamp, "2026-11-28T07:59:59Z")
@@ -30,11 +31,35 @@ final class EventEnricherTests: XCTestCase {
         validated.path = "/explicit"
         let event = EventEnricher().enrich(
             validated, context: RequestContext(clientAddress: "10.1.2.3", userAgent: "curl"), receivedAt: receivedAt,
-            generatedID: id)
+            generatedID: id
+        ).record
         XCTAssertEqual(event.id, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
         XCTAssertEqual(event.ipAddress, "192.0.2.0")
         XCTAssertEqual(event.userAgent, "Custom")
         XCTAssertEqual(event.path, "/explicit")
+    }
+
+    func testAnEventRelayedByALibraryCountsWithItsVisitorsAgentUnknown() {
+        var validated = ValidatedEvent(type: "page_view")
+        validated.url = "https://example.com/home"
+        let enriched = EventEnricher().enrich(
+            validated, context: RequestContext(clientAddress: "10.1.2.3", userAgent: "python-requests/2.31.0"),
+            receivedAt: receivedAt, generatedID: id)
+        XCTAssertEqual(enriched.classification, .unknown)
+        XCTAssertNil(enriched.record.userAgent, "the library's agent is not the visitor's")
+        XCTAssertFalse(enriched.record.isBot)
+        XCTAssertFalse(String(decoding: EventCodec().encode(enriched.record), as: UTF8.self).contains("user_agent"))
+
+        let headless = EventEnricher().enrich(
+            validated, context: RequestContext(userAgent: "Mozilla/5.0 (X11) HeadlessChrome/120.0 Safari/537.36"),
+            receivedAt: receivedAt, generatedID: id)
+        XCTAssertTrue(headless.record.isBot)
+        XCTAssertEqual(headless.record.userAgent, "Mozilla/5.0 (X11) HeadlessChrome/120.0 Safari/537.36")
+        XCTAssertEqual(
+            headless.classification,
+            .bot(
+                BotMatch(
+                    kind: .headlessBrowser, excerpt: "HeadlessChrome/120.0", hasTextBefore: true, hasTextAfter: true)))
     }
 
     func testPathOfURLWithoutPathIsSlash() {
@@ -49,7 +74,8 @@ final class EventEnricherTests: XCTestCase {
         validated.url = "https://example.com/home"
         validated.metadata = ["load_time": .integer(1234)]
         let event = EventEnricher().enrich(
-            validated, context: RequestContext(), receivedAt: receivedAt, generatedID: id)
+            validated, context: RequestContext(), receivedAt: receivedAt, generatedID: id
+        ).record
         let json = String(decoding: EventCodec().encode(event), as: UTF8.self)
         XCTAssertEqual(
             json,

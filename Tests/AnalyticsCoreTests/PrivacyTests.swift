@@ -149,7 +149,8 @@ final class VisitorIdentityTests: XCTestCase {
         let context = RequestContext(clientAddress: "198.51.100.7", userAgent: "Mozilla/5.0 Firefox/120.0")
         let now = Date()
         let anonymous = EventEnricher().enrich(
-            validated, context: context, receivedAt: now, generatedID: "i", salt: salt)
+            validated, context: context, receivedAt: now, generatedID: "i", salt: salt
+        ).record
         XCTAssertEqual(
             anonymous.visitorID,
             salt.visitorID(
@@ -157,12 +158,14 @@ final class VisitorIdentityTests: XCTestCase {
         XCTAssertEqual(anonymous.ipAddress, "198.51.100.0")
         XCTAssertFalse(anonymous.isBot)
         let dropped = EventEnricher(ipPolicy: .drop).enrich(
-            validated, context: context, receivedAt: now, generatedID: "i", salt: salt)
+            validated, context: context, receivedAt: now, generatedID: "i", salt: salt
+        ).record
         XCTAssertNil(dropped.ipAddress)
         XCTAssertEqual(dropped.visitorID, anonymous.visitorID, "the visitor id uses the raw address in memory")
         validated.userID = "u1"
         XCTAssertNil(
-            EventEnricher().enrich(validated, context: context, receivedAt: now, generatedID: "i", salt: salt).visitorID
+            EventEnricher().enrich(validated, context: context, receivedAt: now, generatedID: "i", salt: salt).record
+                .visitorID
         )
     }
 }

@@ -56,7 +56,9 @@ final class PipelineEndToEndTests: PipelineTestCase {
         let producerMetrics = try RawHTTPClient(port: pipeline.producerPort).request("GET", "/metrics")
         XCTAssertEqual(producerMetrics.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
         for line in [
-            "events_accepted_total 4", #"http_requests_total{route="/event",method="POST",status="202"} 4"#,
+            #"events_accepted_total{classification="browser"} 2"#,
+            #"events_accepted_total{classification="unknown_agent"} 2"#,
+            #"http_requests_total{route="/event",method="POST",status="202"} 4"#,
             "kafka_delivery_latency_seconds_count 4", "kafka_broker_reachable 1.0", "kafka_producer_queue_depth 0.0",
         ] {
             XCTAssertTrue(producerMetrics.text.contains(line), "missing \(line) in\n\(producerMetrics.text)")
@@ -157,7 +159,8 @@ final class PipelineEndToEndTests: PipelineTestCase {
             #"events_rejected_total{reason="invalid_json"} 1"#, #"events_rejected_total{reason="missing_type"} 1"#,
             #"events_rejected_total{reason="invalid_type"} 1"#,
             #"http_requests_total{route="unmatched",method="GET",status="404"} 1"#,
-            #"http_requests_total{route="/event",method="POST",status="415"} 1"#, "events_accepted_total 1",
+            #"http_requests_total{route="/event",method="POST",status="415"} 1"#,
+            #"events_accepted_total{classification="unknown_agent"} 1"#,
         ] {
             XCTAssertTrue(metrics.contains(line), "missing \(line) in\n\(metrics)")
         }

@@ -6,11 +6,12 @@ import XCTest
 /// Cookieless visitors and bot traffic as the consumer counts them, from events the real producer
 /// stamped with a visitor id made from the day's salt on the salts topic.
 final class VisitorsAndBotsTests: PipelineTestCase {
-    /// Real user agents: crawlers, a command-line client, a headless browser; then people.
+    /// Real user agents: crawlers, a link previewer, a headless browser; then people. (A command-line
+    /// client's header is a relay, not a bot: `SendersTests`.)
     static let bots = [
         "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
         "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
-        "curl/7.88.1",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
         "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.6099.224 Safari/537.36",
     ]
     static let people = [
@@ -29,6 +30,7 @@ final class VisitorsAndBotsTests: PipelineTestCase {
         let response = try RawHTTPClient(port: port ?? pipeline.producerPort, timeout: 15).request(
             "POST", "/event", body: body, headers: ["User-Agent": userAgent])
         XCTAssertEqual(response.status, 202, response.description)
+        XCTAssertEqual(response.json["bot"] as? Bool, Self.bots.contains(userAgent) ? true : nil, userAgent)
     }
 
     func testVisitorsAreCountedByTheirDailyIDAndBotsApartCampaignsRanked() throws {

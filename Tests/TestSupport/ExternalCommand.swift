@@ -1,0 +1,32 @@
+import Foundation
+
+/// A program a user would run against the services (curl, a Python script, an example script),
+/// run to its end through `/usr/bin/env` so it is found on `PATH` as a shell would find it.
+public enum ExternalCommand {
+    /// Runs `arguments` with `input` on standard input; its status and both output streams.
+    public static func run(
+        _ arguments: [String], input: String = "", environment: [String: String] = [:]
+    ) throws -> (status: Int32, stdout: String, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // Standard error goes to a file, so neither pipe can fill up while the other is read.
+        let errorsURL = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errorsURL) }
+        let errors = try FileHandle(forWritingTo: errorsURL)
+        defer { try? errors.close() }
+        let (output, feed) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = feed
+        try process.run()
+        feed.fileHandleForWriting.write(Data(input.utf8))
+        try feed.fileHandleForWriting.close()
+        let printed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let printedErrors = (try? String(contentsOf: errorsURL, encoding: .utf8)) ?? ""
+        return (process.terminationStatus, String(decoding: printed, as: UTF8.self), printedErrors)
+    }
+}
