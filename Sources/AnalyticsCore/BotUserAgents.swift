@@ -8,7 +8,7 @@
 public enum BotUserAgents {
     /// Found anywhere in the user agent. When several are, the most specific kind names it
     /// (`Slackbot-LinkExpanding` is a link previewer, though it also says "bot").
-    static let anywhere: [(token: StaticString, kind: BotKind)] = [
+    static let anywhere: [(token: String, kind: BotKind)] = [
         // Headless and automated browsers, and the auditors that drive them.
         ("headless", .headlessBrowser), ("phantomjs", .headlessBrowser), ("puppeteer", .headlessBrowser),
         ("playwright", .headlessBrowser), ("selenium", .headlessBrowser), ("webdriver", .headlessBrowser),
@@ -37,7 +37,7 @@ public enum BotUserAgents {
 
     /// The start of the user agent: HTTP libraries and command-line clients. Browsers all begin
     /// `Mozilla/` (or `Opera/`), so none of these can be one.
-    static let libraries: [StaticString] = [
+    static let libraries: [String] = [
         "curl/", "libcurl", "wget/", "aria2/", "httpie/", "kcat", "python", "aiohttp/", "go-http-client/",
         "go-resty/", "fasthttp", "java", "okhttp/", "apache-http", "jakarta commons", "dalvik/", "node", "axios/",
         "undici", "got (", "deno/", "bun/", "libwww-perl/", "lwp::", "http-tiny/", "mojolicious", "postmanruntime/",
