@@ -244,13 +244,26 @@ final class DashboardBrowserTests: PipelineTestCase {
         XCTAssertTrue(waitForStatus(browser, "Stale", timeout: 10), status(browser))
     }
 
-    func testWithoutAStreamThePageFallsBackToPolling() throws {
+    /// Also what a newcomer sees after the README's curl example: a visitor, a page view and a
+    /// session (curl's own user agent is not taken for a bot's).
+    func testWithoutAStreamThePageFallsBackToPollingAndShowsTheREADMEExample() throws {
         let (_, port) = try pipeline.startConsumer(environment: ["MAX_STREAMS": "0"])
         let browser = try openDashboard(port: port)
         XCTAssertTrue(waitForStatus(browser, "Live (polling)"), status(browser))
-        try post([Self.pageView("/polled", user: "u1", session: "s1")])
+        let sent = try ExternalCommand.run([
+            "curl", "-sS", "-X", "POST", "http://localhost:\(pipeline.producerPort)/event", "-H",
+            "Content-Type: application/json", "-d",
+            #"{"type":"page_view","user_id":"user123","session_id":"session456","url":"https://example.com/home","path":"/home"}"#,
+        ])
+        XCTAssertTrue(sent.stdout.hasPrefix(#"{"status":"accepted""#), sent.stdout + sent.stderr)
         XCTAssertTrue(waitForTotal(browser, 1))
-        XCTAssertEqual(try rows(browser, "top_pages").first?.first, "/polled")
+        XCTAssertEqual(try rows(browser, "top_pages").first?.first, "/home")
+        let tiles = try tiles(browser)
+        for tile in ["unique_visitors", "current_visitors", "page_views", "sessions"] {
+            XCTAssertEqual(tiles[tile], "1", "\(tile) in \(tiles)")
+        }
+        XCTAssertEqual(try browser.text("[data-footer=\"bot_events\"]"), "0")
+        XCTAssertEqual(try rows(browser, "devices").first?.first, "unknown")
     }
 
     func testOnePageReadsOnAPhoneAndAWideScreenAndStaysBoundedWithAThousandPages() throws {
