@@ -21,7 +21,7 @@ build() {
 
 build http-parser Fuzz/HTTPRequestParserFuzzer.swift \
   Sources/HTTPServer/HTTPRequestParser.swift Sources/HTTPServer/HTTPParseError.swift \
-  Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPRequest.swift Sources/HTTPServer/HTTPResponse.swift
+  Sources/HTTPServer/HTTPHeaders.swift Sources/HTTPServer/HTTPRequest.swift Sources/HTTPServer/HTTPStatus.swift
 build event-validation Fuzz/EventValidationFuzzer.swift Sources/AnalyticsCore/*.swift
 
 status=0
