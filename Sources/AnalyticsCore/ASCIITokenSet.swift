@@ -4,9 +4,9 @@
 /// Bot detection looks for some fifty tokens in every event's user agent. The text is scanned
 /// once; at each byte two table lookups (the tokens beginning with this byte, and those whose
 /// second byte is the next one) leave only the tokens that can start there, and only those are
-/// compared. The tables hold both cases of each letter, so the scan lowercases nothing. With the
-/// first byte alone, most letters began some token and a browser's user agent cost half as much
-/// again to clear.
+/// compared. The tables hold both cases of each letter, so only the bytes of candidates beyond
+/// the second are lowercased. With the first byte alone, most letters began some token and a
+/// browser's user agent cost half as much again to clear.
 struct ASCIITokenSet: Sendable {
     /// Every token's bytes, back to back.
     private let bytes: [UInt8]
@@ -62,22 +62,8 @@ struct ASCIITokenSet: Sendable {
         var range: Range<Int>
     }
 
-    /// Whether any token occurs anywhere in `text`.
-    func occurs(in text: UnsafeBufferPointer<UInt8>) -> Bool {
-        for start in text.indices {
-            let candidates = candidates(at: start, in: text)
-            if candidates != 0 && matches(candidates, at: start, in: text) != 0 { return true }
-        }
-        return false
-    }
-
-    /// Whether `text` begins with any token.
-    func begins(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        !text.isEmpty && matches(candidates(at: 0, in: text), at: 0, in: text) != 0
-    }
-
-    /// The first occurrence of every token found in `text`, in the order they were found. Costs
-    /// what `occurs` costs, and allocates nothing when no token occurs.
+    /// The first occurrence of every token found in `text`, in the order they were found. One
+    /// pass; allocates nothing when no token occurs.
     func firstOccurrences(in text: UnsafeBufferPointer<UInt8>) -> [Occurrence] {
         var found: [Occurrence] = []
         var seen: UInt64 = 0

@@ -3,7 +3,7 @@
 /// It exists so the answer to a sender can say *why* an event was counted as bot traffic, in words
 /// a web developer recognises. The cases are in order of specificity: when a user agent names more
 /// than one (a link previewer whose name ends in "bot"), the first one in this order names it.
-public enum BotKind: Int, Sendable, Comparable, CaseIterable {
+public enum BotKind: Int, Sendable, Comparable, CaseIterable, CustomStringConvertible {
     case headlessBrowser
     case linkPreviewer
     case monitor

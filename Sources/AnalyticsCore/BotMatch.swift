@@ -14,16 +14,25 @@ public struct BotMatch: Sendable, Equatable {
     /// Longest `excerpt`.
     static let excerptLimit = 64
 
+    /// A match whose excerpt is `excerpt`, made safe (printable ASCII, at most 64 characters)
+    /// whatever it holds.
     public init(kind: BotKind, excerpt: String, hasTextBefore: Bool = false, hasTextAfter: Bool = false) {
         self.kind = kind
-        self.excerpt = excerpt
+        self.excerpt = Self.printable(excerpt.utf8.prefix(Self.excerptLimit))
         self.hasTextBefore = hasTextBefore
-        self.hasTextAfter = hasTextAfter
+        self.hasTextAfter = hasTextAfter || excerpt.utf8.count > Self.excerptLimit
+    }
+
+    /// The bytes with anything but printable ASCII made `?`.
+    private static func printable<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        String(decoding: bytes.map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
     }
 
     /// The match of `range` in `userAgent`, excerpted to the product token around the match's last
-    /// byte (for `(unknown version) curl/8.5.0` that is `curl/8.5.0`).
+    /// byte (for `(unknown version) curl/8.5.0` that is `curl/8.5.0`); of a token longer than the
+    /// limit, the part that ends with the match.
     init(kind: BotKind, userAgent: UnsafeBufferPointer<UInt8>, around range: Range<Int>) {
+        precondition(!range.isEmpty && range.upperBound <= userAgent.count, "a match lies inside its text")
         func separates(_ byte: UInt8) -> Bool {
             byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: ";") || byte == UInt8(ascii: "(")
                 || byte == UInt8(ascii: ")") || byte == UInt8(ascii: ",")
@@ -33,10 +42,10 @@ public struct BotMatch: Sendable, Equatable {
         while start > 0 && !separates(userAgent[start - 1]) { start -= 1 }
         var end = last + 1
         while end < userAgent.count && !separates(userAgent[end]) { end += 1 }
+        start = max(start, range.upperBound - Self.excerptLimit)
         end = min(end, start + Self.excerptLimit)
-        let printable = userAgent[start..<end].map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
         self.init(
-            kind: kind, excerpt: String(decoding: printable, as: UTF8.self),
+            kind: kind, excerpt: Self.printable(userAgent[start..<end]),
             hasTextBefore: userAgent[..<start].contains { !separates($0) },
             hasTextAfter: userAgent[end...].contains { !separates($0) })
     }

@@ -15,13 +15,6 @@ public struct RequestContext: Sendable, Equatable {
     }
 }
 
-/// An event ready to publish, and how its visitor's user agent classified it (which the sender is
-/// told, and the producer's metrics count).
-public struct EnrichedEvent: Sendable, Equatable {
-    public var record: AnalyticsEvent
-    public var classification: VisitorAgent.Classification
-}
-
 /// Turns a validated event into the record the topic carries: id, server timestamp, derived path,
 /// request facts the browser did not send, the visitor's user agent and the bot mark
 /// (`VisitorAgent`), the cookieless visitor id, and the IP address as `IP_POLICY` allows.

@@ -12,6 +12,17 @@ extension String {
     }
 }
 
+extension String {
+    /// The longest start of the string of at most `limit` UTF-8 bytes that ends on a whole
+    /// Unicode scalar: a byte bound, where `prefix(_:)` counts characters of any size.
+    func prefix(utf8Bytes limit: Int) -> String {
+        guard utf8.count > limit else { return self }
+        var end = utf8.index(startIndex, offsetBy: max(limit, 0))
+        while end > startIndex && end.samePosition(in: unicodeScalars) == nil { end = utf8.index(before: end) }
+        return String(self[..<end])
+    }
+}
+
 extension UInt8 {
     /// The byte with an ASCII capital letter made small; every other byte as it is.
     var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }

@@ -35,7 +35,8 @@ public struct VisitorAgent: Sendable, Equatable {
     public let userAgent: String?
     public let classification: Classification
 
-    /// Longest user agent kept from the request header (the body's is held to this by validation).
+    /// Longest user agent kept from the request header, in UTF-8 bytes (the body's is held to 512
+    /// characters by validation, design §4).
     public static let maxLength = 512
 
     /// The visitor's agent from the event's `user_agent` (`body`) and the request's `User-Agent`.
@@ -43,9 +44,7 @@ public struct VisitorAgent: Sendable, Equatable {
         if let body {
             self.init(visitor: body, fromHeader: false)
         } else if let header, !header.isEmpty {
-            self.init(
-                visitor: header.utf8.count <= Self.maxLength ? header : String(header.prefix(Self.maxLength)),
-                fromHeader: true)
+            self.init(visitor: header.prefix(utf8Bytes: Self.maxLength), fromHeader: true)
         } else {
             self.init(userAgent: nil, classification: .unknown)
         }

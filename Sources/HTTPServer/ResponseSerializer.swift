@@ -51,7 +51,9 @@ struct ResponseSerializer {
         for field in response.headers where !Self.isManaged(field.name) {
             output.append(contentsOf: field.name.utf8)
             Self.append(": ", to: &output)
-            output.append(contentsOf: field.value.utf8)
+            // A value cannot end the field or the head early (RFC 9110 §5.5): CR, LF and NUL
+            // become spaces, whatever a handler put in it.
+            for byte in field.value.utf8 { output.append(byte == 0x0D || byte == 0x0A || byte == 0 ? 0x20 : byte) }
             Self.append("\r\n", to: &output)
         }
         if !keepAlive {

@@ -16,9 +16,10 @@ final class VisitorAgentTests: XCTestCase {
         "Java/17.0.15", "Java-http-client/17.0.15", "Apache-HttpClient/4.5.14 (Java/17.0.8)",
         "node-fetch/1.0 (+https://github.com/bitinn/node-fetch)", "node-fetch", "axios/1.6.2", "undici", "node",
         "libwww-perl/6.72", "PostmanRuntime/7.36.0", "HTTPie/3.2.2", "Ruby", "Faraday v2.7.10",
-        "GuzzleHttp/7", "Dart/3.2 (dart:io)", "Deno/1.40.0", "Bun/1.0.25", "Swift HTTPClient",
-        // URLSession: swift-corelibs-foundation on Linux, CFNetwork on Apple systems.
-        "xctest (unknown version) curl/7.88.1", "MyApp/1 CFNetwork/1494.0.7 Darwin/23.4.0",
+        "GuzzleHttp/7", "Dart/3.2 (dart:io)", "Deno/1.40.0", "Bun/1.0.25", "Swift HTTPClient", "ApacheBench/2.3",
+        "k6/0.49.0 (https://k6.io/)",
+        // URLSession on Linux (swift-corelibs-foundation).
+        "xctest (unknown version) curl/7.88.1",
     ]
 
     static let browsers = [
@@ -33,6 +34,11 @@ final class VisitorAgentTests: XCTestCase {
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/442.0.0.38.110]",
         "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [Pinterest/iOS]",
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) discord/1.0.9032 Chrome/120.0.6099.291 Electron/28.2.10 Safari/537.36",
+        // A phone whose brand contains "bot", and native apps' own agents (the visitor's device).
+        "Mozilla/5.0 (Linux; Android 10; CUBOT X30) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+        "MyApp/1 CFNetwork/1494.0.7 Darwin/23.4.0",
+        "Dalvik/2.1.0 (Linux; U; Android 14; Pixel 8 Build/UQ1A.240105.004)",
+        "MyApp/1.0 (com.example.app; build:1; iOS 17.2.0) Alamofire/5.8.0", "Nodejitsu",
     ]
 
     /// Real bots of every kind, with the kind and the excerpt the answer names.
@@ -64,6 +70,7 @@ final class VisitorAgentTests: XCTestCase {
         ("http.rb/5.1.1 (Mastodon/4.2.0; +https://mastodon.social/)", .linkPreviewer, "Mastodon/4.2.0"),
         ("Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", .monitor, "UptimeRobot/2.0"),
         ("Pingdom.com_bot_version_1.4_(http://www.pingdom.com/)", .monitor, "Pingdom.com_bot_version_1.4_"),
+        ("NodePing", .monitor, "NodePing"),
         (headless, .headlessBrowser, "HeadlessChrome/120.0.6099.224"),
         (
             "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Mobile Safari/537.36 Chrome-Lighthouse",
@@ -160,8 +167,25 @@ final class VisitorAgentTests: XCTestCase {
         XCTAssertTrue(match.reason.contains("x …\""), match.reason)
     }
 
-    func testAHeaderLongerThanTheLimitIsCut() {
+    func testOfATokenLongerThanTheLimitTheExcerptKeepsTheMatch() {
+        guard
+            case .bot(let match) = VisitorAgent(body: String(repeating: "x", count: 100) + "bot", header: nil)
+                .classification
+        else { return XCTFail("it says bot") }
+        XCTAssertEqual(match.excerpt, String(repeating: "x", count: 61) + "bot")
+        XCTAssertEqual(match.reason, "user agent \"… \(match.excerpt)\" is a crawler")
+        let made = BotMatch(kind: .crawler, excerpt: "a\r\nb" + String(repeating: "é", count: 40))
+        XCTAssertTrue(made.excerpt.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F } && made.excerpt.utf8.count == 64)
+    }
+
+    func testAHeaderLongerThanTheLimitIsCutToWholeCharactersWithinItsBytes() {
         let long = Self.chrome + String(repeating: " x", count: 400)
-        XCTAssertEqual(VisitorAgent(body: nil, header: long).userAgent?.count, VisitorAgent.maxLength)
+        XCTAssertEqual(VisitorAgent(body: nil, header: long).userAgent?.utf8.count, VisitorAgent.maxLength)
+        // Characters of many bytes (a letter with four combining marks): bytes bound the cut.
+        let heavy = "Mozilla/5.0 " + String(repeating: "a\u{301}\u{302}\u{303}\u{304}", count: 600)
+        let kept = VisitorAgent(body: nil, header: heavy).userAgent ?? ""
+        XCTAssertLessThanOrEqual(kept.utf8.count, VisitorAgent.maxLength)
+        XCTAssertGreaterThan(kept.utf8.count, VisitorAgent.maxLength - 4)
+        XCTAssertTrue(heavy.utf8.starts(with: kept.utf8), "cut at a scalar, never inside one")
     }
 }

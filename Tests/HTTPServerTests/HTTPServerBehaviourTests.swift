@@ -17,6 +17,10 @@ final class HTTPServerBehaviourTests: ServerTestCase {
         configuration.serverName = "test-server"
         var router = Router(cors: CORSPolicy(allowedOrigins: ["https://shop.example"]))
         router.on("GET", "/hello") { _, respond in respond(.json(.ok, fields: [("hello", "world")])) }
+        router.on("GET", "/injected") { _, respond in
+            // A handler that puts a client's text in a header without cleaning it.
+            respond(.json(.ok, fields: [], headers: HTTPHeaders([("X-Echo", "a\r\nSet-Cookie: x=1\r\n\r\nbody\u{0}")])))
+        }
         router.on("POST", "/echo") { request, respond in
             respond(
                 HTTPResponse(status: .ok, headers: HTTPHeaders([("Content-Type", "text/plain")]), body: request.body))
@@ -51,6 +55,15 @@ final class HTTPServerBehaviourTests: ServerTestCase {
                 of: #"^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$"#, options: .regularExpression))
         XCTAssertEqual(response.header("Content-Length"), String(response.body.count))
         XCTAssertEqual(response.json["hello"] as? String, "world")
+    }
+
+    func testAHeaderValueCannotEndItsFieldOrTheHead() throws {
+        let connection = try client()
+        let response = try connection.request("GET", "/injected")
+        XCTAssertEqual(response.header("X-Echo"), "a  Set-Cookie: x=1    body")
+        XCTAssertNil(response.header("Set-Cookie"))
+        XCTAssertEqual(response.text, "{}")
+        XCTAssertEqual(try connection.request("GET", "/hello").status, 200, "the connection is still in step")
     }
 
     func testPipelinedRequestsAreAnsweredInOrder() throws {

@@ -13,7 +13,7 @@ public enum ExternalCommand {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         // Standard error goes to a file, so neither pipe can fill up while the other is read.
         let errorsURL = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorsURL) }
         let errors = try FileHandle(forWritingTo: errorsURL)
         defer { try? errors.close() }
@@ -21,11 +21,20 @@ public enum ExternalCommand {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = feed
+        // A program that exits before reading all its input must fail, not kill the tests.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
-        feed.fileHandleForWriting.write(Data(input.utf8))
-        try feed.fileHandleForWriting.close()
+        // The input is written while the output is read, so neither side can wait on the other.
+        let writer = feed.fileHandleForWriting
+        let written = DispatchSemaphore(value: 0)
+        Thread {
+            try? writer.write(contentsOf: Data(input.utf8))
+            try? writer.close()
+            written.signal()
+        }.start()
         let printed = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        written.wait()
         let printedErrors = (try? String(contentsOf: errorsURL, encoding: .utf8)) ?? ""
         return (process.terminationStatus, String(decoding: printed, as: UTF8.self), printedErrors)
     }
