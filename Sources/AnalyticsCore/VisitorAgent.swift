@@ -35,9 +35,9 @@ public struct VisitorAgent: Sendable, Equatable {
     public let userAgent: String?
     public let classification: Classification
 
-    /// Longest user agent kept from the request header, in UTF-8 bytes (the body's is held to 512
-    /// characters by validation, design §4).
-    public static let maxLength = 512
+    /// Longest user agent kept from the request header, in UTF-8 bytes: the limit validation holds
+    /// the body's `user_agent` to (in characters there), design §4.
+    public static let maxLength = EventLimits().maxUserAgentLength
 
     /// The visitor's agent from the event's `user_agent` (`body`) and the request's `User-Agent`.
     public init(body: String?, header: String?) {
