@@ -10,7 +10,7 @@ public enum CommandLineEntry {
             return try Command.parse()
         } catch {
             if Command.exitCode(for: error) == .success { Command.exit(withError: error) }
-            FileHandle.standardError.write(Data((Command.fullMessage(for: error) + "\n").utf8))
+            StandardStreams.writeError(Command.fullMessage(for: error) + "\n")
             exit(ExitStatus.badSetting)
         }
     }

@@ -72,7 +72,7 @@ public struct LineLogHandler: LogHandler {
             }
         }
         line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardStreams.writeError(line)
     }
 
     private static func timestamp() -> String {

@@ -30,7 +30,7 @@ public enum ShutdownSignal {
     /// Writes a line to standard error and exits: status 1 for a failure at start (a broker
     /// that cannot be reached, a port in use), `ExitStatus.badSetting` for a setting refused.
     public static func fail(_ message: String, status: Int32 = 1) -> Never {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        StandardStreams.writeError(message + "\n")
         exit(status)
     }
 }

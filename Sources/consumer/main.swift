@@ -145,7 +145,7 @@ if !access.protectsStatistics && !ListenAddress.isLoopback(settings.http.host) {
 }
 
 func printSummary() {
-    FileHandle.standardOutput.write(Data(renderer.summary(figures.snapshot()).utf8))
+    StandardStreams.writeOutput(renderer.summary(figures.snapshot()))
 }
 
 let printer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "stats-printer"))

@@ -286,6 +286,40 @@ final class PipelineEndToEndTests: PipelineTestCase {
         XCTAssertEqual(ready.status, 503)
     }
 
+    /// `consumer | head`, a log shipper that died: the summary's reader is gone. The consumer
+    /// ignores SIGPIPE, so each write fails with EPIPE; it must go on serving, not trap.
+    func testAConsumerWhoseOutputReaderHasGoneKeepsCountingAndServing() throws {
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("consumer-\(UUID().uuidString).err")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        let consumer = Process()
+        consumer.executableURL = ServiceProcess.binaryDirectory.appendingPathComponent("consumer")
+        consumer.environment = ProcessInfo.processInfo.environment.merging([
+            "KAFKA_BROKERS": pipeline.brokers, "STATS_PORT": "0", "STATS_INTERVAL": "1",
+            "CONSUMER_GROUP": pipeline.group,
+        ]) { _, new in new }
+        let output = Pipe()
+        consumer.standardOutput = output
+        consumer.standardError = try FileHandle(forWritingTo: errors)
+        try consumer.run()
+        defer { if consumer.isRunning { kill(consumer.processIdentifier, SIGKILL) } }
+        try output.fileHandleForReading.close()
+        output.fileHandleForWriting.closeFile()
+
+        var printed = ""
+        Wait.until(timeout: 30) {
+            printed = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            return printed.contains("consumer started")
+        }
+        let port = try XCTUnwrap(printed.firstMatch(of: /\bstats_port=(\d+)/).flatMap { Int($0.output.1) }, printed)
+        try pipeline.startProducer()
+        XCTAssertEqual(try pipeline.post("/event", SampleEvents.all[0]).status, 202)
+        XCTAssertEqual(pipeline.waitForTotal(1, port: port)["total_events"] as? Int, 1, printed)
+        Thread.sleep(forTimeInterval: 2.5)  // two more summaries written to nobody
+        XCTAssertTrue(consumer.isRunning, (try? String(contentsOf: errors, encoding: .utf8)) ?? "")
+        XCTAssertEqual(try RawHTTPClient(port: port).request("GET", "/health").status, 200)
+    }
+
     func testProducerIsReadyOnceKafkaAnswersAndStopsCleanlyOnSIGTERM() throws {
         try pipeline.startProducer()
         let ready = Wait.until(timeout: 15, interval: 0.2) {
