@@ -86,7 +86,7 @@ let package = Package(
         ),
         // Helpers shared by the test targets: raw HTTP client, service processes, free ports.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore"]),
+        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         // AnalyticsCore recomputes visitor ids from the salts topic; HTTPServer gzips test bodies.

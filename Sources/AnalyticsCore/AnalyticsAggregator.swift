@@ -65,8 +65,10 @@ public struct AnalyticsAggregator: Sendable {
     private var agents = UserAgentCache()
     private var hourly: [Int64: Int] = [:]
     private var realtime = RealtimeWindow()
-    /// Page-load times: exact average; median and p95 within 1% (DDSketch).
-    private var loadTimes = QuantileSketch(relativeAccuracy: 0.01)
+    /// Page-load times: exact average; median and p95 within 1% (DDSketch). A time outside
+    /// the range the producer accepts (a record another producer wrote) is left out.
+    private var loadTimes = QuantileSketch(
+        relativeAccuracy: 0.01, maximum: EventLimits().loadTimeMilliseconds.upperBound)
 
     /// A campaign's tags and visitors (exact up to 64, then a 1 KiB HyperLogLog).
     private struct CampaignEntry: Sendable {
@@ -123,9 +125,7 @@ public struct AnalyticsAggregator: Sendable {
         if let session = event.sessionID, !session.isEmpty {
             sessions.touch(session, at: time, page: pagePath)
         }
-        if let loadTime = event.loadTime, loadTime.isFinite, loadTime >= 0 {
-            loadTimes.add(loadTime)
-        }
+        if let loadTime = event.loadTime { loadTimes.add(loadTime) }
         guard let path = pagePath else { return true }
         pages.add(path, make: { PageEntry(url: event.url ?? path) }) { page in
             // Compared first: storing the same URL again retained the event's string and released
@@ -305,10 +305,10 @@ extension AnalyticsAggregator {
         var configuration = configuration
         configuration.deduplicationWindow = 0
         self.init(configuration: configuration)
-        totalEvents = try reader.int()
-        invalidRecords = try reader.int()
-        duplicateEvents = try reader.int()
-        botEvents = try reader.int()
+        totalEvents = try reader.tally("total events")
+        invalidRecords = try reader.tally("invalid records")
+        duplicateEvents = try reader.tally("duplicate events")
+        botEvents = try reader.tally("bot events")
         eventsByType = try SpaceSaving(capacity: eventsByType.capacity, from: &reader)
         users = try HyperLogLog(from: &reader)
         sessions = try SessionWindow(
@@ -327,10 +327,12 @@ extension AnalyticsAggregator {
                 name: name, source: source.isEmpty ? nil : source, medium: medium.isEmpty ? nil : medium,
                 visitors: try HyperLogLog(from: &reader))
         }
-        for _ in 0..<(try reader.count()) { devices[try reader.string()] = try reader.int() }
-        for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.int() }
-        for _ in 0..<(try reader.count()) { hourly[try reader.int64()] = try reader.int() }
+        for _ in 0..<(try reader.count()) { devices[try reader.string()] = try reader.tally("device events") }
+        for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.tally("browser events") }
+        for _ in 0..<(try reader.count()) {
+            hourly[try reader.instantSeconds("hour")] = try reader.tally("hourly page views")
+        }
         realtime = try RealtimeWindow(from: &reader)
-        loadTimes = try QuantileSketch(from: &reader)
+        loadTimes = try QuantileSketch(maximum: loadTimes.maximum, from: &reader)
     }
 }

@@ -17,6 +17,9 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
     case metadataTooManyKeys(limit: Int)
     case metadataTooDeep(limit: Int)
     case metadataTooLarge(limit: Int)
+    /// A number outside its range; `field` is its path (`metadata.load_time`), `range` says the
+    /// allowed values in words.
+    case outOfRange(field: String, range: String)
 
     /// The field at fault, when there is one.
     public var field: String? {
@@ -29,6 +32,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidID: return "id"
         case .invalidTimestamp: return "timestamp"
         case .metadataTooManyKeys, .metadataTooDeep, .metadataTooLarge: return "metadata"
+        case .outOfRange(let field, _): return field
         }
     }
 
@@ -47,6 +51,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidID: return "invalid_id"
         case .invalidTimestamp: return "invalid_timestamp"
         case .metadataTooManyKeys, .metadataTooDeep, .metadataTooLarge: return "invalid_metadata"
+        case .outOfRange: return "out_of_range"
         }
     }
 
@@ -67,6 +72,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .metadataTooManyKeys(let limit): return "\"metadata\" must have at most \(limit) keys"
         case .metadataTooDeep(let limit): return "\"metadata\" must be nested at most \(limit) levels deep"
         case .metadataTooLarge(let limit): return "\"metadata\" must be at most \(limit) bytes as JSON"
+        case .outOfRange(let field, let range): return "\"\(field)\" must be \(range)"
         }
     }
 }

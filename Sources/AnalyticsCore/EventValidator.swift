@@ -111,10 +111,50 @@ public struct EventValidator: Sendable {
             guard writer.bytes.count <= limits.maxMetadataBytes else {
                 throw .metadataTooLarge(limit: limits.maxMetadataBytes)
             }
+            try checkNumbers(in: members)
             return members
         default:
             throw .wrongType(field: "metadata", expected: "a JSON object")
         }
+    }
+
+    /// Every number in the metadata within its range: `load_time` (a number of milliseconds, the
+    /// one value the statistics add up) and the magnitude every other number may have.
+    private func checkNumbers(in members: [String: JSONValue]) throws(EventValidationError) {
+        if let loadTime = members["load_time"], loadTime != .null {
+            let range = limits.loadTimeMilliseconds
+            guard let milliseconds = loadTime.doubleValue, range.contains(milliseconds) else {
+                throw .outOfRange(
+                    field: "metadata.load_time",
+                    range: "a number of milliseconds from \(Int(range.lowerBound)) to \(Int(range.upperBound))")
+            }
+        }
+        for (key, value) in members { try checkNumbers(in: value, at: "metadata." + Self.pathElement(key)) }
+    }
+
+    private func checkNumbers(in value: JSONValue, at path: String) throws(EventValidationError) {
+        switch value {
+        case .integer(let number):
+            guard number.magnitude <= UInt64(limits.maxMetadataNumber) else { throw outOfRange(path) }
+        case .number(let number):
+            guard number.magnitude <= limits.maxMetadataNumber else { throw outOfRange(path) }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { try checkNumbers(in: element, at: path + "[\(index)]") }
+        case .object(let members):
+            for (key, member) in members { try checkNumbers(in: member, at: path + "." + Self.pathElement(key)) }
+        case .null, .bool, .string:
+            break
+        }
+    }
+
+    private func outOfRange(_ path: String) -> EventValidationError {
+        let limit = Int64(limits.maxMetadataNumber)
+        return .outOfRange(field: path, range: "a number from -\(limit) to \(limit)")
+    }
+
+    /// A metadata key as it is named in an error: at most 64 characters, so an error stays short.
+    private static func pathElement(_ key: String) -> String {
+        key.count <= 64 ? key : String(key.prefix(64)) + "…"
     }
 
     /// True for `http://host...` and `https://host...` with a non-empty host.

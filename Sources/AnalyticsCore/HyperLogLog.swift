@@ -140,16 +140,22 @@ extension HyperLogLog {
     }
 
     init(from reader: inout PartialReader) throws(PartialStateError) {
-        let precision = Int(try reader.unsigned())
-        let exactLimit = Int(try reader.unsigned())
+        let precision = try reader.unsigned()
+        let exactLimit = try reader.unsigned()
         guard (4...18).contains(precision) else { throw .corrupt("HyperLogLog precision \(precision)") }
-        self.init(precision: precision, exactLimit: exactLimit)
+        guard exactLimit <= 1 << 16 else { throw .corrupt("HyperLogLog exact limit \(exactLimit)") }
+        self.init(precision: Int(precision), exactLimit: Int(exactLimit))
         switch try reader.unsigned() {
         case 0:
             exact = Set(try reader.sequence { reader throws(PartialStateError) in try reader.unsigned() })
+            guard exact?.count ?? 0 <= exactLimit else { throw .corrupt("HyperLogLog holds more than its exact limit") }
         case 1:
             let registers = try reader.raw()
             guard registers.count == 1 << precision else { throw .corrupt("HyperLogLog register count") }
+            // A register holds a run of zero bits plus one: at most 65 - precision.
+            guard registers.allSatisfy({ UInt64($0) <= 65 - precision }) else {
+                throw .corrupt("HyperLogLog register value")
+            }
             exact = nil
             self.registers = registers
         default:

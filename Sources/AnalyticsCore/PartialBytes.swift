@@ -121,6 +121,41 @@ struct PartialReader {
         return Double(bitPattern: pattern)
     }
 
+    /// A count of things (events, visitors, page views, samples): 0 ... 2^48. Far more than a
+    /// partition ever counts, and far enough from `Int.max` that adding up the counts of 32,768
+    /// partitions cannot overflow.
+    mutating func tally(_ what: String) throws(PartialStateError) -> Int {
+        let value = try int64()
+        guard (0...Self.maxTally).contains(value) else { throw .corrupt("\(what) \(value)") }
+        return Int(value)
+    }
+
+    /// A time as Unix seconds, within the years RFC 3339 can write (0000 to 9999), so that
+    /// every date computed from it is finite and formattable.
+    mutating func instant(_ what: String) throws(PartialStateError) -> Double {
+        let value = try double()
+        guard Self.instants.contains(value) else { throw .corrupt("\(what) \(value)") }
+        return value
+    }
+
+    /// A whole number of Unix seconds (a minute's or an hour's start), in the same years.
+    mutating func instantSeconds(_ what: String) throws(PartialStateError) -> Int64 {
+        let value = try int64()
+        guard Self.instants.contains(Double(value)) else { throw .corrupt("\(what) \(value)") }
+        return value
+    }
+
+    /// A sum of durations or values that may hold at most `tally` times `each`.
+    mutating func total(_ what: String, of tally: Int, each: Double) throws(PartialStateError) -> Double {
+        let value = try double()
+        guard value.isFinite, value >= 0, value <= Double(tally) * each else { throw .corrupt("\(what) \(value)") }
+        return value
+    }
+
+    static let maxTally: Int64 = 1 << 48
+    /// 0000-01-01T00:00:00Z up to the end of 9999-12-31T23:59:59.999Z.
+    static let instants: ClosedRange<Double> = -62_167_219_200...253_402_300_800
+
     mutating func string() throws(PartialStateError) -> String {
         let length = try count()
         defer { position += length }

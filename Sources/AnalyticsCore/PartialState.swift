@@ -61,6 +61,12 @@ public struct PartialState: Sendable {
         return partition(inKey: key, group: group, topic: topic) != nil
     }
 
+    /// A record key as a log line may show it: printable ASCII kept, anything else `?`, at most
+    /// 256 bytes (a key this consumer reads is one of its group's, but its bytes are still input).
+    public static func printable(_ key: [UInt8]) -> String {
+        String(decoding: key.prefix(256).map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+
     public func encoded() -> [UInt8] {
         var writer = PartialWriter(capacity: 16_384)
         for byte in Self.magic { writer.unsigned(UInt64(byte)) }
@@ -85,7 +91,8 @@ public struct PartialState: Sendable {
         guard let partition = Int32(exactly: try reader.int64()), partition >= 0 else { throw .corrupt("partition") }
         self.partition = partition
         nextOffset = try reader.int64()
-        takenAt = Date(timeIntervalSince1970: try reader.double())
+        guard nextOffset >= 0 else { throw .corrupt("next offset \(nextOffset)") }
+        takenAt = Date(timeIntervalSince1970: try reader.instant("time taken"))
         aggregator = try AnalyticsAggregator(configuration: configuration, from: &reader)
         guard reader.isAtEnd else { throw .corrupt("trailing bytes") }
     }

@@ -137,8 +137,9 @@ extension RealtimeWindow {
     init(from reader: inout PartialReader) throws(PartialStateError) {
         self.init()
         for _ in 0..<(try reader.count()) {
-            let start = try reader.int64()
-            place(Minute(start: start, events: try reader.int(), visitors: try HyperLogLog(from: &reader)))
+            let start = try reader.instantSeconds("minute")
+            let events = try reader.tally("events in a minute")
+            place(Minute(start: start, events: events, visitors: try HyperLogLog(from: &reader)))
         }
     }
 }

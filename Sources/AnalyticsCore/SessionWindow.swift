@@ -261,18 +261,24 @@ extension SessionWindow {
         sessions.reserveCapacity(total)
         for _ in 0..<total {
             let id = try reader.unsigned()
+            let first = try reader.instant("session start")
+            let last = try reader.instant("session end")
+            guard first <= last else { throw .corrupt("session ends before it starts") }
             let session = Session(
-                first: Date(timeIntervalSince1970: try reader.double()),
-                last: Date(timeIntervalSince1970: try reader.double()), pageViews: try reader.int(),
-                exitPage: try reader.optionalString())
+                first: Date(timeIntervalSince1970: first), last: Date(timeIntervalSince1970: last),
+                pageViews: try reader.tally("session page views"), exitPage: try reader.optionalString())
             sessions[id] = session
             if session.last > newest { newest = session.last }
         }
+        let closedSessions = try reader.tally("closed sessions")
+        let longest = PartialReader.instants.upperBound - PartialReader.instants.lowerBound
         closed = Totals(
-            sessions: try reader.int(), duration: try reader.double(), pageViews: try reader.int(),
-            bounces: try reader.int())
-        started = try reader.int()
-        closedEarly = try reader.int()
+            sessions: closedSessions,
+            duration: try reader.total("session duration", of: closedSessions, each: longest),
+            pageViews: try reader.tally("session page views"), bounces: try reader.tally("bounces"))
+        guard closed.bounces <= closed.sessions else { throw .corrupt("more bounces than sessions") }
+        started = try reader.tally("sessions started")
+        closedEarly = try reader.tally("sessions closed early")
         entryPages = try SpaceSaving(capacity: entryPages.capacity, from: &reader)
         exitPages = try SpaceSaving(capacity: exitPages.capacity, from: &reader)
     }

@@ -173,7 +173,11 @@ extension SpaceSaving where Key == String {
         value: (inout PartialReader) throws(PartialStateError) -> Value
     ) throws(PartialStateError) {
         let entries = try reader.sequence { reader throws(PartialStateError) in
-            Entry(key: try reader.string(), count: try reader.int(), error: try reader.int(), value: try value(&reader))
+            let key = try reader.string()
+            let count = try reader.tally("count of \"\(key.prefix(64))\"")
+            let error = try reader.tally("error of \"\(key.prefix(64))\"")
+            guard error <= count else { throw .corrupt("error above count for \"\(key.prefix(64))\"") }
+            return Entry(key: key, count: count, error: error, value: try value(&reader))
         }
         self.init(capacity: capacity, entries: entries)
     }

@@ -87,10 +87,19 @@ public struct StatsRenderer: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public func json(_ stats: StatsSnapshot) -> [UInt8] {
+    /// The snapshot as `GET /analytics` serves it. Every figure is finite by construction; should
+    /// one not be, the error names it rather than an empty object standing in for the figures.
+    public func json(_ stats: StatsSnapshot) throws(SnapshotEncodingError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(stats))) ?? Array("{}".utf8)
+        do {
+            return Array(try encoder.encode(stats))
+        } catch let EncodingError.invalidValue(value, context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw SnapshotEncodingError(detail: "\(path) is \(value)")
+        } catch {
+            throw SnapshotEncodingError(detail: "\(error)")
+        }
     }
 
     static let none = "  (none yet)"

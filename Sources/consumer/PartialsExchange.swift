@@ -115,9 +115,14 @@ final class PartialsExchange: Sendable {
             }
             if statistics.receive(state) { received.increment() }
         } catch {
+            // Never merged: the partition is counted from the events topic instead, from the
+            // last good state known for it or, with none, from its first record.
             logger.warning(
-                "skipping unreadable partial state",
-                metadata: ["partition": "\(record.partition)", "offset": "\(record.offset)", "reason": "\(error)"])
+                "skipping unreadable partial state; its partition is rebuilt from the events topic",
+                metadata: [
+                    "key": "\(PartialState.printable(key))", "partition": "\(record.partition)",
+                    "offset": "\(record.offset)", "reason": "\(error)",
+                ])
         }
     }
 

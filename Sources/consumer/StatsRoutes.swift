@@ -3,23 +3,15 @@ import HTTPServer
 import Kafka
 import ServiceRuntime
 
-/// The consumer's HTTP endpoints on `STATS_PORT` besides the dashboard: `GET /analytics` (the
-/// live snapshot as JSON), `GET /metrics` (Prometheus) and `GET /health`.
+/// The consumer's HTTP endpoints on `STATS_PORT` besides the dashboard and its snapshots:
+/// `GET /metrics` (Prometheus) and `GET /health`.
 struct StatsRoutes: Sendable {
     let figures: LiveFigures
     let metrics: ServiceMetrics
     let access: StatsAccess
     let feed: LiveSnapshotFeed
-    let renderer = StatsRenderer()
 
     func install(on router: inout Router) {
-        router.on(
-            "GET", "/analytics",
-            access.requiringStatisticsToken { _, respond in
-                respond(
-                    .json(
-                        .ok, renderer.json(figures.snapshot()), headers: HTTPHeaders([("Cache-Control", "no-store")])))
-            })
         router.on("GET", "/metrics", access.requiringMetricsToken { _, respond in respond(metricsResponse()) })
         router.on("GET", "/health") { _, respond in
             respond(.json(.ok, fields: [("status", "healthy"), ("service", "analytics-consumer")]))

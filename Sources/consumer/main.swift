@@ -97,7 +97,8 @@ let access = StatsAccess(statsToken: settings.statsToken, metricsToken: settings
 let feed = LiveSnapshotFeed(
     settings: LiveSnapshotFeed.Settings(
         refresh: .milliseconds(settings.dashboardRefreshMilliseconds), maxStreams: settings.maxStreams),
-    logger: logger, changeCount: { statistics.changeCount }, snapshot: { figures.snapshot() })
+    logger: logger, changeCount: { statistics.changeCount },
+    encodingFailed: { metrics.increment("snapshot_encoding_failures_total") }, snapshot: { figures.snapshot() })
 var router = Router(cors: CORSPolicy())
 router.headers = DashboardAssets.securityHeaders
 StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).install(on: &router)

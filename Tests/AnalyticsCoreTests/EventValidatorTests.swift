@@ -166,6 +166,44 @@ final class EventValidatorTests: XCTestCase {
         XCTAssertNoThrow(try validate(#"{"type":"click","metadata":{"a":"\#(big.dropLast(20))"}}"#))
     }
 
+    /// Issue 29: two page views with `load_time` 1e308 made every figure non-finite. Every number
+    /// is now bounded where it enters, and the 400 names the field and the range.
+    func testEveryNumberInMetadataIsBoundedAndTheErrorNamesIt() throws {
+        let loadTime = EventValidationError.outOfRange(
+            field: "metadata.load_time", range: "a number of milliseconds from 0 to 3600000")
+        for bad in ["1.0e308", "-1", "3600000.5", "\"1234\"", "true", "{}"] {
+            assertRejected(#"{"type":"page_view","metadata":{"load_time":\#(bad)}}"#, loadTime)
+        }
+        for good in ["0", "1234.5", "3600000", "null", "5e-324"] {
+            XCTAssertNoThrow(try validate(#"{"type":"page_view","metadata":{"load_time":\#(good)}}"#), good)
+        }
+        let limit = "a number from -9007199254740991 to 9007199254740991"
+        assertRejected(
+            #"{"type":"click","metadata":{"cart":{"total":1e300}}}"#,
+            .outOfRange(field: "metadata.cart.total", range: limit))
+        assertRejected(
+            #"{"type":"click","metadata":{"items":[1,-9007199254740992]}}"#,
+            .outOfRange(field: "metadata.items[1]", range: limit))
+        assertRejected(
+            #"{"type":"click","metadata":{"count":9223372036854775807}}"#,
+            .outOfRange(field: "metadata.count", range: limit))
+        XCTAssertNoThrow(
+            try validate(#"{"type":"click","metadata":{"a":9007199254740991,"b":-9007199254740991,"c":-0.5}}"#))
+        let error = EventValidationError.outOfRange(field: "metadata.load_time", range: "a number from 0 to 1")
+        XCTAssertEqual(error.field, "metadata.load_time")
+        XCTAssertEqual(error.reason, "out_of_range")
+        XCTAssertEqual(error.description, #""metadata.load_time" must be a number from 0 to 1"#)
+    }
+
+    func testAHostileMetadataKeyIsCutInTheErrorThatNamesIt() {
+        let key = String(repeating: "k", count: 500)
+        assertRejected(
+            #"{"type":"click","metadata":{"\#(key)":1e20}}"#,
+            .outOfRange(
+                field: "metadata." + String(repeating: "k", count: 64) + "…",
+                range: "a number from -9007199254740991 to 9007199254740991"))
+    }
+
     func testErrorsNameTheirField() {
         XCTAssertEqual(EventValidationError.tooLong(field: "url", limit: 2048).field, "url")
         XCTAssertEqual(EventValidationError.metadataTooDeep(limit: 3).field, "metadata")

@@ -50,4 +50,49 @@ final class QuantileSketchTests: XCTestCase {
         XCTAssertEqual(sketch.quantile(0.5), 0)
         XCTAssertEqual(sketch.quantile(1) ?? 0, 100, accuracy: 1)
     }
+
+    /// Issue 29: 1e308 twice overflowed the sum and `pow(gamma, key)`. Whatever finite values
+    /// arrive, in whatever order, merged however, every figure stays finite and within range.
+    func testNoSequenceOfFiniteValuesMakesAFigureNonFinite() {
+        var generator = SplitMix64(seed: 29)
+        let extremes: [Double] = [
+            0, -0.0, 5e-324, 1e-300, 1e-9, 1e-9.nextUp, 1, 3_600_000, 3_600_000.nextUp, 1e12, 1e15, 1e300,
+            1e308, .greatestFiniteMagnitude, -1, -.greatestFiniteMagnitude, .leastNormalMagnitude,
+        ]
+        for maximum in [3_600_000, 1e12, .greatestFiniteMagnitude, .infinity, 0.5] {
+            var sketches = (0..<4).map { _ in QuantileSketch(relativeAccuracy: 0.01, maximum: maximum) }
+            for _ in 0..<5_000 {
+                let value =
+                    Bool.random(using: &generator)
+                    ? extremes.randomElement(using: &generator) ?? 0
+                    : Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &generator))
+                sketches[Int.random(in: 0..<4, using: &generator)].add(value)
+            }
+            var merged = sketches[0]
+            for other in sketches.dropFirst() { merged.merge(other) }
+            merged.merge(merged)
+            for sketch in sketches + [merged] {
+                XCTAssertTrue(sketch.sum.isFinite, "sum with maximum \(maximum)")
+                XCTAssertTrue(sketch.average.isFinite && sketch.average <= sketch.maximum)
+                for q in [0, 0.5, 0.95, 1, -1, 2, .nan] {
+                    let value = sketch.quantile(q) ?? 0
+                    XCTAssertTrue(value.isFinite && value >= 0 && value <= sketch.maximum, "q=\(q): \(value)")
+                }
+            }
+        }
+    }
+
+    func testValuesAboveTheMaximumAreRefusedNotCounted() {
+        var sketch = QuantileSketch(relativeAccuracy: 0.01, maximum: 3_600_000)
+        XCTAssertTrue(sketch.add(3_600_000))
+        XCTAssertFalse(sketch.add(1e308))
+        XCTAssertFalse(sketch.add(-1))
+        XCTAssertFalse(sketch.add(.nan))
+        XCTAssertEqual(sketch.count, 1)
+        XCTAssertEqual(sketch.quantile(1) ?? 0, 3_600_000, accuracy: 36_000)
+        var other = QuantileSketch(relativeAccuracy: 0.01, maximum: 1e12)
+        other.add(5)
+        XCTAssertFalse(sketch.merge(other), "buckets of another range are not added")
+        XCTAssertEqual(sketch.count, 1)
+    }
 }

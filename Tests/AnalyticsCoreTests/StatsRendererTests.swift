@@ -58,7 +58,7 @@ final class StatsRendererTests: XCTestCase {
             """)
     }
 
-    func testCampaignsAndBotEventsAreShownWhenThereAreSome() {
+    func testCampaignsAndBotEventsAreShownWhenThereAreSome() throws {
         var tagged = stats()
         tagged.topCampaigns = [
             .init(campaign: "winter", source: "newsletter", medium: "email", views: 3, uniqueVisitors: 2),
@@ -73,7 +73,7 @@ final class StatsRendererTests: XCTestCase {
             text)
         XCTAssertTrue(text.contains("\nBot Events: 7\n"), text)
         XCTAssertFalse(StatsRenderer().summary(stats()).contains("Campaigns"))
-        let json = String(decoding: StatsRenderer().json(tagged), as: UTF8.self)
+        let json = String(decoding: try StatsRenderer().json(tagged), as: UTF8.self)
         XCTAssertTrue(json.contains(#""bot_events":7"#), json)
         XCTAssertTrue(
             json.contains(
@@ -130,7 +130,7 @@ final class StatsRendererTests: XCTestCase {
 
     func testConsumerLagIsInTheJSONOnlyWhenKnown() throws {
         func object(_ snapshot: StatsSnapshot) throws -> [String: Any] {
-            try JSONSerialization.jsonObject(with: Data(StatsRenderer().json(snapshot))) as? [String: Any] ?? [:]
+            try JSONSerialization.jsonObject(with: Data(try StatsRenderer().json(snapshot))) as? [String: Any] ?? [:]
         }
         var snapshot = stats()
         XCTAssertNil(try object(snapshot)["consumer_lag"])
@@ -140,7 +140,7 @@ final class StatsRendererTests: XCTestCase {
 
     func testJSONUsesTheOriginalFieldNames() throws {
         let json = try XCTUnwrap(
-            JSONSerialization.jsonObject(with: Data(StatsRenderer().json(stats()))) as? [String: Any])
+            JSONSerialization.jsonObject(with: Data(try StatsRenderer().json(stats()))) as? [String: Any])
         for key in [
             "total_events", "unique_users", "active_sessions", "events_by_type", "top_pages", "traffic_sources",
             "device_stats", "browser_stats", "hourly_page_views", "performance_metrics", "last_updated",

@@ -106,6 +106,52 @@ final class LiveSnapshotFeedTests: XCTestCase {
         XCTAssertNotNil(try harness.openStream().nextMessage().json["total_events"])
     }
 
+    /// Issue 29: every `GET /analytics` merged the whole group view on the stats server's loop.
+    /// Polled in a tight loop while the figures change every 5 ms, the feed computes at most one
+    /// snapshot per refresh interval, and every answer is at most that old.
+    func testAnalyticsPolledInATightLoopIsComputedAtMostOncePerRefreshInterval() throws {
+        harness = try FeedHarness(refresh: .milliseconds(250))
+        harness.countUp(to: 300, every: 0.005)
+        let client = try RawHTTPClient(port: harness.port)
+        let started = ContinuousClock.now
+        var answers = 0
+        var last = 0
+        while ContinuousClock.now - started < .milliseconds(1500) {
+            let response = try client.request("GET", "/analytics")
+            XCTAssertEqual(response.status, 200, response.text)
+            XCTAssertEqual(response.header("Cache-Control"), "no-store")
+            let total = try XCTUnwrap(response.json["total_events"] as? Int)
+            XCTAssertGreaterThanOrEqual(total, last, "an answer went back in time")
+            last = total
+            answers += 1
+        }
+        let computed = harness.computations
+        XCTAssertGreaterThan(answers, 100, "the loop was tight")
+        XCTAssertLessThanOrEqual(computed, 1500 / 250 + 2, "\(computed) snapshots for \(answers) requests")
+        XCTAssertGreaterThanOrEqual(computed, 3, "the answers followed the figures")
+    }
+
+    func testAnalyticsAnswersTheNewFiguresWithinARefreshInterval() throws {
+        harness = try FeedHarness(refresh: .milliseconds(200))
+        let client = try RawHTTPClient(port: harness.port)
+        XCTAssertEqual(try client.request("GET", "/analytics").json["total_events"] as? Int, 0)
+        harness.set(totalEvents: 7)
+        Thread.sleep(forTimeInterval: 0.25)
+        XCTAssertEqual(try client.request("GET", "/analytics").json["total_events"] as? Int, 7)
+    }
+
+    /// Issue 29: a snapshot the encoder refused was served as `200 {}` without a word. It is a
+    /// `500` that says what could not be written, logged and counted.
+    func testASnapshotThatCannotBeEncodedIsA500ThatSaysSoAndIsCounted() throws {
+        harness = try FeedHarness()
+        harness.poison()
+        let response = try RawHTTPClient(port: harness.port).request("GET", "/analytics")
+        XCTAssertEqual(response.status, 500, response.text)
+        let error = try XCTUnwrap(response.json["error"] as? String)
+        XCTAssertTrue(error.contains("performance_metrics.avg_load_time_ms"), error)
+        XCTAssertGreaterThanOrEqual(harness.encodingFailures, 1)
+    }
+
     func testStopEndsEveryStreamAndClosesItsConnection() throws {
         harness = try FeedHarness()
         let clients = try (0..<3).map { _ in try harness.openStream() }
@@ -133,7 +179,14 @@ private final class FeedHarness: @unchecked Sendable {
     private final class Figures: Sendable {
         let snapshot = Mutex(StatsSnapshot.empty)
         let changes = Atomic<UInt64>(0)
+        let computations = Atomic<Int>(0)
+        let encodingFailures = Atomic<Int>(0)
     }
+
+    /// Snapshots the feed computed.
+    var computations: Int { figures.computations.load(ordering: .relaxed) }
+    /// Snapshots the feed could not encode.
+    var encodingFailures: Int { figures.encodingFailures.load(ordering: .relaxed) }
 
     var port: Int { server.port }
 
@@ -144,7 +197,9 @@ private final class FeedHarness: @unchecked Sendable {
         feed = LiveSnapshotFeed(
             settings: settings, logger: Logger(label: "test"),
             changeCount: { figures.changes.load(ordering: .acquiring) },
+            encodingFailed: { figures.encodingFailures.add(1, ordering: .relaxed) },
             snapshot: {
+                figures.computations.add(1, ordering: .relaxed)
                 var snapshot = figures.snapshot.withLock { $0 }
                 snapshot.lastUpdated = RFC3339.formatSeconds(Date())
                 return snapshot
@@ -175,6 +230,12 @@ private final class FeedHarness: @unchecked Sendable {
                 Thread.sleep(forTimeInterval: interval)
             }
         }
+    }
+
+    /// A figure that cannot be written as JSON.
+    func poison() {
+        figures.snapshot.withLock { $0.performanceMetrics.averageLoadTime = .nan }
+        figures.changes.add(1, ordering: .releasing)
     }
 
     func setLargePages(count: Int) {

@@ -65,6 +65,23 @@ public enum Kcat {
         _ = try run(["-b", brokers, "-t", topic, "-P", "-K", "\t"], input: lines.joined(separator: "\n") + "\n")
     }
 
+    /// Produces `bytes` (binary, as they are) as one record with `key`, to `partition` when given.
+    public static func produce(
+        brokers: String, topic: String, key: String, bytes: [UInt8], partition: Int32? = nil
+    ) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kcat-\(UUID().uuidString)")
+        try Data(bytes).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        _ = try run(
+            ["-b", brokers, "-t", topic, "-P", "-k", key] + (partition.map { ["-p", String($0)] } ?? []) + [file.path])
+    }
+
+    /// Produces each line of `values` as one record on `partition`.
+    public static func produce(brokers: String, topic: String, partition: Int32, values: [String]) throws {
+        _ = try run(
+            ["-b", brokers, "-t", topic, "-P", "-p", String(partition)], input: values.joined(separator: "\n") + "\n")
+    }
+
     private static func run(_ arguments: [String], input: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")

@@ -2,7 +2,8 @@ import HTTPServer
 import ServiceRuntime
 
 /// The dashboard on `STATS_PORT`: the page at `/` (and the `/?token=` login), its script and
-/// stylesheet, and the live stream of snapshots at `/analytics/stream`.
+/// stylesheet, the live stream of snapshots at `/analytics/stream` and the snapshot the page polls
+/// when it cannot stream, `GET /analytics`, both from `LiveSnapshotFeed`.
 struct DashboardRoutes: Sendable {
     let assets: DashboardAssets
     let feed: LiveSnapshotFeed
@@ -20,6 +21,9 @@ struct DashboardRoutes: Sendable {
         // The assets hold no statistics: they are served to anyone, like any page's script.
         router.on("GET", assets.scriptPath) { request, respond in respond(assets.script.response(to: request.head)) }
         router.on("GET", assets.stylePath) { request, respond in respond(assets.style.response(to: request.head)) }
+        router.on(
+            "GET", "/analytics",
+            access.requiringStatisticsToken { _, respond in feed.answer { respond(Self.response(to: $0)) } })
         router.on(
             "GET", "/analytics/stream",
             access.requiringStatisticsToken { _, respond in
@@ -42,5 +46,18 @@ struct DashboardRoutes: Sendable {
                         ])
                     ) { stream in feed.attach(stream) })
             })
+    }
+
+    /// `GET /analytics`: the snapshot, or why there is none.
+    static func response(to answer: LiveSnapshotFeed.Answer) -> HTTPResponse {
+        switch answer {
+        case .snapshot(let computed):
+            return .json(.ok, computed.json, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+        case .unencodable(let error):
+            return .error(.internalServerError, error.description)
+        case .stopped:
+            return .error(
+                .serviceUnavailable, "the consumer is shutting down", headers: HTTPHeaders([("Retry-After", "5")]))
+        }
     }
 }
