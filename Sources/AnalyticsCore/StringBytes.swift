@@ -23,6 +23,16 @@ extension String {
     }
 }
 
+extension Substring {
+    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
+    var trimmingSpacesAndTabs: Substring {
+        var slice = self
+        while let first = slice.utf8.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+        while let last = slice.utf8.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+        return slice
+    }
+}
+
 extension UInt8 {
     /// The byte with an ASCII capital letter made small; every other byte as it is.
     var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }

@@ -147,6 +147,16 @@ public struct EnvironmentReader: Sendable {
             && text != ".."
     }
 
+    /// One value `parse` accepts; unset is `fallback`, parsed the same way.
+    public func value<Value>(
+        _ name: String, default fallback: String, allowed: String, means summary: String, parse: (String) -> Value?
+    ) throws(ConfigurationError) -> Value {
+        note(name, default: fallback, allowed: allowed, means: summary)
+        let text = raw(name) ?? fallback
+        guard let value = parse(text) else { throw ConfigurationError(variable: name, value: text, allowed: allowed) }
+        return value
+    }
+
     /// A comma-separated list whose every entry `parse` accepts; empty entries are skipped and an
     /// unset variable is `fallback` (shown as `shown`). The error names the first entry refused.
     public func list<Entry>(

@@ -49,8 +49,7 @@ struct EventIntake: Sendable {
     /// The client's address: the peer, or behind a trusted proxy the address it vouches for.
     func clientAddress(of request: HTTPRequest) -> String {
         resolver.clientAddress(
-            peer: request.remoteAddress, forwarded: request.headers.combined("Forwarded"),
-            forwardedFor: request.headers.combined("X-Forwarded-For"))
+            peer: request.remoteAddress, headerValue: request.headers.combined(resolver.header.name))
     }
 
     /// Takes `cost` events from the client's rate limit; 429 with `Retry-After` over it.

@@ -28,12 +28,16 @@ struct ProducerSettings: Sendable {
     var ipPolicy: IPPolicy
     /// Proxies whose `X-Forwarded-For`/`Forwarded` are believed (`TRUSTED_PROXIES`).
     var trustedProxies: [IPNetwork]
+    /// The one header the trusted proxies write the client address in (`CLIENT_IP_HEADER`).
+    var clientAddressHeader: ForwardingHeader
     /// Events per second per client address, 0 for no limit (`RATE_LIMIT_PER_IP`).
     var rateLimitPerIP: Int
     /// Events a client may send at once above the rate (`RATE_LIMIT_BURST`).
     var rateLimitBurst: Int
     /// Client addresses the rate limiter remembers (`RATE_LIMIT_CLIENTS`).
     var rateLimitClients: Int
+    /// The IPv6 prefix one rate-limited client is (`RATE_LIMIT_IPV6_PREFIX`).
+    var rateLimitIPv6Prefix: Int
     /// Sites events are taken for; empty for all (`ALLOWED_HOSTS`).
     var allowedHosts: HostAllowList
     /// Where producers agree on each day's visitor salt (`VISITOR_SALTS_TOPIC`).
@@ -82,7 +86,12 @@ struct ProducerSettings: Sendable {
             ?? .anonymize
         trustedProxies = try environment.list(
             "TRUSTED_PROXIES", allowed: "a comma-separated list of addresses or CIDR networks, such as 10.0.0.0/8,::1",
-            means: "Proxies whose X-Forwarded-For and Forwarded headers are believed.", parse: IPNetwork.init)
+            means: "Proxies whose CLIENT_IP_HEADER is believed.", parse: IPNetwork.init)
+        clientAddressHeader = try environment.value(
+            "CLIENT_IP_HEADER", default: "X-Forwarded-For", allowed: "an HTTP header name",
+            means: "The one header TRUSTED_PROXIES write the client address in: X-Forwarded-For, "
+                + "Forwarded (RFC 7239), or one such as X-Real-IP. No other header is read.",
+            parse: ForwardingHeader.init(name:))
         rateLimitPerIP = try environment.integer(
             "RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000,
             means: "Events per second per client address (0: no limit); over it, 429 with Retry-After.")
@@ -92,6 +101,9 @@ struct ProducerSettings: Sendable {
         rateLimitClients = try environment.integer(
             "RATE_LIMIT_CLIENTS", default: 65_536, range: 16...16_777_216,
             means: "Client addresses the rate limiter remembers (about 40 bytes each).")
+        rateLimitIPv6Prefix = try environment.integer(
+            "RATE_LIMIT_IPV6_PREFIX", default: 64, range: 32...128,
+            means: "IPv6 clients are rate limited by network of this prefix: a host given a /64 can use all of it.")
         allowedHosts = HostAllowList(
             patterns: try environment.list(
                 "ALLOWED_HOSTS", shown: "(empty: every host)",

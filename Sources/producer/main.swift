@@ -47,14 +47,16 @@ if !salts.start(waitingUpTo: .seconds(5)) {
 let rateLimiter =
     settings.rateLimitPerIP > 0
     ? ClientRateLimiter(
-        ratePerSecond: settings.rateLimitPerIP, burst: settings.rateLimitBurst, capacity: settings.rateLimitClients)
+        ratePerSecond: settings.rateLimitPerIP, burst: settings.rateLimitBurst, capacity: settings.rateLimitClients,
+        ipv6Prefix: settings.rateLimitIPv6Prefix)
     : nil
 if settings.allowedHosts.allowsAll {
     logger.info("ALLOWED_HOSTS is empty: events are taken for every host")
 }
 let intake = EventIntake(
     validator: EventValidator(limits: settings.limits), enricher: EventEnricher(ipPolicy: settings.ipPolicy),
-    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies), rateLimiter: rateLimiter,
+    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies, header: settings.clientAddressHeader),
+    rateLimiter: rateLimiter,
     allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
 IngestionRoutes(publisher: publisher, intake: intake, state: state, metrics: metrics, deadlines: deadlines)
     .install(on: &router)
@@ -73,6 +75,7 @@ logger.info(
         "ack_mode": "\(settings.ackMode.rawValue)", "threads": "\(settings.http.eventLoopCount)",
         "ip_policy": "\(settings.ipPolicy.rawValue)",
         "trusted_proxies": "\(settings.trustedProxies.map(\.description).joined(separator: ","))",
+        "client_ip_header": "\(settings.clientAddressHeader)",
         "rate_limit_per_ip": "\(settings.rateLimitPerIP)", "allowed_hosts": "\(settings.allowedHosts.description)",
     ])
 

@@ -50,37 +50,63 @@ final class IPAddressTests: XCTestCase {
 }
 
 final class ClientAddressResolverTests: XCTestCase {
-    let resolver = ClientAddressResolver(trustedProxies: [IPNetwork("10.0.0.0/8"), IPNetwork("::1")].compactMap { $0 })
+    let proxies = [IPNetwork("10.0.0.0/8"), IPNetwork("::1")].compactMap { $0 }
+    var resolver: ClientAddressResolver { ClientAddressResolver(trustedProxies: proxies) }
 
     func testHeadersFromAnUntrustedPeerAreIgnored() {
+        XCTAssertEqual(resolver.clientAddress(peer: "203.0.113.5", headerValue: "1.2.3.4"), "203.0.113.5")
         XCTAssertEqual(
-            resolver.clientAddress(peer: "203.0.113.5", forwarded: nil, forwardedFor: "1.2.3.4"), "203.0.113.5")
-        XCTAssertEqual(
-            ClientAddressResolver().clientAddress(peer: "10.0.0.1", forwarded: "for=1.2.3.4", forwardedFor: "1.2.3.4"),
-            "10.0.0.1", "no trusted proxies: never believed")
+            ClientAddressResolver().clientAddress(peer: "10.0.0.1", headerValue: "1.2.3.4"), "10.0.0.1",
+            "no trusted proxies: never believed")
     }
 
     func testTheChainIsReadFromTheRightUpToTheFirstUntrustedHop() {
+        XCTAssertEqual(resolver.header, .xForwardedFor, "X-Forwarded-For by default")
         // The client wrote "6.6.6.6" itself; the proxies appended what they saw.
         XCTAssertEqual(
-            resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "6.6.6.6, 198.51.100.7, 10.1.1.1"),
-            "198.51.100.7")
-        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "10.9.9.9"), "10.9.9.9")
-        XCTAssertEqual(
-            resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: "junk, 198.51.100.7"), "198.51.100.7"
-        )
-        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", forwarded: nil, forwardedFor: nil), "10.0.0.2")
+            resolver.clientAddress(peer: "10.0.0.2", headerValue: "6.6.6.6, 198.51.100.7, 10.1.1.1"), "198.51.100.7")
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", headerValue: "10.9.9.9"), "10.9.9.9")
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", headerValue: "junk, 198.51.100.7"), "198.51.100.7")
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", headerValue: nil), "10.0.0.2")
+        XCTAssertEqual(resolver.clientAddress(peer: "10.0.0.2", headerValue: "198.51.100.7:4711"), "198.51.100.7")
     }
 
-    func testForwardedIsPreferredWithQuotesPortsAndIPv6() {
+    /// Issue 29: an element the walk cannot parse ends it at the last hop believed; nothing to
+    /// its left was vouched for by anyone.
+    func testAnElementThatNamesNoAddressStopsTheWalk() {
+        for chain in ["198.51.100.7, unknown", "198.51.100.7, ", "198.51.100.7,,10.0.0.9", "198.51.100.7, _hidden"] {
+            XCTAssertNotEqual(resolver.clientAddress(peer: "10.0.0.2", headerValue: chain), "198.51.100.7", chain)
+        }
         XCTAssertEqual(
-            resolver.clientAddress(
-                peer: "::1", forwarded: #"for=192.0.2.60;proto=http;by=203.0.113.43, for="[2001:db8:cafe::17]:4711""#,
-                forwardedFor: "198.51.100.1"),
+            resolver.clientAddress(peer: "10.0.0.2", headerValue: "198.51.100.7, junk, 10.0.0.9"), "10.0.0.9")
+        let forwarded = ClientAddressResolver(trustedProxies: proxies, header: .forwarded)
+        // Before issue 29 an element without `for=` was skipped, so 198.51.100.99 was believed.
+        XCTAssertEqual(
+            forwarded.clientAddress(peer: "10.0.0.2", headerValue: "for=198.51.100.99, proto=https;by=10.0.0.1"),
+            "10.0.0.2")
+        XCTAssertEqual(forwarded.clientAddress(peer: "10.0.0.2", headerValue: #"for="198.51.100.9"#), "10.0.0.2")
+        XCTAssertEqual(forwarded.clientAddress(peer: "10.0.0.2", headerValue: #"for="1.2.3.4"5.6.7.8""#), "10.0.0.2")
+    }
+
+    func testForwardedWithQuotesPortsAndIPv6() {
+        let forwarded = ClientAddressResolver(trustedProxies: proxies, header: .forwarded)
+        XCTAssertEqual(
+            forwarded.clientAddress(
+                peer: "::1", headerValue: #"for=192.0.2.60;proto=http;by=203.0.113.43, for="[2001:db8:cafe::17]:4711""#),
             "2001:db8:cafe::17")
-        XCTAssertEqual(
-            resolver.clientAddress(peer: "10.0.0.2", forwarded: "For=\"192.0.2.60:8080\"", forwardedFor: nil),
-            "192.0.2.60")
+        XCTAssertEqual(forwarded.clientAddress(peer: "10.0.0.2", headerValue: "For=\"192.0.2.60:8080\""), "192.0.2.60")
+    }
+
+    func testTheHeaderIsNamedByTheOperator() {
+        XCTAssertEqual(ForwardingHeader(name: "Forwarded"), .forwarded)
+        XCTAssertEqual(ForwardingHeader(name: "FORWARDED"), .forwarded)
+        XCTAssertEqual(ForwardingHeader(name: "X-Real-IP"), .addressList(name: "X-Real-IP"))
+        XCTAssertEqual(ForwardingHeader(name: "X-Forwarded-For"), .xForwardedFor)
+        for bad in ["", "X Real IP", "X-Real-IP:", "a\r\nb", String(repeating: "x", count: 65)] {
+            XCTAssertNil(ForwardingHeader(name: bad), bad)
+        }
+        let realIP = ClientAddressResolver(trustedProxies: proxies, header: .addressList(name: "X-Real-IP"))
+        XCTAssertEqual(realIP.clientAddress(peer: "10.0.0.2", headerValue: "203.0.113.44"), "203.0.113.44")
     }
 }
 

@@ -124,16 +124,38 @@ final class IngestionControlsTests: PipelineTestCase {
         XCTAssertEqual(
             try address(environment: ["TRUSTED_PROXIES": "127.0.0.1/32"], headers: forwarded), "198.51.100.0",
             "the rightmost address the trusted proxy vouches for")
+        // Issue 29: behind a proxy that appends X-Forwarded-For (the default header), a client's own
+        // `Forwarded` passed through and was believed. Only the configured header is read.
+        let keep = ["TRUSTED_PROXIES": "127.0.0.1", "IP_POLICY": "keep"]
         XCTAssertEqual(
             try address(
-                environment: ["TRUSTED_PROXIES": "127.0.0.0/8", "IP_POLICY": "keep"],
-                headers: ["Forwarded": #"for="[2001:db8:cafe::17]:4711";proto=https"#]),
+                environment: keep,
+                headers: ["Forwarded": "for=198.51.100.99", "X-Forwarded-For": "6.6.6.6, 203.0.113.7"]),
+            "203.0.113.7")
+        let forwardedHeader = keep.merging(["CLIENT_IP_HEADER": "Forwarded"]) { $1 }
+        XCTAssertEqual(
+            try address(
+                environment: forwardedHeader,
+                headers: [
+                    "Forwarded": #"for="[2001:db8:cafe::17]:4711";proto=https"#, "X-Forwarded-For": "203.0.113.7",
+                ]),
             "2001:db8:cafe::17")
         XCTAssertEqual(
             try address(
-                environment: ["TRUSTED_PROXIES": "127.0.0.1", "IP_POLICY": "anonymize"],
+                environment: ["TRUSTED_PROXIES": "127.0.0.1", "CLIENT_IP_HEADER": "forwarded"],
                 headers: ["Forwarded": #"for="[2001:db8:cafe::17]""#]),
-            "2001:db8:cafe::")
+            "2001:db8:cafe::", "anonymized to the /48")
+        // An element that names no address (here one without `for=`) stops the walk at the last
+        // hop believed: the trusted proxy itself, never the address the client wrote to its left.
+        XCTAssertEqual(
+            try address(
+                environment: forwardedHeader, headers: ["Forwarded": "for=198.51.100.99, proto=https;by=10.0.0.1"]),
+            "127.0.0.1")
+        XCTAssertEqual(
+            try address(
+                environment: keep.merging(["CLIENT_IP_HEADER": "X-Real-IP"]) { $1 },
+                headers: ["X-Real-IP": "203.0.113.44", "X-Forwarded-For": "198.51.100.99"]),
+            "203.0.113.44")
         XCTAssertNil(try address(environment: ["IP_POLICY": "drop"]))
         XCTAssertEqual(try address(environment: ["IP_POLICY": "keep"]), "127.0.0.1")
     }
@@ -192,6 +214,7 @@ final class IngestionControlsTests: PipelineTestCase {
         let cases: [([String: String], String)] = [
             (["IP_POLICY": "hash"], #"invalid IP_POLICY="hash": expected one of anonymize, drop, keep"#),
             (["TRUSTED_PROXIES": "10.0.0.0/8,10.0.0.0/40"], #"("10.0.0.0/40" is not)"#),
+            (["CLIENT_IP_HEADER": "X Real IP"], "an HTTP header name"),
             (["RATE_LIMIT_PER_IP": "-1"], #"invalid RATE_LIMIT_PER_IP="-1": expected a whole number from 0"#),
             (["ALLOWED_HOSTS": "https://example.com"], #"invalid ALLOWED_HOSTS="https://example.com""#),
             (["VISITOR_SALTS_TOPIC": "no spaces"], #"invalid VISITOR_SALTS_TOPIC="no spaces""#),

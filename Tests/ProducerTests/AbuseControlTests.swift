@@ -23,6 +23,25 @@ final class ClientRateLimiterTests: XCTestCase {
         XCTAssertEqual(limiter.admit(client, cost: 1, now: 8.1), .allowed)
     }
 
+    /// Issue 29: an IPv6 client rotating through its /64 got a full burst for every address.
+    func testAnIPv6ClientIsItsNetworkOfTheConfiguredPrefix() throws {
+        let limiter = ClientRateLimiter(ratePerSecond: 1, burst: 2, capacity: 64)
+        for host in 1...2 {
+            XCTAssertEqual(limiter.admit(try XCTUnwrap(IPAddress("2001:db8:1:2::\(host)")), cost: 1, now: 0), .allowed)
+        }
+        let rotated = try XCTUnwrap(IPAddress("2001:db8:1:2:ffff:1234:5678:9abc"))
+        XCTAssertEqual(limiter.admit(rotated, cost: 1, now: 0), .limited(retryAfterSeconds: 1), "the same /64")
+        XCTAssertEqual(limiter.admit(try XCTUnwrap(IPAddress("2001:db8:1:3::1")), cost: 1, now: 0), .allowed)
+        let perAddress = ClientRateLimiter(ratePerSecond: 1, burst: 1, capacity: 64, ipv6Prefix: 128)
+        XCTAssertEqual(perAddress.admit(try XCTUnwrap(IPAddress("2001:db8::1")), cost: 1, now: 0), .allowed)
+        XCTAssertEqual(perAddress.admit(try XCTUnwrap(IPAddress("2001:db8::2")), cost: 1, now: 0), .allowed)
+        let wide = ClientRateLimiter(ratePerSecond: 1, burst: 1, capacity: 64, ipv6Prefix: 48)
+        XCTAssertEqual(wide.admit(try XCTUnwrap(IPAddress("2001:db8:1:1::1")), cost: 1, now: 0), .allowed)
+        XCTAssertEqual(
+            wide.admit(try XCTUnwrap(IPAddress("2001:db8:1:2::1")), cost: 1, now: 0), .limited(retryAfterSeconds: 1))
+        XCTAssertEqual(wide.admit(client, cost: 1, now: 0), .allowed, "IPv4 stays per address")
+    }
+
     func testASprayOfAddressesNeverGrowsTheTableAndKeepsTheBusiestClients() {
         let limiter = ClientRateLimiter(ratePerSecond: 1, burst: 2, capacity: 256)
         XCTAssertEqual(limiter.capacity, 256)

@@ -5,6 +5,10 @@ import Synchronization
 /// Events per second per client address (`RATE_LIMIT_PER_IP`), as token buckets in a table of
 /// fixed size, so a spray of addresses cannot grow the producer's memory.
 ///
+/// An IPv6 client is one network of `ipv6Prefix` bits (`RATE_LIMIT_IPV6_PREFIX`, a /64 by
+/// default): one host is given a whole /64 and can rotate through it, so a bucket per address
+/// would give it a full burst for each of 2^64 addresses.
+///
 /// The table is set-associative: an address hashes to one set of `ways` entries; a new address
 /// replaces the entry of its set whose bucket has refilled the most — the one whose client gains
 /// least from being forgotten (a forgotten client starts again with a full burst). Sets are
@@ -32,13 +36,16 @@ final class ClientRateLimiter: Sendable {
 
     let ratePerSecond: Double
     let burst: Double
+    /// The bits of an IPv6 address that name one client.
+    let ipv6Prefix: Int
     static let ways = 4
     private let setsPerShard: Int
     private let shards: [Shard]
 
     /// `capacity` is the number of clients remembered at once (rounded up to whole sets).
-    init(ratePerSecond: Int, burst: Int, capacity: Int, shardCount: Int = 16) {
+    init(ratePerSecond: Int, burst: Int, capacity: Int, ipv6Prefix: Int = 64, shardCount: Int = 16) {
         self.ratePerSecond = Double(ratePerSecond)
+        self.ipv6Prefix = min(max(ipv6Prefix, 1), 128)
         self.burst = Double(max(burst, 1))
         let sets = max(1, (capacity + Self.ways - 1) / Self.ways)
         setsPerShard = max(1, (sets + shardCount - 1) / shardCount)
@@ -51,7 +58,8 @@ final class ClientRateLimiter: Sendable {
     /// Takes `cost` tokens (a batch's event count) from `address`'s bucket at time `now` (seconds
     /// on a monotonic clock). A cost above the burst passes when the bucket is full, leaving it in
     /// debt: a large batch is not refused forever, and its client waits it out.
-    func admit(_ address: IPAddress, cost: Int, now: Double) -> Verdict {
+    func admit(_ client: IPAddress, cost: Int, now: Double) -> Verdict {
+        let address = client.family == .v6 ? client.masked(toPrefix: ipv6Prefix) : client
         var hasher = Hasher()
         hasher.combine(address)
         let hash = UInt(bitPattern: hasher.finalize())
