@@ -39,6 +39,9 @@ struct ConsumerSettings: Sendable {
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
     var countBots: Bool
+    /// Origins whose pages may read the statistics from a browser (`STATS_ALLOWED_ORIGINS`);
+    /// empty, the default: no CORS at all, since the dashboard is served from this origin.
+    var allowedOrigins: [String]
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers(
@@ -98,6 +101,11 @@ struct ConsumerSettings: Sendable {
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")
+        allowedOrigins = try environment.list(
+            "STATS_ALLOWED_ORIGINS", allowed: "a comma-separated list of origins, such as https://intranet.example",
+            means: "Origins whose pages may read the statistics from a browser (CORS); empty: none, "
+                + "the dashboard is same-origin.",
+            parse: { $0 == "*" ? nil : CORSPolicy.origin($0) })
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = try environment.host(

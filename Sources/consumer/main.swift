@@ -99,7 +99,9 @@ let feed = LiveSnapshotFeed(
         refresh: .milliseconds(settings.dashboardRefreshMilliseconds), maxStreams: settings.maxStreams),
     logger: logger, changeCount: { statistics.changeCount },
     encodingFailed: { metrics.increment("snapshot_encoding_failures_total") }, snapshot: { figures.snapshot() })
-var router = Router(cors: CORSPolicy())
+// No CORS unless the operator lists origins: the dashboard is same-origin, and any other page a
+// person visits must not be able to read their statistics.
+var router = Router(cors: settings.allowedOrigins.isEmpty ? nil : CORSPolicy(allowedOrigins: settings.allowedOrigins))
 router.headers = DashboardAssets.securityHeaders
 StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).install(on: &router)
 DashboardRoutes(

@@ -159,12 +159,48 @@ final class DashboardEndToEndTests: PipelineTestCase {
         XCTAssertFalse(consumer.stderr.contains("the statistics are public"), consumer.stderr)
     }
 
+    /// Issue 29: the consumer reflected any `Origin` (`https://evil.test` was seen), so with the
+    /// public listener and no token any page a person visited could read their statistics. The
+    /// dashboard is same-origin: no CORS at all unless the operator lists origins.
+    func testNoOriginMayReadTheStatisticsUnlessTheOperatorListsIt() throws {
+        let (_, port) = try pipeline.startConsumer()
+        let evil = ["Origin": "https://evil.test"]
+        for path in ["/analytics", "/", "/health"] {
+            let response = try get(port, path, evil)
+            XCTAssertEqual(response.status, 200, path)
+            XCTAssertNil(response.header("Access-Control-Allow-Origin"), "\(path): \(response)")
+        }
+        let preflight = try get(
+            port, "/analytics", method: "OPTIONS",
+            ["Origin": "https://evil.test", "Access-Control-Request-Method": "GET"])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertNil(preflight.header("Access-Control-Allow-Origin"), "\(preflight)")
+        XCTAssertNil(preflight.header("Access-Control-Allow-Methods"), "\(preflight)")
+        XCTAssertEqual(preflight.header("X-Content-Type-Options"), "nosniff", "a preflight carries the common headers")
+        XCTAssertNotNil(preflight.header("Content-Security-Policy"), "\(preflight)")
+
+        let (_, listed) = try pipeline.startConsumer(environment: [
+            "STATS_ALLOWED_ORIGINS": "https://intranet.example", "CONSUMER_GROUP": "cors-\(UUID().uuidString)",
+        ])
+        let allowed = try get(listed, "/analytics", ["Origin": "https://intranet.example"])
+        XCTAssertEqual(allowed.header("Access-Control-Allow-Origin"), "https://intranet.example")
+        XCTAssertEqual(allowed.header("Vary"), "Origin")
+        XCTAssertNil(try get(listed, "/analytics", evil).header("Access-Control-Allow-Origin"))
+        let listedPreflight = try get(
+            listed, "/analytics", method: "OPTIONS",
+            ["Origin": "https://intranet.example", "Access-Control-Request-Method": "GET"])
+        XCTAssertEqual(listedPreflight.header("Access-Control-Allow-Origin"), "https://intranet.example")
+        XCTAssertEqual(listedPreflight.header("X-Frame-Options"), "DENY")
+    }
+
     func testBadDashboardSettingsStopTheConsumerWithOneLineNamingThem() throws {
         for (name, value, expected) in [
             ("DASHBOARD_REFRESH_MS", "50", "a whole number from 100 to 60000"),
             ("MAX_STREAMS", "lots", "a whole number from 0 to 10000"),
             ("STATS_TOKEN", "short", "16 to 256 letters"),
             ("METRICS_TOKEN", "has spaces in it, which cookies and headers mangle", "16 to 256 letters"),
+            ("STATS_ALLOWED_ORIGINS", "*", #"("*" is not)"#),
+            ("STATS_ALLOWED_ORIGINS", "intranet.example", "a comma-separated list of origins"),
         ] {
             let consumer = try ServiceProcess(
                 "consumer", environment: ["KAFKA_BROKERS": pipeline.brokers, "STATS_PORT": "0", name: value])
