@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "producer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime",
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

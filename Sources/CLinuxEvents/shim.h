@@ -1,8 +1,9 @@
 #ifndef CLINUXEVENTS_SHIM_H
 #define CLINUXEVENTS_SHIM_H
-/* Linux calls that Glibc's Swift module does not export: event notification, and malloc
- * tuning (mallopt) for the consumer. */
+/* Linux calls that Glibc's Swift module does not export: event notification, malloc tuning
+ * (mallopt) for the consumer, and the kernel's random bytes (getrandom) for event ids. */
 #include <malloc.h>
+#include <sys/random.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>

@@ -1,13 +1,83 @@
 import AnalyticsCore
+import CLinuxEvents
 import Foundation
-import Synchronization
+import Glibc
 
-/// The producer's source of event ids, shared by all event-loop threads.
+/// The producer's source of event ids, shared by all event-loop threads: UUID version 7 with
+/// random bits from the kernel's CSPRNG (`getrandom`).
+///
+/// Every `202` shows an id and the consumer counts an id once, so ids must be unpredictable: a
+/// client who could predict others' ids could send them first and suppress those events. Each
+/// thread draws from its own 4 KiB buffer of kernel random bytes (one system call per 256 ids),
+/// so there is no lock per event and no state shared between threads.
 final class EventIDSource: Sendable {
-    private let generator = Mutex(EventIDGenerator())
+    /// Fills a buffer with random bytes.
+    typealias Fill = @Sendable (UnsafeMutableRawBufferPointer) -> Void
+
+    private let key: pthread_key_t
+    private let fill: Fill
+
+    /// `fill` is the kernel's CSPRNG except in tests.
+    init(fill: @escaping Fill = EventIDSource.kernelRandom) {
+        var key = pthread_key_t()
+        // The destructor frees a thread's buffer when the thread ends. Only a failure to create
+        // any key at all (PTHREAD_KEYS_MAX in use) is possible, and nothing could run without one.
+        let created = pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            Unmanaged<RandomBytes>.fromOpaque(pointer).release()
+        }
+        precondition(created == 0, "pthread_key_create failed: \(created)")
+        self.key = key
+        self.fill = fill
+    }
 
     func next(at date: Date) -> String {
         let milliseconds = UInt64(max(0, date.timeIntervalSince1970 * 1000))
-        return generator.withLock { $0.next(milliseconds: milliseconds) }
+        return EventIDFormat.uuidV7(milliseconds: milliseconds, random: buffer().take(refill: fill))
+    }
+
+    /// This thread's buffer, made on its first id.
+    private func buffer() -> RandomBytes {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<RandomBytes>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let bytes = RandomBytes()
+        pthread_setspecific(key, Unmanaged.passRetained(bytes).toOpaque())
+        return bytes
+    }
+
+    /// `getrandom(2)` without flags: blocks only before the kernel's pool is first seeded, at boot.
+    static let kernelRandom: Fill = { buffer in
+        guard let base = buffer.baseAddress else { return }
+        var filled = 0
+        while filled < buffer.count {
+            let count = getrandom(base + filled, buffer.count - filled, 0)
+            if count > 0 {
+                filled += count
+            } else if errno != EINTR {
+                // Only on a kernel older than 3.17: the system generator reads /dev/urandom.
+                var system = SystemRandomNumberGenerator()
+                for offset in stride(from: filled, to: buffer.count, by: 1) {
+                    base.storeBytes(of: UInt8.random(in: 0...255, using: &system), toByteOffset: offset, as: UInt8.self)
+                }
+                return
+            }
+        }
+    }
+}
+
+/// One thread's unused random bytes; only its thread touches it.
+private final class RandomBytes {
+    private var words = [UInt64](repeating: 0, count: 512)
+    private var next = 512
+
+    /// The next 16 random bytes, refilling the 4 KiB when they are used up.
+    func take(refill: EventIDSource.Fill) -> (high: UInt64, low: UInt64) {
+        if next + 2 > words.count {
+            words.withUnsafeMutableBytes { refill($0) }
+            next = 0
+        }
+        defer { next += 2 }
+        return (words[next], words[next + 1])
     }
 }

@@ -246,22 +246,20 @@ final class EventCodecDecodingTests: XCTestCase {
     }
 }
 
-final class EventIDGeneratorTests: XCTestCase {
-    func testIDsAreVersion7UUIDsThatSortByTime() throws {
-        var generator = EventIDGenerator(seed: (1, 2, 3, 4))
-        let first = generator.next(milliseconds: 1_795_867_200_000)
-        let second = generator.next(milliseconds: 1_795_867_200_001)
-        XCTAssertNotNil(
-            first.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/), first)
-        XCTAssertTrue(first.hasPrefix("01a2"))
+final class EventIDFormatTests: XCTestCase {
+    func testIDsAreVersion7UUIDsThatSortByTimeAndCarryTheRandomBits() throws {
+        let first = EventIDFormat.uuidV7(milliseconds: 1_795_867_200_000, random: (.max, .max))
+        let second = EventIDFormat.uuidV7(milliseconds: 1_795_867_200_001, random: (0, 0))
+        for id in [first, second] {
+            XCTAssertNotNil(
+                id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/), id)
+            XCTAssertNotNil(UUID(uuidString: id))
+        }
+        XCTAssertEqual(first, "01a22206-ca00-7fff-bfff-ffffffffffff")
+        XCTAssertEqual(second, "01a22206-ca01-7000-8000-000000000000")
         XCTAssertLessThan(first, second)
-        XCTAssertNotNil(UUID(uuidString: first))
-    }
-
-    func testIDsDoNotRepeat() {
-        var generator = EventIDGenerator()
-        var seen = Set<String>()
-        for _ in 0..<100_000 { seen.insert(generator.next(milliseconds: 42)) }
-        XCTAssertEqual(seen.count, 100_000)
+        XCTAssertEqual(
+            EventIDFormat.uuidV7(milliseconds: 0, random: (0x0123_4567_89AB_CDEF, 0xFEDC_BA98_7654_3210)),
+            "00000000-0000-7def-bedc-ba9876543210")
     }
 }
