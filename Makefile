@@ -9,7 +9,7 @@ SOURCES      := Sources Tests Package.swift
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-browser screenshot bench-dashboard build build-debug clean test run run-broker run-producer run-consumer \
         docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer \
-        bench-consumer-growth bench-freshness fuzz test-tsan
+        bench-consumer-growth bench-freshness bench-analytics-load fuzz test-tsan
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -64,6 +64,9 @@ fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, d
 
 bench-consumer: build ## Consumer vs kcat on three topic shapes: bulk, our producer's, 128 small partitions (SHAPES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh
+
+bench-analytics-load: build ## Consumption alone vs with wrk polling /analytics (EVENTS, ROUNDS; BASE_BIN= older binaries for an A/B)
+	@BIN=$(BIN) scripts/bench-analytics-load.sh
 
 bench-freshness: build ## How far /analytics is behind while the producer takes RATE events/s (5000) for SECONDS_TO_RUN (60)
 	@BIN=$(BIN) scripts/bench-freshness.sh

@@ -31,22 +31,34 @@ start_dev_broker() {
   exit 1
 }
 
-# run_consumer TOPIC EVENTS: starts "$BIN/consumer" with a new group on TOPIC and waits until it
-# has consumed EVENTS records. Sets $consumer (its pid, left running), $stats_port,
-# $consumer_seconds (from start, including reading the partials topic and joining the group),
-# $steady_rate (events/s once records flow) and $peak_rss_kb.
+# run_consumer TOPIC EVENTS: starts "$CONSUMER_BIN" (default "$BIN/consumer") with a new group on
+# TOPIC and waits until it has consumed EVENTS records. With $DURING_RUN set, that command runs
+# with the stats port as its argument once the consumer answers, until the records are in.
+# Sets $consumer (its pid, left running), $stats_port, $consumer_seconds (from start, including
+# reading the partials topic and joining the group), $steady_rate (events/s once records flow)
+# and $peak_rss_kb.
 run_consumer() {
   local topic="$1" events="$2" start timing
   stats_port="$(free_port)"
   start=$(date +%s.%N)
   KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$topic" CONSUMER_GROUP="bench-$RANDOM$RANDOM" STATS_PORT="$stats_port" \
-    STATS_INTERVAL=3600 LOG_LEVEL=warning "$BIN/consumer" >"$work/consumer-$topic.log" 2>&1 &
+    STATS_INTERVAL=3600 LOG_LEVEL=warning "${CONSUMER_BIN:-$BIN/consumer}" >"$work/consumer-$topic.log" 2>&1 &
   consumer=$!
   pids+=($consumer)
+  local load=""
+  if [[ -n "${DURING_RUN:-}" ]]; then
+    wait_for_url "http://127.0.0.1:$stats_port/health" consumer "$work/consumer-$topic.log"
+    $DURING_RUN "$stats_port" &
+    load=$!
+  fi
   if ! timing=$(python3 bench/wait_consumed.py "$stats_port" "$events" "$consumer" "$start"); then
     echo "consumer exited:" >&2
     cat "$work/consumer-$topic.log" >&2
     exit 1
+  fi
+  if [[ -n "$load" ]]; then
+    kill -INT "$load" 2>/dev/null || true
+    wait "$load" 2>/dev/null || true
   fi
   read -r consumer_seconds steady_rate <<<"$timing"
   peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
