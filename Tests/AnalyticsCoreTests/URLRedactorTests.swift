@@ -32,6 +32,14 @@ final class URLRedactorTests: XCTestCase {
         }
     }
 
+    func testAURLWithoutQueryOrFragmentIsNotCopied() {
+        let url = "https://example.com/a/long/path/that/is/not/a/small/string/"
+        let redacted = redactor.redact(url)
+        let storage = { (text: String) in text.utf8.withContiguousStorageIfAvailable { $0.baseAddress } }
+        XCTAssertNotNil(storage(url) ?? nil)
+        XCTAssertEqual(storage(redacted), storage(url), "the same bytes, not a copy")
+    }
+
     func testEveryDefaultParameterIsKeptInOrderAndOthersAreDropped() {
         assertRedacts(
             "https://e.com/p?email=a%40b.com&utm_source=s&utm_medium=m&utm_campaign=c&utm_term=t&utm_content=x"
