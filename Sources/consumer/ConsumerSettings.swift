@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Foundation
 import HTTPServer
 import Kafka
@@ -39,6 +40,8 @@ struct ConsumerSettings: Sendable {
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
     var countBots: Bool
+    /// Proxies whose `X-Forwarded-Proto`/`Forwarded` make the login cookie `Secure` (`TRUSTED_PROXIES`).
+    var trustedProxies: [IPNetwork]
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers(
@@ -98,6 +101,10 @@ struct ConsumerSettings: Sendable {
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")
+        trustedProxies = try environment.list(
+            "TRUSTED_PROXIES", allowed: "a comma-separated list of addresses or CIDR networks, such as 10.0.0.0/8,::1",
+            means: "Proxies in front of the dashboard whose X-Forwarded-Proto or Forwarded proto=https "
+                + "marks the login cookie Secure.", parse: IPNetwork.init)
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = try environment.host(
