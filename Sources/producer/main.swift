@@ -53,7 +53,8 @@ if settings.allowedHosts.allowsAll {
     logger.info("ALLOWED_HOSTS is empty: events are taken for every host")
 }
 let intake = EventIntake(
-    validator: EventValidator(limits: settings.limits), enricher: EventEnricher(ipPolicy: settings.ipPolicy, urlRedactor: settings.urlRedactor),
+    validator: EventValidator(limits: settings.limits),
+    enricher: EventEnricher(ipPolicy: settings.ipPolicy, urlRedactor: settings.urlRedactor),
     resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies), rateLimiter: rateLimiter,
     allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
 IngestionRoutes(publisher: publisher, intake: intake, state: state, metrics: metrics, deadlines: deadlines)

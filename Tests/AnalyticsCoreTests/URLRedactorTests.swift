@@ -23,11 +23,14 @@ final class URLRedactorTests: XCTestCase {
 
     func testTheIssuesExampleKeepsTheCampaignAndDropsTheTokenAndFragment() {
         assertRedacts(
-            "https://example.com/reset?token=SECRET&utm_source=news#frag", to: "https://example.com/reset?utm_source=news")
+            "https://example.com/reset?token=SECRET&utm_source=news#frag",
+            to: "https://example.com/reset?utm_source=news")
     }
 
     func testAURLWithoutQueryOrFragmentIsReturnedAsItIs() {
-        for url in ["https://example.com", "https://example.com/", "http://example.com:8080/a/b%20c/", "https://e.com/;x"] {
+        for url in [
+            "https://example.com", "https://example.com/", "http://example.com:8080/a/b%20c/", "https://e.com/;x",
+        ] {
             assertRedacts(url, to: url)
         }
     }
@@ -111,7 +114,9 @@ final class URLRedactorTests: XCTestCase {
 
     func testMoreParametersCanBeKeptBesidesTheDefaults() {
         let redactor = URLRedactor(alsoKept: ["q", "page"])
-        assertRedacts("https://e.com/search?q=shoes&page=2&token=x&ref=r", to: "https://e.com/search?q=shoes&page=2&ref=r", with: redactor)
+        assertRedacts(
+            "https://e.com/search?q=shoes&page=2&token=x&ref=r", to: "https://e.com/search?q=shoes&page=2&ref=r",
+            with: redactor)
         XCTAssertEqual(
             redactor.keptParameters,
             ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "ref", "source", "q", "page"])

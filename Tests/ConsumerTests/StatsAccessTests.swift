@@ -39,8 +39,10 @@ final class StatsAccessTests: XCTestCase {
         XCTAssertTrue(access.allowsStatistics(head("/", [("Authorization", "bearer \(token)")])))
         let session = try loginSession()
         XCTAssertTrue(access.allowsStatistics(head("/", [("Cookie", "theme=dark; analytics_session=\(session)")])))
-        XCTAssertFalse(access.allowsStatistics(head("/", [("Cookie", "analytics_session=\(token)")])), "the token is no session")
-        XCTAssertFalse(access.allowsStatistics(head("/", [("Cookie", "analytics_token=\(token)")])), "nor the old cookie")
+        XCTAssertFalse(
+            access.allowsStatistics(head("/", [("Cookie", "analytics_session=\(token)")])), "the token is no session")
+        XCTAssertFalse(
+            access.allowsStatistics(head("/", [("Cookie", "analytics_token=\(token)")])), "nor the old cookie")
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Bearer \(token)x")])))
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Bearer \(token.dropLast())")])))
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Basic \(token)")])))
@@ -50,7 +52,8 @@ final class StatsAccessTests: XCTestCase {
 
     func testMetricsTokenIsSeparateAndBearerOnly() {
         XCTAssertFalse(access.allowsMetrics(head("/metrics", [("Authorization", "Bearer \(token)")])))
-        XCTAssertFalse(access.allowsMetrics(head("/metrics", [("Cookie", "analytics_session=metrics-token-0123456789")])))
+        XCTAssertFalse(
+            access.allowsMetrics(head("/metrics", [("Cookie", "analytics_session=metrics-token-0123456789")])))
         XCTAssertTrue(access.allowsMetrics(head("/metrics", [("Authorization", "Bearer metrics-token-0123456789")])))
     }
 
@@ -72,13 +75,16 @@ final class StatsAccessTests: XCTestCase {
 
     func testTheCookieIsSecureWhenATrustedProxySaysHTTPS() throws {
         func attributes(_ headers: [(String, String)], from peer: String) throws -> [String] {
-            let cookie = try XCTUnwrap(access.login(request("/?token=\(token)", headers, from: peer))?.headers["Set-Cookie"])
+            let cookie = try XCTUnwrap(
+                access.login(request("/?token=\(token)", headers, from: peer))?.headers["Set-Cookie"])
             return cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         }
         XCTAssertTrue(try attributes([("X-Forwarded-Proto", "https")], from: "10.1.2.3").contains("Secure"))
         XCTAssertTrue(try attributes([("X-Forwarded-Proto", "http, HTTPS")], from: "10.1.2.3").contains("Secure"))
-        XCTAssertTrue(try attributes([("Forwarded", #"for=192.0.2.7;proto="https""#)], from: "10.1.2.3").contains("Secure"))
-        XCTAssertTrue(try attributes([("Forwarded", "proto=http, for=1.2.3.4;Proto=https")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertTrue(
+            try attributes([("Forwarded", #"for=192.0.2.7;proto="https""#)], from: "10.1.2.3").contains("Secure"))
+        XCTAssertTrue(
+            try attributes([("Forwarded", "proto=http, for=1.2.3.4;Proto=https")], from: "10.1.2.3").contains("Secure"))
         XCTAssertFalse(try attributes([("X-Forwarded-Proto", "https, http")], from: "10.1.2.3").contains("Secure"))
         XCTAssertFalse(try attributes([("Forwarded", "proto=https, for=1.2.3.4")], from: "10.1.2.3").contains("Secure"))
         XCTAssertFalse(try attributes([], from: "10.1.2.3").contains("Secure"))

@@ -29,13 +29,15 @@ final class DashboardLoginTests: PipelineTestCase {
         let cookie = try XCTUnwrap(login.header("Set-Cookie"))
         XCTAssertFalse(cookie.contains(token), "the cookie carries the master token: \(cookie)")
         for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
-            XCTAssertTrue(cookie.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == flag }, cookie)
+            XCTAssertTrue(
+                cookie.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == flag }, cookie)
         }
         XCTAssertFalse(cookie.contains("Secure"), "plain HTTP, no proxy said https: \(cookie)")
         let session = pair(of: cookie)
         XCTAssertEqual(try get(port, "/", ["Cookie": session]).status, 200)
         XCTAssertEqual(try get(port, "/analytics", ["Cookie": "theme=dark; \(session)"]).status, 200)
-        XCTAssertNotEqual(pair(of: try XCTUnwrap(try get(port, "/?token=\(token)").header("Set-Cookie"))), session,
+        XCTAssertNotEqual(
+            pair(of: try XCTUnwrap(try get(port, "/?token=\(token)").header("Set-Cookie"))), session,
             "each login gets a session of its own")
 
         let name = String(session.prefix { $0 != "=" })
@@ -50,7 +52,8 @@ final class DashboardLoginTests: PipelineTestCase {
         let (_, port) = try startConsumer()
         let login = try get(port, "/?token=\(token)", ["X-Forwarded-Proto": "https"])
         let cookie = try XCTUnwrap(login.header("Set-Cookie"))
-        XCTAssertTrue(cookie.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == "Secure" }, cookie)
+        XCTAssertTrue(
+            cookie.split(separator: ";").contains { $0.trimmingCharacters(in: .whitespaces) == "Secure" }, cookie)
         let forwarded = try get(port, "/?token=\(token)", ["Forwarded": "for=192.0.2.7;proto=https"])
         XCTAssertTrue(try XCTUnwrap(forwarded.header("Set-Cookie")).contains("; Secure"))
     }

@@ -17,7 +17,8 @@ final class URLPrivacyTests: PipelineTestCase {
         XCTAssertEqual(try pipeline.post("/event", event, headers: ["Content-Type": "application/json"]).status, 202)
         XCTAssertEqual(try pipeline.post("/events", "[\(event)]").status, 202)
         // The tracker's beacon: text/plain, no preflight.
-        XCTAssertEqual(try pipeline.post("/event", event, headers: ["Content-Type": "text/plain;charset=UTF-8"]).status, 202)
+        XCTAssertEqual(
+            try pipeline.post("/event", event, headers: ["Content-Type": "text/plain;charset=UTF-8"]).status, 202)
         let query = [("type", "page_view"), ("session_id", "s2"), ("url", Self.url), ("referrer", Self.referrer)]
             .map { "\($0.0)=\(Self.formEncoded($0.1))" }.joined(separator: "&")
         let pixel = try RawHTTPClient(port: pipeline.producerPort, timeout: 15).request("GET", "/pixel.gif?\(query)")
@@ -35,7 +36,8 @@ final class URLPrivacyTests: PipelineTestCase {
             XCTAssertEqual(record.json["referrer"] as? String, "https://mail.example/inbox")
             XCTAssertEqual(record.json["path"] as? String, "/reset")
         }
-        for (place, text) in [("the topic", records.map(\.payload).joined(separator: "\n")), ("/analytics", analytics)] {
+        for (place, text) in [("the topic", records.map(\.payload).joined(separator: "\n")), ("/analytics", analytics)]
+        {
             XCTAssertFalse(text.contains("SECRET"), "\(place) holds the token: \(text)")
             XCTAssertFalse(text.contains("frag"), "\(place) holds the fragment: \(text)")
         }

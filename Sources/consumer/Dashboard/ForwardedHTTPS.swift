@@ -20,7 +20,9 @@ enum ForwardedHTTPS {
         guard let header = request.headers.combined("Forwarded") else { return false }
         for parameter in lastElement(of: header).split(separator: ";") {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "proto" else { continue }
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "proto" else {
+                continue
+            }
             let value = pair[1].trimmingCharacters(in: .whitespaces)
             return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == "https"
         }
