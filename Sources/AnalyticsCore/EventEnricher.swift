@@ -19,7 +19,8 @@ public struct RequestContext: Sendable, Equatable {
 /// request facts the browser did not send, the visitor's user agent and the bot mark
 /// (`VisitorAgent`), the cookieless visitor id, the IP address as `IP_POLICY` allows, and `url`
 /// and `referrer` without fragments or the query parameters analytics does not read
-/// (`URLRedactor`). Every way an event arrives passes here, so nothing else redacts them.
+/// (`URLRedactor`), and a `path` it was given without query or fragment. Every way an event arrives
+/// passes here, so nothing else redacts them.
 ///
 /// It receives the clock reading, the id and the day's salt rather than finding them itself, so it
 /// stays pure and its output is testable byte for byte.
@@ -56,9 +57,9 @@ public struct EventEnricher: Sendable {
             type: event.type,
             userID: event.userID,
             sessionID: event.sessionID,
-            url: event.url.map(urlRedactor.redact),
-            path: event.path ?? event.url.flatMap(Self.path(of:)),
-            referrer: event.referrer.map(urlRedactor.redact),
+            url: event.url.map { urlRedactor.redact($0) },
+            path: event.path.map { urlRedactor.redact(path: $0) } ?? event.url.flatMap(Self.path(of:)),
+            referrer: event.referrer.map { urlRedactor.redact($0) },
             userAgent: agent.userAgent,
             ipAddress: ipPolicy.apply(to: address),
             metadata: event.metadata,

@@ -39,6 +39,16 @@ public struct URLRedactor: Sendable {
         return text
     }
 
+    /// `path` (an event's own, which may carry a query) up to its first `?` or `#`: a page is
+    /// counted by its path alone, as the path derived from `url` is.
+    public func redact(path: String) -> String {
+        let end = path.withUTF8InPlace { bytes in
+            bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        }
+        guard let end else { return path }
+        return String(decoding: path.utf8.prefix(end), as: UTF8.self)
+    }
+
     /// `url` without its fragment and without the query parameters that are not kept.
     public func redact(_ url: String) -> String {
         let redacted = url.withUTF8InPlace { bytes -> String? in

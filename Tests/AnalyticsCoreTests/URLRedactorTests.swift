@@ -136,6 +136,21 @@ final class URLRedactorTests: XCTestCase {
         XCTAssertEqual(Campaign(url: redacted), Campaign(source: "News", medium: "mail", name: "x"))
     }
 
+    func testAPathLosesItsQueryAndFragmentWhole() {
+        XCTAssertEqual(redactor.redact(path: "/reset?token=SECRET&utm_source=a#frag"), "/reset")
+        XCTAssertEqual(redactor.redact(path: "/app#/inbox"), "/app")
+        XCTAssertEqual(redactor.redact(path: "/?"), "/")
+        XCTAssertEqual(redactor.redact(path: "/a;b/c%20d"), "/a;b/c%20d")
+    }
+
+    func testTheEnricherRedactsAPathTheClientGave() {
+        var validated = ValidatedEvent(type: "page_view")
+        validated.path = "/reset?token=SECRET#frag"
+        let record = EventEnricher().enrich(validated, context: RequestContext(), receivedAt: Date(), generatedID: "id")
+            .record
+        XCTAssertEqual(record.path, "/reset")
+    }
+
     func testTheEnricherRedactsURLAndReferrerAndDerivesThePathAsBefore() {
         var validated = ValidatedEvent(type: "page_view")
         validated.url = "https://example.com/reset?token=SECRET&utm_source=news#frag"
