@@ -17,15 +17,20 @@ public struct RequestContext: Sendable, Equatable {
 
 /// Turns a validated event into the record the topic carries: id, server timestamp, derived path,
 /// request facts the browser did not send, the visitor's user agent and the bot mark
-/// (`VisitorAgent`), the cookieless visitor id, and the IP address as `IP_POLICY` allows.
+/// (`VisitorAgent`), the cookieless visitor id, the IP address as `IP_POLICY` allows, and `url`
+/// and `referrer` without fragments or the query parameters analytics does not read
+/// (`URLRedactor`), and a `path` it was given without query or fragment. Every way an event arrives
+/// passes here, so nothing else redacts them.
 ///
 /// It receives the clock reading, the id and the day's salt rather than finding them itself, so it
 /// stays pure and its output is testable byte for byte.
 public struct EventEnricher: Sendable {
     public let ipPolicy: IPPolicy
+    public let urlRedactor: URLRedactor
 
-    public init(ipPolicy: IPPolicy = .anonymize) {
+    public init(ipPolicy: IPPolicy = .anonymize, urlRedactor: URLRedactor = URLRedactor()) {
         self.ipPolicy = ipPolicy
+        self.urlRedactor = urlRedactor
     }
 
     /// Whether `event` needs the day's salt: it has no `user_id` to count its visitor by.
@@ -52,9 +57,9 @@ public struct EventEnricher: Sendable {
             type: event.type,
             userID: event.userID,
             sessionID: event.sessionID,
-            url: event.url,
-            path: event.path ?? event.url.flatMap(Self.path(of:)),
-            referrer: event.referrer,
+            url: event.url.map { urlRedactor.redact($0) },
+            path: event.path.map { urlRedactor.redact(path: $0) } ?? event.url.flatMap(Self.path(of:)),
+            referrer: event.referrer.map { urlRedactor.redact($0) },
             userAgent: agent.userAgent,
             ipAddress: ipPolicy.apply(to: address),
             metadata: event.metadata,

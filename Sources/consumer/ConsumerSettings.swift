@@ -1,3 +1,4 @@
+import AnalyticsCore
 import Foundation
 import HTTPServer
 import Kafka
@@ -42,6 +43,8 @@ struct ConsumerSettings: Sendable {
     /// Origins whose pages may read the statistics from a browser (`STATS_ALLOWED_ORIGINS`);
     /// empty, the default: no CORS at all, since the dashboard is served from this origin.
     var allowedOrigins: [String]
+    /// Proxies whose `X-Forwarded-Proto`/`Forwarded` make the login cookie `Secure` (`TRUSTED_PROXIES`).
+    var trustedProxies: [IPNetwork]
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers(
@@ -106,6 +109,10 @@ struct ConsumerSettings: Sendable {
             means: "Origins whose pages may read the statistics from a browser (CORS); empty: none, "
                 + "the dashboard is same-origin.",
             parse: { $0 == "*" ? nil : CORSPolicy.origin($0) })
+        trustedProxies = try environment.list(
+            "TRUSTED_PROXIES", allowed: "a comma-separated list of addresses or CIDR networks, such as 10.0.0.0/8,::1",
+            means: "Proxies in front of the dashboard whose X-Forwarded-Proto or Forwarded proto=https "
+                + "marks the login cookie Secure.", parse: IPNetwork.init)
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-consumer"
         http.host = try environment.host(

@@ -93,7 +93,8 @@ do {
 }
 
 let figures = LiveFigures(statistics: statistics, consumer: consumer)
-let access = StatsAccess(statsToken: settings.statsToken, metricsToken: settings.metricsToken)
+let access = StatsAccess(
+    statsToken: settings.statsToken, metricsToken: settings.metricsToken, trustedProxies: settings.trustedProxies)
 let feed = LiveSnapshotFeed(
     settings: LiveSnapshotFeed.Settings(
         refresh: .milliseconds(settings.dashboardRefreshMilliseconds), maxStreams: settings.maxStreams),

@@ -42,6 +42,8 @@ struct ProducerSettings: Sendable {
     var allowedHosts: HostAllowList
     /// Where producers agree on each day's visitor salt (`VISITOR_SALTS_TOPIC`).
     var saltsTopic: String
+    /// What of `url` and `referrer` is published (`KEPT_QUERY_PARAMETERS`).
+    var urlRedactor: URLRedactor
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers(
@@ -113,6 +115,13 @@ struct ProducerSettings: Sendable {
             "VISITOR_SALTS_TOPIC", default: topic + "-salts",
             means: "The compacted topic where producers agree on each day's visitor salt.",
             shown: "KAFKA_TOPIC-salts")
+        urlRedactor = URLRedactor(
+            alsoKept: try environment.list(
+                "KEPT_QUERY_PARAMETERS", shown: "(empty: only utm_*, ref and source)",
+                allowed: "a comma-separated list of parameter names, such as q,page",
+                means: "Query parameters of url and referrer published besides utm_source, utm_medium, "
+                    + "utm_campaign, utm_term, utm_content, ref and source; others and fragments are dropped.",
+                parse: URLRedactor.parameterName))
 
         var http = HTTPServerConfiguration()
         http.serverName = "analytics-producer"

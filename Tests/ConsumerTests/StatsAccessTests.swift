@@ -1,3 +1,4 @@
+import AnalyticsCore
 import HTTPServer
 import XCTest
 
@@ -5,10 +6,24 @@ import XCTest
 
 final class StatsAccessTests: XCTestCase {
     private let token = "0123456789abcdef0123456789abcdef"
-    private var access: StatsAccess { StatsAccess(statsToken: token, metricsToken: "metrics-token-0123456789") }
+    private let access = StatsAccess(
+        statsToken: "0123456789abcdef0123456789abcdef", metricsToken: "metrics-token-0123456789",
+        trustedProxies: [IPNetwork("10.0.0.0/8")].compactMap { $0 })
 
     private func head(_ target: String = "/", _ headers: [(String, String)] = []) -> HTTPRequestHead {
         HTTPRequestHead(method: "GET", target: target, version: .http1_1, headers: HTTPHeaders(headers))
+    }
+
+    private func request(
+        _ target: String = "/", _ headers: [(String, String)] = [], from peer: String = "192.0.2.1"
+    ) -> HTTPRequest {
+        HTTPRequest(head: head(target, headers), body: [], remoteAddress: peer)
+    }
+
+    /// The value of the session cookie a successful login sets.
+    private func loginSession() throws -> String {
+        let cookie = try XCTUnwrap(access.login(request("/?token=\(token)"))?.headers["Set-Cookie"])
+        return String(cookie.prefix { $0 != ";" }.dropFirst("analytics_session=".count))
     }
 
     func testWithoutTokensEverythingIsOpen() {
@@ -18,39 +33,72 @@ final class StatsAccessTests: XCTestCase {
         XCTAssertTrue(open.allowsMetrics(head()))
     }
 
-    func testStatisticsNeedTheBearerTokenOrTheCookie() {
+    func testStatisticsNeedTheBearerTokenOrALoginsCookie() throws {
         XCTAssertFalse(access.allowsStatistics(head()))
         XCTAssertTrue(access.allowsStatistics(head("/", [("Authorization", "Bearer \(token)")])))
         XCTAssertTrue(access.allowsStatistics(head("/", [("Authorization", "bearer \(token)")])))
-        XCTAssertTrue(access.allowsStatistics(head("/", [("Cookie", "theme=dark; analytics_token=\(token)")])))
+        let session = try loginSession()
+        XCTAssertTrue(access.allowsStatistics(head("/", [("Cookie", "theme=dark; analytics_session=\(session)")])))
+        XCTAssertFalse(
+            access.allowsStatistics(head("/", [("Cookie", "analytics_session=\(token)")])), "the token is no session")
+        XCTAssertFalse(
+            access.allowsStatistics(head("/", [("Cookie", "analytics_token=\(token)")])), "nor the old cookie")
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Bearer \(token)x")])))
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Bearer \(token.dropLast())")])))
         XCTAssertFalse(access.allowsStatistics(head("/", [("Authorization", "Basic \(token)")])))
         XCTAssertFalse(access.allowsStatistics(head("/", [("Cookie", "other_token=\(token)")])))
-        XCTAssertFalse(access.allowsStatistics(head("/", [("Cookie", "analytics_token=")])))
+        XCTAssertFalse(access.allowsStatistics(head("/", [("Cookie", "analytics_session=")])))
     }
 
     func testMetricsTokenIsSeparateAndBearerOnly() {
         XCTAssertFalse(access.allowsMetrics(head("/metrics", [("Authorization", "Bearer \(token)")])))
-        XCTAssertFalse(access.allowsMetrics(head("/metrics", [("Cookie", "analytics_token=metrics-token-0123456789")])))
+        XCTAssertFalse(
+            access.allowsMetrics(head("/metrics", [("Cookie", "analytics_session=metrics-token-0123456789")])))
         XCTAssertTrue(access.allowsMetrics(head("/metrics", [("Authorization", "Bearer metrics-token-0123456789")])))
     }
 
-    func testLoginWithTheRightTokenSetsAStrictHttpOnlyCookieAndRedirectsItOutOfTheAddress() throws {
-        XCTAssertNil(access.login(head("/")))
-        let response = try XCTUnwrap(access.login(head("/?token=\(token)")))
+    func testLoginWithTheRightTokenSetsARandomStrictHttpOnlySessionAndRedirectsItOutOfTheAddress() throws {
+        XCTAssertNil(access.login(request("/")))
+        let response = try XCTUnwrap(access.login(request("/?token=\(token)")))
         XCTAssertEqual(response.status, .seeOther)
         XCTAssertEqual(response.headers["Location"], "/")
         let cookie = try XCTUnwrap(response.headers["Set-Cookie"])
-        XCTAssertTrue(cookie.hasPrefix("analytics_token=\(token);"), cookie)
-        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] { XCTAssertTrue(cookie.contains(attribute), cookie) }
+        XCTAssertFalse(cookie.contains(token), cookie)
+        XCTAssertTrue(cookie.hasPrefix("analytics_session="), cookie)
+        let attributes = cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=2592000"] {
+            XCTAssertTrue(attributes.contains(attribute), cookie)
+        }
+        XCTAssertFalse(attributes.contains("Secure"), "plain HTTP: \(cookie)")
+        XCTAssertNotEqual(try loginSession(), try loginSession(), "every login is its own")
+    }
+
+    func testTheCookieIsSecureWhenATrustedProxySaysHTTPS() throws {
+        func attributes(_ headers: [(String, String)], from peer: String) throws -> [String] {
+            let cookie = try XCTUnwrap(
+                access.login(request("/?token=\(token)", headers, from: peer))?.headers["Set-Cookie"])
+            return cookie.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        XCTAssertTrue(try attributes([("X-Forwarded-Proto", "https")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertTrue(try attributes([("X-Forwarded-Proto", "http, HTTPS")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertTrue(
+            try attributes([("Forwarded", #"for=192.0.2.7;proto="https""#)], from: "10.1.2.3").contains("Secure"))
+        XCTAssertTrue(
+            try attributes([("Forwarded", "proto=http, for=1.2.3.4;Proto=https")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertFalse(try attributes([("X-Forwarded-Proto", "https, http")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertFalse(try attributes([("Forwarded", "proto=https, for=1.2.3.4")], from: "10.1.2.3").contains("Secure"))
+        XCTAssertFalse(try attributes([], from: "10.1.2.3").contains("Secure"))
+        XCTAssertFalse(
+            try attributes([("X-Forwarded-Proto", "https")], from: "192.0.2.1").contains("Secure"),
+            "a client that is no trusted proxy is not believed")
     }
 
     func testLoginWithAWrongTokenIs401AndSetsNothing() throws {
-        let response = try XCTUnwrap(access.login(head("/?token=guess&x=1")))
+        let response = try XCTUnwrap(access.login(request("/?token=guess&x=1")))
         XCTAssertEqual(response.status, .unauthorized)
         XCTAssertNil(response.headers["Set-Cookie"])
         XCTAssertEqual(response.headers["Content-Type"], "application/json")
+        XCTAssertEqual(access.logins.count, 0)
     }
 
     func testComparisonIsExactWhateverTheLengths() {

@@ -59,7 +59,7 @@ final class IngestionControlsTests: PipelineTestCase {
 
     func testThePixelTakesAnEventAsQueryParametersAndAnswersAGIF() throws {
         try pipeline.startProducer()
-        let url = "https%3A%2F%2Fexample.com%2Fnews%3Fid%3D%2541"
+        let url = "https%3A%2F%2Fexample.com%2Fnews%3Fref%3D%2541"
         let query =
             "type=page_view&url=\(url)&referrer=https%3A%2F%2Fmail.example%2F&session_id=pixel-1"
             + "&metadata=%7B%22campaign%22%3A%22email%22%7D"
@@ -95,7 +95,7 @@ final class IngestionControlsTests: PipelineTestCase {
         let records = try pipeline.records()
         XCTAssertEqual(records.count, 1, "only the accepted pixel; HEAD records nothing")
         let event = try XCTUnwrap(records.first?.json)
-        XCTAssertEqual(event["url"] as? String, "https://example.com/news?id=%41", "decoded once")
+        XCTAssertEqual(event["url"] as? String, "https://example.com/news?ref=%41", "decoded once")
         XCTAssertEqual(event["path"] as? String, "/news")
         XCTAssertEqual(event["referrer"] as? String, "https://mail.example/")
         XCTAssertEqual(event["user_agent"] as? String, "Mozilla/5.0 Firefox/121.0")

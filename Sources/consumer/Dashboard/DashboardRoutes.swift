@@ -15,7 +15,7 @@ struct DashboardRoutes: Sendable {
             respond(assets.page.response(to: request.head))
         }
         router.on("GET", "/") { request, respond in
-            if let login = access.login(request.head) { return respond(login) }
+            if let login = access.login(request) { return respond(login) }
             page(request, respond)
         }
         // The assets hold no statistics: they are served to anyone, like any page's script.

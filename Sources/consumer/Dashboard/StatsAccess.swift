@@ -1,21 +1,29 @@
+import AnalyticsCore
 import Foundation
 import HTTPServer
 
 /// Who may read the statistics on `STATS_PORT`. With `STATS_TOKEN` set, the dashboard,
-/// `/analytics` and the stream need `Authorization: Bearer <token>` or the cookie that
-/// `GET /?token=<token>` sets; with `METRICS_TOKEN` set, `/metrics` needs its bearer token.
-/// Without tokens everything is open. Tokens are compared in constant time.
+/// `/analytics` and the stream need `Authorization: Bearer <token>` or the session cookie that
+/// `GET /?token=<token>` sets (a random login, `DashboardLogins`, never the token itself); with
+/// `METRICS_TOKEN` set, `/metrics` needs its bearer token. Without tokens everything is open.
+/// Tokens and sessions are compared in constant time.
 struct StatsAccess: Sendable {
-    static let cookieName = "analytics_token"
-    /// How long the dashboard cookie lasts: 30 days.
-    static let cookieMaxAge = 30 * 24 * 3600
+    static let cookieName = "analytics_session"
 
     private let statsToken: [UInt8]?
     private let metricsToken: [UInt8]?
+    /// Proxies whose word that a request came over HTTPS makes the cookie `Secure`.
+    private let trustedProxies: [IPNetwork]
+    let logins: DashboardLogins
 
-    init(statsToken: String?, metricsToken: String?) {
+    init(
+        statsToken: String?, metricsToken: String?, trustedProxies: [IPNetwork] = [],
+        logins: DashboardLogins = DashboardLogins()
+    ) {
         self.statsToken = statsToken.map { Array($0.utf8) }
         self.metricsToken = metricsToken.map { Array($0.utf8) }
+        self.trustedProxies = trustedProxies
+        self.logins = logins
     }
 
     var protectsStatistics: Bool { statsToken != nil }
@@ -23,7 +31,7 @@ struct StatsAccess: Sendable {
     func allowsStatistics(_ head: HTTPRequestHead) -> Bool {
         guard let statsToken else { return true }
         if let bearer = Self.bearer(head), Self.same(bearer, statsToken) { return true }
-        if let cookie = Self.cookie(Self.cookieName, in: head), Self.same(cookie, statsToken) { return true }
+        if let cookie = Self.cookie(Self.cookieName, in: head), logins.isOpen(cookie) { return true }
         return false
     }
 
@@ -49,10 +57,12 @@ struct StatsAccess: Sendable {
         }
     }
 
-    /// `GET /?token=…`: the cookie and a redirect to `/`, so the token leaves the address bar
-    /// and the history; nil when the request carries no `token` parameter.
-    func login(_ head: HTTPRequestHead) -> HTTPResponse? {
-        guard let offered = Self.queryValue("token", in: head) else { return nil }
+    /// `GET /?token=…`: a new login's cookie and a redirect to `/`, so the token leaves the address
+    /// bar and the history; nil when the request carries no `token` parameter. The cookie is
+    /// `HttpOnly`, `SameSite=Strict`, and `Secure` when a trusted proxy says the request came over
+    /// HTTPS (`ForwardedHTTPS`).
+    func login(_ request: HTTPRequest) -> HTTPResponse? {
+        guard let offered = Self.queryValue("token", in: request.head) else { return nil }
         guard let statsToken else {
             // Nothing to log in to: only the token leaves the address bar.
             return HTTPResponse(
@@ -61,8 +71,9 @@ struct StatsAccess: Sendable {
         guard Self.same(Array(offered.utf8), statsToken) else {
             return Self.denied("the token in the address is not this dashboard's STATS_TOKEN")
         }
-        let cookie =
-            "\(Self.cookieName)=\(offered); Path=/; Max-Age=\(Self.cookieMaxAge); HttpOnly; SameSite=Strict"
+        var cookie =
+            "\(Self.cookieName)=\(logins.open()); Path=/; Max-Age=\(Int(logins.lifetime)); HttpOnly; SameSite=Strict"
+        if ForwardedHTTPS.isHTTPS(request, trustedProxies: trustedProxies) { cookie += "; Secure" }
         return HTTPResponse(
             status: .seeOther,
             headers: HTTPHeaders([("Location", "/"), ("Set-Cookie", cookie), ("Cache-Control", "no-store")]))
