@@ -54,15 +54,10 @@ if settings.allowedHosts.allowsAll {
     logger.info("ALLOWED_HOSTS is empty: events are taken for every host")
 }
 let intake = EventIntake(
-<<<<<<< HEAD
-    validator: EventValidator(limits: settings.limits), enricher: EventEnricher(ipPolicy: settings.ipPolicy),
-    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies, header: settings.clientAddressHeader),
-    rateLimiter: rateLimiter,
-=======
     validator: EventValidator(limits: settings.limits),
     enricher: EventEnricher(ipPolicy: settings.ipPolicy, urlRedactor: settings.urlRedactor),
-    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies), rateLimiter: rateLimiter,
->>>>>>> i29-privacy
+    resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies, header: settings.clientAddressHeader),
+    rateLimiter: rateLimiter,
     allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
 IngestionRoutes(publisher: publisher, intake: intake, state: state, metrics: metrics, deadlines: deadlines)
     .install(on: &router)
