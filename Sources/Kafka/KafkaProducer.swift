@@ -29,6 +29,9 @@ public final class KafkaProducer: Sendable {
     /// Called by `send` just before it hands a record to librdkafka: tests widen the window
     /// between the shutdown check and the enqueue with it.
     private let beforeEnqueue: (@Sendable (KafkaOutgoingMessage) -> Void)?
+    /// `reportOnlyFailures`: librdkafka reports no successful delivery, so a completion would
+    /// never run for one, and `send` refuses completions.
+    private let reportsOnlyFailures: Bool
 
     public convenience init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
         try self.init(configuration: configuration, logger: logger, beforeEnqueue: nil)
@@ -39,6 +42,7 @@ public final class KafkaProducer: Sendable {
         beforeEnqueue: (@Sendable (KafkaOutgoingMessage) -> Void)?
     ) throws(KafkaError) {
         self.beforeEnqueue = beforeEnqueue
+        reportsOnlyFailures = configuration.reportOnlyFailures
         let native = try NativeConfiguration(properties: configuration.properties)
         client = try KafkaClient(type: RD_KAFKA_PRODUCER, configuration: native, context: ClientContext(logger: logger))
         { conf in
@@ -96,6 +100,7 @@ public final class KafkaProducer: Sendable {
     /// Hands a record to librdkafka. `completion` runs once, on the delivery-report thread, with
     /// the broker's acknowledgement or the reason it failed. Throws at once (and never calls
     /// `completion`) when the record cannot be enqueued; `KafkaError.queueFull` is back-pressure.
+    /// A producer that reports only failures refuses any completion (`.deliveryReportsOff`).
     public func send(
         _ message: KafkaOutgoingMessage,
         completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?
@@ -104,6 +109,7 @@ public final class KafkaProducer: Sendable {
         defer { gate.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
         if before & Self.shutDownBit != 0 { throw .shutDown }
         if let fatal = context.fatal { throw fatal }
+        if completion != nil && reportsOnlyFailures { throw .deliveryReportsOff }
         // Without a completion nothing is allocated per record; a failed delivery is logged.
         let opaque = completion.map {
             Unmanaged.passRetained(DeliveryContext(topic: message.topic, completion: $0)).toOpaque()
