@@ -109,7 +109,7 @@ struct ProducerSettings: Sendable {
         http.port = try environment.port("SERVER_PORT", default: 8080, means: "HTTP port (0: any free port).")
         http.eventLoopCount = try environment.integer(
             "HTTP_THREADS", default: http.eventLoopCount, range: 1...256, means: "Event-loop threads.",
-            shown: "the number of CPU cores")
+            shown: "the CPUs the process may use")
         http.limits.maxBodyBytes = try environment.integer(
             "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864,
             means: "Largest request body, in bytes (413 beyond).")
