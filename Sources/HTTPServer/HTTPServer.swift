@@ -45,6 +45,9 @@ public final class HTTPServer: Sendable {
     /// Open connections across all loops.
     public var openConnections: Int { shared.openConnections.load(ordering: .relaxed) }
 
+    /// Bytes of request bodies held across all loops (see `maxBufferedBodyBytes`).
+    public var bufferedBodyBytes: Int { shared.bodyBudget.inUse }
+
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their connections then close), and after `timeout` close whatever is left.
     public func shutdown(timeout: Duration) {

@@ -11,6 +11,9 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var eventLoopCount = max(1, System.coreCount)
     /// Parser limits: header bytes (431), header count (431), body bytes (413).
     public var limits = HTTPRequestParser.Limits()
+    /// Bytes of request bodies all connections may hold at once; a request whose body does not
+    /// fit is answered 503 with `Retry-After` (see `BodyBudget`).
+    public var maxBufferedBodyBytes = 256 * 1024 * 1024
     /// Open connections at most; beyond it new ones wait in the kernel's accept backlog.
     public var maxConnections = 10_000
     /// `listen()` backlog.

@@ -113,6 +113,11 @@ struct ProducerSettings: Sendable {
         http.limits.maxBodyBytes = try environment.integer(
             "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864,
             means: "Largest request body, in bytes (413 beyond).")
+        // At least one largest body must fit, or such a request would never be taken.
+        http.maxBufferedBodyBytes = try environment.integer(
+            "MAX_BUFFERED_BODY_BYTES", default: 268_435_456,
+            range: http.limits.maxBodyBytes...68_719_476_736,
+            means: "Request body bytes held in memory across all connections, 256 MiB by default (503 beyond).")
         http.limits.maxHeaderBytes = try environment.integer(
             "MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576,
             means: "Largest request line and headers, in bytes (431 beyond).")
