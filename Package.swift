@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AnalyticsCore", "HTTPServer"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
         .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore"]),
+        .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore", "Kafka"]),
     ],
     swiftLanguageModes: [.v6]
 )
