@@ -18,8 +18,29 @@ final class BodyBudget: Sendable {
     /// Bytes taken and not given back.
     var inUse: Int { capacity - available.load(ordering: .relaxed) }
 
+    /// What a request is answered when its body does not fit.
+    static let refusal = HTTPResponse.error(
+        .serviceUnavailable, "the server is holding too many request bodies; retry shortly",
+        headers: HTTPHeaders([("Retry-After", "1")]))
+
+    /// Raises what a connection holds (`held`) to `bytes`, never lowering it; false, holding no
+    /// more, when the budget cannot cover the difference.
+    func hold(_ bytes: Int, in held: inout Int) -> Bool {
+        guard bytes > held else { return true }
+        guard take(bytes - held) else { return false }
+        held = bytes
+        return true
+    }
+
+    /// Gives back everything a connection holds.
+    func release(_ held: inout Int) {
+        guard held > 0 else { return }
+        giveBack(held)
+        held = 0
+    }
+
     /// Takes `bytes` if that many are left; false (taking nothing) otherwise.
-    func take(_ bytes: Int) -> Bool {
+    private func take(_ bytes: Int) -> Bool {
         var left = available.load(ordering: .relaxed)
         while true {
             guard left >= bytes else { return false }
@@ -30,7 +51,7 @@ final class BodyBudget: Sendable {
         }
     }
 
-    func giveBack(_ bytes: Int) {
+    private func giveBack(_ bytes: Int) {
         available.add(bytes, ordering: .relaxed)
     }
 }

@@ -179,7 +179,9 @@ final class Connection: @unchecked Sendable {
             guard let (head, body) = try parser.nextRequest() else {
                 if parser.bufferedCount == 0 && parser.pendingHead == nil { progress.started = nil }
                 if let head = parser.pendingHead {
-                    guard holdBody(parser.pendingBodyBytes) else { return refuseOverBudget(head) }
+                    guard loop.shared.bodyBudget.hold(parser.pendingBodyBytes, in: &heldBodyBytes) else {
+                        return refuseOverBudget(head)
+                    }
                     if progress.headAt == nil { progress.headAt = loop.now }
                     if head.expectsContinue && !progress.continueSent && parser.awaitingBody {
                         progress.continueSent = true
@@ -197,7 +199,7 @@ final class Connection: @unchecked Sendable {
                 state = .reading(progress)
                 return
             }
-            guard holdBody(body.count) else { return refuseOverBudget(head) }
+            guard loop.shared.bodyBudget.hold(body.count, in: &heldBodyBytes) else { return refuseOverBudget(head) }
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
         } catch {
             end(.closeAfterResponse)
@@ -208,28 +210,10 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Holds `bytes` of the body budget in all (never less than held already); false when the
-    /// budget cannot cover them.
-    private func holdBody(_ bytes: Int) -> Bool {
-        guard bytes > heldBodyBytes else { return true }
-        guard loop.shared.bodyBudget.take(bytes - heldBodyBytes) else { return false }
-        heldBodyBytes = bytes
-        return true
-    }
-
-    private func releaseBody() {
-        guard heldBodyBytes > 0 else { return }
-        loop.shared.bodyBudget.giveBack(heldBodyBytes)
-        heldBodyBytes = 0
-    }
-
     /// 503 for a request whose body the budget cannot hold; the rest of it is not read.
     private func refuseOverBudget(_ head: HTTPRequestHead) {
         end(.closeAfterResponse)
-        let refusal = HTTPResponse.error(
-            .serviceUnavailable, "the server is holding too many request bodies; retry shortly",
-            headers: HTTPHeaders([("Retry-After", "1")]))
-        send(loop.shared.responder.finish(serverError: refusal, head: head), for: head)
+        send(loop.shared.responder.finish(serverError: BodyBudget.refusal, head: head), for: head)
     }
 
     private func dispatch(_ request: HTTPRequest) {
@@ -254,7 +238,7 @@ final class Connection: @unchecked Sendable {
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead) {
         // Answered: the request's body is no longer the server's to hold.
-        releaseBody()
+        loop.shared.bodyBudget.release(&heldBodyBytes)
         let headOnly = head.method == "HEAD"
         guard let body = response.streamingBody, !response.status.forbidsBody else {
             loop.serializer.write(
@@ -441,7 +425,7 @@ final class Connection: @unchecked Sendable {
         default: stream = nil
         }
         state = .closed
-        releaseBody()
+        loop.shared.bodyBudget.release(&heldBodyBytes)
         defer { stream?.markClosed() }
         loop.unregister(fd)
         Glibc.close(fd)
