@@ -88,9 +88,9 @@ docker-logs: ## Follow the docker compose logs
 fmt: ## Format the Swift sources in place
 	$(SWIFT) format --in-place --recursive $(SOURCES)
 
-# The multi-threaded suites (HTTP server, consumer, producer controls, handoffs, Kafka clients),
+# The multi-threaded suites (HTTP server, consumer, producer controls, handoffs, Kafka clients, threads),
 # built apart in .build-tsan so the normal build is kept.
-TSAN_SUITES := ConsumerTests|HTTPServerTests|ServiceRuntimeTests|ProducerTests|KafkaTests
+TSAN_SUITES := ConsumerTests|HTTPServerTests|ServiceRuntimeTests|ProducerTests|KafkaTests|BackgroundWorkTests
 # librdkafka's threads and locks are C11 ones, which the sanitizer does not intercept: a preloaded
 # shim makes them the pthread calls it does (Tests/Sanitizers/c11-threads-over-pthreads.c).
 TSAN_SHIM   := .build-tsan/c11-threads-over-pthreads.so

@@ -28,15 +28,19 @@ let package = Package(
         // zlib, found with pkg-config (Debian: zlib1g-dev): gzip/deflate request bodies, the
         // tracker script served gzipped.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Background threads that can be stopped and joined: every thread of every module.
+        .target(name: "BackgroundWork", dependencies: ["CLinuxEvents"]),
         // The only Swift code that touches CRdKafka.
         .target(
             name: "Kafka",
-            dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRdKafka", "BackgroundWork", .product(name: "Logging", package: "swift-log")]
         ),
         // HTTP/1.1 over the socket API (epoll, non-blocking sockets).
         .target(
             name: "HTTPServer",
-            dependencies: ["CLinuxEvents", "CZlib", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CLinuxEvents", "CZlib", "BackgroundWork", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Event model, validation, enrichment, aggregation, rendering. No I/O.
         .target(name: "AnalyticsCore"),
@@ -53,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "producer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "BackgroundWork", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "consumer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents",
+                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "kafka-dev-broker",
             dependencies: [
-                "Kafka", "ServiceRuntime",
+                "Kafka", "ServiceRuntime", "BackgroundWork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -87,13 +91,14 @@ let package = Package(
         // Helpers shared by the test targets: raw HTTP client, service processes, free ports.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "BackgroundWorkTests", dependencies: ["BackgroundWork", "CLinuxEvents"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),
         // AnalyticsCore recomputes visitor ids from the salts topic; HTTPServer gzips test bodies.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AnalyticsCore", "HTTPServer"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
         .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore"]),
+        .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore", "Kafka"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -89,6 +89,8 @@ final class Connection: @unchecked Sendable {
     /// Requests dispatched so far: each answer names its request, so a late or second answer
     /// can never be taken for the next pipelined request's.
     private var dispatched: UInt64 = 0
+    /// Bytes of the server's body budget held for the current request, until it is answered.
+    private var heldBodyBytes = 0
 
     private var isAwaitingResponse: Bool {
         if case .awaitingResponse = state { return true }
@@ -177,6 +179,9 @@ final class Connection: @unchecked Sendable {
             guard let (head, body) = try parser.nextRequest() else {
                 if parser.bufferedCount == 0 && parser.pendingHead == nil { progress.started = nil }
                 if let head = parser.pendingHead {
+                    guard loop.shared.bodyBudget.hold(parser.pendingBodyBytes, in: &heldBodyBytes) else {
+                        return refuseOverBudget(head)
+                    }
                     if progress.headAt == nil { progress.headAt = loop.now }
                     if head.expectsContinue && !progress.continueSent && parser.awaitingBody {
                         progress.continueSent = true
@@ -194,6 +199,7 @@ final class Connection: @unchecked Sendable {
                 state = .reading(progress)
                 return
             }
+            guard loop.shared.bodyBudget.hold(body.count, in: &heldBodyBytes) else { return refuseOverBudget(head) }
             dispatch(HTTPRequest(head: head, body: body, remoteAddress: remoteAddress))
         } catch {
             end(.closeAfterResponse)
@@ -202,6 +208,12 @@ final class Connection: @unchecked Sendable {
                 serverError: .error(error.status, error.description), head: parsed)
             send(response, for: parsed ?? Self.unparsedHead)
         }
+    }
+
+    /// 503 for a request whose body the budget cannot hold; the rest of it is not read.
+    private func refuseOverBudget(_ head: HTTPRequestHead) {
+        end(.closeAfterResponse)
+        send(loop.shared.responder.finish(serverError: BodyBudget.refusal, head: head), for: head)
     }
 
     private func dispatch(_ request: HTTPRequest) {
@@ -225,6 +237,8 @@ final class Connection: @unchecked Sendable {
     }
 
     private func send(_ response: HTTPResponse, for head: HTTPRequestHead) {
+        // Answered: the request's body is no longer the server's to hold.
+        loop.shared.bodyBudget.release(&heldBodyBytes)
         let headOnly = head.method == "HEAD"
         guard let body = response.streamingBody, !response.status.forbidsBody else {
             loop.serializer.write(
@@ -411,6 +425,7 @@ final class Connection: @unchecked Sendable {
         default: stream = nil
         }
         state = .closed
+        loop.shared.bodyBudget.release(&heldBodyBytes)
         defer { stream?.markClosed() }
         loop.unregister(fd)
         Glibc.close(fd)

@@ -1,3 +1,4 @@
+import BackgroundWork
 import CLinuxEvents
 import Foundation
 import Logging
@@ -16,8 +17,7 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let listenerFD: Int32
     private let pending = Mutex<[@Sendable () -> Void]>([])
-    private let stopRequested = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread: BackgroundThread
     /// The loop thread's `pthread_t` (0 until it runs), read by any thread in `execute`.
     private let threadID = Atomic<UInt>(0)
     /// One receive buffer per loop, shared by its connections (they run one at a time).
@@ -34,8 +34,9 @@ final class EventLoop: @unchecked Sendable {
     private(set) var now = ContinuousClock.now
     var serializer: ResponseSerializer
 
-    init(shared: ServerShared, listenerFD: Int32) throws(HTTPServerError) {
+    init(shared: ServerShared, listenerFD: Int32, name: String) throws(HTTPServerError) {
         self.shared = shared
+        thread = BackgroundThread(name: name, stackSize: 1 << 20)
         self.listenerFD = listenerFD
         self.serializer = ResponseSerializer(serverName: shared.configuration.serverName)
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -55,15 +56,12 @@ final class EventLoop: @unchecked Sendable {
         readBuffer.deallocate()
     }
 
-    func start(name: String) {
-        let thread = Thread { [self] in
+    func start() {
+        // `execute` wakes the loop from its `epoll_wait` to see the request.
+        thread.start(onStop: { [self] in execute {} }) { [self] stop in
             threadID.store(UInt(pthread_self()), ordering: .releasing)
-            run()
-            finished.signal()
+            run(until: stop)
         }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
     }
 
     /// Runs `task` on the loop thread: now, after the current event, when called from the loop;
@@ -99,16 +97,14 @@ final class EventLoop: @unchecked Sendable {
 
     /// Ends the loop, closing every connection; waits for the thread to finish.
     func stop() {
-        guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
-        execute {}
-        finished.wait()
+        thread.stopAndJoin()
     }
 
     // MARK: - Loop
 
-    private func run() {
+    private func run(until stop: StopRequest) {
         var events = [epoll_event](repeating: epoll_event(), count: 256)
-        while !stopRequested.load(ordering: .relaxed) {
+        while !stop.isRequested {
             let count = events.withUnsafeMutableBufferPointer {
                 epoll_wait(epollFD, $0.baseAddress, Int32($0.count), 250)
             }
@@ -238,9 +234,11 @@ final class ServerShared: Sendable {
     let responder: any HTTPResponder
     let logger: Logger
     let openConnections = Atomic<Int>(0)
+    let bodyBudget: BodyBudget
 
     init(configuration: HTTPServerConfiguration, responder: any HTTPResponder, logger: Logger) {
         self.configuration = configuration
+        bodyBudget = BodyBudget(capacity: configuration.maxBufferedBodyBytes)
         self.responder = responder
         self.logger = logger
     }

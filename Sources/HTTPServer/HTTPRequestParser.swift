@@ -70,6 +70,17 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
+    /// Bytes the pending request's body holds, or will hold once it is in when `Content-Length`
+    /// announced it (the body's storage is reserved at that size); 0 with no request pending.
+    var pendingBodyBytes: Int {
+        guard head != nil else { return 0 }
+        switch bodyState {
+        case .none: return body.count
+        case .fixed(let remaining): return body.count + remaining
+        case .chunkSize, .chunkData, .chunkDataEnd, .trailers: return body.count + bufferedCount
+        }
+    }
+
     /// The next complete request, or nil if more bytes are needed.
     public mutating func nextRequest() throws(HTTPParseError) -> (head: HTTPRequestHead, body: [UInt8])? {
         if head == nil {

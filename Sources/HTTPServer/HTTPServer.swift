@@ -26,8 +26,8 @@ public final class HTTPServer: Sendable {
         port = Socket.localPort(listenerFD)
         var loops: [EventLoop] = []
         do {
-            for _ in 0..<max(1, configuration.eventLoopCount) {
-                loops.append(try EventLoop(shared: shared, listenerFD: listenerFD))
+            for index in 0..<max(1, configuration.eventLoopCount) {
+                loops.append(try EventLoop(shared: shared, listenerFD: listenerFD, name: "http-loop-\(index)"))
             }
         } catch {
             // No server is made, so nothing else would ever close the bound socket.
@@ -35,7 +35,7 @@ public final class HTTPServer: Sendable {
             throw error
         }
         self.loops = loops
-        for (index, loop) in loops.enumerated() { loop.start(name: "http-loop-\(index)") }
+        for loop in loops { loop.start() }
     }
 
     deinit {
@@ -44,6 +44,9 @@ public final class HTTPServer: Sendable {
 
     /// Open connections across all loops.
     public var openConnections: Int { shared.openConnections.load(ordering: .relaxed) }
+
+    /// Bytes of request bodies held across all loops (see `maxBufferedBodyBytes`).
+    public var bufferedBodyBytes: Int { shared.bodyBudget.inUse }
 
     /// Graceful shutdown: stop accepting, close idle connections, let requests in flight finish
     /// (their connections then close), and after `timeout` close whatever is left.

@@ -7,10 +7,13 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var host = "0.0.0.0"
     /// Port to bind; 0 picks a free one (see `HTTPServer.port`).
     public var port = 8080
-    /// Event-loop threads; default one per core.
+    /// Event-loop threads; default one per CPU the process may use (`System.coreCount`).
     public var eventLoopCount = max(1, System.coreCount)
     /// Parser limits: header bytes (431), header count (431), body bytes (413).
     public var limits = HTTPRequestParser.Limits()
+    /// Bytes of request bodies all connections may hold at once; a request whose body does not
+    /// fit is answered 503 with `Retry-After` (see `BodyBudget`).
+    public var maxBufferedBodyBytes = 256 * 1024 * 1024
     /// Open connections at most; beyond it new ones wait in the kernel's accept backlog.
     public var maxConnections = 10_000
     /// `listen()` backlog.
@@ -32,12 +35,4 @@ public struct HTTPServerConfiguration: Sendable, Equatable {
     public var serverName = "analytics"
 
     public init() {}
-}
-
-/// Facts about the machine the server runs on.
-public enum System {
-    /// Cores available to this process.
-    public static var coreCount: Int {
-        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-    }
 }

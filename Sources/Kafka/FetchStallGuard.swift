@@ -1,3 +1,4 @@
+import BackgroundWork
 import CRdKafka
 import Dispatch
 import Foundation
@@ -24,8 +25,7 @@ final class FetchStallGuard: @unchecked Sendable {
     private var peak = 0
     private let wakeRequests = DispatchSemaphore(value: 0)
     private let wakePending = Atomic<Bool>(false)
-    private let stopped = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = BackgroundThread(name: "fetch-stall-guard")
     private let wakes = Atomic<Int>(0)
 
     /// Whether this librdkafka has the stall: before 2.1.0, the release that brought
@@ -37,12 +37,7 @@ final class FetchStallGuard: @unchecked Sendable {
         guard let queue = rd_kafka_queue_get_consumer(client.handle) else { return nil }
         self.client = client
         self.queue = queue
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "fetch-stall-guard"
-        thread.start()
+        thread.start(onStop: { [wakeRequests] in wakeRequests.signal() }) { [self] stop in run(until: stop) }
     }
 
     deinit {
@@ -66,15 +61,13 @@ final class FetchStallGuard: @unchecked Sendable {
 
     /// Stops the guard's thread and waits for it (at most one request timeout).
     func stop() {
-        guard !stopped.exchange(true, ordering: .relaxed) else { return }
-        wakeRequests.signal()
-        finished.wait()
+        thread.stopAndJoin()
     }
 
-    private func run() {
+    private func run(until stop: StopRequest) {
         while true {
             wakeRequests.wait()
-            if stopped.load(ordering: .relaxed) { return }
+            if stop.isRequested { return }
             wakeLeaders()
             wakes.add(1, ordering: .relaxed)
             wakePending.store(false, ordering: .releasing)

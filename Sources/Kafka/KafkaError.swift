@@ -23,6 +23,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
     case fatal(code: Int32, message: String)
     /// The client was shut down (`shutdown()`): nothing more can be sent or read with it.
     case shutDown
+    /// A completion was given to a producer that reports only failed deliveries
+    /// (`reportOnlyFailures`): it would never run for a record that is delivered.
+    case deliveryReportsOff
 
     public var description: String {
         switch self {
@@ -37,6 +40,9 @@ public enum KafkaError: Error, Sendable, Equatable, CustomStringConvertible {
             return "Kafka \(operation) failed (\(code)): \(message)"
         case .fatal(let code, let message): return "fatal Kafka error (\(code)): \(message)"
         case .shutDown: return "the Kafka client was shut down"
+        case .deliveryReportsOff:
+            return "this producer reports only failed deliveries (reportOnlyFailures): send without a completion, "
+                + "or use a producer that reports every delivery"
         }
     }
 

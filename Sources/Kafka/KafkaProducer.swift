@@ -1,3 +1,4 @@
+import BackgroundWork
 import CRdKafka
 import Foundation
 import Logging
@@ -17,13 +18,31 @@ public final class KafkaProducer: Sendable {
     private var context: ClientContext { client.context }
     private let logger: Logger
     private let poller: DeliveryReportPoller
-    /// Set by the first `shutdown`; read by every `send` (an atomic: the event-loop threads would
-    /// contend for a lock).
-    private let isShutDown = Atomic<Bool>(false)
+    /// `send`s in progress (the low bits) and whether `shutdown` has begun (`shutDownBit`), in
+    /// one atomic: a `send` counts itself in and sees the shutdown in one step, so none can pass
+    /// the check and enqueue after the final poll; `shutdown` waits for the count to drain. (An
+    /// atomic, not a lock: the event-loop threads would contend for it.)
+    private let gate = Atomic<Int>(0)
+    private static let shutDownBit = 1 << 62
     /// What the first `shutdown` returned, for the later ones.
     private let failedAtShutdown = Atomic<Int>(0)
+    /// Called by `send` just before it hands a record to librdkafka: tests widen the window
+    /// between the shutdown check and the enqueue with it.
+    private let beforeEnqueue: (@Sendable (KafkaOutgoingMessage) -> Void)?
+    /// `reportOnlyFailures`: librdkafka reports no successful delivery, so a completion would
+    /// never run for one, and `send` refuses completions.
+    private let reportsOnlyFailures: Bool
 
-    public init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+    public convenience init(configuration: KafkaProducerConfiguration, logger: Logger) throws(KafkaError) {
+        try self.init(configuration: configuration, logger: logger, beforeEnqueue: nil)
+    }
+
+    init(
+        configuration: KafkaProducerConfiguration, logger: Logger,
+        beforeEnqueue: (@Sendable (KafkaOutgoingMessage) -> Void)?
+    ) throws(KafkaError) {
+        self.beforeEnqueue = beforeEnqueue
+        reportsOnlyFailures = configuration.reportOnlyFailures
         let native = try NativeConfiguration(properties: configuration.properties)
         client = try KafkaClient(type: RD_KAFKA_PRODUCER, configuration: native, context: ClientContext(logger: logger))
         { conf in
@@ -56,8 +75,13 @@ public final class KafkaProducer: Sendable {
     /// same count at once; `send` throws `KafkaError.shutDown` from the first call on.
     @discardableResult
     public func shutdown(timeout: Duration = .seconds(10)) -> Int {
-        guard !isShutDown.exchange(true, ordering: .acquiringAndReleasing) else {
+        guard gate.bitwiseOr(Self.shutDownBit, ordering: .acquiringAndReleasing).oldValue & Self.shutDownBit == 0
+        else {
             return failedAtShutdown.load(ordering: .acquiring)
+        }
+        // Sends that passed the check before it enqueue first, so their records are flushed too.
+        while gate.load(ordering: .acquiring) != Self.shutDownBit {
+            Thread.sleep(forTimeInterval: 0.0005)
         }
         let failed = flush(timeout: timeout)
         if failed > 0 {
@@ -76,12 +100,16 @@ public final class KafkaProducer: Sendable {
     /// Hands a record to librdkafka. `completion` runs once, on the delivery-report thread, with
     /// the broker's acknowledgement or the reason it failed. Throws at once (and never calls
     /// `completion`) when the record cannot be enqueued; `KafkaError.queueFull` is back-pressure.
+    /// A producer that reports only failures refuses any completion (`.deliveryReportsOff`).
     public func send(
         _ message: KafkaOutgoingMessage,
         completion: (@Sendable (Result<DeliveryReport, KafkaError>) -> Void)?
     ) throws(KafkaError) {
-        if isShutDown.load(ordering: .acquiring) { throw .shutDown }
+        let before = gate.wrappingAdd(1, ordering: .acquiringAndReleasing).oldValue
+        defer { gate.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
+        if before & Self.shutDownBit != 0 { throw .shutDown }
         if let fatal = context.fatal { throw fatal }
+        if completion != nil && reportsOnlyFailures { throw .deliveryReportsOff }
         // Without a completion nothing is allocated per record; a failed delivery is logged.
         let opaque = completion.map {
             Unmanaged.passRetained(DeliveryContext(topic: message.topic, completion: $0)).toOpaque()
@@ -103,6 +131,7 @@ public final class KafkaProducer: Sendable {
             return crdkafka_produce(
                 handle, message.topic, nil, 0, value?.baseAddress, value?.count ?? 0, headers, opaque)
         }
+        beforeEnqueue?(message)
         // A nil value is sent as no payload at all: a tombstone.
         let result = message.value.map { $0.withUnsafeBytes { produce($0) } } ?? produce(nil)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -171,27 +200,22 @@ public final class KafkaProducer: Sendable {
 /// It holds the client, not the producer, so a producer nobody refers to any more is freed (and
 /// shut down) instead of being kept alive by its own thread.
 private final class DeliveryReportPoller: Sendable {
-    private let running = Atomic<Bool>(true)
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = BackgroundThread(name: "kafka-delivery-reports")
 
     init(client: KafkaClient) {
-        // The thread keeps this poller (and the client) alive until `stop`.
-        let thread = Thread { [self] in
-            while running.load(ordering: .relaxed) {
+        // The thread keeps the client alive until `stop`.
+        thread.start { stop in
+            while !stop.isRequested {
                 rd_kafka_poll(client.handle, 100)
             }
-            finished.signal()
         }
-        thread.name = "kafka-delivery-reports"
-        thread.start()
     }
 
-    var isRunning: Bool { running.load(ordering: .relaxed) }
+    var isRunning: Bool { !thread.isStopRequested }
 
     /// Stops the thread and waits for it (at most one 100 ms poll). Safe to call more than once.
     func stop() {
-        guard running.exchange(false, ordering: .relaxed) else { return }
-        finished.wait()
+        thread.stopAndJoin()
     }
 }
 

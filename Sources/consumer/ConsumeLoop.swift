@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import Foundation
 import Kafka
 import Logging
@@ -24,8 +25,8 @@ final class ConsumeLoop: Sendable {
     /// `records_consumed_total`, held directly: it is incremented for every record.
     private let consumedCounter = Metrics.Counter(label: "records_consumed_total")
     private let codec = EventCodec()
-    private let stopRequested = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let polling = BackgroundThread(name: "consume-loop")
+    private let applying = BackgroundThread(name: "apply-loop")
     private let decoded = BatchHandoff<DecodedBatch>(capacity: batchesInFlight)
     /// Applied batches, handed back so their events are freed on the thread that allocated them:
     /// freed on the applying thread, every string went back through the malloc arena's lock
@@ -51,31 +52,27 @@ final class ConsumeLoop: Sendable {
     }
 
     func start() {
-        let polling = Thread { [self] in
-            poll()
-            decoded.finish()
-        }
-        polling.name = "consume-loop"
-        let applying = Thread { [self] in
+        applying.start { [self] _ in
+            // Ends once the polling thread has handed over its last batch.
             while var batch = decoded.take() {
                 apply(&batch)
                 applied.withLock { $0.append(batch) }
             }
-            finished.signal()
         }
-        applying.name = "apply-loop"
-        applying.start()
-        polling.start()
+        polling.start { [self] stop in
+            poll(until: stop)
+            decoded.finish()
+        }
     }
 
     /// Asks the loop to stop after the records in hand (all of them applied) and waits for it.
     func stop() {
-        stopRequested.store(true, ordering: .relaxed)
-        finished.wait()
+        polling.stopAndJoin()
+        applying.join()
     }
 
-    private func poll() {
-        while !stopRequested.load(ordering: .relaxed) {
+    private func poll(until stop: StopRequest) {
+        while !stop.isRequested {
             var spent: [DecodedBatch] = []
             applied.withLock { swap(&$0, &spent) }
             spent.removeAll()

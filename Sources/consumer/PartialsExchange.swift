@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import Foundation
 import Kafka
 import Logging
@@ -20,9 +21,9 @@ final class PartialsExchange: Sendable {
     private let group: String
     private let intervalMilliseconds: Int
     private let logger: Logger
-    private let stopRequested = Atomic<Bool>(false)
-    private let stopSignal = DispatchSemaphore(value: 0)
-    private let threadsDone = DispatchSemaphore(value: 0)
+    private let readerThread = BackgroundThread(name: "partials-reader")
+    private let publisherThread = BackgroundThread(name: "partials-publisher")
+    private let stopped = Atomic<Bool>(false)
     private let published = Metrics.Counter(label: "partials_published_total")
     private let received = Metrics.Counter(label: "partials_received_total")
     private let lastSize = Metrics.Gauge(label: "partial_state_bytes")
@@ -64,11 +65,9 @@ final class PartialsExchange: Sendable {
     /// `waitUntilCurrent`, so each continues from its latest state either way.
     func start(timeout: Duration) throws(KafkaError) {
         try reader.start(timeout: timeout)
-        let readerThread = Thread { [self] in
+        readerThread.start { [self] stop in
             do {
-                let complete = try reader.catchUp(
-                    timeout: timeout, stopping: { stopRequested.load(ordering: .relaxed) }
-                ) { receive($0) }
+                let complete = try reader.catchUp(timeout: timeout, stopping: { stop.isRequested }) { receive($0) }
                 if !complete {
                     logger.warning("partials topic not fully read at start", metadata: ["topic": "\(topic)"])
                 }
@@ -78,7 +77,7 @@ final class PartialsExchange: Sendable {
             } catch {
                 logger.warning("could not read the partials topic to its end", metadata: ["error": "\(error)"])
             }
-            while !stopRequested.load(ordering: .relaxed) {
+            while !stop.isRequested {
                 do {
                     if let record = try reader.poll(timeoutMilliseconds: 100) { receive(record) }
                 } catch {
@@ -86,20 +85,14 @@ final class PartialsExchange: Sendable {
                     break
                 }
             }
-            threadsDone.signal()
         }
-        readerThread.name = "partials-reader"
-        readerThread.start()
-        let publisherThread = Thread { [self] in
+        publisherThread.start { [self] stop in
             var round = 0
-            while stopSignal.wait(timeout: .now() + .milliseconds(intervalMilliseconds)) == .timedOut {
+            while !stop.wait(for: .milliseconds(intervalMilliseconds)) {
                 round += 1
                 publishOwned(all: round % Self.republishEvery == 0)
             }
-            threadsDone.signal()
         }
-        publisherThread.name = "partials-publisher"
-        publisherThread.start()
     }
 
     private func receive(_ record: KafkaRecord) {
@@ -183,12 +176,13 @@ final class PartialsExchange: Sendable {
         }
     }
 
-    /// Publishes every owned partition's state, waits for Kafka, and stops the background threads.
+    /// Stops the background threads, publishes every partition still owned, waits for Kafka and
+    /// closes the clients. Call it after the consumer has shut down: leaving the group hands its
+    /// partitions over through this exchange (`publish`). Idempotent.
     func stop() {
-        guard !stopRequested.exchange(true, ordering: .relaxed) else { return }
-        stopSignal.signal()
-        threadsDone.wait()
-        threadsDone.wait()
+        guard !stopped.exchange(true, ordering: .relaxed) else { return }
+        readerThread.stopAndJoin()
+        publisherThread.stopAndJoin()
         publishOwned(all: true, wait: true)
         producer.shutdown(timeout: .seconds(10))
         reader.shutdown()

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import CLinuxEvents
 import Foundation
 import HTTPServer
@@ -160,25 +161,32 @@ printer.resume()
 let signal = ShutdownSignal.wait()
 logger.info("shutting down", metadata: ["signal": "\(signal)"])
 // A broker that has gone away can make the final commit wait; never hang past SHUTDOWN_TIMEOUT.
-let watchdog = Thread {
-    Thread.sleep(forTimeInterval: Double(settings.shutdownTimeoutSeconds))
+let watchdog = BackgroundThread(name: "shutdown-watchdog")
+watchdog.start { stop in
+    guard !stop.wait(for: .seconds(settings.shutdownTimeoutSeconds)) else { return }
     logger.error("shutdown took longer than SHUTDOWN_TIMEOUT; exiting without a final commit")
     exit(1)
 }
-watchdog.start()
 // Open dashboards are told first, so their streams end at once, not after the final commit.
 feed.stop()
 printer.cancel()
 loop.stop()
-exchange?.stop()
 printSummary()
 do {
     try consumer.commit()
 } catch {
     logger.warning("final commit failed", metadata: ["error": "\(error)"])
 }
+// Leaving the group hands every partition over through the partials exchange (the revoke
+// publishes their final states), so the exchange stops only after the consumer has.
 consumer.shutdown()
+exchange?.stop()
 deadLetters?.close()
 server.shutdown(timeout: .seconds(2))
-logger.info("consumer stopped", metadata: ["records": "\(loop.consumed.load(ordering: .relaxed))"])
+watchdog.stopAndJoin()
+logger.info(
+    "consumer stopped",
+    metadata: [
+        "records": "\(loop.consumed.load(ordering: .relaxed))", "threads_running": "\(BackgroundThread.runningCount)",
+    ])
 exit(0)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BackgroundWork
 import Foundation
 import Kafka
 import Logging
@@ -127,6 +128,8 @@ struct KafkaDevBroker: ParsableCommand {
         fflush(nil)
         let signal = ShutdownSignal.wait()
         logger.info("stopping", metadata: ["signal": "\(signal)"])
+        relay.stop()
         cluster.shutdown()
+        logger.info("stopped", metadata: ["threads_running": "\(BackgroundThread.runningCount)"])
     }
 }

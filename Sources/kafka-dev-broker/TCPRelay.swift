@@ -1,3 +1,4 @@
+import BackgroundWork
 import Foundation
 import Logging
 import Synchronization
@@ -7,12 +8,15 @@ import Synchronization
 /// The mock brokers listen on random ports; clients configured with `localhost:9092` first reach
 /// this relay, fetch metadata through it, and then connect to the brokers' real ports directly,
 /// so the relay carries little traffic and a thread pair per connection is enough.
-final class TCPRelay: @unchecked Sendable {
-    // @unchecked: the listening descriptors are set once in init and only read afterwards.
+final class TCPRelay: Sendable {
     private let listeners: [Int32]
     private let targetHost: String
     private let targetPort: UInt16
     private let logger: Logger
+    /// One accepting thread per listening socket.
+    private let acceptors: [BackgroundThread]
+    /// Connections being relayed, each with its two pumping threads; pruned as they finish.
+    private let relayed = Mutex<[(pair: ConnectionPair, pumps: [BackgroundThread])]>([])
     /// The port the relay listens on (the one asked for, or the one the system chose for 0).
     let port: UInt16
 
@@ -29,37 +33,67 @@ final class TCPRelay: @unchecked Sendable {
         self.port = UInt16(bigEndian: address.sin_port)
         if let ipv6 = try? Self.listen(port: self.port, ipv6: true) { listeners.append(ipv6) }
         self.listeners = listeners
+        acceptors = listeners.map { _ in BackgroundThread(name: "relay-accept") }
         self.targetHost = targetHost
         self.targetPort = targetPort
         self.logger = logger
     }
 
     func start() {
-        for listener in listeners {
-            let thread = Thread { [self] in acceptLoop(listener) }
-            thread.name = "relay-accept"
-            thread.start()
+        for (listener, acceptor) in zip(listeners, acceptors) {
+            // Shutting the listening socket down makes its blocked `accept` return.
+            acceptor.start(onStop: { shutdown(listener, Int32(SHUT_RDWR)) }) { [self] stop in
+                acceptLoop(listener, until: stop)
+            }
         }
     }
 
-    private func acceptLoop(_ listener: Int32) {
-        while true {
+    /// Stops accepting, ends every relayed connection and waits for all the relay's threads.
+    func stop() {
+        for acceptor in acceptors { acceptor.stopAndJoin() }
+        let remaining = relayed.withLock { relayed in
+            defer { relayed.removeAll() }
+            return relayed
+        }
+        for connection in remaining {
+            connection.pair.interrupt()
+            for pump in connection.pumps { pump.join() }
+        }
+        for listener in listeners { close(listener) }
+    }
+
+    private func acceptLoop(_ listener: Int32, until stop: StopRequest) {
+        while !stop.isRequested {
             let client = accept(listener, nil, nil)
             if client < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
+            joinFinishedConnections()
             guard let upstream = connectUpstream() else {
                 logger.warning("relay could not reach the mock broker", metadata: ["port": "\(targetPort)"])
                 close(client)
                 continue
             }
-            let done = ConnectionPair(client: client, upstream: upstream)
-            for (from, to) in [(client, upstream), (upstream, client)] {
-                let thread = Thread { Self.pump(from: from, to: to, pair: done) }
-                thread.name = "relay-pump"
-                thread.start()
+            let pair = ConnectionPair(client: client, upstream: upstream)
+            let pumps = [(client, upstream), (upstream, client)].map { from, to in
+                let pump = BackgroundThread(name: "relay-pump")
+                pump.start { _ in Self.pump(from: from, to: to, pair: pair) }
+                return pump
             }
+            relayed.withLock { $0.append((pair, pumps)) }
+        }
+    }
+
+    /// Joins the threads of connections that have ended (both directions done).
+    private func joinFinishedConnections() {
+        let finished = relayed.withLock { relayed in
+            let finished = relayed.filter { $0.pair.isFinished }
+            relayed.removeAll { $0.pair.isFinished }
+            return finished
+        }
+        for connection in finished {
+            for pump in connection.pumps { pump.join() }
         }
     }
 
@@ -143,6 +177,7 @@ final class TCPRelay: @unchecked Sendable {
 final class ConnectionPair: Sendable {
     private let client: Int32
     private let upstream: Int32
+    /// Directions still pumping; the sockets are closed (under the lock) when it reaches 0.
     private let remaining = Mutex(2)
 
     init(client: Int32, upstream: Int32) {
@@ -150,17 +185,27 @@ final class ConnectionPair: Sendable {
         self.upstream = upstream
     }
 
+    var isFinished: Bool { remaining.withLock { $0 == 0 } }
+
     func finishOneDirection() {
-        // Wake the other direction: its read returns 0 once the peer side is shut down.
-        shutdown(client, Int32(SHUT_RDWR))
-        shutdown(upstream, Int32(SHUT_RDWR))
-        let last = remaining.withLock { count in
+        remaining.withLock { count in
+            // Wake the other direction: its read returns 0 once the peer side is shut down.
+            shutdown(client, Int32(SHUT_RDWR))
+            shutdown(upstream, Int32(SHUT_RDWR))
             count -= 1
-            return count == 0
+            if count == 0 {
+                close(client)
+                close(upstream)
+            }
         }
-        if last {
-            close(client)
-            close(upstream)
+    }
+
+    /// Ends both directions (their reads return) unless the sockets are already closed.
+    func interrupt() {
+        remaining.withLock { count in
+            guard count > 0 else { return }
+            shutdown(client, Int32(SHUT_RDWR))
+            shutdown(upstream, Int32(SHUT_RDWR))
         }
     }
 }

@@ -1,3 +1,4 @@
+import BackgroundWork
 import Foundation
 import HTTPServer
 import Synchronization
@@ -52,19 +53,23 @@ final class DeliveryDeadlines: Sendable {
     private let timeout: Duration
     private let expired: @Sendable (_ id: String) -> HTTPResponse
     private let ring = Mutex(DeadlineRing())
+    private let scanner = BackgroundThread(name: "delivery-deadlines")
 
     /// `expired` makes the answer for a single event `id` not acknowledged in time, and counts it.
     init(timeout: Duration, expired: @escaping @Sendable (_ id: String) -> HTTPResponse) {
         self.timeout = timeout
         self.expired = expired
-        let thread = Thread { [self] in
-            while true {
-                Thread.sleep(forTimeInterval: 0.05)
+        scanner.start { [self] stop in
+            while !stop.wait(for: .milliseconds(50)) {
                 expireDue()
             }
         }
-        thread.name = "delivery-deadlines"
-        thread.start()
+    }
+
+    /// Stops the scanner thread and waits for it. Requests still tracked are no longer answered
+    /// at their deadline: call it once the server and the producer have shut down. Idempotent.
+    func stop() {
+        scanner.stopAndJoin()
     }
 
     func track(_ reply: PendingReply, _ expiry: Expiry) {

@@ -14,20 +14,11 @@ final class EventIDSource: Sendable {
     /// Fills a buffer with random bytes.
     typealias Fill = @Sendable (UnsafeMutableRawBufferPointer) -> Void
 
-    private let key: pthread_key_t
+    private let buffers = ThreadLocal<RandomBytes>()
     private let fill: Fill
 
     /// `fill` is the kernel's CSPRNG except in tests.
     init(fill: @escaping Fill = EventIDSource.kernelRandom) {
-        var key = pthread_key_t()
-        // The destructor frees a thread's buffer when the thread ends. Only a failure to create
-        // any key at all (PTHREAD_KEYS_MAX in use) is possible, and nothing could run without one.
-        let created = pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            Unmanaged<RandomBytes>.fromOpaque(pointer).release()
-        }
-        precondition(created == 0, "pthread_key_create failed: \(created)")
-        self.key = key
         self.fill = fill
     }
 
@@ -38,11 +29,9 @@ final class EventIDSource: Sendable {
 
     /// This thread's buffer, made on its first id.
     private func buffer() -> RandomBytes {
-        if let pointer = pthread_getspecific(key) {
-            return Unmanaged<RandomBytes>.fromOpaque(pointer).takeUnretainedValue()
-        }
+        if let bytes = buffers.value { return bytes }
         let bytes = RandomBytes()
-        pthread_setspecific(key, Unmanaged.passRetained(bytes).toOpaque())
+        buffers.value = bytes
         return bytes
     }
 
@@ -67,7 +56,7 @@ final class EventIDSource: Sendable {
 }
 
 /// One thread's unused random bytes; only its thread touches it.
-private final class RandomBytes {
+final class RandomBytes {
     private var words = [UInt64](repeating: 0, count: 512)
     private var next = 512
 

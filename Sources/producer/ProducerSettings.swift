@@ -130,10 +130,15 @@ struct ProducerSettings: Sendable {
         http.port = try environment.port("SERVER_PORT", default: 8080, means: "HTTP port (0: any free port).")
         http.eventLoopCount = try environment.integer(
             "HTTP_THREADS", default: http.eventLoopCount, range: 1...256, means: "Event-loop threads.",
-            shown: "the number of CPU cores")
+            shown: "the CPUs the process may use")
         http.limits.maxBodyBytes = try environment.integer(
             "MAX_BODY_BYTES", default: 1_048_576, range: 1024...67_108_864,
             means: "Largest request body, in bytes (413 beyond).")
+        // At least one largest body must fit, or such a request would never be taken.
+        http.maxBufferedBodyBytes = try environment.integer(
+            "MAX_BUFFERED_BODY_BYTES", default: 268_435_456,
+            range: http.limits.maxBodyBytes...68_719_476_736,
+            means: "Request body bytes held in memory across all connections, 256 MiB by default (503 beyond).")
         http.limits.maxHeaderBytes = try environment.integer(
             "MAX_HEADER_BYTES", default: 16_384, range: 1024...1_048_576,
             means: "Largest request line and headers, in bytes (431 beyond).")

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import Foundation
 import Kafka
 import Logging
@@ -16,13 +17,19 @@ import Synchronization
 final class VisitorSalts: Sendable {
     let topic: String
     private let reader: KafkaTopicReader
+    /// A producer of its own that reports every delivery: a failed write is retried, and the
+    /// service's producer may report only failures (`ACK_MODE=enqueued`), where a completion
+    /// would never run for a write that succeeded.
     private let producer: KafkaProducer
     private let logger: Logger
     private let state = Mutex(Known())
-    private let stopping = Atomic<Bool>(false)
-    /// The day's salt in effect with the day's first second (Unix time), read on every event
-    /// without `user_id`: compared as a number, so no date is formatted per event.
-    private let current = Mutex<(dayStart: Int64, salt: VisitorSalt)?>(nil)
+    private let thread = BackgroundThread(name: "visitor-salts")
+    /// Grows whenever a day's salt is forgotten, so no thread keeps using one.
+    private let generation = Atomic<UInt64>(0)
+    /// Each thread's last answer: the day's salt in effect with the day's first second (Unix
+    /// time), read on every event without `user_id` with no lock taken. A day's adopted salt never
+    /// changes, so an answer holds for its day until `generation` moves.
+    private let current = ThreadLocal<(generation: UInt64, dayStart: Int64, salt: VisitorSalt)>()
 
     private struct Known {
         /// The adopted (first) salt per day, for today and tomorrow.
@@ -33,21 +40,28 @@ final class VisitorSalts: Sendable {
         var tombstoned: Set<String> = []
     }
 
-    init(client: KafkaClientConfiguration, topic: String, producer: KafkaProducer, logger: Logger) throws(KafkaError) {
+    init(client: KafkaClientConfiguration, topic: String, logger: Logger) throws(KafkaError) {
         self.topic = topic
-        self.producer = producer
         self.logger = logger
-        var readerClient = client
-        readerClient.clientID += "-salts"
-        reader = try KafkaTopicReader(client: readerClient, topic: topic, logger: logger)
+        var saltsClient = client
+        saltsClient.clientID += "-salts"
+        var configuration = KafkaProducerConfiguration(client: saltsClient)
+        configuration.lingerMilliseconds = 0
+        producer = try KafkaProducer(configuration: configuration, logger: logger)
+        reader = try KafkaTopicReader(client: saltsClient, topic: topic, logger: logger)
     }
 
     /// The salt for the day of `date`, or nil while the producers have not agreed on it yet.
     func salt(at date: Date) -> VisitorSalt? {
         let dayStart = RFC3339.intervalStart(date, seconds: 86_400)
-        if let current = current.withLock({ $0 }), current.dayStart == dayStart { return current.salt }
+        // Read before the salts, so a day forgotten meanwhile makes the next call look again.
+        let now = generation.load(ordering: .acquiring)
+        if let known = current.value, known.generation == now, known.dayStart == dayStart { return known.salt }
         let adopted = state.withLock { $0.salts[RFC3339.day(date)] }
-        if let adopted { current.withLock { $0 = (dayStart, adopted) } }
+        // Each thread keeps a key array of its own: reading it shares no reference count either.
+        current.value = adopted.flatMap { salt in
+            VisitorSalt(day: salt.day, key: salt.key.map { $0 }).map { (now, dayStart, $0) }
+        }
         return adopted
     }
 
@@ -55,9 +69,7 @@ final class VisitorSalts: Sendable {
     /// salt; returns whether it is known. Without it, events that need a visitor id are answered
     /// 503 until it is.
     func start(waitingUpTo timeout: Duration) -> Bool {
-        let thread = Thread { [self] in run() }
-        thread.name = "visitor-salts"
-        thread.start()
+        thread.start { [self] stop in run(until: stop) }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if salt(at: Date()) != nil { return true }
@@ -66,24 +78,27 @@ final class VisitorSalts: Sendable {
         return false
     }
 
-    func shutdown() {
-        stopping.store(true, ordering: .relaxed)
+    /// Stops following the topic, waits for the thread, then lets Kafka have the writes in
+    /// flight (within `timeout`). Idempotent.
+    func shutdown(timeout: Duration) {
+        thread.stopAndJoin()
+        producer.shutdown(timeout: timeout)
+        reader.shutdown()
     }
 
-    private func run() {
+    private func run(until stop: StopRequest) {
         var started = false
         var caughtUp = false
         var lastTick = ContinuousClock.now - .seconds(10)
         var complained = false
-        while !stopping.load(ordering: .relaxed) {
+        while !stop.isRequested {
             do {
                 if !started {
                     try reader.start(timeout: .seconds(5))
                     started = true
                 }
                 if !caughtUp {
-                    caughtUp = try reader.catchUp(timeout: .seconds(5), stopping: { stopping.load(ordering: .relaxed) })
-                    {
+                    caughtUp = try reader.catchUp(timeout: .seconds(5), stopping: { stop.isRequested }) {
                         apply($0)
                     }
                     if !caughtUp { continue }
@@ -102,7 +117,7 @@ final class VisitorSalts: Sendable {
                         metadata: ["topic": "\(topic)", "error": "\(error)"])
                     complained = true
                 }
-                Thread.sleep(forTimeInterval: 1)
+                stop.wait(for: .seconds(1))
             }
         }
     }
@@ -113,7 +128,7 @@ final class VisitorSalts: Sendable {
         let today = RFC3339.day(Date())
         if day < today {
             // A past day: never adopted; make sure it gets deleted.
-            state.withLock { $0.salts[day] = nil }
+            if state.withLock({ $0.salts.removeValue(forKey: day) }) != nil { generation.add(1, ordering: .releasing) }
             if !record.isTombstone { tombstone(day) }
             return
         }
@@ -149,7 +164,7 @@ final class VisitorSalts: Sendable {
             known.republished = known.republished.filter { $0 >= today }
             return (proposals, expired)
         }
-        current.withLock { if let entry = $0, entry.salt.day < today { $0 = nil } }
+        if !expired.isEmpty { generation.add(1, ordering: .releasing) }
         for proposal in proposals { write(day: proposal.day, value: Array(proposal.hexKey.utf8)) }
         for day in expired { tombstone(day) }
     }

@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import Foundation
 import HTTPServer
 import Kafka
@@ -34,8 +35,7 @@ let deadlines: DeliveryDeadlines? =
     } : nil
 let salts: VisitorSalts
 do {
-    salts = try VisitorSalts(
-        client: settings.kafka.client, topic: settings.saltsTopic, producer: producer, logger: logger)
+    salts = try VisitorSalts(client: settings.kafka.client, topic: settings.saltsTopic, logger: logger)
 } catch {
     ShutdownSignal.fail("producer: \(error)")
 }
@@ -83,13 +83,18 @@ logger.info(
 let signal = ShutdownSignal.wait()
 logger.info("shutting down", metadata: ["signal": "\(signal)"])
 state.draining.store(true, ordering: .relaxed)
-salts.shutdown()
 let deadline = ContinuousClock.now + .seconds(settings.shutdownTimeoutSeconds)
 server.shutdown(timeout: .seconds(settings.shutdownTimeoutSeconds))
+state.stopBrokerProbe()
+// Its writes go through a producer of its own, flushed here.
+salts.shutdown(timeout: .seconds(2))
 let remaining = producer.shutdown(timeout: max(.seconds(1), deadline - ContinuousClock.now))
+// Every request is answered by now: the server has closed its connections, the producer failed
+// what it could not deliver.
+deadlines?.stop()
 if remaining > 0 {
     logger.error("records not delivered at exit", metadata: ["count": "\(remaining)"])
     exit(1)
 }
-logger.info("producer stopped")
+logger.info("producer stopped", metadata: ["threads_running": "\(BackgroundThread.runningCount)"])
 exit(0)

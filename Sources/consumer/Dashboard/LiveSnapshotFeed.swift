@@ -1,4 +1,5 @@
 import AnalyticsCore
+import BackgroundWork
 import Foundation
 import HTTPServer
 import Logging
@@ -90,8 +91,7 @@ final class LiveSnapshotFeed: Sendable {
     private let logger: Logger
     private let shared = Mutex(Shared())
     private let wake = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private let started = Atomic<Bool>(false)
+    private let thread = BackgroundThread(name: "dashboard-feed")
 
     /// `snapshot` gives the figures as `/analytics` serves them; `changeCount` grows whenever an
     /// event is counted, so the feed knows when to recompute without computing; `encodingFailed`
@@ -156,13 +156,7 @@ final class LiveSnapshotFeed: Sendable {
     }
 
     func start() {
-        guard !started.exchange(true, ordering: .relaxed) else { return }
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        thread.name = "dashboard-feed"
-        thread.start()
+        thread.start(onStop: { [wake] in wake.signal() }) { [self] _ in run() }
     }
 
     /// Ends every stream (their connections close, so browsers do not send the next request
@@ -177,10 +171,7 @@ final class LiveSnapshotFeed: Sendable {
         guard let (streams, waiting) = taken else { return }
         for stream in streams { stream.finish(closingConnection: true) }
         for answer in waiting { answer(.stopped) }
-        if started.load(ordering: .relaxed) {
-            wake.signal()
-            finished.wait()
-        }
+        thread.stopAndJoin()
     }
 
     // MARK: - The feed thread
