@@ -103,7 +103,9 @@ let package = Package(
 // (libFuzzer has the `main`). They import the library modules as they are, so a file added to a
 // module is in the fuzz build too; the normal build never sees them.
 if Context.environment["ANALYTICS_FUZZ_TARGETS"] != nil {
-    let harnesses = ["http-parser", "event-validation"]
+    let harnesses = [
+        "http-parser", "event-validation", "content-decoding", "pixel-query", "forwarded-headers", "tracker-body",
+    ]
     for name in harnesses {
         package.targets.append(
             .executableTarget(
