@@ -7,7 +7,7 @@
 //   path, which parses the whole value first, agree: the same event, or a refusal for the same
 //   reason and field;
 // - an accepted event is within `EventLimits`: identifiers, URLs, user agent, metadata keys, depth
-//   and size, and its type is a valid one.
+//   and size; its type is a valid one and its `ip_address` only the characters of an address.
 import AnalyticsCore
 
 private let validator = EventValidator()
@@ -44,6 +44,11 @@ private func checkLimits(_ event: ValidatedEvent) {
         ("user_agent", event.userAgent, limits.maxUserAgentLength),
     ] {
         check((value?.count ?? 0) <= limit, "accepted a \(name) of \(value?.count ?? 0) characters, over \(limit)")
+    }
+    if let address = event.ipAddress {
+        check(
+            address.allSatisfy { $0.isASCII && ($0.isHexDigit || $0 == "." || $0 == ":") },
+            "accepted the ip_address \(address.debugDescription)")
     }
     guard let metadata = event.metadata else { return }
     var writer = JSONWriter()
