@@ -4,7 +4,7 @@
 SWIFT        ?= swift
 BIN          := bin
 PRODUCTS     := producer consumer kafka-dev-broker
-SOURCES      := Sources Tests Package.swift
+SOURCES      := Sources Tests Fuzz Package.swift
 
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-browser screenshot bench-dashboard build build-debug clean test run run-broker run-producer run-consumer \
@@ -32,9 +32,14 @@ build-debug: deps ## Build debug binaries and tests
 clean: ## Remove build output
 	rm -rf .build $(BIN)
 
-test: deps-browser ## Run unit, Kafka, end-to-end and browser tests (real binaries, development broker, Chromium)
+# Seconds each fuzz target runs in `make test`: enough to fail on a harness that no longer builds
+# or crashes on its seeds, little enough for CI.
+TEST_FUZZ_SECONDS ?= 5
+
+test: deps-browser ## Run unit, Kafka, end-to-end and browser tests (real binaries, development broker, Chromium), then each fuzz target for TEST_FUZZ_SECONDS (5)
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
 
 run: build ## Start the development broker (unless KAFKA_BROKERS is set), producer and consumer
 	@BIN=$(BIN) scripts/run.sh
@@ -59,8 +64,8 @@ bench-http: build ## Producer vs nginx under wrk (c64, c256; enqueued and durabl
 bench-dashboard: build deps-browser ## 202 at the producer to the figure on an open dashboard (p50/p99, EVENTS=300), vs /analytics
 	@BIN=$(BIN) scripts/bench-dashboard.sh
 
-fuzz: ## Fuzz the HTTP request parser and event validation (FUZZ_SECONDS each, default 60)
-	@scripts/fuzz.sh
+fuzz: ## Build the libFuzzer targets in Fuzz/ over the library modules and run each FUZZ_SECONDS (default 60)
+	@SWIFT=$(SWIFT) scripts/fuzz.sh
 
 bench-consumer: build ## Consumer vs kcat on three topic shapes: bulk, our producer's, 128 small partitions (SHAPES); peak RSS
 	@BIN=$(BIN) scripts/bench-consumer.sh

@@ -102,3 +102,19 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets, only when scripts/fuzz.sh (`make fuzz`) sets ANALYTICS_FUZZ_TARGETS: one
+// executable `fuzz-<name>` per folder Fuzz/<name>, holding one file that is not main.swift
+// (libFuzzer has the `main`). They import the library modules as they are, so a file added to a
+// module is in the fuzz build too; the normal build never sees them.
+if Context.environment["ANALYTICS_FUZZ_TARGETS"] != nil {
+    let harnesses = [
+        "http-parser", "event-validation", "content-decoding", "pixel-query", "forwarded-headers", "tracker-body",
+    ]
+    for name in harnesses {
+        package.targets.append(
+            .executableTarget(
+                name: "fuzz-\(name)", dependencies: ["AnalyticsCore", "HTTPServer"], path: "Fuzz/\(name)")
+        )
+    }
+}

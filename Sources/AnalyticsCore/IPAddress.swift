@@ -15,6 +15,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     private let low: UInt64
 
     public init?(_ text: some StringProtocol) {
+        // `inet_pton` reads a C string: text after a NUL would go unseen.
+        guard !text.utf8.contains(0) else { return nil }
         let text = String(text)
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {

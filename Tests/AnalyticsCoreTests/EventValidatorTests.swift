@@ -128,6 +128,13 @@ final class EventValidatorTests: XCTestCase {
         }
     }
 
+    /// `inet_pton` reads a C string, so everything after a NUL went unseen: an address followed by
+    /// `\u0000` and any text passed as an address and was stored as it was sent.
+    func testAnAddressFollowedByANULAndTextIsRejected() {
+        assertRejected(#"{"type":"click","ip_address":"203.0.113.5\u0000<b>x</b>"}"#, .invalidIPAddress)
+        assertRejected(#"{"type":"click","ip_address":"2001:db8::1\u0000"}"#, .invalidIPAddress)
+    }
+
     func testIDMustBeAUUID() throws {
         assertRejected(#"{"type":"click","id":"abc"}"#, .invalidID)
         assertRejected(

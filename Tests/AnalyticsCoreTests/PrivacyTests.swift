@@ -20,6 +20,13 @@ final class IPAddressTests: XCTestCase {
         for bad in ["10.0.0.0/33", "10.0.0.0/x", "/8", "fe80::/129", ""] { XCTAssertNil(IPNetwork(bad), bad) }
     }
 
+    /// `inet_pton` stops at a NUL: the address before it must not stand for the whole text.
+    func testTextAfterANULIsNotIgnored() {
+        XCTAssertNil(IPAddress("10.0.0.1\u{0}junk"))
+        XCTAssertNil(IPAddress("2001:db8::1\u{0}"))
+        XCTAssertNil(IPNetwork("10.0.0.0\u{0}junk/8"))
+    }
+
     func testMasksAtEveryBoundaryAndDottedQuads() throws {
         let v4 = "203.0.113.77"
         let v6 = "2001:db8:85a3:8d3:1319:8a2e:370:7348"

@@ -1,10 +1,12 @@
-// libFuzzer target for event validation (built by `make fuzz` with swiftc -sanitize=fuzzer).
+// libFuzzer target for event validation (`make fuzz`, scripts/fuzz.sh).
 //
 // Properties checked on every input, beyond "does not crash":
 // - any JSON the parser accepts is written back by JSONWriter and parses to the same value;
 // - any event the validator accepts enriches, encodes and decodes back to the same event;
 // - the input as a `User-Agent` header classifies without crashing, and a bot's reason is
 //   printable ASCII (it goes into JSON answers and the pixel's header).
+import AnalyticsCore
+import Foundation
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzEventValidation(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -42,5 +44,3 @@ public func fuzzEventValidation(_ data: UnsafePointer<UInt8>, _ size: Int) -> CI
     }
     return 0
 }
-
-import Foundation

@@ -1,9 +1,11 @@
-// libFuzzer target for HTTPRequestParser (built by `make fuzz` with swiftc -sanitize=fuzzer).
+// libFuzzer target for HTTPRequestParser (`make fuzz`, scripts/fuzz.sh).
 //
 // Properties checked on every input, beyond "does not crash":
 // - feeding the bytes in one piece or split at arbitrary points gives the same requests and the
 //   same error (the parser is incremental, so chunking must never change the outcome);
-// - a parsed body never exceeds the body limit, and buffered bytes stay bounded.
+// - a parsed body never exceeds the body limit, and while waiting for more the parser holds no
+//   more than a head's worth of bytes (bodies are taken out as they arrive).
+import HTTPServer
 
 private func parseAll(_ chunks: [ArraySlice<UInt8>], limits: HTTPRequestParser.Limits) -> String {
     var parser = HTTPRequestParser(limits: limits)
@@ -13,8 +15,11 @@ private func parseAll(_ chunks: [ArraySlice<UInt8>], limits: HTTPRequestParser.L
         do {
             while let request = try parser.nextRequest() {
                 precondition(request.body.count <= limits.maxBodyBytes, "body over the limit")
-                outcome += "\(request.head.method) \(request.head.target) \(request.head.version) \(request.head.headers.count) \(request.body.count);"
+                let head = request.head
+                outcome += "\(head.method) \(head.target) \(head.version) \(head.headers.count) \(request.body.count);"
             }
+            // Waiting for more: what it holds is part of a head (or a chunk line or trailer), never more.
+            precondition(parser.bufferedCount <= limits.maxHeaderBytes + 2, "\(parser.bufferedCount) bytes buffered")
         } catch {
             return outcome + "error: \(error)"
         }
