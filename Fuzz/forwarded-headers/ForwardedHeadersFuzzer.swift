@@ -2,19 +2,23 @@
 // `X-Forwarded-For` and whatever else a proxy writes.
 //
 // The first byte picks the peer and the trusted proxies; the rest is header lines, `Name: value`.
-// The checks hold whatever rules decide which header and hop to believe:
+// The first byte's top bits pick the one header believed (`CLIENT_IP_HEADER`). The checks:
 // - a peer that is not a trusted proxy is the client, whatever its headers say;
-// - otherwise the client is the peer or an address written in the headers, never one made up.
+// - otherwise the client is the peer or an address written in the believed header, never one
+//   made up and never one from another forwarding header.
 import AnalyticsCore
 import HTTPServer
 
 /// The one place that knows the resolver's API: the client address for a connection from `peer`
-/// that carries `headers`. Adapt it when the resolver's rules change (a setting for the header it
-/// believes can be picked from the first byte's spare bits); the checks stay.
-private func resolve(peer: String, headers: HTTPHeaders, trusting proxies: [IPNetwork]) -> String {
-    ClientAddressResolver(trustedProxies: proxies).clientAddress(
-        peer: peer, forwarded: headers.combined("Forwarded"), forwardedFor: headers.combined("X-Forwarded-For"))
+/// that carries `headers`, believing only `header` (`CLIENT_IP_HEADER`), as the producer reads it.
+private func resolve(
+    peer: String, headers: HTTPHeaders, trusting proxies: [IPNetwork], header: ForwardingHeader
+) -> String {
+    let resolver = ClientAddressResolver(trustedProxies: proxies, header: header)
+    return resolver.clientAddress(peer: peer, headerValue: headers.combined(resolver.header.name))
 }
+
+private let believed: [ForwardingHeader] = [.xForwardedFor, .forwarded, .addressList(name: "X-Real-IP")]
 
 private let peers = ["10.0.0.1", "2001:db8::7", "::ffff:10.1.2.3", "198.51.100.4", "2001:db9::1", "not-an-address"]
 private let proxyLists: [[IPNetwork]] = [
@@ -27,7 +31,8 @@ private let proxyLists: [[IPNetwork]] = [
 public func fuzzForwardedHeaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard size > 0 else { return 0 }
     let peer = peers[Int(data[0] & 7) % peers.count]
-    let proxies = proxyLists[Int(data[0] >> 3) % proxyLists.count]
+    let proxies = proxyLists[Int((data[0] >> 3) & 7) % proxyLists.count]
+    let header = believed[Int(data[0] >> 6) % believed.count]
     let text = String(decoding: UnsafeBufferPointer(start: data + 1, count: size - 1), as: UTF8.self)
     var fields: [(String, String)] = []
     for line in text.split(separator: "\n") {
@@ -35,16 +40,19 @@ public func fuzzForwardedHeaders(_ data: UnsafePointer<UInt8>, _ size: Int) -> C
         fields.append((String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " })))
     }
 
-    let client = resolve(peer: peer, headers: HTTPHeaders(fields), trusting: proxies)
+    let client = resolve(peer: peer, headers: HTTPHeaders(fields), trusting: proxies, header: header)
     let peerAddress = IPAddress(peer)
     let isPeer = client == peer || (peerAddress != nil && IPAddress(client) == peerAddress)
     if !(peerAddress.map { address in proxies.contains { $0.contains(address) } } ?? false) {
         check(isPeer, "an untrusted peer \(peer) was taken for \(client)")
     } else if !isPeer {
         guard let address = IPAddress(client) else { fatalError("the client \(client) is not an address") }
+        // Only the believed header can name the client: another header never does.
         check(
-            fields.contains { addressesWritten(in: $0.1).contains(address) },
-            "the client \(client) is neither the peer \(peer) nor written in \(fields)")
+            fields.contains {
+                HTTPHeaders([$0]).combined(header.name) != nil && addressesWritten(in: $0.1).contains(address)
+            },
+            "the client \(client) is neither the peer \(peer) nor written in \(header) of \(fields)")
     }
     return 0
 }
