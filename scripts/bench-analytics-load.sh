@@ -46,8 +46,13 @@ for round in $(seq 1 "$ROUNDS"); do
     for load in quiet polled; do
       if [[ "$load" == polled ]]; then DURING_RUN=poll_analytics; else unset DURING_RUN; fi
       CONSUMER_BIN="${build#*:}/consumer" run_consumer bench-load "$EVENTS"
-      total=$(curl -fs "http://127.0.0.1:$stats_port/analytics" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin).get("total_events", -1))')
+      # /analytics serves the snapshot of the last refresh (DASHBOARD_REFRESH_MS, 1 s): give it two.
+      for _ in $(seq 1 20); do
+        total=$(curl -fs "http://127.0.0.1:$stats_port/analytics" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin).get("total_events", -1))')
+        ((total == EVENTS)) && break
+        sleep 0.1
+      done
       stop_consumer
       # wrk prints its totals when it is stopped; a request it saw none of shows as 0.
       served=0
@@ -77,7 +82,7 @@ for name in dict.fromkeys(run[0] for run in runs):
         bad = [r for r in rows if int(r[4]) != events]
         if bad:
             print(f"  note: {name} {load}: /analytics showed {bad[0][4]} of {events} events at the end")
-        medians[load] = (statistics.median(float(r[2]) for r in rows), statistics.median(int(r[3]) for r in rows),
+        medians[load] = (statistics.median(float(r[2]) for r in rows), int(statistics.median(int(r[3]) for r in rows)),
                          statistics.median(int(r[5]) for r in rows))
     for load in ("quiet", "polled"):
         seconds, rate, served = medians[load]
