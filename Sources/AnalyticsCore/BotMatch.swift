@@ -18,14 +18,9 @@ public struct BotMatch: Sendable, Equatable {
     /// whatever it holds.
     public init(kind: BotKind, excerpt: String, hasTextBefore: Bool = false, hasTextAfter: Bool = false) {
         self.kind = kind
-        self.excerpt = Self.printable(excerpt.utf8.prefix(Self.excerptLimit))
+        self.excerpt = excerpt.utf8.prefix(Self.excerptLimit).printableASCII
         self.hasTextBefore = hasTextBefore
         self.hasTextAfter = hasTextAfter || excerpt.utf8.count > Self.excerptLimit
-    }
-
-    /// The bytes with anything but printable ASCII made `?`.
-    private static func printable<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
-        String(decoding: bytes.map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
     }
 
     /// The match of `range` in `userAgent`, excerpted to the product token around the match's last
@@ -45,7 +40,7 @@ public struct BotMatch: Sendable, Equatable {
         start = max(start, range.upperBound - Self.excerptLimit)
         end = min(end, start + Self.excerptLimit)
         self.init(
-            kind: kind, excerpt: Self.printable(userAgent[start..<end]),
+            kind: kind, excerpt: userAgent[start..<end].printableASCII,
             hasTextBefore: userAgent[..<start].contains { !separates($0) },
             hasTextAfter: userAgent[end...].contains { !separates($0) })
     }

@@ -64,7 +64,7 @@ public struct PartialState: Sendable {
     /// A record key as a log line may show it: printable ASCII kept, anything else `?`, at most
     /// 256 bytes (a key this consumer reads is one of its group's, but its bytes are still input).
     public static func printable(_ key: [UInt8]) -> String {
-        String(decoding: key.prefix(256).map { (0x20..<0x7F).contains($0) ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+        key.prefix(256).printableASCII
     }
 
     public func encoded() -> [UInt8] {

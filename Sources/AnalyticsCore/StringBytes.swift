@@ -33,6 +33,14 @@ extension Substring {
     }
 }
 
+extension Sequence<UInt8> {
+    /// The bytes as text safe in a JSON string, a header or a log line: printable ASCII kept,
+    /// every other byte `?`.
+    var printableASCII: String {
+        String(decoding: map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
+    }
+}
+
 extension UInt8 {
     /// The byte with an ASCII capital letter made small; every other byte as it is.
     var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }
