@@ -62,7 +62,8 @@ struct StatsAccess: Sendable {
     /// `HttpOnly`, `SameSite=Strict`, and `Secure` when a trusted proxy says the request came over
     /// HTTPS (`ForwardedHTTPS`).
     func login(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let offered = Self.queryValue("token", in: request.head) else { return nil }
+        // Read like every other query, `/pixel.gif`'s included: names decoded too, `+` a space.
+        guard let offered = QueryParameters.first("token", in: request.head.query) else { return nil }
         guard let statsToken else {
             // Nothing to log in to: only the token leaves the address bar.
             return HTTPResponse(
@@ -106,16 +107,6 @@ struct StatsAccess: Sendable {
                 guard let equals = trimmed.firstIndex(of: "="), trimmed[..<equals] == name else { continue }
                 return Array(trimmed[trimmed.index(after: equals)...].utf8)
             }
-        }
-        return nil
-    }
-
-    private static func queryValue(_ name: String, in head: HTTPRequestHead) -> String? {
-        guard let query = head.query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == name else { continue }
-            return String(parts[1]).removingPercentEncoding ?? String(parts[1])
         }
         return nil
     }
