@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The one request header whose client address is believed when a trusted proxy sends it
 /// (`CLIENT_IP_HEADER`): the header the operator's proxy writes, and no other.
 ///

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// A string's UTF-8 bytes with ASCII letters lowercased, for case-insensitive token search.
 struct LowercasedASCII {
     let bytes: [UInt8]

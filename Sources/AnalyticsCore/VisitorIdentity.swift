@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The secret of one UTC day from which that day's cookieless visitor ids are made.
 ///
 /// Every producer of a deployment uses the same salt for a date (they agree on it through Kafka),

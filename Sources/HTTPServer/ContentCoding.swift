@@ -1,3 +1,4 @@
+import ASCIIText
 import CZlib
 
 /// The `Content-Encoding` of a request body the server can undo (RFC 9110 §8.4.1).
@@ -11,7 +12,7 @@ public enum ContentCoding: Sendable, Equatable {
     /// The coding a `Content-Encoding` value names, or nil when it names one the server does not
     /// know (answered `415`). No header, `identity` and an empty value are `identity`.
     public init?(header: String?) {
-        let codings = (header ?? "").split(separator: ",").map { $0.trimmingOptionalWhitespace().lowercased() }
+        let codings = (header ?? "").split(separator: ",").map { $0.trimmingSpacesAndTabs.lowercased() }
             .filter { !$0.isEmpty && $0 != "identity" }
         switch codings {
         case []: self = .identity
