@@ -28,7 +28,7 @@ let package = Package(
         // zlib, found with pkg-config (Debian: zlib1g-dev): gzip/deflate request bodies, the
         // tracker script served gzipped.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // Byte-level ASCII rules (case-insensitive comparison, optional whitespace, FNV-1a) shared by
+        // Byte-level ASCII rules (case-insensitive comparison, optional whitespace, FNV-1a, hex) shared by
         // the HTTP server and the event model, which do not depend on each other.
         .target(name: "ASCIIText"),
         // Background threads that can be stopped and joined: every thread of every module.
@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "consumer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
+                "ASCIIText", "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

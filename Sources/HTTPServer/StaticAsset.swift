@@ -81,7 +81,6 @@ public struct StaticAsset: Sendable {
     }
 
     private static func fingerprint(of bytes: [UInt8]) -> String {
-        let digits = String(FNV1a.hash(bytes), radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        HexDigits.sixteen(FNV1a.hash(bytes))
     }
 }
