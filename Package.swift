@@ -28,6 +28,9 @@ let package = Package(
         // zlib, found with pkg-config (Debian: zlib1g-dev): gzip/deflate request bodies, the
         // tracker script served gzipped.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Byte-level ASCII rules (case-insensitive comparison, optional whitespace, FNV-1a, hex) shared by
+        // the HTTP server and the event model, which do not depend on each other.
+        .target(name: "ASCIIText"),
         // Background threads that can be stopped and joined: every thread of every module.
         .target(name: "BackgroundWork", dependencies: ["CLinuxEvents"]),
         // The only Swift code that touches CRdKafka.
@@ -39,11 +42,12 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "CLinuxEvents", "CZlib", "BackgroundWork", .product(name: "Logging", package: "swift-log"),
+                "ASCIIText", "CLinuxEvents", "CZlib", "BackgroundWork",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Event model, validation, enrichment, aggregation, rendering. No I/O.
-        .target(name: "AnalyticsCore"),
+        .target(name: "AnalyticsCore", dependencies: ["ASCIIText"]),
         // What both services share: environment configuration, logging, signals.
         .target(
             name: "ServiceRuntime",
@@ -57,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "producer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "BackgroundWork", "CLinuxEvents",
+                "ASCIIText", "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "BackgroundWork", "CLinuxEvents",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "consumer",
             dependencies: [
-                "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
+                "ASCIIText", "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,6 +94,7 @@ let package = Package(
         ),
         // Helpers shared by the test targets: raw HTTP client, service processes, free ports.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ASCIITextTests", dependencies: ["ASCIIText"]),
         .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
         .testTarget(name: "BackgroundWorkTests", dependencies: ["BackgroundWork", "CLinuxEvents"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),

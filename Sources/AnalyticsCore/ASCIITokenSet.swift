@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// A fixed set of lowercase ASCII tokens, searched for in a text in one pass, ASCII
 /// case-insensitively.
 ///

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// A user agent found on the bot list: its kind and the words of it that gave it away.
 ///
 /// `reason` is what the producer tells the sender of an event it counted as bot traffic, so that

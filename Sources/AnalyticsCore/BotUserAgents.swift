@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The one list of user agents that are not people: crawlers, link previewers, monitors, headless
 /// browsers, and HTTP libraries and command-line tools.
 ///

@@ -1,20 +1,5 @@
 import Foundation
 
-/// What the producer knows about the HTTP request that carried an event.
-public struct RequestContext: Sendable, Equatable {
-    /// The client's IP address (`ClientAddressResolver`: behind a trusted proxy, the address it
-    /// vouches for), used when the event has no `ip_address`.
-    public var clientAddress: String?
-    /// The `User-Agent` header, the visitor's when the event has no `user_agent` and the header
-    /// is not an HTTP library's (`VisitorAgent`).
-    public var userAgent: String?
-
-    public init(clientAddress: String? = nil, userAgent: String? = nil) {
-        self.clientAddress = clientAddress
-        self.userAgent = userAgent
-    }
-}
-
 /// Turns a validated event into the record the topic carries: id, server timestamp, derived path,
 /// request facts the browser did not send, the visitor's user agent and the bot mark
 /// (`VisitorAgent`), the cookieless visitor id, the IP address as `IP_POLICY` allows, and `url`

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// Writes event ids: RFC 9562 UUID version 7 (48-bit Unix milliseconds, then 74 random bits), in
 /// lowercase canonical form.
 ///
@@ -22,8 +24,7 @@ public enum EventIDFormat {
             var position = 0
             func put(_ value: UInt64, nibbles: Int, from shift: Int) {
                 for index in 0..<nibbles {
-                    let nibble = UInt8((value >> UInt64(shift - 4 * index)) & 0xF)
-                    buffer[position] = nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+                    buffer[position] = HexDigits.digit(UInt8(truncatingIfNeeded: value >> UInt64(shift - 4 * index)))
                     position += 1
                 }
             }

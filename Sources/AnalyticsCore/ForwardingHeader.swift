@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The one request header whose client address is believed when a trusted proxy sends it
 /// (`CLIENT_IP_HEADER`): the header the operator's proxy writes, and no other.
 ///
@@ -25,7 +27,7 @@ public enum ForwardingHeader: Sendable, Equatable, CustomStringConvertible {
             }
         }
         guard !name.isEmpty, name.utf8.count <= 64, token else { return nil }
-        self = name.lowercased() == "forwarded" ? .forwarded : .addressList(name: name)
+        self = name.asciiLowercased == "forwarded" ? .forwarded : .addressList(name: name)
     }
 
     /// The header's name as requests carry it.
@@ -54,7 +56,7 @@ public enum ForwardingHeader: Sendable, Equatable, CustomStringConvertible {
     private static func forParameter(of element: Substring) -> Substring? {
         for pair in element.split(separator: ";") {
             let parts = pair.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingSpacesAndTabs.lowercased() == "for" else { continue }
+            guard parts.count == 2, parts[0].trimmingSpacesAndTabs.asciiLowercased == "for" else { continue }
             let value = parts[1].trimmingSpacesAndTabs
             guard value.hasPrefix("\"") else { return value }
             guard value.count >= 2, value.hasSuffix("\""), !value.dropFirst().dropLast().contains("\"") else {

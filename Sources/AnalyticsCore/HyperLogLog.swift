@@ -1,3 +1,4 @@
+import ASCIIText
 import Foundation
 
 /// Counts distinct strings in fixed memory: exact while small, then a HyperLogLog sketch.
@@ -82,37 +83,28 @@ public struct HyperLogLog: Sendable, Equatable {
 
     /// FNV-1a over the UTF-8 bytes, then MurmurHash3's 64-bit finaliser to spread the bits.
     static func hash(_ value: String) -> UInt64 {
-        finalize(fnv(value, from: fnvOffsetBasis))
+        finalize(fnv(value, from: FNV1a.offsetBasis))
     }
 
     /// The hash of `prefix` followed by `value`: the same as `hash(prefix + value)`, without
     /// building that string.
     static func hash(_ value: String, prefixedBy prefix: StaticString) -> UInt64 {
-        finalize(fnv(value, from: prefix.withUTF8Buffer { fnv($0, from: fnvOffsetBasis) }))
+        finalize(fnv(value, from: prefix.withUTF8Buffer { FNV1a.hash($0) }))
     }
 
     /// `hash(_:prefixedBy:)` of a string given as its UTF-8 bytes.
     static func hash(bytes: UnsafeRawBufferPointer, prefixedBy prefix: StaticString) -> UInt64 {
-        let state = prefix.withUTF8Buffer { fnv($0, from: fnvOffsetBasis) }
-        return finalize(fnv(bytes.assumingMemoryBound(to: UInt8.self), from: state))
+        let state = prefix.withUTF8Buffer { FNV1a.hash($0) }
+        return finalize(FNV1a.hash(bytes.assumingMemoryBound(to: UInt8.self), from: state))
     }
 
     /// `hash(_:)` of a string given as its UTF-8 bytes.
     static func hash(bytes: UnsafeRawBufferPointer) -> UInt64 {
-        finalize(fnv(bytes.assumingMemoryBound(to: UInt8.self), from: fnvOffsetBasis))
+        finalize(FNV1a.hash(bytes.assumingMemoryBound(to: UInt8.self), from: FNV1a.offsetBasis))
     }
-
-    private static let fnvOffsetBasis: UInt64 = 0xCBF2_9CE4_8422_2325
-    private static let fnvPrime: UInt64 = 0x0000_0100_0000_01B3
 
     private static func fnv(_ value: String, from state: UInt64) -> UInt64 {
-        value.withUTF8InPlace { fnv($0, from: state) }
-    }
-
-    private static func fnv(_ bytes: UnsafeBufferPointer<UInt8>, from state: UInt64) -> UInt64 {
-        var hash = state
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* fnvPrime }
-        return hash
+        value.withUTF8InPlace { FNV1a.hash($0, from: state) }
     }
 
     private static func finalize(_ state: UInt64) -> UInt64 {

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// Writes JSON text into a byte buffer: compact, object keys sorted, `/` not escaped.
 ///
 /// It exists because Foundation's `JSONEncoder` spent a tenth of the producer's time per request;
@@ -31,8 +33,8 @@ public struct JSONWriter {
                 case 0x0C: raw("\\f")
                 default:
                     raw("\\u00")
-                    bytes.append(Self.hex[Int(byte >> 4)])
-                    bytes.append(Self.hex[Int(byte & 0x0F)])
+                    bytes.append(HexDigits.digit(byte >> 4))
+                    bytes.append(HexDigits.digit(byte))
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
@@ -92,5 +94,4 @@ public struct JSONWriter {
         "\(number)"
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

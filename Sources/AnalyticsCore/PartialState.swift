@@ -1,3 +1,4 @@
+import ASCIIText
 import Foundation
 
 /// One partition's share of the statistics, as each consumer publishes it on the compacted

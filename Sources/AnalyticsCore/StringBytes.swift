@@ -1,3 +1,5 @@
+import ASCIIText
+
 extension String {
     /// Calls `body` with the string's UTF-8 bytes where the string keeps them.
     ///
@@ -23,41 +25,14 @@ extension String {
     }
 }
 
-extension Substring {
-    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    var trimmingSpacesAndTabs: Substring {
-        var slice = self
-        while let first = slice.utf8.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
-        while let last = slice.utf8.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-        return slice
-    }
-}
-
-extension Sequence<UInt8> {
-    /// The bytes as text safe in a JSON string, a header or a log line: printable ASCII kept,
-    /// every other byte `?`.
-    var printableASCII: String {
-        String(decoding: map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }, as: UTF8.self)
-    }
-}
-
-extension UInt8 {
-    /// The byte with an ASCII capital letter made small; every other byte as it is.
-    var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }
-}
-
 extension UnsafeBufferPointer<UInt8> {
     /// Whether the bytes begin with `name` (lowercase ASCII) in any case, without making a string.
     func hasPrefix(ignoringCase name: StaticString) -> Bool {
-        guard count >= name.utf8CodeUnitCount else { return false }
-        for index in 0..<name.utf8CodeUnitCount where self[index].asciiLowercased != name.utf8Start[index] {
-            return false
-        }
-        return true
+        ASCII.hasPrefix(self, ignoringCase: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 
     /// Whether the bytes spell `name` (lowercase ASCII) in any case.
     func spells(ignoringCase name: StaticString) -> Bool {
-        count == name.utf8CodeUnitCount && hasPrefix(ignoringCase: name)
+        ASCII.equalIgnoringCase(self, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 }

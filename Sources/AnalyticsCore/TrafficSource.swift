@@ -1,3 +1,4 @@
+import ASCIIText
 import Foundation
 
 /// Names where a visit came from, from its referrer.

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The secret of one UTC day from which that day's cookieless visitor ids are made.
 ///
 /// Every producer of a deployment uses the same salt for a date (they agree on it through Kafka),
@@ -26,7 +28,7 @@ public struct VisitorSalt: Sendable, Equatable {
     }
 
     /// The salt as 32 hexadecimal digits (how the salts topic stores it).
-    public var hexKey: String { key.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
+    public var hexKey: String { HexDigits.of(key) }
 
     public init?(day: String, hexKey: String) {
         let digits = Array(hexKey.utf8)
@@ -53,23 +55,6 @@ public struct VisitorSalt: Sendable, Equatable {
         hash.combine(utf8: clientAddress)
         hash.combine(0)
         hash.combine(utf8: userAgent)
-        return Self.hexDigits(hash.finalize())
-    }
-
-    /// `value` as 16 lowercase hexadecimal digits, leading zeros included.
-    private static func hexDigits(_ value: UInt64) -> String {
-        String(unsafeUninitializedCapacity: 16) { buffer in
-            let digits: StaticString = "0123456789abcdef"
-            for index in 0..<16 {
-                buffer[index] = digits.utf8Start[Int(truncatingIfNeeded: value >> UInt64(60 - 4 * index)) & 0xF]
-            }
-            return 16
-        }
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        return HexDigits.sixteen(hash.finalize())
     }
 }

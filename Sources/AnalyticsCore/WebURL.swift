@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The parts of an absolute `http`/`https` URL that analytics needs: scheme, host and path.
 ///
 /// It exists because `URLComponents` was a measurable share of the producer's time per event,

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// Which web origins may call the API from a browser (`ALLOWED_ORIGINS` on the producer,
 /// `STATS_ALLOWED_ORIGINS` on the consumer).
 ///
@@ -19,7 +21,7 @@ public struct CORSPolicy: Sendable, Equatable {
     /// or a URL with a path, which would never match.
     public static func origin(_ text: String) -> String? {
         if text == "*" { return text }
-        let lowered = text.lowercased()
+        let lowered = text.asciiLowercased
         guard let schemeEnd = lowered.range(of: "://"), ["http", "https"].contains(lowered[..<schemeEnd.lowerBound])
         else { return nil }
         let authority = lowered[schemeEnd.upperBound...]

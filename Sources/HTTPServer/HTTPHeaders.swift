@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// Header fields in the order they were received or added, looked up case-insensitively.
 ///
 /// Order is kept because it is visible on the wire and in tests; lookups are linear, which is
@@ -54,7 +56,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     /// The comma-separated tokens of every `name` field, lowercased (`Connection`, `Transfer-Encoding`).
     public func tokens(_ name: String) -> [String] {
         values(name).flatMap { $0.split(separator: ",") }.map {
-            $0.trimmingOptionalWhitespace().lowercased()
+            $0.trimmingSpacesAndTabs.asciiLowercased
         }.filter { !$0.isEmpty }
     }
 
@@ -78,7 +80,7 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
             }
         }
         if let compared, let compared { return compared }
-        return zip(lhs.utf8, rhs.utf8).allSatisfy { sameByte($0, $1) }
+        return ASCII.equalIgnoringCase(lhs.utf8, rhs.utf8)
     }
 
     /// ASCII case-insensitive equality of raw bytes and a name.
@@ -87,22 +89,6 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence {
     }
 
     static func same(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        for index in 0..<lhs.count where !sameByte(lhs[index], rhs[index]) { return false }
-        return true
-    }
-
-    private static func sameByte(_ left: UInt8, _ right: UInt8) -> Bool {
-        left == right || (left | 0x20 == right | 0x20 && (left | 0x20) >= 0x61 && (left | 0x20) <= 0x7A)
-    }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingOptionalWhitespace() -> String {
-        var slice = Substring(self)
-        while let first = slice.utf8.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
-        while let last = slice.utf8.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
-        return String(slice)
+        ASCII.equalIgnoringCase(lhs, rhs)
     }
 }

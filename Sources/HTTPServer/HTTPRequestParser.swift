@@ -1,3 +1,4 @@
+import ASCIIText
 import Glibc
 
 /// Incremental HTTP/1.1 request parser (RFC 9112): bytes in, complete requests out.
@@ -261,7 +262,7 @@ public struct HTTPRequestParser: Sendable {
         }
         if !lengths.isEmpty {
             let values = lengths.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
-                .map { $0.trimmingOptionalWhitespace() }
+                .map { String($0.trimmingSpacesAndTabs) }
             guard let first = values.first,
                 values.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x30...0x39).contains($0) } })
             else { throw .invalidContentLength }

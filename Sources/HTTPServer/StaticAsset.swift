@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// A fixed body served with an `ETag` and `Cache-Control`, answering conditional requests: the
 /// dashboard's page, script and stylesheet, compiled into the binary.
 ///
@@ -59,8 +61,8 @@ public struct StaticAsset: Sendable {
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
         var verdict: Bool?
-        for item in header.lowercased().split(separator: ",") {
-            let parts = item.split(separator: ";").map { $0.trimmingOptionalWhitespace() }
+        for item in header.asciiLowercased.split(separator: ",") {
+            let parts = item.split(separator: ";").map { String($0.trimmingSpacesAndTabs) }
             guard let coding = parts.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
             let refused = parts.dropFirst().contains {
                 String($0.filter { $0 != " " }).wholeMatch(of: /q=0(\.0{0,3})?/) != nil
@@ -72,16 +74,13 @@ public struct StaticAsset: Sendable {
 
     /// Whether an `If-None-Match` value names `etag` (weak comparison, RFC 9110 §13.1.2).
     static func matches(_ condition: String, etag: String) -> Bool {
-        let tags = condition.split(separator: ",").map { $0.trimmingOptionalWhitespace() }
+        let tags = condition.split(separator: ",").map { String($0.trimmingSpacesAndTabs) }
         return tags.contains { tag in
             tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == etag
         }
     }
 
     private static func fingerprint(of bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        let digits = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+        HexDigits.sixteen(FNV1a.hash(bytes))
     }
 }

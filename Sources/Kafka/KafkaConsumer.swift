@@ -3,37 +3,6 @@ import Foundation
 import Logging
 import Synchronization
 
-/// A partition assignment change seen by a group member.
-public enum RebalanceEvent: Sendable, Equatable {
-    /// Partitions about to be assigned, before their start positions are asked for.
-    case assigning([TopicPartition])
-    case assigned([TopicPartition])
-    case revoked([TopicPartition])
-}
-
-/// Where a newly assigned partition is read from.
-public enum StartPosition: Sendable, Equatable {
-    /// The group's committed offset (or `auto.offset.reset` when there is none).
-    case committed
-    /// The oldest record the broker still has.
-    case beginning
-    /// This offset.
-    case offset(Int64)
-}
-
-/// A topic and partition number.
-public struct TopicPartition: Sendable, Hashable, CustomStringConvertible {
-    public var topic: String
-    public var partition: Int32
-
-    public init(topic: String, partition: Int32) {
-        self.topic = topic
-        self.partition = partition
-    }
-
-    public var description: String { "\(topic)[\(partition)]" }
-}
-
 /// A Kafka consumer-group member with at-least-once semantics: offsets are stored only when the
 /// application says a record was applied (`storeOffset`), and committed periodically, on
 /// rebalance and on `shutdown`.

@@ -34,9 +34,3 @@ public enum ShutdownSignal {
         exit(status)
     }
 }
-
-/// Exit statuses the binaries share, beyond 0 and 1.
-public enum ExitStatus {
-    /// A setting (environment variable or command-line option) was refused: nothing started.
-    public static let badSetting: Int32 = 2
-}

@@ -1,3 +1,4 @@
+import ASCIIText
 import AnalyticsCore
 import Foundation
 import HTTPServer
@@ -68,13 +69,8 @@ struct IngestionRoutes: Sendable {
     /// Whether the media type (before any `;` parameters) is one of `acceptedContentTypes`,
     /// compared case-insensitively without allocating.
     static func isAccepted(_ contentType: String) -> Bool {
-        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
-        let trimmed = mediaType.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }
-            .reversed()
-        return acceptedContentTypes.contains { accepted in
-            accepted.utf8.count == trimmed.count
-                && zip(accepted.utf8, trimmed).allSatisfy { $0 == ($1 | (($1 >= 0x41 && $1 <= 0x5A) ? 0x20 : 0)) }
-        }
+        let mediaType = Substring(contentType.utf8.prefix { $0 != UInt8(ascii: ";") }).trimmingSpacesAndTabs
+        return acceptedContentTypes.contains { ASCII.equalIgnoringCase($0.utf8, mediaType.utf8) }
     }
 
     /// `{"status":"accepted","id":"..."}`, and for bot traffic `"bot":true,"reason":"..."` after

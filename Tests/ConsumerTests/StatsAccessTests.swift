@@ -101,6 +101,16 @@ final class StatsAccessTests: XCTestCase {
         XCTAssertEqual(access.logins.count, 0)
     }
 
+    /// The address is read like every other query (`QueryParameters`, as `/pixel.gif` reads its
+    /// own): names are percent-decoded too, and `+` is a space.
+    func testTheLoginAddressIsReadLikeEveryOtherQuery() throws {
+        let encodedName = try XCTUnwrap(access.login(request("/?%74oken=\(token)")))
+        XCTAssertEqual(encodedName.status, .seeOther, "a percent-encoded name is still `token`")
+        let spaced = StatsAccess(statsToken: "correct horse battery staple", metricsToken: nil)
+        let plus = try XCTUnwrap(spaced.login(request("/?token=correct+horse+battery%20staple")))
+        XCTAssertEqual(plus.status, .seeOther, "`+` is a space, as in any form-encoded query")
+    }
+
     func testComparisonIsExactWhateverTheLengths() {
         XCTAssertTrue(StatsAccess.same(Array("abc".utf8), Array("abc".utf8)))
         XCTAssertFalse(StatsAccess.same(Array("abd".utf8), Array("abc".utf8)))

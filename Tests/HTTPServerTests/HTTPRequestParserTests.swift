@@ -93,6 +93,12 @@ final class HTTPRequestParserTests: XCTestCase {
         assertError(
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: identity\r\n\r\n",
             .unsupportedTransferEncoding("identity"))
+        // Unicode case mapping makes the Kelvin sign (U+212A, bytes E2 84 AA) a "k": a coding
+        // that only spells "chunked" after Unicode lowercasing is not chunked.
+        let kelvin = "chun" + String(decoding: [0xE2, 0x84, 0xAA], as: UTF8.self) + "ed"
+        assertError(
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(kelvin)\r\n\r\n",
+            .unsupportedTransferEncoding(kelvin))
         assertError("GET / HTTP/1.1\r\nHost: a\r\nX-Long: a\r\n  continued\r\n\r\n", .obsoleteLineFolding)
         assertError("GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", .malformedHeader)
         assertError("GET / HTTP/1.1\r\nHost : a\r\n\r\n", .malformedHeader)

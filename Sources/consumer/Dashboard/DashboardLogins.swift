@@ -1,3 +1,4 @@
+import ASCIIText
 import Foundation
 import Synchronization
 
@@ -36,7 +37,7 @@ final class DashboardLogins: Sendable {
     /// Opens a login at `now` and returns the cookie value that stands for it.
     func open(now: Date = Date()) -> String {
         var random = SystemRandomNumberGenerator()
-        let value = (0..<4).map { _ in Self.sixteenHexDigits(random.next()) }.joined()
+        let value = (0..<4).map { _ in HexDigits.sixteen(random.next()) }.joined()
         let selector = String(value.prefix(Self.halfLength))
         let verifier = Array(value.utf8.dropFirst(Self.halfLength))
         logins.withLock { logins in
@@ -77,11 +78,5 @@ final class DashboardLogins: Sendable {
     private static func halves(of bytes: [UInt8]) -> (String, [UInt8])? {
         guard bytes.count == 2 * halfLength else { return nil }
         return (String(decoding: bytes[..<halfLength], as: UTF8.self), Array(bytes[halfLength...]))
-    }
-
-    /// `number` as 16 lowercase hex digits, zeros in front.
-    private static func sixteenHexDigits(_ number: UInt64) -> String {
-        let digits = String(number, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

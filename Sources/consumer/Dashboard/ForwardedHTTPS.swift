@@ -1,3 +1,4 @@
+import ASCIIText
 import AnalyticsCore
 import Foundation
 import HTTPServer
@@ -15,16 +16,16 @@ enum ForwardedHTTPS {
             return false
         }
         if let header = request.headers.combined("X-Forwarded-Proto") {
-            return lastElement(of: header).lowercased() == "https"
+            return lastElement(of: header).asciiLowercased == "https"
         }
         guard let header = request.headers.combined("Forwarded") else { return false }
         for parameter in lastElement(of: header).split(separator: ";") {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).lowercased() == "proto" else {
+            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).asciiLowercased == "proto" else {
                 continue
             }
             let value = pair[1].trimmingCharacters(in: .whitespaces)
-            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased() == "https"
+            return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).asciiLowercased == "https"
         }
         return false
     }

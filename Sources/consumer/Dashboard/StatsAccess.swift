@@ -1,3 +1,4 @@
+import ASCIIText
 import AnalyticsCore
 import Foundation
 import HTTPServer
@@ -62,7 +63,8 @@ struct StatsAccess: Sendable {
     /// `HttpOnly`, `SameSite=Strict`, and `Secure` when a trusted proxy says the request came over
     /// HTTPS (`ForwardedHTTPS`).
     func login(_ request: HTTPRequest) -> HTTPResponse? {
-        guard let offered = Self.queryValue("token", in: request.head) else { return nil }
+        // Read like every other query, `/pixel.gif`'s included: names decoded too, `+` a space.
+        guard let offered = QueryParameters.first("token", in: request.head.query) else { return nil }
         guard let statsToken else {
             // Nothing to log in to: only the token leaves the address bar.
             return HTTPResponse(
@@ -95,7 +97,7 @@ struct StatsAccess: Sendable {
     private static func bearer(_ head: HTTPRequestHead) -> [UInt8]? {
         guard let value = head.headers["Authorization"] else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        guard parts.count == 2, parts[0].asciiLowercased == "bearer" else { return nil }
         return Array(parts[1].utf8)
     }
 
@@ -110,16 +112,6 @@ struct StatsAccess: Sendable {
         return nil
     }
 
-    private static func queryValue(_ name: String, in head: HTTPRequestHead) -> String? {
-        guard let query = head.query else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.count == 2, parts[0] == name else { continue }
-            return String(parts[1]).removingPercentEncoding ?? String(parts[1])
-        }
-        return nil
-    }
-
     /// Equality whose time depends only on the expected token's length, not on where the offered
     /// one differs.
     static func same(_ offered: [UInt8], _ expected: [UInt8]) -> Bool {
@@ -129,13 +121,5 @@ struct StatsAccess: Sendable {
             difference |= expected[index] ^ (index < offered.count ? offered[index] : 0)
         }
         return difference == 0
-    }
-}
-
-/// Facts about the address `STATS_HOST` binds.
-enum ListenAddress {
-    /// Whether only this machine can connect (127.0.0.0/8, `::1`, `localhost`).
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The sites this producer takes events for (`ALLOWED_HOSTS`): exact hosts (`example.com`) and
 /// wildcards (`*.example.com`, any subdomain, not `example.com` itself), compared without case
 /// or port. Empty allows every host.
@@ -20,7 +22,7 @@ struct HostAllowList: Sendable, Equatable {
     /// An `ALLOWED_HOSTS` entry: a host name or `*.` and one, letters, digits, `-` and `.` (or an
     /// IP address); nil for anything else.
     static func pattern(_ text: String) -> Pattern? {
-        let lowered = text.lowercased()
+        let lowered = text.asciiLowercased
         let wildcard = lowered.hasPrefix("*.")
         let host = wildcard ? String(lowered.dropFirst(2)) : lowered
         guard !host.isEmpty, !host.hasPrefix("."), !host.hasSuffix("."),

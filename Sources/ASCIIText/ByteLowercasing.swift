@@ -1,0 +1,16 @@
+extension UInt8 {
+    /// The byte with an ASCII capital letter made small; every other byte (non-ASCII too) as it is.
+    @inlinable
+    public var asciiLowercased: UInt8 { self >= 0x41 && self <= 0x5A ? self | 0x20 : self }
+}
+
+extension StringProtocol {
+    /// The text with ASCII capital letters made small and every other byte kept.
+    ///
+    /// Protocol words (header tokens, codings, schemes, host names) are compared with this, never
+    /// with `lowercased()`: Unicode case mapping turns the Kelvin sign into a `k`, so
+    /// `chun\u{212A}ed` would pass for `chunked` where a proxy in front sees an unknown coding.
+    public var asciiLowercased: String {
+        String(decoding: utf8.map(\.asciiLowercased), as: UTF8.self)
+    }
+}
