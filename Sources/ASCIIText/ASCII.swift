@@ -15,6 +15,16 @@ public enum ASCII {
     @inlinable
     public static func equalIgnoringCase(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
         guard lhs.count == rhs.count else { return false }
+        // Strings and buffers lend their bytes: compared by index, without iterators.
+        let lent = lhs.withContiguousStorageIfAvailable { left in
+            rhs.withContiguousStorageIfAvailable { right in
+                for index in 0..<left.count where left[index].asciiLowercased != right[index].asciiLowercased {
+                    return false
+                }
+                return true
+            }
+        }
+        if let lent, let lent { return lent }
         var right = rhs.makeIterator()
         for left in lhs {
             guard let other = right.next(), left.asciiLowercased == other.asciiLowercased else { return false }

@@ -34,4 +34,24 @@ final class ASCIITests: XCTestCase {
     func testAsciiLowercasedChangesCapitalLettersOnly() {
         XCTAssertEqual(Array("AZaz@[`{\u{C9}".utf8.map(\.asciiLowercased)), Array("azaz@[`{\u{C9}".utf8))
     }
+
+    /// Lent bytes (strings, arrays) and iterated ones (a reversed view) give the same answers.
+    func testContiguousAndIteratedBytesCompareAlike() {
+        let pairs: [(String, String)] = [("Host", "hOST"), ("Host", "Hosx"), ("@", "`"), ("", ""), ("ab", "a")]
+        for (left, right) in pairs {
+            let lent = ASCII.equalIgnoringCase(Array(left.utf8), Array(right.utf8))
+            let iterated = ASCII.equalIgnoringCase(left.utf8.reversed().reversed(), right.utf8.reversed().reversed())
+            XCTAssertEqual(lent, iterated, "\(left) / \(right)")
+            XCTAssertEqual(lent, left.lowercased() == right.lowercased(), "\(left) / \(right)")
+        }
+    }
+
+    /// Protocol words are lowercased as ASCII: the Kelvin sign (U+212A) stays itself, where
+    /// `lowercased()` makes it a `k`.
+    func testStringsLowercaseOnlyASCIILetters() {
+        XCTAssertEqual("Chunked".asciiLowercased, "chunked")
+        XCTAssertEqual("chun\u{212A}ed".asciiLowercased, "chun\u{212A}ed")
+        XCTAssertEqual("chun\u{212A}ed".lowercased(), "chunked")
+        XCTAssertEqual(Substring("\u{C9}TAT").asciiLowercased, "\u{C9}tat")
+    }
 }
