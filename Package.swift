@@ -95,7 +95,7 @@ let package = Package(
         // Helpers shared by the test targets: raw HTTP client, service processes, free ports.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ASCIITextTests", dependencies: ["ASCIIText"]),
-        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "TestSupport"]),
+        .testTarget(name: "AnalyticsCoreTests", dependencies: ["AnalyticsCore", "ASCIIText", "TestSupport"]),
         .testTarget(name: "BackgroundWorkTests", dependencies: ["BackgroundWork", "CLinuxEvents"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"]),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka"]),

@@ -10,7 +10,12 @@ extension StringProtocol {
     /// Protocol words (header tokens, codings, schemes, host names) are compared with this, never
     /// with `lowercased()`: Unicode case mapping turns the Kelvin sign into a `k`, so
     /// `chun\u{212A}ed` would pass for `chunked` where a proxy in front sees an unknown coding.
+    @inlinable
     public var asciiLowercased: String {
-        String(decoding: utf8.map(\.asciiLowercased), as: UTF8.self)
+        // Written in place: up to 15 bytes (every protocol word) make a small string, no allocation.
+        String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            for (index, byte) in utf8.enumerated() { buffer[index] = byte.asciiLowercased }
+            return buffer.count
+        }
     }
 }

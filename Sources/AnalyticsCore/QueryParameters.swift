@@ -25,10 +25,19 @@ public enum QueryParameters {
         return pairs
     }
 
-    /// The value of the first parameter named `name`, skipping a query that does not decode.
+    /// The value of the first parameter named `name` that decodes. A pair that does not decode is
+    /// skipped on its own, so another parameter's bad escape (`?token=T&x=%zz`) hides nothing.
     public static func first(_ name: String, in query: String?) -> String? {
-        guard let query, let pairs = try? parse(query) else { return nil }
-        return pairs.first { $0.name == name }?.value
+        guard let query else { return nil }
+        for piece in query.utf8.split(separator: UInt8(ascii: "&")) {
+            let equals = piece.firstIndex(of: UInt8(ascii: "="))
+            let rawValue = equals.map { piece[piece.index(after: $0)...] } ?? piece[piece.endIndex...]
+            guard let decodedName = try? decode(piece[..<(equals ?? piece.endIndex)], parameter: ""),
+                decodedName == name, let value = try? decode(rawValue, parameter: name)
+            else { continue }
+            return value
+        }
+        return nil
     }
 
     static func decode(_ bytes: some Collection<UInt8>, parameter: String) throws(DecodingError) -> String {

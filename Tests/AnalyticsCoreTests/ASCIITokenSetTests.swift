@@ -1,3 +1,4 @@
+import ASCIIText
 import XCTest
 
 @testable import AnalyticsCore

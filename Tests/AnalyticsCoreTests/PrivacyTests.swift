@@ -86,6 +86,10 @@ final class ClientAddressResolverTests: XCTestCase {
         }
         XCTAssertEqual(
             resolver.clientAddress(peer: "10.0.0.2", headerValue: "198.51.100.7, junk, 10.0.0.9"), "10.0.0.9")
+        // Whitespace is trimmed as bytes: a combining mark after the space (one Character with
+        // it) stays, so the element is not an address, as a proxy would see it.
+        XCTAssertEqual(
+            resolver.clientAddress(peer: "10.0.0.2", headerValue: "198.51.100.7, \u{301}198.51.100.8"), "10.0.0.2")
         let forwarded = ClientAddressResolver(trustedProxies: proxies, header: .forwarded)
         // Before issue 29 an element without `for=` was skipped, so 198.51.100.99 was believed.
         XCTAssertEqual(
@@ -267,5 +271,17 @@ final class CampaignTests: XCTestCase {
         XCTAssertThrowsError(try QueryParameters.parse("url=%C3")) {
             XCTAssertEqual($0 as? QueryParameters.DecodingError, .notUTF8(parameter: "url"))
         }
+    }
+
+    /// `first` skips a pair that does not decode on its own: another parameter's bad escape hides
+    /// nothing, and a bad value of the name itself gives way to a later good one.
+    func testFirstSkipsOnlyThePairsThatDoNotDecode() {
+        XCTAssertEqual(QueryParameters.first("token", in: "x=%zz&token=a%2Bb&y=%FF"), "a+b")
+        XCTAssertEqual(QueryParameters.first("token", in: "token=%zz&token=good"), "good")
+        XCTAssertEqual(QueryParameters.first("token", in: "%74oken=c"), "c")
+        XCTAssertNil(QueryParameters.first("token", in: "token=%zz"))
+        XCTAssertNil(QueryParameters.first("token", in: "tokens=1"))
+        XCTAssertNil(QueryParameters.first("token", in: nil))
+        XCTAssertEqual(QueryParameters.first("flag", in: "flag&x=1"), "")
     }
 }

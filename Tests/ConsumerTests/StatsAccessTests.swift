@@ -109,6 +109,8 @@ final class StatsAccessTests: XCTestCase {
         let spaced = StatsAccess(statsToken: "correct horse battery staple", metricsToken: nil)
         let plus = try XCTUnwrap(spaced.login(request("/?token=correct+horse+battery%20staple")))
         XCTAssertEqual(plus.status, .seeOther, "`+` is a space, as in any form-encoded query")
+        let beside = try XCTUnwrap(access.login(request("/?token=\(token)&x=%zz&y=%FF")))
+        XCTAssertEqual(beside.status, .seeOther, "another parameter's bad escape does not hide the token")
     }
 
     func testComparisonIsExactWhateverTheLengths() {

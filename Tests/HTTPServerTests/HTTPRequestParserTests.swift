@@ -99,6 +99,12 @@ final class HTTPRequestParserTests: XCTestCase {
         assertError(
             "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \(kelvin)\r\n\r\n",
             .unsupportedTransferEncoding(kelvin))
+        // Optional whitespace is spaces and tabs as bytes: a combining mark after a space is not
+        // trimmed with it (as a Character it was, and these parsed as chunked and as 5).
+        assertError(
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: , \u{301}chunked\r\n\r\n",
+            .unsupportedTransferEncoding(", \u{301}chunked"))
+        assertError("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5, \u{301}5\r\n\r\n", .invalidContentLength)
         assertError("GET / HTTP/1.1\r\nHost: a\r\nX-Long: a\r\n  continued\r\n\r\n", .obsoleteLineFolding)
         assertError("GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n", .malformedHeader)
         assertError("GET / HTTP/1.1\r\nHost : a\r\n\r\n", .malformedHeader)

@@ -21,10 +21,10 @@ enum ForwardedHTTPS {
         guard let header = request.headers.combined("Forwarded") else { return false }
         for parameter in lastElement(of: header).split(separator: ";") {
             let pair = parameter.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, pair[0].trimmingCharacters(in: .whitespaces).asciiLowercased == "proto" else {
+            guard pair.count == 2, pair[0].trimmingSpacesAndTabs.asciiLowercased == "proto" else {
                 continue
             }
-            let value = pair[1].trimmingCharacters(in: .whitespaces)
+            let value = pair[1].trimmingSpacesAndTabs
             return value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).asciiLowercased == "https"
         }
         return false
@@ -32,7 +32,6 @@ enum ForwardedHTTPS {
 
     /// The last comma-separated element of `header`, trimmed: what the nearest proxy wrote.
     private static func lastElement(of header: String) -> String {
-        (header.split(separator: ",", omittingEmptySubsequences: false).last.map(String.init) ?? "")
-            .trimmingCharacters(in: .whitespaces)
+        String((header.split(separator: ",", omittingEmptySubsequences: false).last ?? "").trimmingSpacesAndTabs)
     }
 }
