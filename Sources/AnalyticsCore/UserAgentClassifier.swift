@@ -35,4 +35,23 @@ public enum UserAgentClassifier {
         return "Other"
     }
 
+    /// `Windows`, `macOS`, `iOS`, `Android`, `ChromeOS`, `Linux`, `Bot`, `Other`, or `Unknown`
+    /// when there is no user agent.
+    ///
+    /// Checked most specific first: Android and ChromeOS agents also say "Linux", and iOS agents
+    /// say "like Mac OS X". An iPad asking for desktop sites sends a Mac's agent and counts as
+    /// macOS: nothing in the text tells them apart. BSDs and Windows Phone are `Other`.
+    public static func operatingSystem(_ userAgent: String?) -> String {
+        guard let userAgent, !userAgent.isEmpty else { return "Unknown" }
+        if BotUserAgents.isBot(userAgent) { return "Bot" }
+        let text = LowercasedASCII(userAgent)
+        if text.contains("windows phone") || text.contains("bsd") { return "Other" }
+        if text.contains("cros ") { return "ChromeOS" }
+        if text.contains("android") { return "Android" }
+        if text.contains("iphone") || text.contains("ipad") || text.contains("ipod") { return "iOS" }
+        if text.contains("macintosh") || text.contains("mac os x") { return "macOS" }
+        if text.contains("windows") { return "Windows" }
+        if text.contains("linux") || text.contains("x11") { return "Linux" }
+        return "Other"
+    }
 }
