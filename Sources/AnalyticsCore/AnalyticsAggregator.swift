@@ -34,6 +34,8 @@ public struct AnalyticsAggregator: Sendable {
     private var campaigns: SpaceSaving<String, CampaignEntry>
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
+    /// Page views by operating system (`UserAgentClassifier.operatingSystem`: a closed set).
+    private var operatingSystems: [String: Int] = [:]
     private var agents = UserAgentCache()
     private var hourly: [Int64: Int] = [:]
     private var realtime = RealtimeWindow()
@@ -117,6 +119,7 @@ public struct AnalyticsAggregator: Sendable {
         let agent = agents.classify(event.userAgent)
         devices[agent.device, default: 0] += 1
         browsers[agent.browser, default: 0] += 1
+        operatingSystems[agent.operatingSystem, default: 0] += 1
         hourly[RFC3339.hourStart(time), default: 0] += 1
         trimHourly()
         return true
@@ -144,6 +147,7 @@ public struct AnalyticsAggregator: Sendable {
         campaigns.merge(other.campaigns) { mine, theirs in mine.visitors.merge(theirs.visitors) }
         devices.merge(other.devices, uniquingKeysWith: +)
         browsers.merge(other.browsers, uniquingKeysWith: +)
+        operatingSystems.merge(other.operatingSystems, uniquingKeysWith: +)
         hourly.merge(other.hourly, uniquingKeysWith: +)
         trimHourly()
         realtime.merge(other.realtime)
@@ -201,6 +205,7 @@ public struct AnalyticsAggregator: Sendable {
             trafficSources: Self.counts(sources),
             deviceStats: devices,
             browserStats: browsers,
+            osStats: operatingSystems,
             hourlyPageViews: hourlyPageViews,
             performanceMetrics: StatsSnapshot.PerformanceMetrics(
                 samples: loadTimes.count, averageLoadTime: loadTimes.average,
@@ -265,6 +270,10 @@ extension AnalyticsAggregator {
             writer.string(element.key)
             writer.int(element.value)
         }
+        writer.sequence(operatingSystems) { writer, element in
+            writer.string(element.key)
+            writer.int(element.value)
+        }
         writer.sequence(hourly) { writer, element in
             writer.int(element.key)
             writer.int(element.value)
@@ -301,6 +310,9 @@ extension AnalyticsAggregator {
         }
         for _ in 0..<(try reader.count()) { devices[try reader.string()] = try reader.tally("device events") }
         for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.tally("browser events") }
+        for _ in 0..<(try reader.count()) {
+            operatingSystems[try reader.string()] = try reader.tally("operating system events")
+        }
         for _ in 0..<(try reader.count()) {
             hourly[try reader.instantSeconds("hour")] = try reader.tally("hourly page views")
         }

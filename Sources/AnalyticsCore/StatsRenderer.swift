@@ -30,6 +30,10 @@ public struct StatsRenderer: Sendable {
         lines += ["", "Browsers:"]
         lines += Self.counts(stats.browserStats)
         // Sections below are additions to the original format, after its own sections.
+        if !stats.osStats.isEmpty {
+            lines += ["", "Operating Systems:"]
+            lines += Self.counts(stats.osStats)
+        }
         if !stats.topCampaigns.isEmpty {
             lines += ["", "Top Campaigns:"]
             lines += stats.topCampaigns.map { row in

@@ -143,6 +143,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var trafficSources: [String: Int]
     public var deviceStats: [String: Int]
     public var browserStats: [String: Int]
+    /// Page views by operating system (Windows, macOS, iOS, Android, ChromeOS, Linux, Other, Unknown).
+    public var osStats: [String: Int]
     public var hourlyPageViews: [String: Int]
     public var performanceMetrics: PerformanceMetrics
     /// Records on the topic that were not valid events and were skipped.
@@ -168,7 +170,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
-        hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
+        osStats: [String: Int] = [:], hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
         duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics(), currentVisitors: Int = 0,
         eventsPerMinute: [String: Int] = [:], botEvents: Int = 0, topCampaigns: [CampaignStats] = []
     ) {
@@ -181,6 +183,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.trafficSources = trafficSources
         self.deviceStats = deviceStats
         self.browserStats = browserStats
+        self.osStats = osStats
         self.hourlyPageViews = hourlyPageViews
         self.performanceMetrics = performanceMetrics
         self.invalidRecords = invalidRecords
@@ -202,6 +205,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case trafficSources = "traffic_sources"
         case deviceStats = "device_stats"
         case browserStats = "browser_stats"
+        case osStats = "os_stats"
         case hourlyPageViews = "hourly_page_views"
         case performanceMetrics = "performance_metrics"
         case invalidRecords = "invalid_records"

@@ -213,6 +213,7 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(stats.trafficSources, ["google.com": 2, "direct": 2])
         XCTAssertEqual(stats.browserStats, ["Chrome": 1, "Edge": 1, "Safari": 1, "Unknown": 1])
         XCTAssertEqual(stats.deviceStats, ["desktop": 2, "mobile": 1, "unknown": 1])
+        XCTAssertEqual(stats.osStats, ["Windows": 2, "iOS": 1, "Unknown": 1])
     }
 
     func testHourlyPageViewsKeepTheLast24HoursByServerTimestamp() {

@@ -55,6 +55,7 @@ final class GroupViewTests: XCTestCase {
         XCTAssertEqual(merged.trafficSources, whole.trafficSources, file: file, line: line)
         XCTAssertEqual(merged.deviceStats, whole.deviceStats, file: file, line: line)
         XCTAssertEqual(merged.browserStats, whole.browserStats, file: file, line: line)
+        XCTAssertEqual(merged.osStats, whole.osStats, file: file, line: line)
         XCTAssertEqual(merged.hourlyPageViews, whole.hourlyPageViews, file: file, line: line)
         XCTAssertEqual(merged.eventsPerMinute, whole.eventsPerMinute, file: file, line: line)
         XCTAssertEqual(merged.currentVisitors, whole.currentVisitors, file: file, line: line)

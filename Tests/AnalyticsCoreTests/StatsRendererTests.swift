@@ -12,7 +12,7 @@ final class StatsRendererTests: XCTestCase {
                 .init(url: "https://example.com/about", path: "/about", views: 1, uniqueVisitors: 1),
             ],
             trafficSources: ["direct": 2], deviceStats: ["desktop": 2], browserStats: ["Chrome": 2],
-            hourlyPageViews: ["2026-11-28T12:00:00Z": 2],
+            osStats: ["macOS": 1, "Windows": 1], hourlyPageViews: ["2026-11-28T12:00:00Z": 2],
             performanceMetrics: .init(samples: 2, averageLoadTime: 1234.5, medianLoadTime: 1234.5, p95LoadTime: 1500),
             invalidRecords: 0)
     }
@@ -44,6 +44,10 @@ final class StatsRendererTests: XCTestCase {
 
             Browsers:
               Chrome: 2
+
+            Operating Systems:
+              Windows: 1
+              macOS: 1
 
             Realtime:
               Current Visitors (last 5 min): 0
@@ -143,7 +147,7 @@ final class StatsRendererTests: XCTestCase {
             JSONSerialization.jsonObject(with: Data(try StatsRenderer().json(stats()))) as? [String: Any])
         for key in [
             "total_events", "unique_users", "active_sessions", "events_by_type", "top_pages", "traffic_sources",
-            "device_stats", "browser_stats", "hourly_page_views", "performance_metrics", "last_updated",
+            "device_stats", "browser_stats", "os_stats", "hourly_page_views", "performance_metrics", "last_updated",
         ] {
             XCTAssertNotNil(json[key], key)
         }

@@ -73,6 +73,7 @@ final class VisitorsAndBotsTests: PipelineTestCase {
         XCTAssertEqual(stats["active_sessions"] as? Int, 10, "the people's sessions, not the bots'")
         XCTAssertEqual(stats["events_by_type"] as? [String: Int], ["page_view": 10])
         XCTAssertEqual(stats["browser_stats"] as? [String: Int], ["Chrome": 4, "Firefox": 2, "Safari": 2, "Edge": 2])
+        XCTAssertEqual(stats["os_stats"] as? [String: Int], ["Windows": 6, "Linux": 2, "macOS": 2])
         XCTAssertEqual(
             stats["traffic_sources"] as? [String: Int],
             ["newsletter": 4, "google.com": 4, "producthunt": 1, "direct": 1], "UTM source first; no spam.example")

@@ -190,6 +190,7 @@
     renderCounts("custom_events", pick(types, function (name) { return !isBuiltIn(name); }));
     renderCounts("devices", s.device_stats);
     renderCounts("browsers", s.browser_stats);
+    renderCounts("operating_systems", s.os_stats);
     const load = s.performance_metrics || {};
     renderTable(
       "load_times",
