@@ -170,7 +170,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
-        osStats: [String: Int] = [:], hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics, invalidRecords: Int,
+        osStats: [String: Int] = [:], hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics,
+        invalidRecords: Int,
         duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics(), currentVisitors: Int = 0,
         eventsPerMinute: [String: Int] = [:], botEvents: Int = 0, topCampaigns: [CampaignStats] = []
     ) {
