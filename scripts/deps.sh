@@ -2,7 +2,7 @@
 # Installs what building and testing need from Debian's packages, when missing:
 # librdkafka-dev and zlib1g-dev (found with pkg-config; zlib inflates compressed request bodies), kcat (tests read the topic back with it) and curl
 # (examples/send_events.sh); with --browser also chromium and chromium-driver (the dashboard's
-# tests, `make screenshot`). As root it runs apt-get; otherwise it prints the command.
+# tests, `make screenshot`); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 missing=()
@@ -15,6 +15,9 @@ if [[ "${1:-}" == "--browser" ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
 fi
+
+# The default country data (IPFire Location via tor-geoipdb) into data/geoip, whatever else is missing.
+"$(dirname "$0")/geoip-data.sh"
 
 if ((${#missing[@]} == 0)); then
   exit 0

@@ -34,6 +34,9 @@ public struct AnalyticsAggregator: Sendable {
     private var campaigns: SpaceSaving<String, CampaignEntry>
     private var devices: [String: Int] = [:]
     private var browsers: [String: Int] = [:]
+    /// Page views and visitors by country code (`unknown` without one): at most 26 × 26 codes, so
+    /// a map is bounded.
+    private var countries: [String: CountryEntry] = [:]
     /// Page views by operating system (`UserAgentClassifier.operatingSystem`: a closed set).
     private var operatingSystems: [String: Int] = [:]
     private var agents = UserAgentCache()
@@ -43,6 +46,20 @@ public struct AnalyticsAggregator: Sendable {
     /// the range the producer accepts (a record another producer wrote) is left out.
     private var loadTimes = QuantileSketch(
         relativeAccuracy: 0.01, maximum: EventLimits().loadTimeMilliseconds.upperBound)
+
+    /// A country's page views and visitors (exact up to 64, then a 1 KiB HyperLogLog).
+    private struct CountryEntry: Sendable {
+        var views = 0
+        var visitors = HyperLogLog(precision: 10, exactLimit: 64)
+
+        mutating func count(_ visitor: UInt64?) {
+            views += 1
+            if let visitor { visitors.insert(hash: visitor) }
+        }
+    }
+
+    /// Rows of `top_countries`, most visitors first (`country_stats` has them all).
+    public static let topCountriesLimit = 50
 
     /// A campaign's tags and visitors (exact up to 64, then a 1 KiB HyperLogLog).
     private struct CampaignEntry: Sendable {
@@ -120,6 +137,7 @@ public struct AnalyticsAggregator: Sendable {
         devices[agent.device, default: 0] += 1
         browsers[agent.browser, default: 0] += 1
         operatingSystems[agent.operatingSystem, default: 0] += 1
+        countries[event.country?.description ?? "unknown", default: CountryEntry()].count(visitor)
         hourly[RFC3339.hourStart(time), default: 0] += 1
         trimHourly()
         return true
@@ -148,6 +166,12 @@ public struct AnalyticsAggregator: Sendable {
         devices.merge(other.devices, uniquingKeysWith: +)
         browsers.merge(other.browsers, uniquingKeysWith: +)
         operatingSystems.merge(other.operatingSystems, uniquingKeysWith: +)
+        countries.merge(other.countries) { mine, theirs in
+            var both = mine
+            both.views += theirs.views
+            both.visitors.merge(theirs.visitors)
+            return both
+        }
         hourly.merge(other.hourly, uniquingKeysWith: +)
         trimHourly()
         realtime.merge(other.realtime)
@@ -206,6 +230,10 @@ public struct AnalyticsAggregator: Sendable {
             deviceStats: devices,
             browserStats: browsers,
             osStats: operatingSystems,
+            countryStats: countries.mapValues(\.views),
+            topCountries: countries.map { code, entry in
+                StatsSnapshot.CountryStats(country: code, visitors: entry.visitors.count, views: entry.views)
+            }.sorted(by: StatsSnapshot.CountryStats.ranksAbove).prefix(Self.topCountriesLimit).map { $0 },
             hourlyPageViews: hourlyPageViews,
             performanceMetrics: StatsSnapshot.PerformanceMetrics(
                 samples: loadTimes.count, averageLoadTime: loadTimes.average,
@@ -274,6 +302,11 @@ extension AnalyticsAggregator {
             writer.string(element.key)
             writer.int(element.value)
         }
+        writer.sequence(countries) { writer, element in
+            writer.string(element.key)
+            writer.int(element.value.views)
+            element.value.visitors.write(to: &writer)
+        }
         writer.sequence(hourly) { writer, element in
             writer.int(element.key)
             writer.int(element.value)
@@ -312,6 +345,12 @@ extension AnalyticsAggregator {
         for _ in 0..<(try reader.count()) { browsers[try reader.string()] = try reader.tally("browser events") }
         for _ in 0..<(try reader.count()) {
             operatingSystems[try reader.string()] = try reader.tally("operating system events")
+        }
+        for _ in 0..<(try reader.count()) {
+            let code = try reader.string()
+            guard code == "unknown" || CountryCode(code) != nil else { throw .corrupt("country \(code.prefix(64))") }
+            let views = try reader.tally("country page views")
+            countries[code] = CountryEntry(views: views, visitors: try HyperLogLog(from: &reader))
         }
         for _ in 0..<(try reader.count()) {
             hourly[try reader.instantSeconds("hour")] = try reader.tally("hourly page views")

@@ -25,6 +25,11 @@ public struct AnalyticsEvent: Sendable, Equatable {
     /// Whether the user agent is a bot or a headless browser (`BotUserAgents`): written as
     /// `"bot":true`, absent for people.
     public var isBot: Bool
+    /// The website the event belongs to (`SiteName.resolve`); nil on records from before sites.
+    public var site: String?
+    /// The visitor's country (ISO 3166-1 alpha-2), looked up from the client's address; nil when
+    /// unknown.
+    public var country: String?
 
     /// The current schema version, written to the `schema-version` record header.
     public static let schemaVersion = "1"
@@ -33,7 +38,7 @@ public struct AnalyticsEvent: Sendable, Equatable {
         id: String, type: String, userID: String? = nil, sessionID: String? = nil, url: String? = nil,
         path: String? = nil, referrer: String? = nil, userAgent: String? = nil, ipAddress: String? = nil,
         metadata: [String: JSONValue]? = nil, timestamp: String, clientTimestamp: String? = nil,
-        visitorID: String? = nil, isBot: Bool = false
+        visitorID: String? = nil, isBot: Bool = false, site: String? = nil, country: String? = nil
     ) {
         self.id = id
         self.type = type
@@ -49,6 +54,8 @@ public struct AnalyticsEvent: Sendable, Equatable {
         self.clientTimestamp = clientTimestamp
         self.visitorID = visitorID
         self.isBot = isBot
+        self.site = site
+        self.country = country
     }
 
     /// The server timestamp as a `Date`, or nil when the record carries a malformed one.

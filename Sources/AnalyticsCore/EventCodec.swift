@@ -19,6 +19,7 @@ public struct EventCodec: Sendable {
             writer.raw("true")
         }
         writer.member("client_timestamp", event.clientTimestamp, first: &first)
+        writer.member("country", event.country, first: &first)
         writer.member("id", event.id, first: &first)
         writer.member("ip_address", event.ipAddress, first: &first)
         if let metadata = event.metadata {
@@ -28,6 +29,7 @@ public struct EventCodec: Sendable {
         writer.member("path", event.path, first: &first)
         writer.member("referrer", event.referrer, first: &first)
         writer.member("session_id", event.sessionID, first: &first)
+        writer.member("site", event.site, first: &first)
         writer.member("timestamp", event.timestamp, first: &first)
         writer.member("type", event.type, first: &first)
         writer.member("url", event.url, first: &first)
@@ -64,7 +66,7 @@ public struct EventCodec: Sendable {
             userAgent: members.string(fields.userAgent), ipAddress: members.string(fields.ipAddress),
             metadata: members.metadata.take(), timestamp: members.string(members.timestamp),
             clientTimestamp: members.string(fields.clientTimestamp), visitorID: members.string(fields.visitorID),
-            isBot: members.isBot)
+            isBot: members.isBot, site: members.string(fields.site), country: members.string(fields.country))
         return (event, members.receivedAt)
     }
 
@@ -88,6 +90,7 @@ public struct EventCodec: Sendable {
             idHash: members.hash(members.id), type: members.type, isBot: members.isBot, visitorHash: visitorHash,
             sessionID: members.string(fields.sessionID), url: members.string(fields.url),
             path: members.string(fields.path), referrer: members.string(fields.referrer),
-            userAgent: members.string(fields.userAgent), receivedAt: members.receivedAt, loadTime: members.loadTime)
+            userAgent: members.string(fields.userAgent), receivedAt: members.receivedAt, loadTime: members.loadTime,
+            site: members.string(fields.site), country: members.country(fields.country))
     }
 }

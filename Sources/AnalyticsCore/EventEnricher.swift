@@ -4,18 +4,33 @@ import Foundation
 /// request facts the browser did not send, the visitor's user agent and the bot mark
 /// (`VisitorAgent`), the cookieless visitor id, the IP address as `IP_POLICY` allows, and `url`
 /// and `referrer` without fragments or the query parameters analytics does not read
-/// (`URLRedactor`), and a `path` it was given without query or fragment. Every way an event arrives
-/// passes here, so nothing else redacts them.
+/// (`URLRedactor`), and a `path` it was given without query or fragment; its site (`SiteName`) and
+/// its visitor's country (`CountryLocator`, from the address before `IP_POLICY` touches it). Every
+/// way an event arrives passes here, so nothing else redacts them.
 ///
 /// It receives the clock reading, the id and the day's salt rather than finding them itself, so it
 /// stays pure and its output is testable byte for byte.
 public struct EventEnricher: Sendable {
     public let ipPolicy: IPPolicy
     public let urlRedactor: URLRedactor
+    /// The site of an event that names none and has neither `url` nor `Origin` (`DEFAULT_SITE`).
+    public let defaultSite: String
+    /// Country data; nil records no countries.
+    public let countries: (any CountryLocator)?
 
-    public init(ipPolicy: IPPolicy = .anonymize, urlRedactor: URLRedactor = URLRedactor()) {
+    public init(
+        ipPolicy: IPPolicy = .anonymize, urlRedactor: URLRedactor = URLRedactor(), defaultSite: String = "default",
+        countries: (any CountryLocator)? = nil
+    ) {
         self.ipPolicy = ipPolicy
         self.urlRedactor = urlRedactor
+        self.defaultSite = defaultSite
+        self.countries = countries
+    }
+
+    /// The site `event`, carried by a request with `context`, belongs to.
+    public func site(of event: ValidatedEvent, context: RequestContext) -> String {
+        SiteName.resolve(site: event.site, url: event.url, origin: context.origin, fallback: defaultSite)
     }
 
     /// Whether `event` needs the day's salt: it has no `user_id` to count its visitor by.
@@ -31,10 +46,11 @@ public struct EventEnricher: Sendable {
     ) -> EnrichedEvent {
         let agent = VisitorAgent(body: event.userAgent, header: context.userAgent)
         let address = event.ipAddress ?? context.clientAddress
+        let site = site(of: event, context: context)
         var visitorID: String?
         if let salt, Self.needsVisitorID(event) {
             visitorID = salt.visitorID(
-                siteHost: event.url.flatMap(WebURL.host(of:)) ?? "", clientAddress: address ?? "",
+                siteHost: site, clientAddress: address ?? "",
                 userAgent: agent.userAgent ?? "")
         }
         let record = AnalyticsEvent(
@@ -51,7 +67,10 @@ public struct EventEnricher: Sendable {
             timestamp: RFC3339.formatWithMilliseconds(receivedAt),
             clientTimestamp: event.clientTimestamp,
             visitorID: visitorID,
-            isBot: agent.isBot
+            isBot: agent.isBot,
+            site: site,
+            country: countries.flatMap { locator in address.flatMap(IPAddress.init).flatMap(locator.country(of:)) }?
+                .description
         )
         return EnrichedEvent(record: record, classification: agent.classification)
     }

@@ -1,12 +1,12 @@
 /// The member names of an event object, as a request carries them and as a record on the topic
-/// carries them (`client_timestamp`, `visitor_id` and `bot` only on the topic: the producer
-/// ignores them in a request), matched against a key's UTF-8 bytes.
+/// carries them (`client_timestamp`, `visitor_id`, `country` and `bot` only on the topic: the
+/// producer ignores them in a request), matched against a key's UTF-8 bytes.
 ///
 /// It exists so that both hot paths, validating a request and decoding a record, name members
 /// without making a string per key, from one table.
 enum EventMemberName {
     case id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress, metadata,
-        visitorID, bot
+        visitorID, bot, site, country
 
     /// The member a key's bytes name, if it is one. Compared as bytes against static strings: a
     /// table of arrays cost a retain and a release per comparison.
@@ -17,6 +17,8 @@ enum EventMemberName {
         case 3 where JSONParser.key(key, is: "bot"): self = .bot
         case 4 where JSONParser.key(key, is: "type"): self = .type
         case 4 where JSONParser.key(key, is: "path"): self = .path
+        case 4 where JSONParser.key(key, is: "site"): self = .site
+        case 7 where JSONParser.key(key, is: "country"): self = .country
         case 7 where JSONParser.key(key, is: "user_id"): self = .userID
         case 8 where JSONParser.key(key, is: "referrer"): self = .referrer
         case 8 where JSONParser.key(key, is: "metadata"): self = .metadata
@@ -36,7 +38,7 @@ enum EventMemberName {
 /// `client_timestamp` and a record's `metadata` (read apart) are never read.
 struct EventMembers<Value> {
     var id, type, timestamp, clientTimestamp, userID, sessionID, url, path, referrer, userAgent, ipAddress,
-        metadata, visitorID: Value?
+        metadata, visitorID, site, country: Value?
 
     /// Sets the member `name` names.
     mutating func set(_ name: EventMemberName, _ value: consuming Value?) {
@@ -54,6 +56,8 @@ struct EventMembers<Value> {
         case .ipAddress: ipAddress = value
         case .metadata: metadata = value
         case .visitorID: visitorID = value
+        case .site: site = value
+        case .country: country = value
         case .bot: break  // a flag, read apart by the decoder
         }
     }

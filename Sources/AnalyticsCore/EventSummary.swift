@@ -23,6 +23,10 @@ public struct EventSummary: Sendable, Equatable {
     public var receivedAt: Date
     /// `metadata.load_time`, when it is a number.
     public var loadTime: Double?
+    /// The website the event belongs to; nil on records from before sites.
+    public var site: String?
+    /// The visitor's country, when the record carries a valid code.
+    public var country: CountryCode?
 
     /// The summary of a whole event. `receivedAt` and `loadTime`, when given, stand for the
     /// event's own (an unparsable server timestamp counts as 1970).
@@ -32,12 +36,14 @@ public struct EventSummary: Sendable, Equatable {
             visitorHash: AnalyticsAggregator.visitorHash(of: event), sessionID: event.sessionID, url: event.url,
             path: event.path, referrer: event.referrer, userAgent: event.userAgent,
             receivedAt: receivedAt ?? event.receivedAt ?? Date(timeIntervalSince1970: 0),
-            loadTime: loadTime ?? event.metadata?["load_time"]?.doubleValue)
+            loadTime: loadTime ?? event.metadata?["load_time"]?.doubleValue, site: event.site,
+            country: event.country.flatMap { CountryCode($0) })
     }
 
     init(
         idHash: UInt64, type: String, isBot: Bool, visitorHash: UInt64?, sessionID: String?, url: String?,
-        path: String?, referrer: String?, userAgent: String?, receivedAt: Date, loadTime: Double?
+        path: String?, referrer: String?, userAgent: String?, receivedAt: Date, loadTime: Double?,
+        site: String? = nil, country: CountryCode? = nil
     ) {
         self.idHash = idHash
         self.type = type
@@ -50,5 +56,7 @@ public struct EventSummary: Sendable, Equatable {
         self.userAgent = userAgent
         self.receivedAt = receivedAt
         self.loadTime = loadTime
+        self.site = site
+        self.country = country
     }
 }

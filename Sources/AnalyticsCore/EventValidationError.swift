@@ -14,6 +14,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
     case invalidIPAddress
     case invalidID
     case invalidTimestamp
+    case invalidSite
     case metadataTooManyKeys(limit: Int)
     case metadataTooDeep(limit: Int)
     case metadataTooLarge(limit: Int)
@@ -31,6 +32,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidIPAddress: return "ip_address"
         case .invalidID: return "id"
         case .invalidTimestamp: return "timestamp"
+        case .invalidSite: return "site"
         case .metadataTooManyKeys, .metadataTooDeep, .metadataTooLarge: return "metadata"
         case .outOfRange(let field, _): return field
         }
@@ -50,6 +52,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidIPAddress: return "invalid_ip_address"
         case .invalidID: return "invalid_id"
         case .invalidTimestamp: return "invalid_timestamp"
+        case .invalidSite: return "invalid_site"
         case .metadataTooManyKeys, .metadataTooDeep, .metadataTooLarge: return "invalid_metadata"
         case .outOfRange: return "out_of_range"
         }
@@ -69,6 +72,7 @@ public enum EventValidationError: Error, Equatable, Sendable, CustomStringConver
         case .invalidID: return "\"id\" must be a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e"
         case .invalidTimestamp:
             return "\"timestamp\" must be an RFC 3339 date-time such as 2026-11-28T12:00:00Z"
+        case .invalidSite: return "\"site\" must be " + SiteName.rule
         case .metadataTooManyKeys(let limit): return "\"metadata\" must have at most \(limit) keys"
         case .metadataTooDeep(let limit): return "\"metadata\" must be nested at most \(limit) levels deep"
         case .metadataTooLarge(let limit): return "\"metadata\" must be at most \(limit) bytes as JSON"

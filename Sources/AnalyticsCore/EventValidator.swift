@@ -72,6 +72,10 @@ public struct EventValidator: Sendable {
         event.userAgent = try string(fields.userAgent, "user_agent", limit: limits.maxUserAgentLength)
         event.ipAddress = try string(fields.ipAddress, "ip_address", limit: 64)
         event.clientTimestamp = try string(fields.timestamp, "timestamp", limit: 64)
+        if let site = try string(fields.site, "site", limit: SiteName.maxLength) {
+            guard let normalized = SiteName.normalized(site) else { throw .invalidSite }
+            event.site = normalized
+        }
 
         if let url = event.url, !Self.isAbsoluteHTTPURL(url) { throw .invalidURL(field: "url") }
         if let referrer = event.referrer, !referrer.isEmpty, !Self.isAbsoluteHTTPURL(referrer) {

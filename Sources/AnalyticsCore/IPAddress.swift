@@ -11,8 +11,8 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     public let family: Family
     /// The address as a 128-bit number in two halves (an IPv4 address in the low 32 bits of
     /// `low`): masking and comparing are arithmetic, and no address allocates.
-    private let high: UInt64
-    private let low: UInt64
+    let high: UInt64
+    let low: UInt64
 
     public init?(_ text: some StringProtocol) {
         // `inet_pton` reads a C string: text after a NUL would go unseen.
@@ -42,6 +42,28 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.family = family
         self.high = high
         self.low = low
+    }
+
+    /// Whether the address can be a visitor's on the internet: not unspecified, loopback, private
+    /// (RFC 1918, unique local), shared (carrier-grade NAT), link-local or multicast. Only such an
+    /// address has a country.
+    public var isPublic: Bool {
+        if family == .v4 {
+            let value = UInt32(truncatingIfNeeded: low)
+            let first = value >> 24
+            switch first {
+            case 0, 10, 127: return false
+            case 100: return (value >> 22) & 0x3 != 1  // 100.64.0.0/10
+            case 169: return (value >> 16) & 0xFF != 254
+            case 172: return (value >> 20) & 0xF != 1  // 172.16.0.0/12
+            case 192: return (value >> 16) & 0xFF != 168
+            default: return first < 224
+            }
+        }
+        if high == 0 && (low == 0 || low == 1) { return false }
+        let top = high >> 56
+        if top & 0xFE == 0xFC || top == 0xFF { return false }  // fc00::/7, ff00::/8
+        return high >> 54 != 0x3FA  // fe80::/10
     }
 
     /// Bits in the address: 32 or 128.

@@ -10,8 +10,8 @@ import Foundation
 /// nothing is counted twice or dropped when partitions move.
 public struct PartialState: Sendable {
     /// "AP" and a format version, so a future layout is refused rather than misread (2: bot
-    /// events and campaigns; 3: operating systems).
-    private static let magic: [UInt8] = [0x41, 0x50, 3]
+    /// events and campaigns; 3: operating systems; 4: countries).
+    private static let magic: [UInt8] = [0x41, 0x50, 4]
 
     public var topic: String
     public var partition: Int32

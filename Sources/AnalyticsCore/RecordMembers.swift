@@ -127,6 +127,15 @@ struct RecordMembers {
         }
     }
 
+    /// A member's text as a country code, nil unless it is one.
+    func country(_ text: RecordText?) -> CountryCode? {
+        switch text {
+        case .none: return nil
+        case .plain(let bytes): return bytes.count == 2 ? CountryCode(bytes[0], bytes[1]) : nil
+        case .decoded(let index): return CountryCode(decodedTexts[index])
+        }
+    }
+
     /// A member's text as an RFC 3339 timestamp.
     private func date(_ text: RecordText) -> Date? {
         switch text {

@@ -7,9 +7,12 @@ public struct RequestContext: Sendable, Equatable {
     /// The `User-Agent` header, the visitor's when the event has no `user_agent` and the header
     /// is not an HTTP library's (`VisitorAgent`).
     public var userAgent: String?
+    /// The `Origin` header: the site of an event with neither `site` nor `url`.
+    public var origin: String?
 
-    public init(clientAddress: String? = nil, userAgent: String? = nil) {
+    public init(clientAddress: String? = nil, userAgent: String? = nil, origin: String? = nil) {
         self.clientAddress = clientAddress
         self.userAgent = userAgent
+        self.origin = origin
     }
 }

@@ -30,6 +30,10 @@ public struct StatsRenderer: Sendable {
         lines += ["", "Browsers:"]
         lines += Self.counts(stats.browserStats)
         // Sections below are additions to the original format, after its own sections.
+        if !stats.topCountries.isEmpty {
+            lines += ["", "Countries:"]
+            lines += stats.topCountries.map { "  \($0.country): \($0.views) views (\($0.visitors) unique visitors)" }
+        }
         if !stats.osStats.isEmpty {
             lines += ["", "Operating Systems:"]
             lines += Self.counts(stats.osStats)

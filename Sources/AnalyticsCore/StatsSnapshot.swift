@@ -46,6 +46,25 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         }
     }
 
+    /// One row of the countries table: page views and visitors from one country (`unknown` when the
+    /// producer could not tell).
+    public struct CountryStats: Sendable, Equatable, Codable {
+        public var country: String
+        public var visitors: Int
+        public var views: Int
+
+        public init(country: String, visitors: Int, views: Int) {
+            self.country = country
+            self.visitors = visitors
+            self.views = views
+        }
+
+        /// Most visitors first, then most views, then by code.
+        public static func ranksAbove(_ left: CountryStats, _ right: CountryStats) -> Bool {
+            (-left.visitors, -left.views, left.country) < (-right.visitors, -right.views, right.country)
+        }
+    }
+
     /// Page-load times reported in `metadata.load_time` (milliseconds).
     public struct PerformanceMetrics: Sendable, Equatable, Codable {
         public var samples: Int
@@ -145,6 +164,10 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var browserStats: [String: Int]
     /// Page views by operating system (Windows, macOS, iOS, Android, ChromeOS, Linux, Other, Unknown).
     public var osStats: [String: Int]
+    /// Page views by country code (`unknown` without one).
+    public var countryStats: [String: Int]
+    /// Countries by visitors, most first (at most `AnalyticsAggregator.topCountriesLimit`).
+    public var topCountries: [CountryStats]
     public var hourlyPageViews: [String: Int]
     public var performanceMetrics: PerformanceMetrics
     /// Records on the topic that were not valid events and were skipped.
@@ -170,7 +193,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
         topPages: [PageStats], trafficSources: [String: Int], deviceStats: [String: Int], browserStats: [String: Int],
-        osStats: [String: Int] = [:], hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics,
+        osStats: [String: Int] = [:], countryStats: [String: Int] = [:], topCountries: [CountryStats] = [],
+        hourlyPageViews: [String: Int], performanceMetrics: PerformanceMetrics,
         invalidRecords: Int,
         duplicateEvents: Int = 0, sessionMetrics: SessionMetrics = SessionMetrics(), currentVisitors: Int = 0,
         eventsPerMinute: [String: Int] = [:], botEvents: Int = 0, topCampaigns: [CampaignStats] = []
@@ -185,6 +209,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         self.deviceStats = deviceStats
         self.browserStats = browserStats
         self.osStats = osStats
+        self.countryStats = countryStats
+        self.topCountries = topCountries
         self.hourlyPageViews = hourlyPageViews
         self.performanceMetrics = performanceMetrics
         self.invalidRecords = invalidRecords
@@ -207,6 +233,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case deviceStats = "device_stats"
         case browserStats = "browser_stats"
         case osStats = "os_stats"
+        case countryStats = "country_stats"
+        case topCountries = "top_countries"
         case hourlyPageViews = "hourly_page_views"
         case performanceMetrics = "performance_metrics"
         case invalidRecords = "invalid_records"

@@ -14,6 +14,8 @@ public struct ValidatedEvent: Sendable, Equatable {
     public var ipAddress: String?
     public var metadata: [String: JSONValue]?
     public var clientTimestamp: String?
+    /// The `site` the sender named (`SiteName.normalized`), if any.
+    public var site: String?
 
     public init(type: String) {
         self.type = type

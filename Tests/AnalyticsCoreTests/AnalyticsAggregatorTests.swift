@@ -197,6 +197,31 @@ final class AnalyticsAggregatorTests: XCTestCase {
         XCTAssertEqual(stats.totalEvents, 3000)
     }
 
+    func testCountriesCountPageViewsAndVisitorsAndOnlyValidCodes() throws {
+        var aggregator = AnalyticsAggregator()
+        for (user, country) in [("a", "DE"), ("a", "DE"), ("b", "DE"), ("c", "US"), ("d", nil), ("e", "de<b>")] {
+            var view = event("page_view", user: user, path: "/")
+            view.country = country
+            aggregator.apply(view)
+        }
+        var click = event("click", user: "f")
+        click.country = "FR"
+        aggregator.apply(click)
+        let stats = aggregator.snapshot(now: noon)
+        XCTAssertEqual(stats.countryStats, ["DE": 3, "US": 1, "unknown": 2], "page views only; a bad code is unknown")
+        XCTAssertEqual(
+            stats.topCountries,
+            [
+                .init(country: "DE", visitors: 2, views: 3), .init(country: "unknown", visitors: 2, views: 2),
+                .init(country: "US", visitors: 1, views: 1),
+            ])
+        // Through a partial state and a merge, as group members exchange them.
+        let state = PartialState(topic: "t", partition: 0, nextOffset: 7, takenAt: noon, aggregator: aggregator)
+        var merged = AnalyticsAggregator()
+        merged.merge(try PartialState(bytes: state.encoded(), configuration: AggregatorConfiguration()).aggregator)
+        XCTAssertEqual(merged.snapshot(now: noon).topCountries, stats.topCountries)
+    }
+
     func testTrafficSourcesDevicesAndBrowsers() {
         var aggregator = AnalyticsAggregator()
         let chrome =

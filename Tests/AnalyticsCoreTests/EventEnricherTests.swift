@@ -79,7 +79,7 @@ final class EventEnricherTests: XCTestCase {
         let json = String(decoding: EventCodec().encode(event), as: UTF8.self)
         XCTAssertEqual(
             json,
-            #"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","metadata":{"load_time":1234},"path":"/home","session_id":"session456","timestamp":"2026-11-28T08:00:00.500Z","type":"page_view","url":"https://example.com/home","user_id":"user123"}"#
+            #"{"id":"0f8fad5b-d9cb-469f-a165-70867728950e","metadata":{"load_time":1234},"path":"/home","session_id":"session456","site":"example.com","timestamp":"2026-11-28T08:00:00.500Z","type":"page_view","url":"https://example.com/home","user_id":"user123"}"#
         )
         XCTAssertEqual(try EventCodec().decode(Array(json.utf8)), event)
     }
