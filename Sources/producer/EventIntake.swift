@@ -109,20 +109,16 @@ struct EventIntake: Sendable {
         }
     }
 
-    /// 403 when `ALLOWED_HOSTS` is set and the event's site is not in it: the `url` host, or for
-    /// an event without `url` the request's `Origin`.
+    /// 403 when `SITES` is set and the event's site (`SiteName.resolve`: its `site`, else the
+    /// `url` host, else the request's `Origin`, else `DEFAULT_SITE`) is not in it.
     func checkHost(of event: ValidatedEvent, request: HTTPRequest) throws(IntakeRefusal) {
         if allowedHosts.allowsAll { return }
-        let host = event.url.flatMap(WebURL.host(of:)) ?? request.headers["Origin"].flatMap(WebURL.host(of:))
-        guard let host else {
+        let site = enricher.site(of: event, context: RequestContext(origin: request.headers["Origin"]))
+        guard allowedHosts.allows(site) else {
             throw IntakeRefusal(
-                .forbidden, "this collector takes events only for its allowed hosts, and the event has no url",
-                field: "url", reason: "host_not_allowed")
-        }
-        guard allowedHosts.allows(host) else {
-            throw IntakeRefusal(
-                .forbidden, "this collector does not take events for the host \(host.prefix(255))", field: "url",
-                reason: "host_not_allowed")
+                .forbidden,
+                "this collector does not take events for the site \(site.prefix(255)) (it is not in its SITES)",
+                field: event.site != nil ? "site" : "url", reason: "host_not_allowed")
         }
     }
 
@@ -142,7 +138,9 @@ struct EventIntake: Sendable {
             }
         }
         return enricher.enrich(
-            event, context: RequestContext(clientAddress: client, userAgent: request.headers["User-Agent"]),
+            event,
+            context: RequestContext(
+                clientAddress: client, userAgent: request.headers["User-Agent"], origin: request.headers["Origin"]),
             receivedAt: now, generatedID: ids.next(at: now), salt: salt)
     }
 }

@@ -38,8 +38,12 @@ struct ProducerSettings: Sendable {
     var rateLimitClients: Int
     /// The IPv6 prefix one rate-limited client is (`RATE_LIMIT_IPV6_PREFIX`).
     var rateLimitIPv6Prefix: Int
-    /// Sites events are taken for; empty for all (`ALLOWED_HOSTS`).
+    /// Sites events are taken for; empty for all (`SITES`, formerly `ALLOWED_HOSTS`).
     var allowedHosts: HostAllowList
+    /// The site of an event with no `site`, `url` or `Origin` (`DEFAULT_SITE`).
+    var defaultSite: String
+    /// The folder of the country ranges, nil to search the default ones (`GEOIP_DATA_DIR`).
+    var countryDataFolder: String?
     /// Where producers agree on each day's visitor salt (`VISITOR_SALTS_TOPIC`).
     var saltsTopic: String
     /// What of `url` and `referrer` is published (`KEPT_QUERY_PARAMETERS`).
@@ -106,11 +110,25 @@ struct ProducerSettings: Sendable {
         rateLimitIPv6Prefix = try environment.integer(
             "RATE_LIMIT_IPV6_PREFIX", default: 64, range: 32...128,
             means: "IPv6 clients are rate limited by network of this prefix: a host given a /64 can use all of it.")
-        allowedHosts = HostAllowList(
-            patterns: try environment.list(
-                "ALLOWED_HOSTS", shown: "(empty: every host)",
-                allowed: "a comma-separated list of hosts, such as example.com,*.example.com",
-                means: "Sites events are taken for; others are answered 403.", parse: HostAllowList.pattern))
+        let sites = try environment.list(
+            "SITES", shown: "(empty: every site)",
+            allowed: "a comma-separated list of sites, such as example.com,*.example.com",
+            means: "Sites events are taken for (an event's site, url host or Origin); others are answered 403.",
+            parse: HostAllowList.pattern)
+        let formerSites = try environment.list(
+            "ALLOWED_HOSTS", shown: "(empty)",
+            allowed: "a comma-separated list of sites, such as example.com,*.example.com",
+            means: "The former name of SITES, read when SITES is unset.", parse: HostAllowList.pattern)
+        allowedHosts = HostAllowList(patterns: sites.isEmpty ? formerSites : sites)
+        let folder = environment.string(
+            "GEOIP_DATA_DIR", default: "auto",
+            means: "The folder holding geoip and geoip6 (IPFire Location, from Debian's "
+                + "tor-geoipdb); auto: data/geoip, then /usr/share/tor; off: no countries.")
+        countryDataFolder = folder == "auto" ? nil : folder
+        defaultSite = try environment.value(
+            "DEFAULT_SITE", default: "default", allowed: SiteName.rule,
+            means: "The site of an event that names none and has neither url nor Origin.",
+            parse: { SiteName.normalized($0) })
         saltsTopic = try environment.topic(
             "VISITOR_SALTS_TOPIC", default: topic + "-salts",
             means: "The compacted topic where producers agree on each day's visitor salt.",

@@ -51,11 +51,14 @@ let rateLimiter =
         ipv6Prefix: settings.rateLimitIPv6Prefix)
     : nil
 if settings.allowedHosts.allowsAll {
-    logger.info("ALLOWED_HOSTS is empty: events are taken for every host")
+    logger.info("SITES is empty: events are taken for every site")
 }
+let countries = CountryData.load(folder: settings.countryDataFolder, logger: logger)
 let intake = EventIntake(
     validator: EventValidator(limits: settings.limits),
-    enricher: EventEnricher(ipPolicy: settings.ipPolicy, urlRedactor: settings.urlRedactor),
+    enricher: EventEnricher(
+        ipPolicy: settings.ipPolicy, urlRedactor: settings.urlRedactor, defaultSite: settings.defaultSite,
+        countries: countries),
     resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies, header: settings.clientAddressHeader),
     rateLimiter: rateLimiter,
     allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
@@ -77,7 +80,8 @@ logger.info(
         "ip_policy": "\(settings.ipPolicy.rawValue)",
         "trusted_proxies": "\(settings.trustedProxies.map(\.description).joined(separator: ","))",
         "client_ip_header": "\(settings.clientAddressHeader)",
-        "rate_limit_per_ip": "\(settings.rateLimitPerIP)", "allowed_hosts": "\(settings.allowedHosts.description)",
+        "rate_limit_per_ip": "\(settings.rateLimitPerIP)", "sites": "\(settings.allowedHosts.description)",
+        "default_site": "\(settings.defaultSite)",
     ])
 
 let signal = ShutdownSignal.wait()

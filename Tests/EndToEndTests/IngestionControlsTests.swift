@@ -176,21 +176,28 @@ final class IngestionControlsTests: PipelineTestCase {
         XCTAssertEqual(try pipeline.records().count, 4)
     }
 
-    func testEventsForHostsOutsideAllowedHostsAre403NamingTheHost() throws {
-        try pipeline.startProducer(environment: ["ALLOWED_HOSTS": "example.com, *.shop.example"])
-        func post(_ url: String?, origin: String? = nil) throws -> RawHTTPResponse {
+    func testEventsForSitesOutsideSitesAre403NamingTheSite() throws {
+        try pipeline.startProducer(environment: ["SITES": "example.com, *.shop.example"])
+        func post(_ url: String?, origin: String? = nil, site: String? = nil) throws -> RawHTTPResponse {
             let member = url.map { #","url":"\#($0)""# } ?? ""
+            let siteMember = site.map { #","site":"\#($0)""# } ?? ""
             return try client().request(
-                "POST", "/event", body: #"{"type":"page_view","session_id":"s"\#(member)}"#,
+                "POST", "/event", body: #"{"type":"page_view","session_id":"s"\#(member)\#(siteMember)}"#,
                 headers: origin.map { ["Origin": $0] } ?? [:])
         }
+        XCTAssertEqual(try post("https://www.example.com/").status, 202, "www. is the same site")
+        XCTAssertEqual(try post("https://evil.example/", site: "Example.COM").status, 202, "site names the site")
+        assertError(
+            try post("https://example.com/", site: "evil.example"), 403, contains: "for the site evil.example",
+            field: "site")
+        assertError(try post(nil, site: "not a host"), 400, contains: "host name", field: "site")
         XCTAssertEqual(try post("https://example.com/").status, 202)
         XCTAssertEqual(try post("https://EU.Shop.Example:8443/cart").status, 202)
         assertError(
-            try post("https://evil.example/"), 403, contains: "does not take events for the host evil.example",
+            try post("https://evil.example/"), 403, contains: "does not take events for the site evil.example",
             field: "url")
         assertError(try post("https://shop.example/"), 403, contains: "shop.example", field: "url")
-        assertError(try post(nil), 403, contains: "has no url", field: "url")
+        assertError(try post(nil), 403, contains: "for the site default", field: "url")
         XCTAssertEqual(try post(nil, origin: "https://example.com").status, 202, "no url: the page's Origin decides")
         let batch = try client().request(
             "POST", "/events",
@@ -199,15 +206,27 @@ final class IngestionControlsTests: PipelineTestCase {
         let results = batch.json["results"] as? [[String: Any]] ?? []
         XCTAssertEqual(results.map { $0["status"] as? String }, ["accepted", "rejected"])
         XCTAssertTrue((results.last?["error"] as? String ?? "").contains("other.example"))
-        XCTAssertEqual(try pipeline.records().count, 4)
-        XCTAssertFalse(pipeline.producer?.stderr.contains("ALLOWED_HOSTS is empty") ?? true)
+        let records = try pipeline.records()
+        XCTAssertEqual(
+            records.compactMap { $0.json["site"] as? String }.sorted(),
+            ["eu.shop.example", "example.com", "example.com", "example.com", "example.com", "example.com"])
+        XCTAssertFalse(pipeline.producer?.stderr.contains("SITES is empty") ?? true)
+
+        // ALLOWED_HOSTS, the former name, still works when SITES is unset.
+        pipeline.producer?.signal(SIGTERM)
+        _ = pipeline.producer?.waitForExit(timeout: 20)
+        try pipeline.startProducer(environment: ["ALLOWED_HOSTS": "example.com"])
+        assertError(try post("https://evil.example/"), 403, contains: "for the site evil.example", field: "url")
 
         pipeline.producer?.signal(SIGTERM)
         _ = pipeline.producer?.waitForExit(timeout: 20)
-        try pipeline.startProducer()
-        XCTAssertTrue(
-            pipeline.producer?.stderr.contains("ALLOWED_HOSTS is empty: events are taken for every host") ?? false)
+        try pipeline.startProducer(environment: ["DEFAULT_SITE": "Main.Example"])
+        XCTAssertTrue(pipeline.producer?.stderr.contains("SITES is empty: events are taken for every site") ?? false)
         XCTAssertEqual(try post("https://evil.example/").status, 202)
+        XCTAssertEqual(try post(nil).status, 202)
+        let sites = try pipeline.records().compactMap { $0.json["site"] as? String }
+        XCTAssertEqual(
+            sites.filter { $0 != "example.com" && $0 != "eu.shop.example" }.sorted(), ["evil.example", "main.example"])
     }
 
     func testBadPrivacyAndAbuseSettingsStopTheProducerWithOneLineNamingThem() throws {
@@ -217,6 +236,8 @@ final class IngestionControlsTests: PipelineTestCase {
             (["CLIENT_IP_HEADER": "X Real IP"], "an HTTP header name"),
             (["RATE_LIMIT_PER_IP": "-1"], #"invalid RATE_LIMIT_PER_IP="-1": expected a whole number from 0"#),
             (["ALLOWED_HOSTS": "https://example.com"], #"invalid ALLOWED_HOSTS="https://example.com""#),
+            (["SITES": "example.com,exa mple.com"], #"("exa mple.com" is not)"#),
+            (["DEFAULT_SITE": "<b>x</b>"], #"invalid DEFAULT_SITE="<b>x</b>": expected a host name"#),
             (["VISITOR_SALTS_TOPIC": "no spaces"], #"invalid VISITOR_SALTS_TOPIC="no spaces""#),
         ]
         for (environment, message) in cases {

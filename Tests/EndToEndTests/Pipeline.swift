@@ -29,7 +29,10 @@ final class Pipeline {
     func startProducer(environment: [String: String] = [:]) throws {
         let producer = try ServiceProcess(
             "producer",
-            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "0"].merging(environment) { _, new in new })
+            // Country data is off unless a test asks for it: reading it costs seconds in a debug build.
+            environment: ["KAFKA_BROKERS": brokers, "SERVER_PORT": "0", "GEOIP_DATA_DIR": "off"].merging(environment) {
+                _, new in new
+            })
         self.producer = producer
         guard producer.waitForOutput("producer listening", timeout: 30),
             let port = Self.port(in: producer.stderr, after: /(?:\bport=|"port":")(\d+)/)
