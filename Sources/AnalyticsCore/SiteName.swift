@@ -34,7 +34,7 @@ public enum SiteName {
             }
         }
         guard label > 0 else { return nil }
-        return String(decoding: bytes.map(\.asciiLowercased), as: UTF8.self)
+        return String(text).asciiLowercased
     }
 
     /// The site of an event: `site` (already `normalized`), else the `url`'s host without `www.`,
