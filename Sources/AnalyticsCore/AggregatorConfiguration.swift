@@ -25,6 +25,9 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     public var countBots = false
     /// Rows in `top_campaigns`.
     public var topCampaignsLimit = 10
+    /// Websites given a view of their own in each partition (`MAX_SITES`); events of further
+    /// sites count only in the totals and in `sites_over_capacity`.
+    public var maxSites = 100
 
     public init() {}
 }

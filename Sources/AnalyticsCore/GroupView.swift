@@ -12,6 +12,8 @@ public struct GroupView: Sendable {
     /// What became of one record.
     public enum Outcome: Sendable, Equatable {
         case counted
+        /// Counted in the totals only: its site came when `MAX_SITES` sites had views.
+        case countedBeyondSites
         /// A retry of an event counted recently (same `id`): only `duplicate_events` grows.
         case duplicate
         /// Not a valid event: only `invalid_records` grows.
@@ -58,7 +60,7 @@ public struct GroupView: Sendable {
         }
         owned[partition] = PartialState(
             topic: topic, partition: partition, nextOffset: 0, takenAt: now,
-            aggregator: AnalyticsAggregator(configuration: partitionConfiguration))
+            sites: SiteViews(configuration: partitionConfiguration))
         changed.insert(partition)
         return nil
     }
@@ -119,10 +121,7 @@ public struct GroupView: Sendable {
         let partitions = max(1, owned.count + others.count)
         let sessions = Self.fillingAHashTable(max(1_000, configuration.sessionCapacity / partitions))
         let pages = max(100, configuration.pageCapacity / partitions)
-        for partition in owned.keys {
-            owned[partition]?.aggregator.sessionCapacity = sessions
-            owned[partition]?.aggregator.pageCapacity = pages
-        }
+        for index in owned.indices { owned.values[index].sites.setBudgets(sessions: sessions, pages: pages) }
     }
 
     /// The owned partitions changed since the last call (all of them when `all`), in order: whose
@@ -159,7 +158,7 @@ public struct GroupView: Sendable {
     public mutating func expireSessions(now: Date) {
         // In place through the index, as in `apply`: `owned[partition]?...` held a second
         // reference to the state while it changed, so its session table was copied whole.
-        for index in owned.indices { owned.values[index].aggregator.expireSessions(now: now) }
+        for index in owned.indices { owned.values[index].sites.expireSessions(now: now) }
     }
 
     /// Which partitions the view covers, and how old the oldest received state is at `now`.
@@ -170,12 +169,45 @@ public struct GroupView: Sendable {
             oldestPartialAgeSeconds: oldest.map { max(0, now.timeIntervalSince($0)) })
     }
 
-    /// Every partition's state merged: the statistics of the whole topic.
+    /// Every partition's state merged: the statistics of the whole topic, every site.
     public func merged() -> AnalyticsAggregator {
         var total = AnalyticsAggregator(configuration: partitionConfiguration)
-        for state in owned.values { total.merge(state.aggregator) }
-        for state in others.values { total.merge(state.aggregator) }
+        for state in owned.values { total.merge(state.sites.total) }
+        for state in others.values { total.merge(state.sites.total) }
         return total
+    }
+
+    /// One site's views of every partition merged; nil when no partition has a view of it.
+    public func merged(site: String) -> AnalyticsAggregator? {
+        var total: AnalyticsAggregator?
+        for states in [owned, others] {
+            for state in states.values {
+                guard let view = state.sites.view(of: site) else { continue }
+                if total == nil { total = AnalyticsAggregator(configuration: partitionConfiguration) }
+                total?.merge(view)
+            }
+        }
+        return total
+    }
+
+    /// Whether some partition has a view of `site`.
+    public func hasSite(_ site: String) -> Bool {
+        owned.values.contains { $0.sites.view(of: site) != nil }
+            || others.values.contains { $0.sites.view(of: site) != nil }
+    }
+
+    /// Every site with a view in some partition, in order.
+    public var sites: [String] {
+        var names = Set<String>()
+        for state in owned.values { names.formUnion(state.sites.sites) }
+        for state in others.values { names.formUnion(state.sites.sites) }
+        return names.sorted()
+    }
+
+    /// Events of every partition counted only in the totals because `MAX_SITES` sites had views.
+    public var overCapacityEvents: Int {
+        owned.values.reduce(0) { $0 + $1.sites.overCapacityEvents }
+            + others.values.reduce(0) { $0 + $1.sites.overCapacityEvents }
     }
 }
 
@@ -190,15 +222,14 @@ extension PartialState {
         // per string, for every record.
         switch event {
         case .none:
-            aggregator.recordInvalidRecord()
+            sites.recordInvalidRecord()
             return .invalid
         case .some(let event):
             guard recentIDs.insert(hash: event.idHash) else {
-                aggregator.recordDuplicate()
+                sites.recordDuplicate()
                 return .duplicate
             }
-            aggregator.apply(event)
-            return .counted
+            return sites.apply(event) ? .counted : .countedBeyondSites
         }
     }
 }

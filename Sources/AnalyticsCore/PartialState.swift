@@ -5,13 +5,13 @@ import Foundation
 /// partials topic (keyed by consumer group, topic and partition) so that every member of the group
 /// can show the whole site.
 ///
-/// It is also the partition's checkpoint: `aggregator` holds exactly the records before
+/// It is also the partition's checkpoint: `sites` holds exactly the records before
 /// `nextOffset`, so whoever owns the partition next starts from this state at that offset —
 /// nothing is counted twice or dropped when partitions move.
 public struct PartialState: Sendable {
     /// "AP" and a format version, so a future layout is refused rather than misread (2: bot
-    /// events and campaigns; 3: operating systems; 4: countries).
-    private static let magic: [UInt8] = [0x41, 0x50, 4]
+    /// events and campaigns; 3: operating systems; 4: countries; 5: a view per site).
+    private static let magic: [UInt8] = [0x41, 0x50, 5]
 
     public var topic: String
     public var partition: Int32
@@ -19,15 +19,25 @@ public struct PartialState: Sendable {
     public var nextOffset: Int64
     /// When the state was taken (wall clock of the publishing consumer).
     public var takenAt: Date
-    public var aggregator: AnalyticsAggregator
+    public var sites: SiteViews
 
-    public init(topic: String, partition: Int32, nextOffset: Int64, takenAt: Date, aggregator: AnalyticsAggregator) {
+    public init(topic: String, partition: Int32, nextOffset: Int64, takenAt: Date, sites: SiteViews) {
         self.topic = topic
         self.partition = partition
         self.nextOffset = nextOffset
         self.takenAt = takenAt
-        self.aggregator = aggregator
+        self.sites = sites
     }
+
+    /// A state of one site (`SiteViews.fallbackSite`) holding `aggregator`.
+    public init(topic: String, partition: Int32, nextOffset: Int64, takenAt: Date, aggregator: AnalyticsAggregator) {
+        self.init(
+            topic: topic, partition: partition, nextOffset: nextOffset, takenAt: takenAt,
+            sites: SiteViews(site: SiteViews.fallbackSite, aggregator: aggregator))
+    }
+
+    /// The whole partition: every site's view and the remainder merged.
+    public var aggregator: AnalyticsAggregator { sites.total }
 
     /// The record key on the partials topic: the latest state per key is all that matters. The
     /// state is the group's progress through the partition (its offsets are the group's), so the
@@ -75,7 +85,7 @@ public struct PartialState: Sendable {
         writer.int(Int64(partition))
         writer.int(nextOffset)
         writer.double(takenAt.timeIntervalSince1970)
-        aggregator.write(to: &writer)
+        sites.write(to: &writer)
         return writer.bytes
     }
 
@@ -94,7 +104,9 @@ public struct PartialState: Sendable {
         nextOffset = try reader.int64()
         guard nextOffset >= 0 else { throw .corrupt("next offset \(nextOffset)") }
         takenAt = Date(timeIntervalSince1970: try reader.instant("time taken"))
-        aggregator = try AnalyticsAggregator(configuration: configuration, from: &reader)
+        var configuration = configuration
+        configuration.deduplicationWindow = 0
+        sites = try SiteViews(configuration: configuration, from: &reader)
         guard reader.isAtEnd else { throw .corrupt("trailing bytes") }
     }
 }

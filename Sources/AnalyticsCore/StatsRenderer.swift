@@ -7,7 +7,11 @@ import Foundation
 public struct StatsRenderer: Sendable {
     public init() {}
 
-    public func summary(_ stats: StatsSnapshot) -> String {
+    /// Rows of the summary's *Sites* section.
+    public static let summarySitesLimit = 10
+
+    /// The text summary; `sites` (most visitors first) fills its *Sites* section.
+    public func summary(_ stats: StatsSnapshot, sites: [SiteSummary] = []) -> String {
         var lines = [
             "=== Real-Time Analytics Summary ===",
             "Last Updated: \(stats.lastUpdated)",
@@ -91,6 +95,19 @@ public struct StatsRenderer: Sendable {
             if let age = partitions.oldestPartialAgeSeconds { line += String(format: " (oldest %.1f s)", age) }
             lines += ["", "Consumer Group:", line]
         }
+        if !sites.isEmpty {
+            lines += ["", "Sites:"]
+            lines += sites.prefix(Self.summarySitesLimit).map { row in
+                "  \(row.site): \(row.visitors) visitors, \(row.pageviews) page views, "
+                    + "\(row.currentVisitors) current visitors"
+            }
+            if sites.count > Self.summarySitesLimit {
+                lines.append("  (\(sites.count - Self.summarySitesLimit) more: GET /api/sites)")
+            }
+        }
+        if stats.sitesOverCapacity > 0 {
+            lines += ["", "Events of Sites over MAX_SITES (in the totals only): \(stats.sitesOverCapacity)"]
+        }
         lines.append("===================================")
         return lines.joined(separator: "\n") + "\n"
     }
@@ -98,10 +115,19 @@ public struct StatsRenderer: Sendable {
     /// The snapshot as `GET /analytics` serves it. Every figure is finite by construction; should
     /// one not be, the error names it rather than an empty object standing in for the figures.
     public func json(_ stats: StatsSnapshot) throws(SnapshotEncodingError) -> [UInt8] {
+        try encoded(stats)
+    }
+
+    /// The rows of `GET /api/sites`.
+    public func json(_ sites: [SiteSummary]) throws(SnapshotEncodingError) -> [UInt8] {
+        try encoded(sites)
+    }
+
+    private func encoded(_ value: some Encodable) throws(SnapshotEncodingError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do {
-            return Array(try encoder.encode(stats))
+            return Array(try encoder.encode(value))
         } catch let EncodingError.invalidValue(value, context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw SnapshotEncodingError(detail: "\(path) is \(value)")

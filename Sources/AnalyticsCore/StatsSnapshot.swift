@@ -186,6 +186,11 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     public var topCampaigns: [CampaignStats]
     /// Set by a consumer in a group; nil for an aggregate of its own.
     public var partitions: PartitionCoverage?
+    /// The site these figures are of; nil when they are of every site together.
+    public var site: String?
+    /// Events counted only in these totals because their site came when `MAX_SITES` sites had
+    /// views of their own.
+    public var sitesOverCapacity = 0
     /// Records on the owned partitions not yet read, from the brokers' last reported ends; nil
     /// when not known (no partitions owned yet).
     public var consumerLag: Int?
@@ -246,6 +251,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case topCampaigns = "top_campaigns"
         case partitions
         case consumerLag = "consumer_lag"
+        case site
+        case sitesOverCapacity = "sites_over_capacity"
     }
 
     /// Whether `other` shows the same figures: only the time of the snapshot and the age of the

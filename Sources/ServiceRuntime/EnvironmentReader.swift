@@ -118,6 +118,32 @@ public struct EnvironmentReader: Sendable {
         return text
     }
 
+    /// Comma-separated `name=token` pairs whose tokens are secrets like `token`'s, or empty when
+    /// unset; `parseName` checks and normalizes each name, and a name given twice is refused. An
+    /// error shows the names only, never a token.
+    public func tokenPairs(_ name: String, names: String, means summary: String, parseName: (String) -> String?)
+        throws(ConfigurationError) -> [(name: String, token: String)]
+    {
+        let allowed =
+            "comma-separated \(names)=token pairs, each token 16 to 256 letters, digits, '.', '_', '~' or '-'"
+        note(name, default: "(empty)", allowed: allowed, means: summary)
+        guard let text = raw(name) else { return [] }
+        // Each token opens one name: a token given twice would open whichever came first.
+        var pairs: [(name: String, token: String)] = []
+        for (index, piece) in text.split(separator: ",").enumerated() {
+            let item = piece.trimmingCharacters(in: .whitespaces)
+            if item.isEmpty { continue }
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            let shown = "(entry \(index + 1), \"\((parts.first ?? "").prefix(64))=…\", token not shown)"
+            guard parts.count == 2, let key = parseName(parts[0]),
+                !pairs.contains(where: { $0.name == key || $0.token == parts[1] }),
+                (16...256).contains(parts[1].utf8.count), Self.consists(of: parts[1], lettersDigitsAnd: "._~-")
+            else { throw ConfigurationError(variable: name, value: shown, allowed: allowed) }
+            pairs.append((key, parts[1]))
+        }
+        return pairs
+    }
+
     /// A Kafka topic name: 1–249 of `[a-zA-Z0-9._-]`.
     public func topic(_ name: String, default fallback: String, means summary: String, shown: String? = nil)
         throws(ConfigurationError) -> String

@@ -22,6 +22,7 @@ final class ConsumeLoop: Sendable {
     private let logger: Logger
     private let metrics: ServiceMetrics
     private let deadLetters: DeadLetterQueue?
+    private let overCapacity: OverCapacitySites
     /// `records_consumed_total`, held directly: it is incremented for every record.
     private let consumedCounter = Metrics.Counter(label: "records_consumed_total")
     private let codec = EventCodec()
@@ -49,6 +50,7 @@ final class ConsumeLoop: Sendable {
         self.statistics = statistics
         self.logger = logger
         self.metrics = metrics
+        overCapacity = OverCapacitySites(logger: logger, maxSites: statistics.configuration.maxSites)
     }
 
     func start() {
@@ -131,6 +133,10 @@ final class ConsumeLoop: Sendable {
             switch outcomes[index] {
             case .counted:
                 counted += 1
+            case .countedBeyondSites:
+                counted += 1
+                metrics.increment("events_over_sites_capacity_total")
+                overCapacity.note(batch.items[index].event?.site)
             case .duplicate:
                 counted += 1
                 metrics.increment("events_deduplicated_total")

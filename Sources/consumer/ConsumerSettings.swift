@@ -36,6 +36,10 @@ struct ConsumerSettings: Sendable {
     var maxStreams: Int
     /// When set, the dashboard, `/analytics` and the stream need it (`STATS_TOKEN`).
     var statsToken: String?
+    /// Tokens that each see one site only (`SITE_TOKENS`).
+    var siteTokens: [(site: String, token: String)]
+    /// Sites given a view of their own in each partition (`MAX_SITES`).
+    var maxSites: Int
     /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
@@ -99,8 +103,23 @@ struct ConsumerSettings: Sendable {
             means: "Dashboard streams open at once; beyond, 503 with Retry-After (the page then polls).")
         statsToken = try environment.token(
             "STATS_TOKEN", means: "When set, the dashboard, /analytics and the stream need it.")
+        siteTokens = try environment.tokenPairs(
+            "SITE_TOKENS", names: "site",
+            means: "Tokens that each see one site only (dashboard, /analytics?site=, "
+                + "its stream, its row of /api/sites); STATS_TOKEN sees every site.",
+            parseName: { SiteName.normalized($0) }
+        ).map { (site: $0.name, token: $0.token) }
+        maxSites = try environment.integer(
+            "MAX_SITES", default: 100, range: 1...100_000,
+            means: "Sites with a live view of their own; events of further sites count only in the totals "
+                + "and in sites_over_capacity.")
         metricsToken = try environment.token(
             "METRICS_TOKEN", means: "When set, /metrics needs it as a bearer token.")
+        if let statsToken, siteTokens.contains(where: { $0.token == statsToken }) {
+            throw ConfigurationError(
+                variable: "SITE_TOKENS", value: "(a token equal to STATS_TOKEN, not shown)",
+                allowed: "tokens other than STATS_TOKEN, which sees every site")
+        }
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")

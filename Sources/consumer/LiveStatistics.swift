@@ -82,7 +82,7 @@ final class LiveStatistics: Sendable {
         view.withLock { ($0.ownedPartitions, $0.receivedPartitions) }
     }
 
-    /// The statistics of the whole topic as of `now`, idle sessions expired.
+    /// The statistics of the whole topic as of `now`, idle sessions expired: every site together.
     func snapshot(now: Date = Date()) -> StatsSnapshot {
         view.withLock { view in
             view.expireSessions(now: now)
@@ -92,8 +92,35 @@ final class LiveStatistics: Sendable {
             // /analytics request and printed summary. Sessions idle past the timeout in received
             // partitions count as completed in the snapshot without being removed.
             var snapshot = view.merged().snapshot(now: now)
+            snapshot.sitesOverCapacity = view.overCapacityEvents
             snapshot.partitions = view.coverage(now: now)
             return snapshot
         }
+    }
+
+    /// One site's statistics as of `now`; nil when no partition has a view of it.
+    func snapshot(site: String, now: Date = Date()) -> StatsSnapshot? {
+        view.withLock { view in
+            view.expireSessions(now: now)
+            guard var snapshot = view.merged(site: site)?.snapshot(now: now) else { return nil }
+            snapshot.site = site
+            snapshot.partitions = view.coverage(now: now)
+            return snapshot
+        }
+    }
+
+    /// Every site with a view, most visitors first (`GET /api/sites`, the summary's *Sites*).
+    func sites(now: Date = Date()) -> [SiteSummary] {
+        view.withLock { view in
+            view.expireSessions(now: now)
+            return view.sites.compactMap { site in
+                view.merged(site: site).map { SiteSummary(site: site, snapshot: $0.snapshot(now: now)) }
+            }.sorted(by: SiteSummary.ranksAbove)
+        }
+    }
+
+    /// Whether some partition has a view of `site`.
+    func hasSite(_ site: String) -> Bool {
+        view.withLock { $0.hasSite(site) }
     }
 }

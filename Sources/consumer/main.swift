@@ -37,6 +37,7 @@ aggregation.sessionCapacity = settings.sessionCapacity
 aggregation.pageCapacity = settings.pageCapacity
 aggregation.deduplicationWindow = settings.deduplicationWindow
 aggregation.countBots = settings.countBots
+aggregation.maxSites = settings.maxSites
 let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()
 
@@ -95,12 +96,13 @@ do {
 
 let figures = LiveFigures(statistics: statistics, consumer: consumer)
 let access = StatsAccess(
-    statsToken: settings.statsToken, metricsToken: settings.metricsToken, trustedProxies: settings.trustedProxies)
+    statsToken: settings.statsToken, metricsToken: settings.metricsToken, siteTokens: settings.siteTokens,
+    trustedProxies: settings.trustedProxies)
 let feed = LiveSnapshotFeed(
     settings: LiveSnapshotFeed.Settings(
         refresh: .milliseconds(settings.dashboardRefreshMilliseconds), maxStreams: settings.maxStreams),
     logger: logger, changeCount: { statistics.changeCount },
-    encodingFailed: { metrics.increment("snapshot_encoding_failures_total") }, snapshot: { figures.snapshot() })
+    encodingFailed: { metrics.increment("snapshot_encoding_failures_total") }, figures: { figures.figures($0) })
 // No CORS unless the operator lists origins: the dashboard is same-origin, and any other page a
 // person visits must not be able to read their statistics.
 var router = Router(cors: settings.allowedOrigins.isEmpty ? nil : CORSPolicy(allowedOrigins: settings.allowedOrigins))
@@ -108,7 +110,7 @@ router.headers = DashboardAssets.securityHeaders
 StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).install(on: &router)
 DashboardRoutes(
     assets: DashboardAssets(refreshMilliseconds: settings.dashboardRefreshMilliseconds), feed: feed, access: access,
-    metrics: metrics
+    metrics: metrics, knowsSite: { statistics.hasSite($0) }
 ).install(on: &router)
 let server: HTTPServer
 do {
@@ -150,7 +152,7 @@ if !access.protectsStatistics && !ListenAddress.isLoopback(settings.http.host) {
 }
 
 func printSummary() {
-    StandardStreams.writeOutput(renderer.summary(figures.snapshot()))
+    StandardStreams.writeOutput(renderer.summary(figures.snapshot(), sites: statistics.sites()))
 }
 
 let printer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "stats-printer"))

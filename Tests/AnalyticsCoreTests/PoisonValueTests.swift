@@ -106,14 +106,15 @@ final class PoisonValueTests: XCTestCase {
         let bytes = PartialState(
             topic: "events", partition: 0, nextOffset: 3, takenAt: noon, aggregator: aggregator
         ).encoded()
-        // The total (3) is the first figure after the header, as a zig-zag varint (6).
+        // The events over the sites capacity (0) are the first figure after the header, then the
+        // remainder's total (0); every count is read through the same bound.
         let header = 3 + 1 + "events".utf8.count + 1 + 1 + 8
-        XCTAssertEqual(bytes[header], 6)
+        XCTAssertEqual(bytes[header], 0)
         let huge =
             Array(bytes[..<header]) + [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]
             + bytes[(header + 1)...]
         XCTAssertThrowsError(try PartialState(bytes: huge, configuration: AggregatorConfiguration())) {
-            XCTAssertEqual($0 as? PartialStateError, .corrupt("total events 9223372036854775807"))
+            XCTAssertEqual($0 as? PartialStateError, .corrupt("events over the sites capacity 9223372036854775807"))
         }
     }
 }

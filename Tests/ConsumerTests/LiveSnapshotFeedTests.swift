@@ -207,7 +207,8 @@ private final class FeedHarness: @unchecked Sendable {
         var router = Router()
         DashboardRoutes(
             assets: DashboardAssets(refreshMilliseconds: 200), feed: feed,
-            access: StatsAccess(statsToken: nil, metricsToken: nil), metrics: Self.metrics
+            access: StatsAccess(statsToken: nil, metricsToken: nil), metrics: Self.metrics,
+            knowsSite: { _ in false }
         ).install(on: &router)
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"

@@ -22,6 +22,8 @@ final class DashboardLogins: Sendable {
         /// The value's second half as written, compared in constant time.
         var verifier: [UInt8]
         var opened: Date
+        /// What the token it was opened with sees.
+        var grant: StatsGrant
     }
 
     private let logins = Mutex<[String: Login]>([:])
@@ -34,8 +36,8 @@ final class DashboardLogins: Sendable {
         self.capacity = max(1, capacity)
     }
 
-    /// Opens a login at `now` and returns the cookie value that stands for it.
-    func open(now: Date = Date()) -> String {
+    /// Opens a login at `now` seeing `grant` and returns the cookie value that stands for it.
+    func open(_ grant: StatsGrant = .everything, now: Date = Date()) -> String {
         var random = SystemRandomNumberGenerator()
         let value = (0..<4).map { _ in HexDigits.sixteen(random.next()) }.joined()
         let selector = String(value.prefix(Self.halfLength))
@@ -45,21 +47,25 @@ final class DashboardLogins: Sendable {
             while logins.count >= capacity, let oldest = logins.min(by: { $0.value.opened < $1.value.opened }) {
                 logins[oldest.key] = nil
             }
-            logins[selector] = Login(verifier: verifier, opened: now)
+            logins[selector] = Login(verifier: verifier, opened: now, grant: grant)
         }
         return value
     }
 
     /// Whether `value` (a cookie's) stands for a login opened here that has not expired at `now`.
-    func isOpen(_ value: [UInt8], now: Date = Date()) -> Bool {
-        guard let (selector, verifier) = Self.halves(of: value) else { return false }
+    func isOpen(_ value: [UInt8], now: Date = Date()) -> Bool { grant(of: value, now: now) != nil }
+
+    /// What the login `value` (a cookie's) stands for sees; nil unless it was opened here and has
+    /// not expired at `now`.
+    func grant(of value: [UInt8], now: Date = Date()) -> StatsGrant? {
+        guard let (selector, verifier) = Self.halves(of: value) else { return nil }
         return logins.withLock { logins in
-            guard let login = logins[selector] else { return false }
+            guard let login = logins[selector] else { return nil }
             guard now.timeIntervalSince(login.opened) < lifetime else {
                 logins[selector] = nil
-                return false
+                return nil
             }
-            return StatsAccess.same(verifier, login.verifier)
+            return StatsAccess.same(verifier, login.verifier) ? login.grant : nil
         }
     }
 

@@ -1,14 +1,18 @@
+import AnalyticsCore
 import HTTPServer
 import ServiceRuntime
 
 /// The dashboard on `STATS_PORT`: the page at `/` (and the `/?token=` login), its script and
 /// stylesheet, the live stream of snapshots at `/analytics/stream` and the snapshot the page polls
-/// when it cannot stream, `GET /analytics`, both from `LiveSnapshotFeed`.
+/// when it cannot stream, `GET /analytics` — each of every site together or, with `?site=`, of one
+/// site — and the list of sites, `GET /api/sites`, all from `LiveSnapshotFeed`.
 struct DashboardRoutes: Sendable {
     let assets: DashboardAssets
     let feed: LiveSnapshotFeed
     let access: StatsAccess
     let metrics: ServiceMetrics
+    /// Whether some partition has a view of a site (a stream of an unknown site is `404`).
+    let knowsSite: @Sendable (String) -> Bool
 
     func install(on router: inout Router) {
         let page = access.requiringStatisticsToken { request, respond in
@@ -23,10 +27,26 @@ struct DashboardRoutes: Sendable {
         router.on("GET", assets.stylePath) { request, respond in respond(assets.style.response(to: request.head)) }
         router.on(
             "GET", "/analytics",
-            access.requiringStatisticsToken { _, respond in feed.answer { respond(Self.response(to: $0)) } })
+            access.requiringGrant { request, grant, respond in
+                switch Self.scope(of: request, grant: grant) {
+                case .refused(let refusal): respond(refusal)
+                case .chosen(let scope): feed.answer(scope) { respond(Self.response(to: $0)) }
+                }
+            })
+        router.on(
+            "GET", "/api/sites",
+            access.requiringGrant { _, grant, respond in
+                feed.answer(.siteList) { respond(Self.sitesResponse(to: $0, grant: grant)) }
+            })
         router.on(
             "GET", "/analytics/stream",
-            access.requiringStatisticsToken { _, respond in
+            access.requiringGrant { request, grant, respond in
+                let scope: FiguresScope
+                switch Self.scope(of: request, grant: grant) {
+                case .refused(let refusal): return respond(refusal)
+                case .chosen(let chosen): scope = chosen
+                }
+                if case .site(let site) = scope, !knowsSite(site) { return respond(Self.unknownSite(site)) }
                 guard feed.admit() else {
                     metrics.increment("dashboard_streams_refused_total")
                     respond(
@@ -44,14 +64,60 @@ struct DashboardRoutes: Sendable {
                             // Proxies such as nginx would otherwise hold events back to fill a buffer.
                             ("X-Accel-Buffering", "no"),
                         ])
-                    ) { stream in feed.attach(stream) })
+                    ) { stream in feed.attach(stream, scope: scope) })
             })
+    }
+
+    /// The figures a request asks for, or why it may not have them.
+    enum ScopeChoice {
+        case chosen(FiguresScope)
+        case refused(HTTPResponse)
+    }
+
+    /// The figures a request for `/analytics` or its stream asks for: `?site=` names one site; a
+    /// site's token sees its own site without naming it, and no other (`403`).
+    static func scope(of request: HTTPRequest, grant: StatsGrant) -> ScopeChoice {
+        let asked = QueryParameters.first("site", in: request.head.query)
+        if let asked, !SiteViews.showable(asked) {
+            return .refused(
+                .error(.badRequest, "site must be \(SiteName.rule), as GET /api/sites lists them", field: "site"))
+        }
+        switch (grant, asked) {
+        case (.everything, let site): return .chosen(FiguresScope(site: site))
+        case (.site(let own), nil): return .chosen(.site(own))
+        case (.site(let own), let site?):
+            guard site == own else {
+                return .refused(.error(.forbidden, "this token sees only the site \(own)", field: "site"))
+            }
+            return .chosen(.site(own))
+        }
+    }
+
+    static func unknownSite(_ site: String) -> HTTPResponse {
+        .error(
+            .notFound, "no events of the site \(site) have been counted; GET /api/sites lists the sites", field: "site",
+            headers: HTTPHeaders([("Cache-Control", "no-store")]))
+    }
+
+    /// `GET /api/sites`: every site the grant shows, most visitors first.
+    static func sitesResponse(to answer: LiveSnapshotFeed.Answer, grant: StatsGrant) -> HTTPResponse {
+        guard case .computed(let computed) = answer, case .sites(let sites) = computed.figures else {
+            return response(to: answer)
+        }
+        guard case .site = grant else { return response(to: answer) }
+        do {
+            let shown = try StatsRenderer().json(sites.filter { grant.shows($0.site) })
+            return .json(.ok, shown, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+        } catch {
+            return .error(.internalServerError, error.description)
+        }
     }
 
     /// `GET /analytics`: the snapshot, or why there is none.
     static func response(to answer: LiveSnapshotFeed.Answer) -> HTTPResponse {
         switch answer {
-        case .snapshot(let computed):
+        case .computed(let computed):
+            if case .unknownSite(let site) = computed.figures { return unknownSite(site) }
             return .json(.ok, computed.json, headers: HTTPHeaders([("Cache-Control", "no-store")]))
         case .unencodable(let error):
             return .error(.internalServerError, error.description)

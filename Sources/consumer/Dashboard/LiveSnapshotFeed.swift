@@ -28,27 +28,26 @@ final class LiveSnapshotFeed: Sendable {
         var retryMilliseconds = 2000
     }
 
-    /// A snapshot the feed computed.
+    /// Figures the feed computed for one scope.
     struct Computed: Sendable {
-        var snapshot: StatsSnapshot
-        /// The snapshot in the `/analytics` shape.
+        var figures: Figures
+        /// The figures as JSON (`/analytics`, `/api/sites`, the stream).
         var json: [UInt8]
         var changeCount: UInt64
         var at: ContinuousClock.Instant
     }
 
-    /// What a `GET /analytics` is answered with.
+    /// What a request is answered with.
     enum Answer: Sendable {
-        case snapshot(Computed)
-        /// The newest snapshot could not be written as JSON (logged and counted).
+        case computed(Computed)
+        /// The newest figures could not be written as JSON (logged and counted).
         case unencodable(SnapshotEncodingError)
         /// The consumer is shutting down.
         case stopped
     }
 
-    /// The newest outcome of computing the figures.
+    /// The newest outcome of computing one scope's figures.
     private enum Latest: Sendable {
-        case none
         case computed(Computed)
         case failed(SnapshotEncodingError, changeCount: UInt64, at: ContinuousClock.Instant)
 
@@ -62,9 +61,8 @@ final class LiveSnapshotFeed: Sendable {
         func answer(now: ContinuousClock.Instant, changes: UInt64, settings: Settings) -> Answer? {
             let (at, changeCount, answer): (ContinuousClock.Instant, UInt64, Answer)
             switch self {
-            case .none: return nil
             case .computed(let computed):
-                (at, changeCount, answer) = (computed.at, computed.changeCount, .snapshot(computed))
+                (at, changeCount, answer) = (computed.at, computed.changeCount, .computed(computed))
             case .failed(let error, let count, let when): (at, changeCount, answer) = (when, count, .unencodable(error))
             }
             let age = now - at
@@ -72,20 +70,27 @@ final class LiveSnapshotFeed: Sendable {
         }
     }
 
+    /// An open stream and the figures it follows.
+    private struct Follower {
+        var stream: ResponseStream
+        var scope: FiguresScope
+    }
+
     private struct Shared {
-        var streams: [ObjectIdentifier: ResponseStream] = [:]
-        /// Attached since the last tick: they get the current snapshot first.
-        var newcomers: [ResponseStream] = []
+        var streams: [ObjectIdentifier: Follower] = [:]
+        /// Attached since the last tick: they get the current figures first.
+        var newcomers: [Follower] = []
         /// Streams admitted by `admit` and not yet closed (counted against `maxStreams`).
         var admitted = 0
-        /// `/analytics` requests waiting for the next snapshot.
-        var waiting: [@Sendable (Answer) -> Void] = []
-        var latest = Latest.none
+        /// Requests waiting for the next figures of their scope.
+        var waiting: [(scope: FiguresScope, answer: @Sendable (Answer) -> Void)] = []
+        /// The newest figures of each scope asked for lately (dropped once nobody asks).
+        var latest: [FiguresScope: Latest] = [:]
         var stopped = false
     }
 
     private let settings: Settings
-    private let snapshot: @Sendable () -> StatsSnapshot
+    private let figures: @Sendable (FiguresScope) -> Figures
     private let changeCount: @Sendable () -> UInt64
     private let encodingFailed: @Sendable () -> Void
     private let logger: Logger
@@ -93,18 +98,35 @@ final class LiveSnapshotFeed: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let thread = BackgroundThread(name: "dashboard-feed")
 
-    /// `snapshot` gives the figures as `/analytics` serves them; `changeCount` grows whenever an
-    /// event is counted, so the feed knows when to recompute without computing; `encodingFailed`
-    /// counts snapshots that could not be written as JSON.
+    /// `figures` computes a scope's figures as `/analytics` and `/api/sites` serve them;
+    /// `changeCount` grows whenever an event is counted, so the feed knows when to recompute
+    /// without computing; `encodingFailed` counts figures that could not be written as JSON.
     init(
         settings: Settings, logger: Logger, changeCount: @escaping @Sendable () -> UInt64,
-        encodingFailed: @escaping @Sendable () -> Void = {}, snapshot: @escaping @Sendable () -> StatsSnapshot
+        encodingFailed: @escaping @Sendable () -> Void = {},
+        figures: @escaping @Sendable (FiguresScope) -> Figures
     ) {
         self.settings = settings
-        self.snapshot = snapshot
+        self.figures = figures
         self.changeCount = changeCount
         self.encodingFailed = encodingFailed
         self.logger = logger
+    }
+
+    /// A feed of every site's snapshot only (tests, and callers with one site).
+    convenience init(
+        settings: Settings, logger: Logger, changeCount: @escaping @Sendable () -> UInt64,
+        encodingFailed: @escaping @Sendable () -> Void = {}, snapshot: @escaping @Sendable () -> StatsSnapshot
+    ) {
+        self.init(
+            settings: settings, logger: logger, changeCount: changeCount, encodingFailed: encodingFailed,
+            figures: { scope in
+                switch scope {
+                case .allSites: .snapshot(snapshot())
+                case .site(let site): .unknownSite(site)
+                case .siteList: .sites([])
+                }
+            })
     }
 
     /// Streams open now.
@@ -119,13 +141,15 @@ final class LiveSnapshotFeed: Sendable {
         }
     }
 
-    /// Starts feeding a stream that `admit` made room for; its place is given back when it closes.
-    func attach(_ stream: ResponseStream) {
+    /// Starts feeding a stream that `admit` made room for with the figures of `scope`; its place
+    /// is given back when it closes.
+    func attach(_ stream: ResponseStream, scope: FiguresScope = .allSites) {
         let key = ObjectIdentifier(stream)
         let accepted = shared.withLock { shared -> Bool in
             guard !shared.stopped else { return false }
-            shared.streams[key] = stream
-            shared.newcomers.append(stream)
+            let follower = Follower(stream: stream, scope: scope)
+            shared.streams[key] = follower
+            shared.newcomers.append(follower)
             return true
         }
         guard accepted else {
@@ -141,15 +165,17 @@ final class LiveSnapshotFeed: Sendable {
         wake.signal()
     }
 
-    /// Gives `answer` the snapshot for a `GET /analytics`: at once when the newest one is recent
-    /// enough, else from the feed thread as soon as it has computed the next one.
-    func answer(_ answer: @escaping @Sendable (Answer) -> Void) {
+    /// Gives `answer` the figures of `scope` for a request: at once when the newest are recent
+    /// enough, else from the feed thread as soon as it has computed the next.
+    func answer(_ scope: FiguresScope = .allSites, _ answer: @escaping @Sendable (Answer) -> Void) {
         let now = ContinuousClock.now
         let changes = changeCount()
         let ready = shared.withLock { shared -> Answer? in
             if shared.stopped { return .stopped }
-            if let ready = shared.latest.answer(now: now, changes: changes, settings: settings) { return ready }
-            shared.waiting.append(answer)
+            if let ready = shared.latest[scope]?.answer(now: now, changes: changes, settings: settings) {
+                return ready
+            }
+            shared.waiting.append((scope, answer))
             return nil
         }
         if let ready { answer(ready) } else { wake.signal() }
@@ -166,7 +192,7 @@ final class LiveSnapshotFeed: Sendable {
             guard !shared.stopped else { return nil }
             shared.stopped = true
             defer { shared.waiting.removeAll() }
-            return (Array(shared.streams.values), shared.waiting)
+            return (shared.streams.values.map(\.stream), shared.waiting.map(\.answer))
         }
         guard let (streams, waiting) = taken else { return }
         for stream in streams { stream.finish(closingConnection: true) }
@@ -177,13 +203,13 @@ final class LiveSnapshotFeed: Sendable {
     // MARK: - The feed thread
 
     private func run() {
-        /// The figures last sent to every stream, and when.
-        var broadcast: (snapshot: StatsSnapshot, at: ContinuousClock.Instant)?
+        /// The figures last sent to every stream of a scope, and when.
+        var broadcasts: [FiguresScope: (figures: Figures, at: ContinuousClock.Instant)] = [:]
         var lastHeartbeat = ContinuousClock.now
         while true {
             let idle = shared.withLock { $0.streams.isEmpty && $0.waiting.isEmpty }
             _ = wake.wait(timeout: .now() + (idle ? .seconds(1) : .milliseconds(20)))
-            let (stopped, newcomers, streams, waiting, latest) = shared.withLock { shared in
+            let (stopped, newcomers, followers, waiting, known) = shared.withLock { shared in
                 defer {
                     shared.newcomers.removeAll()
                     shared.waiting.removeAll()
@@ -193,52 +219,80 @@ final class LiveSnapshotFeed: Sendable {
                 )
             }
             if stopped {
-                for answer in waiting { answer(.stopped) }
+                for waiter in waiting { waiter.answer(.stopped) }
                 return
             }
             let now = ContinuousClock.now
             let changes = changeCount()
-            var current = latest
-            let due = broadcast.map { now - $0.at >= settings.refresh } ?? true
-            if !streams.isEmpty {
-                let computed = latest.computed
+            var latest = known
+            // Streams, by the scope they follow: each scope is computed once for all of them.
+            let streamsByScope = Dictionary(grouping: followers, by: \.scope)
+            let newcomerScopes = Set(newcomers.map(\.scope))
+            for (scope, _) in streamsByScope {
+                let due = broadcasts[scope].map { now - $0.at >= settings.refresh } ?? true
+                let computed = latest[scope]?.computed
                 let outdated = computed.map { $0.changeCount != changes } ?? true
                 let aged = computed.map { now - $0.at >= settings.idleRecompute } ?? true
-                if outdated && (due || !newcomers.isEmpty) || due && aged { current = compute(changes: changes) }
+                if outdated && (due || newcomerScopes.contains(scope)) || due && aged {
+                    latest[scope] = compute(scope, changes: changes)
+                }
             }
-            if !waiting.isEmpty {
+            for waiter in waiting {
                 let answer: Answer
-                if let ready = current.answer(now: now, changes: changes, settings: settings) {
+                if let ready = latest[waiter.scope]?.answer(now: now, changes: changes, settings: settings) {
                     answer = ready
                 } else {
-                    current = compute(changes: changes)
-                    answer = current.answer(now: now, changes: changes, settings: settings) ?? .stopped
+                    let fresh = compute(waiter.scope, changes: changes)
+                    latest[waiter.scope] = fresh
+                    answer = fresh.answer(now: now, changes: changes, settings: settings) ?? .stopped
                 }
-                for waiter in waiting { waiter(answer) }
+                waiter.answer(answer)
             }
-            guard !streams.isEmpty else {
-                broadcast = nil
+            forgetUnwanted(keeping: Set(streamsByScope.keys), now: now)
+            broadcasts = broadcasts.filter { streamsByScope[$0.key] != nil }
+            guard !followers.isEmpty else {
                 lastHeartbeat = now
                 continue
             }
-            guard let computed = current.computed else { continue }
-            send(computed, to: streams, newcomers: newcomers, due: due, broadcast: &broadcast, now: now)
+            let newcomerIDs = Set(newcomers.map { ObjectIdentifier($0.stream) })
+            for (scope, group) in streamsByScope {
+                guard let computed = latest[scope]?.computed else { continue }
+                let due = broadcasts[scope].map { now - $0.at >= settings.refresh } ?? true
+                send(
+                    computed, to: group.map(\.stream), newcomers: newcomerIDs, due: due, broadcast: &broadcasts[scope],
+                    now: now)
+            }
             if now - lastHeartbeat >= settings.heartbeat {
                 lastHeartbeat = now
                 let heartbeat = ServerSentEvent.comment("heartbeat")
-                for stream in streams { stream.write(heartbeat) }
+                for follower in followers { follower.stream.write(heartbeat) }
             }
         }
     }
 
-    /// Computes the figures and keeps the outcome as the newest, for streams and requests alike.
-    private func compute(changes: UInt64) -> Latest {
-        let figures = snapshot()
+    /// Drops the figures of scopes no stream follows and no request asked for within
+    /// `idleRecompute`, so asking for many sites once does not keep their figures for ever.
+    private func forgetUnwanted(keeping followed: Set<FiguresScope>, now: ContinuousClock.Instant) {
+        shared.withLock { shared in
+            shared.latest = shared.latest.filter { scope, latest in
+                guard !followed.contains(scope) else { return true }
+                let at: ContinuousClock.Instant
+                switch latest {
+                case .computed(let computed): at = computed.at
+                case .failed(_, _, let when): at = when
+                }
+                return now - at < settings.idleRecompute
+            }
+        }
+    }
+
+    /// Computes a scope's figures and keeps the outcome as its newest, for streams and requests.
+    private func compute(_ scope: FiguresScope, changes: UInt64) -> Latest {
+        let computed = figures(scope)
         let at = ContinuousClock.now
         let latest: Latest
         do {
-            latest = .computed(
-                Computed(snapshot: figures, json: try StatsRenderer().json(figures), changeCount: changes, at: at))
+            latest = .computed(Computed(figures: computed, json: try computed.json(), changeCount: changes, at: at))
         } catch {
             encodingFailed()
             logger.error(
@@ -246,36 +300,33 @@ final class LiveSnapshotFeed: Sendable {
                 metadata: ["error": "\(error)"])
             latest = .failed(error, changeCount: changes, at: at)
         }
-        shared.withLock { $0.latest = latest }
+        shared.withLock { $0.latest[scope] = latest }
         return latest
     }
 
-    /// The snapshot to newcomers at once, and to every other stream when a refresh is due.
+    /// The figures to newcomers at once, and to every other stream when a refresh is due.
     private func send(
-        _ current: Computed, to streams: [ResponseStream], newcomers: [ResponseStream], due: Bool,
-        broadcast: inout (snapshot: StatsSnapshot, at: ContinuousClock.Instant)?, now: ContinuousClock.Instant
+        _ current: Computed, to streams: [ResponseStream], newcomers: Set<ObjectIdentifier>, due: Bool,
+        broadcast: inout (figures: Figures, at: ContinuousClock.Instant)?, now: ContinuousClock.Instant
     ) {
         let json = String(decoding: current.json, as: UTF8.self)
-        let newcomerIDs = Set(newcomers.map(ObjectIdentifier.init))
-        if !newcomers.isEmpty {
-            let first = ServerSentEvent(data: json, retryMilliseconds: settings.retryMilliseconds).bytes
-            for stream in newcomers { stream.write(first) }
-        }
+        let first = ServerSentEvent(data: json, retryMilliseconds: settings.retryMilliseconds).bytes
+        for stream in streams where newcomers.contains(ObjectIdentifier(stream)) { stream.write(first) }
         guard due else { return }
-        let changed = broadcast.map { !$0.snapshot.sameFigures(as: current.snapshot) } ?? true
+        let changed = broadcast.map { !$0.figures.sameFigures(as: current.figures) } ?? true
         let message =
             changed
             ? ServerSentEvent(data: json).bytes
-            : Self.unchanged(current.snapshot, computedFor: now - current.at)
-        for stream in streams where !newcomerIDs.contains(ObjectIdentifier(stream)) { stream.write(message) }
-        broadcast = (changed ? current.snapshot : broadcast?.snapshot ?? current.snapshot, now)
+            : Self.unchanged(current.figures, computedFor: now - current.at)
+        for stream in streams where !newcomers.contains(ObjectIdentifier(stream)) { stream.write(message) }
+        broadcast = (changed ? current.figures : broadcast?.figures ?? current.figures, now)
     }
 
     /// `event: unchanged`: the figures sent last still hold as of now; `snapshot` was computed
     /// `elapsed` ago, so the age of the oldest partial has grown by as much.
-    static func unchanged(_ snapshot: StatsSnapshot, computedFor elapsed: Duration) -> [UInt8] {
+    static func unchanged(_ figures: Figures, computedFor elapsed: Duration) -> [UInt8] {
         var fields = [#""last_updated":"\#(RFC3339.formatSeconds(Date()))""#]
-        if let age = snapshot.partitions?.oldestPartialAgeSeconds {
+        if case .snapshot(let snapshot) = figures, let age = snapshot.partitions?.oldestPartialAgeSeconds {
             fields.append(#""oldest_partial_age_seconds":\#(String(format: "%.3f", age + elapsed.timeInterval))"#)
         }
         return ServerSentEvent(event: "unchanged", data: "{" + fields.joined(separator: ",") + "}").bytes

@@ -3,37 +3,53 @@ import AnalyticsCore
 import Foundation
 import HTTPServer
 
-/// Who may read the statistics on `STATS_PORT`. With `STATS_TOKEN` set, the dashboard,
-/// `/analytics` and the stream need `Authorization: Bearer <token>` or the session cookie that
-/// `GET /?token=<token>` sets (a random login, `DashboardLogins`, never the token itself); with
-/// `METRICS_TOKEN` set, `/metrics` needs its bearer token. Without tokens everything is open.
-/// Tokens and sessions are compared in constant time.
+/// Who may read the statistics on `STATS_PORT`. With `STATS_TOKEN` or `SITE_TOKENS` set, the
+/// dashboard, `/analytics`, `/api/sites` and the stream need `Authorization: Bearer <token>` or
+/// the session cookie that `GET /?token=<token>` sets (a random login, `DashboardLogins`, never
+/// the token itself): `STATS_TOKEN` sees every site, a site's token only that site
+/// (`StatsGrant`). With `METRICS_TOKEN` set, `/metrics` needs its bearer token. Without tokens
+/// everything is open. Tokens and sessions are compared in constant time.
 struct StatsAccess: Sendable {
     static let cookieName = "analytics_session"
 
     private let statsToken: [UInt8]?
     private let metricsToken: [UInt8]?
+    /// `SITE_TOKENS`: each site's token.
+    private let siteTokens: [(site: String, token: [UInt8])]
     /// Proxies whose word that a request came over HTTPS makes the cookie `Secure`.
     private let trustedProxies: [IPNetwork]
     let logins: DashboardLogins
 
     init(
-        statsToken: String?, metricsToken: String?, trustedProxies: [IPNetwork] = [],
-        logins: DashboardLogins = DashboardLogins()
+        statsToken: String?, metricsToken: String?, siteTokens: [(site: String, token: String)] = [],
+        trustedProxies: [IPNetwork] = [], logins: DashboardLogins = DashboardLogins()
     ) {
         self.statsToken = statsToken.map { Array($0.utf8) }
+        self.siteTokens = siteTokens.map { ($0.site, Array($0.token.utf8)) }
         self.metricsToken = metricsToken.map { Array($0.utf8) }
         self.trustedProxies = trustedProxies
         self.logins = logins
     }
 
-    var protectsStatistics: Bool { statsToken != nil }
+    var protectsStatistics: Bool { statsToken != nil || !siteTokens.isEmpty }
 
-    func allowsStatistics(_ head: HTTPRequestHead) -> Bool {
-        guard let statsToken else { return true }
-        if let bearer = Self.bearer(head), Self.same(bearer, statsToken) { return true }
-        if let cookie = Self.cookie(Self.cookieName, in: head), logins.isOpen(cookie) { return true }
-        return false
+    func allowsStatistics(_ head: HTTPRequestHead) -> Bool { grant(head) != nil }
+
+    /// What the request's bearer token or login cookie sees; nil when it shows nothing.
+    func grant(_ head: HTTPRequestHead) -> StatsGrant? {
+        guard protectsStatistics else { return .everything }
+        if let bearer = Self.bearer(head), let grant = grant(forToken: bearer) { return grant }
+        if let cookie = Self.cookie(Self.cookieName, in: head) { return logins.grant(of: cookie) }
+        return nil
+    }
+
+    /// What a token sees. Every token is compared, whichever matches, so the time taken says
+    /// nothing about which one (or how much of one) was right.
+    private func grant(forToken offered: [UInt8]) -> StatsGrant? {
+        var grant: StatsGrant?
+        if let statsToken, Self.same(offered, statsToken) { grant = .everything }
+        for (site, token) in siteTokens where Self.same(offered, token) && grant == nil { grant = .site(site) }
+        return grant
     }
 
     func allowsMetrics(_ head: HTTPRequestHead) -> Bool {
@@ -44,9 +60,16 @@ struct StatsAccess: Sendable {
 
     /// `handler` behind the statistics token: a request without it is answered `401`.
     func requiringStatisticsToken(_ handler: @escaping RouteHandler) -> RouteHandler {
+        requiringGrant { request, _, respond in handler(request, respond) }
+    }
+
+    /// `handler`, told what the request may see; a request that may see nothing is answered `401`.
+    func requiringGrant(
+        _ handler: @escaping @Sendable (HTTPRequest, StatsGrant, @escaping @Sendable (HTTPResponse) -> Void) -> Void
+    ) -> RouteHandler {
         { [self] request, respond in
-            guard allowsStatistics(request.head) else { return respond(Self.denied(Self.statisticsDenied)) }
-            handler(request, respond)
+            guard let grant = grant(request.head) else { return respond(Self.denied(Self.statisticsDenied)) }
+            handler(request, grant, respond)
         }
     }
 
@@ -65,20 +88,28 @@ struct StatsAccess: Sendable {
     func login(_ request: HTTPRequest) -> HTTPResponse? {
         // Read like every other query, `/pixel.gif`'s included: names decoded too, `+` a space.
         guard let offered = QueryParameters.first("token", in: request.head.query) else { return nil }
-        guard let statsToken else {
+        guard protectsStatistics else {
             // Nothing to log in to: only the token leaves the address bar.
             return HTTPResponse(
                 status: .seeOther, headers: HTTPHeaders([("Location", "/"), ("Cache-Control", "no-store")]))
         }
-        guard Self.same(Array(offered.utf8), statsToken) else {
-            return Self.denied("the token in the address is not this dashboard's STATS_TOKEN")
+        guard let grant = grant(forToken: Array(offered.utf8)) else {
+            return Self.denied(
+                "the token in the address is not this dashboard's STATS_TOKEN nor one of its SITE_TOKENS")
         }
         var cookie =
-            "\(Self.cookieName)=\(logins.open()); Path=/; Max-Age=\(Int(logins.lifetime)); HttpOnly; SameSite=Strict"
+            "\(Self.cookieName)=\(logins.open(grant)); Path=/; Max-Age=\(Int(logins.lifetime)); HttpOnly; SameSite=Strict"
         if ForwardedHTTPS.isHTTPS(request, trustedProxies: trustedProxies) { cookie += "; Secure" }
+        // A site's token opens its own dashboard.
+        let location: String
+        switch grant {
+        case .everything: location = "/"
+        case .site(let site):
+            location = "/?site=" + (site.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? "")
+        }
         return HTTPResponse(
             status: .seeOther,
-            headers: HTTPHeaders([("Location", "/"), ("Set-Cookie", cookie), ("Cache-Control", "no-store")]))
+            headers: HTTPHeaders([("Location", location), ("Set-Cookie", cookie), ("Cache-Control", "no-store")]))
     }
 
     /// `401` with the error shape of every API response.

@@ -1,0 +1,154 @@
+import ASCIIText
+import Foundation
+
+/// One partition's statistics kept per website, so that one deployment shows each site apart and
+/// all of them together.
+///
+/// Each site named by an event gets its own aggregator, up to `maxSites` (`MAX_SITES`); events of
+/// further sites, invalid records and retries go to one `remainder`, so the sum of the views and
+/// the remainder is the whole partition and memory stays bounded however many sites send. The
+/// partition's session and page budgets are shared out over its sites by their traffic
+/// (`shareBudgets`).
+public struct SiteViews: Sendable {
+    /// The site of a record that names none (written before sites) or names one this consumer
+    /// cannot show (another producer's record).
+    public static let fallbackSite = "default"
+
+    public let configuration: AggregatorConfiguration
+    private(set) var views: [String: AnalyticsAggregator] = [:]
+    /// Invalid records, retries, and the events of sites beyond `maxSites`.
+    private(set) var remainder: AnalyticsAggregator
+    /// Events counted only in the remainder because their site came when `maxSites` had views.
+    public private(set) var overCapacityEvents = 0
+    /// The budgets of the whole partition, shared out over its sites.
+    private var sessionBudget: Int
+    private var pageBudget: Int
+
+    public init(configuration: AggregatorConfiguration) {
+        self.configuration = configuration
+        remainder = AnalyticsAggregator(configuration: configuration)
+        sessionBudget = configuration.sessionCapacity
+        pageBudget = configuration.pageCapacity
+    }
+
+    /// One site's aggregator as the whole partition (tests, and states of one site).
+    public init(site: String, aggregator: AnalyticsAggregator) {
+        self.init(configuration: aggregator.configuration)
+        views[site] = aggregator
+    }
+
+    /// The sites with a view, in no order.
+    public var sites: Dictionary<String, AnalyticsAggregator>.Keys { views.keys }
+
+    /// One site's view.
+    public func view(of site: String) -> AnalyticsAggregator? { views[site] }
+
+    /// Every site and the remainder merged: the statistics of the whole partition.
+    public var total: AnalyticsAggregator {
+        var total = remainder
+        for view in views.values { total.merge(view) }
+        return total
+    }
+
+    /// Adds `event` to its site's view, making one if there is room. Returns false when the site
+    /// had no view and no room was left: the event then counts only in the totals.
+    @discardableResult
+    public mutating func apply(_ event: borrowing EventSummary) -> Bool {
+        let named = event.site ?? Self.fallbackSite
+        // In place through the index: `views[site]?.apply` moved the aggregator out and back.
+        if let index = views.index(forKey: named) {
+            views.values[index].apply(event)
+            return true
+        }
+        let site = Self.showable(named) ? named : Self.fallbackSite
+        if views[site] == nil {
+            guard views.count < configuration.maxSites else {
+                overCapacityEvents += 1
+                remainder.apply(event)
+                return false
+            }
+            views[site] = AnalyticsAggregator(configuration: configuration)
+            shareBudgets()
+        }
+        views[site]?.apply(event)
+        return true
+    }
+
+    /// Whether a site a record names can key a view: 1 to 253 printable ASCII bytes, no space
+    /// (producers send host names; a record of another producer may hold anything).
+    public static func showable(_ site: String) -> Bool {
+        let bytes = site.utf8
+        return (1...SiteName.maxLength).contains(bytes.count) && bytes.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
+    public mutating func recordInvalidRecord() { remainder.recordInvalidRecord() }
+
+    public mutating func recordDuplicate() { remainder.recordDuplicate() }
+
+    /// Sets the partition's budgets (its share of `SESSION_CAPACITY` and `PAGE_CAPACITY`) and
+    /// shares them out over the sites.
+    public mutating func setBudgets(sessions: Int, pages: Int) {
+        sessionBudget = sessions
+        pageBudget = pages
+        shareBudgets()
+    }
+
+    /// Each site gets a share of the partition's budgets in proportion to its events, never less
+    /// than 256 sessions and 20 pages; the remainder gets what an equal share would be. So the
+    /// whole stays within the budgets plus the floors of at most `maxSites` sites. Shared again
+    /// when a site is added and whenever sessions are expired, as traffic shifts.
+    private mutating func shareBudgets() {
+        let events = max(1, views.values.reduce(0) { $0 + $1.totalEvents })
+        let equal = max(1, views.count)
+        for index in views.indices {
+            let weight = views.count == 1 ? 1.0 : Double(views.values[index].totalEvents) / Double(events)
+            views.values[index].sessionCapacity = GroupView.fillingAHashTable(
+                max(256, Int(Double(sessionBudget) * weight)))
+            views.values[index].pageCapacity = max(20, Int(Double(pageBudget) * weight))
+        }
+        remainder.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / equal))
+        remainder.pageCapacity = max(20, pageBudget / equal)
+    }
+
+    /// Closes sessions idle past the timeout in every view, and shares the budgets out again.
+    public mutating func expireSessions(now: Date) {
+        for index in views.indices { views.values[index].expireSessions(now: now) }
+        remainder.expireSessions(now: now)
+        shareBudgets()
+    }
+
+    /// The share of the partition's session budget `site` has now (tests, `docs/performance.md`).
+    public func sessionCapacity(of site: String) -> Int? { views[site]?.sessionCapacity }
+}
+
+extension SiteViews {
+    func write(to writer: inout PartialWriter) {
+        writer.int(overCapacityEvents)
+        remainder.write(to: &writer)
+        writer.sequence(views.sorted { $0.key < $1.key }) { writer, element in
+            writer.string(element.key)
+            element.value.write(to: &writer)
+        }
+    }
+
+    /// Reads the views a member published. Sites beyond this consumer's own `maxSites` (another
+    /// member may be configured otherwise) join the remainder and count as over capacity.
+    init(configuration: AggregatorConfiguration, from reader: inout PartialReader) throws(PartialStateError) {
+        self.init(configuration: configuration)
+        overCapacityEvents = try reader.tally("events over the sites capacity")
+        remainder = try AnalyticsAggregator(configuration: configuration, from: &reader)
+        for _ in 0..<(try reader.count()) {
+            let site = try reader.string()
+            guard Self.showable(site), views[site] == nil else {
+                throw .corrupt("site \(site.utf8.prefix(64).printableASCII)")
+            }
+            let view = try AnalyticsAggregator(configuration: configuration, from: &reader)
+            if views.count < configuration.maxSites {
+                views[site] = view
+            } else {
+                overCapacityEvents += view.totalEvents
+                remainder.merge(view)
+            }
+        }
+    }
+}
