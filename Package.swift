@@ -52,6 +52,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
+                "ASCIIText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

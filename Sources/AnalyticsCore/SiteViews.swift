@@ -67,8 +67,12 @@ public struct SiteViews: Sendable {
                 remainder.apply(event)
                 return false
             }
-            views[site] = AnalyticsAggregator(configuration: configuration)
-            shareBudgets()
+            // A new site starts with an equal share, so it counts exactly from its first event;
+            // the next `expireSessions` shares the budgets out by traffic.
+            var view = AnalyticsAggregator(configuration: configuration)
+            view.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / (views.count + 1)))
+            view.pageCapacity = max(20, pageBudget / (views.count + 1))
+            views[site] = view
         }
         views[site]?.apply(event)
         return true
@@ -94,20 +98,23 @@ public struct SiteViews: Sendable {
     }
 
     /// Each site gets a share of the partition's budgets in proportion to its events, never less
-    /// than 256 sessions and 20 pages; the remainder gets what an equal share would be. So the
-    /// whole stays within the budgets plus the floors of at most `maxSites` sites. Shared again
-    /// when a site is added and whenever sessions are expired, as traffic shifts.
+    /// than a quarter of an equal share (nor 256 sessions and 20 pages), so a quiet site stays
+    /// exact while a busy one gets the room it needs; the remainder gets an equal share. The
+    /// whole stays within 1.25 times the budgets (plus the floors of at most `maxSites` sites).
+    /// Shared again whenever sessions are expired, as traffic shifts.
     private mutating func shareBudgets() {
         let events = max(1, views.values.reduce(0) { $0 + $1.totalEvents })
-        let equal = max(1, views.count)
+        let count = max(1, views.count)
+        let sessionFloor = max(256, sessionBudget / count / 4)
+        let pageFloor = max(20, pageBudget / count / 4)
         for index in views.indices {
-            let weight = views.count == 1 ? 1.0 : Double(views.values[index].totalEvents) / Double(events)
+            let weight = count == 1 ? 1.0 : Double(views.values[index].totalEvents) / Double(events)
             views.values[index].sessionCapacity = GroupView.fillingAHashTable(
-                max(256, Int(Double(sessionBudget) * weight)))
-            views.values[index].pageCapacity = max(20, Int(Double(pageBudget) * weight))
+                max(sessionFloor, Int(Double(sessionBudget) * weight)))
+            views.values[index].pageCapacity = max(pageFloor, Int(Double(pageBudget) * weight))
         }
-        remainder.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / equal))
-        remainder.pageCapacity = max(20, pageBudget / equal)
+        remainder.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / count))
+        remainder.pageCapacity = max(20, pageBudget / count)
     }
 
     /// Closes sessions idle past the timeout in every view, and shares the budgets out again.

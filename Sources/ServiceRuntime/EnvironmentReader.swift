@@ -1,3 +1,4 @@
+import ASCIIText
 import Foundation
 
 /// Reads typed settings from environment variables, with defaults and one-line errors.
@@ -134,7 +135,11 @@ public struct EnvironmentReader: Sendable {
             let item = piece.trimmingCharacters(in: .whitespaces)
             if item.isEmpty { continue }
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            let shown = "(entry \(index + 1), \"\((parts.first ?? "").prefix(64))=…\", token not shown)"
+            // Without "=" the entry may be a bare token: only its length is shown.
+            let shown =
+                parts.count == 2
+                ? "(entry \(index + 1), \(parts[0].utf8.prefix(64).printableASCII)=…, token not shown)"
+                : "(entry \(index + 1), \(item.utf8.count) characters without '=', not shown)"
             guard parts.count == 2, let key = parseName(parts[0]),
                 !pairs.contains(where: { $0.name == key || $0.token == parts[1] }),
                 (16...256).contains(parts[1].utf8.count), Self.consists(of: parts[1], lettersDigitsAnd: "._~-")

@@ -4,7 +4,8 @@ import XCTest
 
 /// Three consumers in one group each own some partitions, yet each shows the whole site: they
 /// share partial states through the partials topic. One is killed; after the rebalance the
-/// survivors' totals are still right — nothing dropped, nothing counted twice.
+/// survivors' totals are still right — nothing dropped, nothing counted twice — and so is each
+/// site's own view.
 final class GroupViewEndToEndTests: XCTestCase {
     private struct Expected {
         var total = 0
@@ -13,17 +14,27 @@ final class GroupViewEndToEndTests: XCTestCase {
         var types: [String: Int] = [:]
         var views: [String: Int] = [:]
         var visitors: [String: Set<String>] = [:]
+        /// Events and users of each site.
+        var siteEvents: [String: Int] = [:]
+        var siteUsers: [String: Set<String>] = [:]
     }
 
-    /// Event `index` of the stream: 2,000 users, one session each, 300 pages, 9 in 10 page views.
-    private func event(_ index: Int) -> (json: String, user: String, session: String, type: String, path: String) {
+    static let sites = ["a.example", "b.example", "c.example"]
+
+    /// Event `index` of the stream: 2,000 users, one session each, 300 pages, 9 in 10 page views,
+    /// each user on one of three sites.
+    private func event(_ index: Int) -> (
+        json: String, user: String, session: String, type: String, path: String, site: String
+    ) {
         let user = "user-\(index % 2_000)"
         let session = "session-\(index % 2_000)"
         let type = (index / 7) % 10 == 0 ? "click" : "page_view"
         let path = "/page-\((index * 7) % 300)"
+        let site = Self.sites[index % 2_000 % 3]
         let json =
-            #"{"type":"\#(type)","user_id":"\#(user)","session_id":"\#(session)","url":"https://example.com\#(path)"}"#
-        return (json, user, session, type, path)
+            #"{"type":"\#(type)","user_id":"\#(user)","session_id":"\#(session)","url":"https://example.com\#(path)","#
+            + #""site":"\#(site)"}"#
+        return (json, user, session, type, path, site)
     }
 
     /// Sends events `range` through the producer's batch endpoint, 500 per request.
@@ -38,6 +49,8 @@ final class GroupViewEndToEndTests: XCTestCase {
                 expected.users.insert(item.user)
                 expected.sessions.insert(item.session)
                 expected.types[item.type, default: 0] += 1
+                expected.siteEvents[item.site, default: 0] += 1
+                expected.siteUsers[item.site, default: []].insert(item.user)
                 if item.type == "page_view" {
                     expected.views[item.path, default: 0] += 1
                     expected.visitors[item.path, default: []].insert(item.user)
@@ -75,6 +88,20 @@ final class GroupViewEndToEndTests: XCTestCase {
         }
         let sessions = stats["session_metrics"] as? [String: Any] ?? [:]
         XCTAssertEqual(sessions["sessions_started"] as? Int, expected.sessions.count, file: file, line: line)
+        // Each site whole, from its own view of every partition.
+        for site in Self.sites {
+            let own = (try? RawHTTPClient(port: port).request("GET", "/analytics?site=\(site)").json) ?? [:]
+            XCTAssertEqual(own["site"] as? String, site, file: file, line: line)
+            XCTAssertEqual(own["total_events"] as? Int, expected.siteEvents[site], site, file: file, line: line)
+            XCTAssertEqual(own["unique_users"] as? Int, expected.siteUsers[site]?.count, site, file: file, line: line)
+        }
+        let rows = (try? RawHTTPClient(port: port).request("GET", "/api/sites").jsonArray) ?? []
+        XCTAssertEqual(
+            Set(rows.compactMap { $0["site"] as? String }), Set(Self.sites), "\(rows)", file: file, line: line)
+        for row in rows {
+            guard let site = row["site"] as? String else { continue }
+            XCTAssertEqual(row["visitors"] as? Int, expected.siteUsers[site]?.count, site, file: file, line: line)
+        }
     }
 
     private func owned(port: Int, pipeline: Pipeline) -> [Int] {

@@ -130,7 +130,10 @@ final class SelfDescribingBinariesTests: XCTestCase {
                 let lines = stderr.split(separator: "\n")
                 XCTAssertEqual(lines.count, 1, "\(binary) \(setting.name): \(stderr)")
                 let secret = setting.name.hasSuffix("_TOKEN")
-                let shown = secret ? "(\(bad.utf8.count) characters, not shown)" : bad
+                let shown =
+                    setting.name.hasSuffix("_TOKENS")
+                    ? "(entry 1, \(bad.utf8.count) characters without '=', not shown)"
+                    : secret ? "(\(bad.utf8.count) characters, not shown)" : bad
                 XCTAssertEqual(
                     lines.first.map(String.init)?.hasPrefix(
                         "\(binary): invalid \(setting.name)=\"\(shown)\": expected "),

@@ -17,6 +17,11 @@ public struct RawHTTPResponse: Sendable, CustomStringConvertible {
         (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
     }
 
+    /// The body as a JSON array of objects.
+    public var jsonArray: [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [[String: Any]] ?? []
+    }
+
     public var description: String { "\(status) \(text)" }
 }
 
