@@ -86,6 +86,7 @@ final class TrackerScriptTests: PipelineTestCase {
             XCTAssertEqual(record["user_agent"] as? String, userAgent)
             XCTAssertEqual(record["bot"] as? Bool ?? false, userAgent.contains("HeadlessChrome"), "a headless browser")
             XCTAssertNotNil(record["visitor_id"] as? String)
+            XCTAssertEqual(record["site"] as? String, "shop.example", "data-site names the site")
         }
         let signup = try XCTUnwrap(records.first { $0["type"] as? String == "signup" })
         XCTAssertEqual(signup["metadata"] as? [String: String], ["plan": "pro"])
@@ -109,7 +110,7 @@ private final class TestSite {
             "start.html": #"<!doctype html><title>Start</title><a id="go" href="/shop.html">Shop</a>"#,
             "shop.html": """
             <!doctype html><title>Shop</title>
-            <script defer data-track-outbound src="\(tracker)"></script>
+            <script defer data-track-outbound data-site="shop.example" src="\(tracker)"></script>
             <a id="partner" href="http://partner.invalid/deal">Partner</a> <a id="local" href="/about">About</a>
             """,
             "dnt.html": """

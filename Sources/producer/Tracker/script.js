@@ -3,6 +3,7 @@
 // props)` for custom events, and with `data-track-outbound` clicks on links to other hosts. No
 // cookies, no storage: the session id lives in this tab's memory only. `data-respect-dnt` sends
 // nothing when the browser asks not to be tracked (Do Not Track or Global Privacy Control).
+// `data-site="shop.example.com"` names the site the events count for (else the page's host).
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -19,10 +20,12 @@
     return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
   var session = newSessionID();
+  var site = script.getAttribute("data-site");
 
   function send(type, metadata) {
     if (optedOut) return;
     var event = { type: type, session_id: session, url: location.href };
+    if (site) event.site = site;
     if (document.referrer) event.referrer = document.referrer;
     if (metadata) event.metadata = metadata;
     var body = JSON.stringify(event);
