@@ -32,6 +32,11 @@ AGENTS = [
     "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
 ]
 CUSTOM = ["signup", "newsletter_subscribe", "download_pdf", "video_play"]
+# Public addresses whose countries IPFire Location knows (US, GB, DE, FR, NL, JP, BR, SE, AU), so
+# the Countries card has something to show; the producer anonymizes them before publishing.
+ADDRESSES = ["8.8.8.8", "151.101.1.1", "81.2.69.142", "212.58.244.1", "85.214.132.117", "78.46.0.1",
+             "94.23.0.1", "51.15.0.1", "133.242.0.1", "200.160.2.3", "130.237.0.1", "1.1.1.1"]
+ADDRESS_WEIGHTS = [20, 8, 12, 5, 12, 6, 8, 5, 6, 4, 3, 3]
 
 
 CAMPAIGNS = [None, "utm_source=newsletter&utm_medium=email&utm_campaign=winter_sale",
@@ -39,7 +44,10 @@ CAMPAIGNS = [None, "utm_source=newsletter&utm_medium=email&utm_campaign=winter_s
 
 
 def session_events(rng):
-    user = "visitor-%d" % rng.randint(1, 400)
+    number = rng.randint(1, 400)
+    user = "visitor-%d" % number
+    # Each visitor keeps one address (and so one country) across sessions.
+    address = random.Random(number).choices(ADDRESSES, weights=ADDRESS_WEIGHTS)[0]
     session = str(uuid.UUID(int=rng.getrandbits(128)))
     agent = rng.choice(AGENTS)
     referrer = rng.choice(REFERRERS)
@@ -64,8 +72,12 @@ def session_events(rng):
                        "url": "https://shop.example" + pages[-1]})
     events.append({"type": "session", "user_id": user, "session_id": session, "metadata": {"action": "end"}})
     # All from the visitor's browser: without it, urllib's own user agent would mark them as bots.
+    # Two sites, as one deployment usually serves: most visitors on the shop, some on its blog.
+    site = "shop.example" if number % 4 else "blog.example"
     for event in events:
         event.setdefault("user_agent", agent)
+        event["site"] = site
+        event["ip_address"] = address
     return events
 
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need from Debian's packages, when missing:
 # librdkafka-dev and zlib1g-dev (found with pkg-config; zlib inflates compressed request bodies), kcat (tests read the topic back with it) and curl
-# (examples/send_events.sh); with --browser also chromium and chromium-driver (the dashboard's
-# tests, `make screenshot`); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
+# (examples/send_events.sh); with --browser also chromium, chromium-driver and an emoji font (the
+# dashboard's tests, `make screenshot`); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 missing=()
@@ -14,6 +14,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ "${1:-}" == "--browser" ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+  # Country flags are emoji (regional indicators): without a colour emoji font they are boxes.
+  [[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
 fi
 
 # The default country data (IPFire Location via tor-geoipdb) into data/geoip, whatever else is missing.

@@ -173,6 +173,100 @@ final class DashboardBrowserTests: PipelineTestCase {
         XCTAssertEqual(try browser.run("return window.loadedOnce === true;") as? Bool, true, "the page was reloaded")
     }
 
+    func testManySitesOpenOnAnOverviewWhoseRowsLeadToEachSitesOwnDashboard() throws {
+        let (_, port) = try pipeline.startConsumer()
+        var events: [[String: Any]] = []
+        for (site, visitors) in [("shop.example", 3), ("blog.example", 2)] {
+            for visitor in 0..<visitors {
+                var event = Self.pageView("/", user: "\(site)-u\(visitor)", session: "\(site)-s\(visitor)")
+                event["site"] = site
+                events.append(event)
+            }
+        }
+        try post(events)
+        XCTAssertEqual(pipeline.waitForTotal(5, port: port)["total_events"] as? Int, 5)
+        // A record another producer wrote, whose site is markup: shown as text, never run.
+        let hostile = "<img/src=x/onerror=document.body.dataset.pwned=1>"
+        var record = try XCTUnwrap(pipeline.records().first?.json)
+        record["id"] = "00000000-0000-4000-8000-00000000beef"
+        record["site"] = hostile
+        record["user_id"] = "hostile"
+        let line = String(decoding: try JSONSerialization.data(withJSONObject: record), as: UTF8.self)
+        try Kcat.produce(brokers: pipeline.brokers, topic: pipeline.topic, values: [line])
+        XCTAssertEqual(pipeline.waitForTotal(6, port: port)["total_events"] as? Int, 6)
+
+        let browser = try openDashboard(port: port)
+        XCTAssertTrue(
+            browser.wait(until: "return document.querySelectorAll('.overview tbody tr').length === 3;"),
+            "no overview: \(status(browser))")
+        XCTAssertEqual(
+            try browser.run("return document.querySelector('.overview tbody tr:nth-child(3) a').textContent;")
+                as? String,
+            hostile)
+        XCTAssertNil(try browser.run("return document.body.dataset.pwned || null;") as? String, "the site name ran")
+        let overview =
+            try browser.run(
+                """
+                return Array.from(document.querySelectorAll('.overview tbody tr')).slice(0, 2).map(function (row) {
+                  return Array.from(row.cells).slice(0, 4).map(function (cell) { return cell.textContent; })
+                    .concat([row.querySelector('a').getAttribute('href'), String(!!row.querySelector('polyline'))]);
+                });
+                """) as? [[String]]
+        XCTAssertEqual(
+            overview,
+            [
+                ["shop.example", "3", "3", "3", "/?site=shop.example", "true"],
+                ["blog.example", "2", "2", "2", "/?site=blog.example", "true"],
+            ])
+        XCTAssertEqual(
+            try browser.run("return getComputedStyle(document.querySelector('main')).display;") as? String, "none")
+
+        // A row leads to that site's dashboard, with the switcher in its header.
+        try browser.run("document.querySelector('.overview tbody tr:nth-child(2) a').click();")
+        XCTAssertTrue(
+            browser.wait(until: "return location.search === '?site=blog.example';"), "the row did not lead to the site")
+        XCTAssertTrue(waitForTotal(browser, 2), "the blog's dashboard did not show its 2 events")
+        XCTAssertEqual(try tiles(browser)["unique_visitors"], "2")
+        XCTAssertEqual(
+            try browser.run("return document.getElementById('site-switcher').value;") as? String, "blog.example")
+        XCTAssertEqual(try browser.run("return document.querySelector('.site-nav').hidden;") as? Bool, false)
+        XCTAssertEqual(try browser.run("return document.querySelector('.overview').hidden;") as? Bool, true)
+        // Switching sites from the header.
+        try browser.run(
+            """
+            const select = document.getElementById('site-switcher');
+            select.value = 'shop.example';
+            select.dispatchEvent(new Event('change'));
+            """)
+        XCTAssertTrue(browser.wait(until: "return location.search === '?site=shop.example';"))
+        XCTAssertTrue(waitForTotal(browser, 3), "the shop's dashboard did not show its 3 events")
+        XCTAssertEqual(try browser.run("return document.title;") as? String, "shop.example · Analytics · live")
+        XCTAssertTrue(
+            (try browser.text(".credit") ?? "").contains("IPFire Location"), "the country data is credited")
+    }
+
+    func testCountriesAreShownByNameWithTheirFlags() throws {
+        pipeline.producer?.signal(SIGKILL)
+        try pipeline.startProducer(environment: ["TRUSTED_PROXIES": "127.0.0.1", "GEOIP_DATA_DIR": "auto"])
+        let (_, port) = try pipeline.startConsumer()
+        for (index, address) in ["8.8.8.8", "8.8.4.4", "81.2.69.142", "10.0.0.1"].enumerated() {
+            let response = try pipeline.post(
+                "/event",
+                #"{"type":"page_view","user_id":"u\#(index)","url":"https://shop.example/"}"#,
+                headers: ["X-Forwarded-For": address])
+            XCTAssertEqual(response.status, 202, response.text)
+        }
+        XCTAssertEqual(pipeline.waitForTotal(4, port: port)["total_events"] as? Int, 4)
+        let browser = try openDashboard(port: port)
+        XCTAssertTrue(waitForTotal(browser, 4))
+        XCTAssertEqual(
+            try rows(browser, "countries"),
+            [
+                ["\u{1F1FA}\u{1F1F8}United States", "2", "2"], ["\u{1F1EC}\u{1F1E7}United Kingdom", "1", "1"],
+                ["Unknown", "1", "1"],
+            ])
+    }
+
     func testTextFromEventsIsShownAsTextAndRunsNothing() throws {
         let (_, port) = try pipeline.startConsumer()
         let browser = try openDashboard(port: port)

@@ -1,5 +1,6 @@
 // The consumer's live dashboard: renders /analytics snapshots as they arrive on
-// /analytics/stream (Server-Sent Events), falling back to polling /analytics.
+// /analytics/stream (Server-Sent Events), falling back to polling /analytics. With `?site=` it
+// shows one site; with more than one site and none named it opens the overview of /api/sites.
 // Every string from an event is put on the page with textContent or as an attribute value,
 // never as HTML.
 (function () {
@@ -12,6 +13,20 @@
   const BUILT_IN_TYPES = ["page_view", "click", "session"];
   const SVG = "http://www.w3.org/2000/svg";
   const numbers = new Intl.NumberFormat("en-US");
+  const params = new URLSearchParams(location.search);
+  const SITE = params.get("site");
+  const WANTS_OVERVIEW = params.get("view") === "sites";
+  let regionNames = null;
+  try {
+    regionNames = new Intl.DisplayNames(["en"], { type: "region" });
+  } catch (error) {
+    // Older browsers: country codes are shown as they are.
+  }
+
+  // A path of the figures this page shows: one site's with `?site=`, else every site's.
+  function scoped(path) {
+    return SITE ? path + "?site=" + encodeURIComponent(SITE) : path;
+  }
 
   // What the page knows about its connection: how data arrives and when it last did.
   const link = {
@@ -31,7 +46,7 @@
       startPolling("this browser has no EventSource");
       return;
     }
-    const source = new EventSource("/analytics/stream");
+    const source = new EventSource(scoped("/analytics/stream"));
     link.source = source;
     source.onmessage = function (message) {
       let snapshot;
@@ -95,11 +110,18 @@
   }
 
   function poll() {
-    fetch("/analytics", { cache: "no-store", credentials: "same-origin" })
+    fetch(scoped("/analytics"), { cache: "no-store", credentials: "same-origin" })
       .then(function (response) {
-        if (response.status === 401) {
-          link.problem = "not authorised: open the dashboard with ?token=…";
+        if (response.status === 401 || response.status === 403) {
+          link.problem = response.status === 401
+            ? "not authorised: open the dashboard with ?token=…"
+            : "this token does not see the site " + SITE;
           document.body.classList.add("is-denied");
+          updateStatus();
+          return null;
+        }
+        if (response.status === 404) {
+          link.problem = "no events of the site " + SITE + " have been counted yet";
           updateStatus();
           return null;
         }
@@ -188,6 +210,15 @@
     const isBuiltIn = function (name) { return BUILT_IN_TYPES.indexOf(name) >= 0; };
     renderCounts("event_types", pick(types, isBuiltIn));
     renderCounts("custom_events", pick(types, function (name) { return !isBuiltIn(name); }));
+    renderTable(
+      "countries",
+      (s.top_countries || []).map(function (row) {
+        return {
+          name: countryName(row.country), title: row.country, flag: flagOf(row.country),
+          values: [row.visitors, row.views], bar: row.visitors
+        };
+      })
+    );
     renderCounts("devices", s.device_stats);
     renderCounts("browsers", s.browser_stats);
     renderCounts("operating_systems", s.os_stats);
@@ -211,6 +242,23 @@
     footer("lag", typeof s.consumer_lag === "number" ? formatCount(s.consumer_lag) + " records" : "unknown");
     footer("total_events", formatCount(s.total_events));
     footer("bot_events", formatCount(s.bot_events || 0));
+    footer("sites_over_capacity", formatCount(s.sites_over_capacity || 0));
+  }
+
+  // "Germany" for "DE" (the browser's own names), the code itself where it has none.
+  function countryName(code) {
+    if (code === "unknown") return "Unknown";
+    try {
+      return (regionNames && regionNames.of(code)) || code;
+    } catch (error) {
+      return code;
+    }
+  }
+
+  // The flag emoji of a two-letter code: its letters as regional indicator symbols.
+  function flagOf(code) {
+    if (!/^[A-Z]{2}$/.test(code)) return "";
+    return String.fromCodePoint(0x1f1e6 + code.charCodeAt(0) - 65, 0x1f1e6 + code.charCodeAt(1) - 65);
   }
 
   function renderAge(seconds) {
@@ -267,7 +315,14 @@
       bar.style.width = largest > 0 ? ((100 * (data.bar || 0)) / largest).toFixed(1) + "%" : "0";
       const text = document.createElement("span");
       text.className = "name";
-      text.textContent = String(data.name);
+      if (data.flag) {
+        const flag = document.createElement("span");
+        flag.className = "flag";
+        flag.setAttribute("aria-hidden", "true");
+        flag.textContent = data.flag;
+        text.appendChild(flag);
+      }
+      text.appendChild(document.createTextNode(String(data.name)));
       text.setAttribute("title", String(data.title || data.name));
       label.appendChild(bar);
       label.appendChild(text);
@@ -398,6 +453,127 @@
     return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
   }
 
+  // MARK: - Sites
+
+  // The sites this page may show, then either the overview (more than one site and none named,
+  // or `?view=sites`) or one dashboard: of `?site=`, or of everything when there is one site.
+  function start() {
+    fetch("/api/sites", { cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (rows) {
+        if (!Array.isArray(rows)) return connectStream();
+        renderSwitcher(rows);
+        if (!SITE && (rows.length > 1 || WANTS_OVERVIEW)) return startOverview(rows);
+        connectStream();
+      })
+      .catch(function () {
+        connectStream();
+      });
+  }
+
+  function renderSwitcher(rows) {
+    const names = rows.map(function (row) { return String(row.site); });
+    if (SITE && names.indexOf(SITE) < 0) names.push(SITE);
+    const nav = document.querySelector(".site-nav");
+    nav.hidden = !(names.length > 1 || SITE);
+    if (SITE) document.title = SITE + " · Analytics · live";
+    const select = document.getElementById("site-switcher");
+    const options = names.slice().sort().map(function (name) {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      option.selected = name === SITE;
+      return option;
+    });
+    if (!SITE) {
+      const all = document.createElement("option");
+      all.value = "";
+      all.textContent = "All sites";
+      all.selected = true;
+      options.unshift(all);
+    }
+    select.replaceChildren.apply(select, options);
+    select.onchange = function () {
+      location.href = select.value ? "/?site=" + encodeURIComponent(select.value) : "/?view=sites";
+    };
+    document.getElementById("all-sites").hidden = names.length <= 1 || !SITE;
+  }
+
+  function startOverview(rows) {
+    document.body.classList.add("is-overview");
+    document.querySelector(".overview").hidden = false;
+    link.mode = "polling";
+    renderOverview(rows);
+    received(new Date().toISOString());
+    setInterval(function () {
+      fetch("/api/sites", { cache: "no-store", credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (fresh) {
+          received(new Date().toISOString());
+          renderOverview(fresh);
+        })
+        .catch(function () {
+          link.problem = "consumer unreachable";
+          updateStatus();
+        });
+    }, Math.max(REFRESH_MS, 2000));
+  }
+
+  // One row per site, most visitors first (as /api/sites orders them), each leading to its own
+  // dashboard, with a sparkline of its events in the last 60 minutes.
+  function renderOverview(rows) {
+    const body = document.querySelector(".overview tbody");
+    const now = new Date();
+    const fragment = document.createDocumentFragment();
+    rows.forEach(function (row) {
+      const tr = document.createElement("tr");
+      tr.setAttribute("data-site", String(row.site));
+      const label = document.createElement("td");
+      label.className = "label";
+      const anchor = document.createElement("a");
+      anchor.href = "/?site=" + encodeURIComponent(String(row.site));
+      anchor.textContent = String(row.site);
+      label.appendChild(anchor);
+      tr.appendChild(label);
+      [row.visitors, row.pageviews, row.current_visitors].forEach(function (value) {
+        const cell = document.createElement("td");
+        cell.className = "num";
+        cell.textContent = formatCount(value);
+        tr.appendChild(cell);
+      });
+      const spark = document.createElement("td");
+      spark.className = "spark";
+      spark.appendChild(sparkline(lastBuckets(row.events_per_minute || {}, now, 60, 60), String(row.site)));
+      tr.appendChild(spark);
+      fragment.appendChild(tr);
+    });
+    body.replaceChildren(fragment);
+  }
+
+  function sparkline(buckets, site) {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 120 26");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("role", "img");
+    const total = buckets.reduce(function (sum, bucket) { return sum + bucket.count; }, 0);
+    svg.setAttribute("aria-label", site + ": " + formatCount(total) + " events in the last 60 minutes");
+    const largest = buckets.reduce(function (max, bucket) { return Math.max(max, bucket.count); }, 0);
+    const points = buckets.map(function (bucket, index) {
+      const x = (index * 120) / Math.max(1, buckets.length - 1);
+      const y = 24 - (largest > 0 ? (bucket.count / largest) * 22 : 0);
+      return x.toFixed(1) + "," + y.toFixed(1);
+    });
+    const line = document.createElementNS(SVG, "polyline");
+    line.setAttribute("points", points.join(" "));
+    svg.appendChild(line);
+    return svg;
+  }
+
   setInterval(updateStatus, 500);
-  connectStream();
+  start();
 })();
