@@ -23,6 +23,13 @@ let package = Package(
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
         ),
+        // libmaxminddb, found with pkg-config (Debian: libmaxminddb-dev): an operator's country
+        // database (GEOIP_DB, .mmdb).
+        .systemLibrary(
+            name: "CMaxMindDB",
+            pkgConfig: "libmaxminddb",
+            providers: [.apt(["libmaxminddb-dev"])]
+        ),
         // epoll and eventfd, which Glibc's Swift module does not export.
         .systemLibrary(name: "CLinuxEvents"),
         // zlib, found with pkg-config (Debian: zlib1g-dev): gzip/deflate request bodies, the
@@ -63,6 +70,7 @@ let package = Package(
             name: "producer",
             dependencies: [
                 "ASCIIText", "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "BackgroundWork", "CLinuxEvents",
+                "CMaxMindDB",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

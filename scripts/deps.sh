@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # Installs what building and testing need from Debian's packages, when missing:
-# librdkafka-dev and zlib1g-dev (found with pkg-config; zlib inflates compressed request bodies), kcat (tests read the topic back with it) and curl
-# (examples/send_events.sh); with --browser also chromium, chromium-driver and an emoji font (the
-# dashboard's tests, `make screenshot`); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
+# librdkafka-dev, zlib1g-dev and libmaxminddb-dev (found with pkg-config; zlib inflates compressed
+# request bodies, libmaxminddb reads GEOIP_DB), kcat (tests read the topic back with it) and curl
+# (examples/send_events.sh); with --browser also chromium, chromium-driver, an emoji font (the
+# dashboard's tests, `make screenshot`) and libmaxmind-db-writer-perl (the tests' .mmdb); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
 
 missing=()
 pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
 pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
+pkg-config --exists libmaxminddb 2>/dev/null || missing+=(libmaxminddb-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ "${1:-}" == "--browser" ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
+  # The tests write their own .mmdb country database with it (GEOIP_DB).
+  perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null || missing+=(libmaxmind-db-writer-perl)
   # Country flags are emoji (regional indicators): without a colour emoji font they are boxes.
   [[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || missing+=(fonts-noto-color-emoji)
 fi

@@ -44,6 +44,26 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.low = low
     }
 
+    /// Calls `body` with the address as a C socket address (`sockaddr_in` or `sockaddr_in6`, port
+    /// 0), for C libraries that look addresses up (libmaxminddb).
+    public func withSocketAddress<Result>(_ body: (UnsafePointer<sockaddr>) -> Result) -> Result {
+        switch family {
+        case .v4:
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = UInt32(truncatingIfNeeded: low).bigEndian
+            return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
+        case .v6:
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            withUnsafeMutableBytes(of: &address.sin6_addr) { bytes in
+                bytes.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+                bytes.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+            }
+            return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1, body) }
+        }
+    }
+
     /// Whether the address can be a visitor's on the internet: not unspecified, loopback, private
     /// (RFC 1918, unique local), shared (carrier-grade NAT), link-local or multicast. Only such an
     /// address has a country.

@@ -44,6 +44,8 @@ struct ProducerSettings: Sendable {
     var defaultSite: String
     /// The folder of the country ranges, nil to search the default ones (`GEOIP_DATA_DIR`).
     var countryDataFolder: String?
+    /// An operator's MaxMind-DB country file, used instead of the ranges (`GEOIP_DB`).
+    var countryDatabase: String?
     /// Where producers agree on each day's visitor salt (`VISITOR_SALTS_TOPIC`).
     var saltsTopic: String
     /// What of `url` and `referrer` is published (`KEPT_QUERY_PARAMETERS`).
@@ -125,6 +127,11 @@ struct ProducerSettings: Sendable {
             means: "The folder holding geoip and geoip6 (IPFire Location, from Debian's "
                 + "tor-geoipdb); auto: data/geoip, then /usr/share/tor; off: no countries.")
         countryDataFolder = folder == "auto" ? nil : folder
+        let database = environment.string(
+            "GEOIP_DB", default: "(unset)",
+            means: "A MaxMind-DB (.mmdb) country file read instead of GEOIP_DATA_DIR, such as DB-IP's "
+                + "IP to Country Lite; missing or unreadable stops the producer.")
+        countryDatabase = database == "(unset)" || database.isEmpty ? nil : database
         defaultSite = try environment.value(
             "DEFAULT_SITE", default: "default", allowed: SiteName.rule,
             means: "The site of an event that names none and has neither url nor Origin.",

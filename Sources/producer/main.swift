@@ -14,6 +14,27 @@ let (logger, settings) = ServiceStartup.begin(service: "producer") { environment
 
 let metrics = ServiceMetrics()
 
+// Country data first: a GEOIP_DB or GEOIP_DATA_DIR that cannot be used stops the producer
+// with one line, before anything connects.
+let countryDatabase: CountryDatabase?
+do {
+    countryDatabase = try settings.countryDatabase.map { path throws(CountryDatabaseError) in
+        try CountryDatabase(path: path)
+    }
+} catch {
+    ShutdownSignal.fail("producer: \(error)", status: 2)
+}
+if let countryDatabase {
+    logger.info(
+        "country database loaded",
+        metadata: [
+            "path": "\(countryDatabase.path)", "type": "\(countryDatabase.databaseType)",
+            "nodes": "\(countryDatabase.nodeCount)",
+        ])
+}
+let countries: (any CountryLocator)? =
+    countryDatabase ?? CountryData.load(folder: settings.countryDataFolder, logger: logger)
+
 let producer: KafkaProducer
 do {
     producer = try KafkaProducer(configuration: settings.kafka, logger: logger)
@@ -53,7 +74,6 @@ let rateLimiter =
 if settings.allowedHosts.allowsAll {
     logger.info("SITES is empty: events are taken for every site")
 }
-let countries = CountryData.load(folder: settings.countryDataFolder, logger: logger)
 let intake = EventIntake(
     validator: EventValidator(limits: settings.limits),
     enricher: EventEnricher(
@@ -89,6 +109,8 @@ logger.info("shutting down", metadata: ["signal": "\(signal)"])
 state.draining.store(true, ordering: .relaxed)
 let deadline = ContinuousClock.now + .seconds(settings.shutdownTimeoutSeconds)
 server.shutdown(timeout: .seconds(settings.shutdownTimeoutSeconds))
+// No request is answered any more: the country database can go.
+countryDatabase?.shutdown()
 state.stopBrokerProbe()
 // Its writes go through a producer of its own, flushed here.
 salts.shutdown(timeout: .seconds(2))
