@@ -202,6 +202,9 @@ public struct AnalyticsAggregator: Sendable {
         set { pages.resize(to: max(newValue, configuration.topPagesLimit)) }
     }
 
+    /// Whether the session whose id hashes to `hash` is open in this aggregator.
+    func holdsSession(hash: UInt64) -> Bool { sessions.holds(sessionHash: hash) }
+
     /// Drops sessions idle for longer than the timeout, so memory follows live traffic.
     public mutating func expireSessions(now: Date) {
         sessions.expire(now: now)

@@ -83,6 +83,9 @@ public struct SessionWindow: Sendable {
         self.capacity = max(8, capacity)
     }
 
+    /// Whether the session whose id hashes to `hash` (`HyperLogLog.hash`) is open here.
+    func holds(sessionHash hash: UInt64) -> Bool { sessions[hash] != nil }
+
     /// Sessions open now.
     public var openCount: Int { mergedOpen.reduce(sessions.count) { $0 + $1.count } }
 

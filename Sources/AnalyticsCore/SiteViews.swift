@@ -52,9 +52,18 @@ public struct SiteViews: Sendable {
 
     /// Adds `event` to its site's view, making one if there is room. Returns false when the site
     /// had no view and no room was left: the event then counts only in the totals.
+    ///
+    /// An event that names no site of its own (the producer's fallback: no `site`, `url` or
+    /// `Origin`, such as a server's `session` event) counts for the site whose view holds its
+    /// session, when one does: the session's other events say where it happens.
     @discardableResult
     public mutating func apply(_ event: borrowing EventSummary) -> Bool {
-        let named = event.site ?? Self.fallbackSite
+        var named = event.site ?? Self.fallbackSite
+        if named == Self.fallbackSite, event.url == nil, !views.isEmpty, let session = event.sessionID,
+            let owner = site(holdingSession: session)
+        {
+            named = owner
+        }
         // In place through the index: `views[site]?.apply` moved the aggregator out and back.
         if let index = views.index(forKey: named) {
             views.values[index].apply(event)
@@ -76,6 +85,12 @@ public struct SiteViews: Sendable {
         }
         views[site]?.apply(event)
         return true
+    }
+
+    /// The site other than the fallback whose view holds `session` open.
+    private func site(holdingSession session: String) -> String? {
+        let hash = HyperLogLog.hash(session)
+        return views.first { $0.key != Self.fallbackSite && $0.value.holdsSession(hash: hash) }?.key
     }
 
     /// Whether a site a record names can key a view: 1 to 253 printable ASCII bytes, no space

@@ -157,3 +157,35 @@ final class SiteViewsTests: XCTestCase {
         XCTAssertEqual(rows.last?.eventsPerMinute.values.reduce(0, +), 2)
     }
 }
+
+extension SiteViewsTests {
+    /// The original project's sample: a `session` event with no url (so no site) belongs to the
+    /// session its page views opened on example.com, not to a second session on another site.
+    func testAnEventNamingNoSiteJoinsTheSiteOfItsSession() {
+        var views = SiteViews(configuration: configuration(maxSites: 10))
+        let pageView = EventSummary(
+            AnalyticsEvent(
+                id: "00000000-0000-4000-8000-000000000001", type: "page_view", userID: "user456",
+                sessionID: "session789", url: "https://example.com/about", timestamp: "2026-11-28T11:59:00.000Z",
+                site: "example.com"),
+            receivedAt: noon.addingTimeInterval(-60))
+        let session = EventSummary(
+            AnalyticsEvent(
+                id: "00000000-0000-4000-8000-000000000002", type: "session", userID: "user456",
+                sessionID: "session789", timestamp: "2026-11-28T11:59:30.000Z", site: SiteViews.fallbackSite),
+            receivedAt: noon.addingTimeInterval(-30))
+        let elsewhere = EventSummary(
+            AnalyticsEvent(
+                id: "00000000-0000-4000-8000-000000000003", type: "signup", userID: "user9",
+                sessionID: "other-session", timestamp: "2026-11-28T11:59:30.000Z", site: SiteViews.fallbackSite),
+            receivedAt: noon.addingTimeInterval(-30))
+        views.apply(pageView)
+        views.apply(session)
+        views.apply(elsewhere)
+        XCTAssertEqual(views.view(of: "example.com")?.totalEvents, 2)
+        XCTAssertEqual(views.view(of: SiteViews.fallbackSite)?.totalEvents, 1, "a session of its own stays apart")
+        let total = views.total.snapshot(now: noon)
+        XCTAssertEqual(total.activeSessions, 2)
+        XCTAssertEqual(total.sessionMetrics.sessionsStarted, 2)
+    }
+}
