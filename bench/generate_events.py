@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes N sample events for `make bench-consumer`, one `session_id<TAB>event JSON` line each:
-a mix of types over USERS users and PAGES pages, with server timestamps spread over the last hour.
+a mix of types over USERS users and PAGES pages, with server timestamps spread over the last hour;
+with a fifth argument SITES > 0, each user belongs to one of SITES sites (`site<k>.example`).
 
 Quick enough for tens of millions of events: timestamps are formatted once per second of the
 hour, ids are formatted from random bits directly, and each line (keys sorted, no spaces, no
@@ -11,6 +12,7 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 count, users, pages = (int(value) for value in sys.argv[1:4])
+sites = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 random.seed(42)
 now = datetime.now(timezone.utc)
 stamps = [(now - timedelta(seconds=second)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z" for second in range(3600)]
@@ -39,7 +41,9 @@ for index in range(count):
     load = randrange(100, 5000)
     batch.append(
         f'{session}\t{{"id":"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}","metadata":{{"load_time":{load}}},'
-        f'"path":"{page}","referrer":"{referrer}","session_id":"{session}","timestamp":"{stamp}","type":"{kind}",'
+        f'"path":"{page}","referrer":"{referrer}","session_id":"{session}",'
+        + (f'"site":"site{user % sites}.example",' if sites else "")
+        + f'"timestamp":"{stamp}","type":"{kind}",'
         f'"url":"https://example.com{page}","user_agent":"{agent}","user_id":"user{user}"}}\n'
     )
     if len(batch) == 10_000:

@@ -64,16 +64,16 @@ run_consumer() {
   peak_rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$consumer/status")
 }
 
-# fill_topic TOPIC EVENTS USERS PAGES: writes sample events to TOPIC with kcat, compressed with
+# fill_topic TOPIC EVENTS USERS PAGES [SITES]: writes sample events (of SITES sites; 0: none named) to TOPIC with kcat, compressed with
 # $COMPRESSION (default lz4) in batches of up to $BATCH_MESSAGES (default 10000; live traffic
 # arrives in batches of a few), and checks that all of them are there (the development broker
 # keeps 5 MiB per partition).
 fill_topic() {
-  local topic="$1" events="$2" users="$3" pages="$4" on_topic
-  echo "bench: writing $events events ($users users, $pages pages, ${COMPRESSION:-lz4}) to $topic"
+  local topic="$1" events="$2" users="$3" pages="$4" sites="${5:-0}" on_topic
+  echo "bench: writing $events events ($users users, $pages pages, $sites sites, ${COMPRESSION:-lz4}) to $topic"
   # From a file, not a pipe: fed as fast as it reads, kcat fills batches of 10,000; fed by the
   # generator, it sent smaller batches, and the consumer was slower and larger on them.
-  python3 bench/generate_events.py "$events" "$users" "$pages" >"$work/events.tsv"
+  python3 bench/generate_events.py "$events" "$users" "$pages" "$sites" >"$work/events.tsv"
   kcat -b "$brokers" -t "$topic" -P -K $'\t' -z "${COMPRESSION:-lz4}" -X linger.ms=50 \
     -X batch.num.messages="${BATCH_MESSAGES:-10000}" <"$work/events.tsv"
   rm -f "$work/events.tsv"

@@ -32,6 +32,11 @@ public struct GroupView: Sendable {
     private var others: [Int32: PartialState] = [:]
     /// Owned partitions changed since they were last handed out for publishing.
     private var changed: Set<Int32> = []
+    /// How many partition states (owned and received) hold a view of each site: the sites this
+    /// member shows. A site with a view anywhere gets one in every partition that sees it, and a
+    /// new site gets views only while fewer than `maxSites` sites have one, so every partition
+    /// admits the same sites and each shown site is whole.
+    private var siteHolders: [String: Int] = [:]
     /// One deduplication window for all partitions of this process (retries of an event carry its
     /// session id as key, so they arrive on the same partition).
     private var recentIDs: RecentIDs
@@ -72,7 +77,20 @@ public struct GroupView: Sendable {
         // Mutated in place through its index: `owned[partition]?.count(...)` moved the whole state
         // out and back for every event, retaining and releasing each of its sketches.
         guard let index = owned.index(forKey: partition) else { return .notOwned }
-        let outcome = owned.values[index].count(event, offset: offset, recentIDs: &recentIDs)
+        var outcome: Outcome
+        switch owned.values[index].count(event, offset: offset, recentIDs: &recentIDs) {
+        case .done(let done): outcome = done
+        case .newSite(let site):
+            // A site new to this partition: admitted when another partition shows it already, or
+            // while fewer than MAX_SITES sites are shown.
+            let admitted = siteHolders[site] != nil || siteHolders.count < configuration.maxSites
+            switch event {
+            case .some(let event): owned.values[index].sites.place(event, newSite: site, admitted: admitted)
+            case .none: break
+            }
+            if admitted { siteHolders[site, default: 0] += 1 }
+            outcome = admitted ? .counted : .countedBeyondSites
+        }
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
     }
@@ -99,9 +117,22 @@ public struct GroupView: Sendable {
         guard state.topic == topic, owned[state.partition] == nil else { return false }
         if let current = others[state.partition], current.nextOffset > state.nextOffset { return false }
         let known = others.count
+        if let current = others[state.partition] { forgetSites(of: current) }
+        countSites(of: state)
         others[state.partition] = state
         if others.count != known { shareBudgets() }
         return true
+    }
+
+    private mutating func countSites(of state: PartialState) {
+        for site in state.sites.sites { siteHolders[site, default: 0] += 1 }
+    }
+
+    private mutating func forgetSites(of state: PartialState) {
+        for site in state.sites.sites {
+            guard let holders = siteHolders[site] else { continue }
+            siteHolders[site] = holders > 1 ? holders - 1 : nil
+        }
     }
 
     /// The most entries up to `count` that a Swift hash table holds without the next doubling
@@ -204,6 +235,11 @@ public struct GroupView: Sendable {
         return names.sorted()
     }
 
+    /// Site views held, one per site per partition (what memory per site is counted in).
+    public var siteViewCount: Int {
+        owned.values.reduce(0) { $0 + $1.sites.sites.count } + others.values.reduce(0) { $0 + $1.sites.sites.count }
+    }
+
     /// Events of every partition counted only in the totals because `MAX_SITES` sites had views.
     public var overCapacityEvents: Int {
         owned.values.reduce(0) { $0 + $1.sites.overCapacityEvents }
@@ -211,25 +247,35 @@ public struct GroupView: Sendable {
     }
 }
 
+/// What counting a record in a partition's state came to.
+private enum Counting {
+    case done(GroupView.Outcome)
+    /// Not counted yet: the event's site has no view in the partition; the group view decides.
+    case newSite(String)
+}
+
 extension PartialState {
     /// Counts one record into the state, in place.
     fileprivate mutating func count(_ event: borrowing EventSummary?, offset: Int64, recentIDs: inout RecentIDs)
-        -> GroupView.Outcome
+        -> Counting
     {
-        guard offset >= nextOffset else { return .alreadyCounted }
+        guard offset >= nextOffset else { return .done(.alreadyCounted) }
         nextOffset = offset + 1
         // Matched in place: binding the event (`guard let`) copied it, a retain and a release
         // per string, for every record.
         switch event {
         case .none:
             sites.recordInvalidRecord()
-            return .invalid
+            return .done(.invalid)
         case .some(let event):
             guard recentIDs.insert(hash: event.idHash) else {
                 sites.recordDuplicate()
-                return .duplicate
+                return .done(.duplicate)
             }
-            return sites.apply(event) ? .counted : .countedBeyondSites
+            switch sites.applyToKnownSite(event) {
+            case .counted: return .done(.counted)
+            case .newSite(let site): return .newSite(site)
+            }
         }
     }
 }

@@ -50,14 +50,32 @@ public struct SiteViews: Sendable {
         return total
     }
 
-    /// Adds `event` to its site's view, making one if there is room. Returns false when the site
-    /// had no view and no room was left: the event then counts only in the totals.
+    /// Where `applyToKnownSite` put an event.
+    public enum Placement: Sendable, Equatable {
+        /// Counted in its site's view.
+        case counted
+        /// Not counted yet: its site has no view here. The caller decides whether the site gets
+        /// one (`place`).
+        case newSite(String)
+    }
+
+    /// Adds `event` to its site's view, making one if fewer than `maxSites` sites have one here.
+    /// Returns false when no room was left: the event then counts only in the totals.
+    @discardableResult
+    public mutating func apply(_ event: borrowing EventSummary) -> Bool {
+        switch applyToKnownSite(event) {
+        case .counted: return true
+        case .newSite(let site): return place(event, newSite: site, admitted: views.count < configuration.maxSites)
+        }
+    }
+
+    /// Adds `event` to its site's view when the site has one here; otherwise counts nothing and
+    /// names the site, so that a group view can decide for all its partitions alike.
     ///
     /// An event that names no site of its own (the producer's fallback: no `site`, `url` or
     /// `Origin`, such as a server's `session` event) counts for the site whose view holds its
     /// session, when one does: the session's other events say where it happens.
-    @discardableResult
-    public mutating func apply(_ event: borrowing EventSummary) -> Bool {
+    public mutating func applyToKnownSite(_ event: borrowing EventSummary) -> Placement {
         var named = event.site ?? Self.fallbackSite
         if named == Self.fallbackSite, event.url == nil, !views.isEmpty, let session = event.sessionID,
             let owner = site(holdingSession: session)
@@ -67,23 +85,32 @@ public struct SiteViews: Sendable {
         // In place through the index: `views[site]?.apply` moved the aggregator out and back.
         if let index = views.index(forKey: named) {
             views.values[index].apply(event)
-            return true
+            return .counted
         }
         let site = Self.showable(named) ? named : Self.fallbackSite
-        if views[site] == nil {
-            guard views.count < configuration.maxSites else {
-                overCapacityEvents += 1
-                remainder.apply(event)
-                return false
-            }
-            // A new site starts with an equal share, so it counts exactly from its first event;
-            // the next `expireSessions` shares the budgets out by traffic.
-            var view = AnalyticsAggregator(configuration: configuration)
-            view.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / (views.count + 1)))
-            view.pageCapacity = max(20, pageBudget / (views.count + 1))
-            views[site] = view
+        if let index = views.index(forKey: site) {
+            views.values[index].apply(event)
+            return .counted
         }
-        views[site]?.apply(event)
+        return .newSite(site)
+    }
+
+    /// Counts `event` of `site` (which has no view here, as `applyToKnownSite` said): in a new
+    /// view when `admitted`, else in the totals only. Returns `admitted`.
+    @discardableResult
+    public mutating func place(_ event: borrowing EventSummary, newSite site: String, admitted: Bool) -> Bool {
+        guard admitted else {
+            overCapacityEvents += 1
+            remainder.apply(event)
+            return false
+        }
+        // A new site starts with an equal share, so it counts exactly from its first event; the
+        // next `expireSessions` shares the budgets out by traffic.
+        var view = AnalyticsAggregator(configuration: configuration)
+        view.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / (views.count + 1)))
+        view.pageCapacity = max(20, pageBudget / (views.count + 1))
+        view.apply(event)
+        views[site] = view
         return true
     }
 

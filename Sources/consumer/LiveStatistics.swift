@@ -119,6 +119,9 @@ final class LiveStatistics: Sendable {
         }
     }
 
+    /// Site views held, one per site per partition.
+    var siteViewCount: Int { view.withLock { $0.siteViewCount } }
+
     /// Whether some partition has a view of `site`.
     func hasSite(_ site: String) -> Bool {
         view.withLock { $0.hasSite(site) }

@@ -25,6 +25,7 @@ struct StatsRoutes: Sendable {
         metrics.set("consumer_assigned_partitions", to: Double(lag.count))
         metrics.set("consumer_fetch_wakeups", to: Double(consumer.fetchWakeups))
         metrics.set("dashboard_streams", to: Double(feed.openStreams))
+        metrics.set("consumer_site_views", to: Double(figures.statistics.siteViewCount))
         if let commit = consumer.lastSuccessfulCommit {
             metrics.set("consumer_last_commit_timestamp_seconds", to: commit.timeIntervalSince1970)
         }

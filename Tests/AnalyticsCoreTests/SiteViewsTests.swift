@@ -126,6 +126,40 @@ final class SiteViewsTests: XCTestCase {
         XCTAssertEqual(view.merged().snapshot(now: noon).totalEvents, 2)
     }
 
+    /// Every partition admits the same sites: the first MAX_SITES sites seen anywhere, so a site
+    /// shown is shown whole and one refused is refused everywhere (with 1,000 sites over 160
+    /// partitions, partitions admitting 100 sites each by their own arrival order showed all
+    /// 1,000 sites, each in pieces).
+    func testEveryPartitionAdmitsTheSameSites() throws {
+        var view = GroupView(topic: "t", configuration: configuration(maxSites: 2))
+        for partition: Int32 in 0..<3 { _ = view.adopt(partition, now: noon) }
+        var offsets: [Int32: Int64] = [:]
+        func send(_ index: Int, _ site: String, to partition: Int32) -> GroupView.Outcome {
+            defer { offsets[partition, default: 0] += 1 }
+            return view.apply(event(index, site: site), partition: partition, offset: offsets[partition, default: 0])
+        }
+        XCTAssertEqual(send(0, "a.example", to: 0), .counted)
+        XCTAssertEqual(send(1, "b.example", to: 1), .counted)
+        XCTAssertEqual(send(2, "c.example", to: 2), .countedBeyondSites, "two sites are shown already")
+        XCTAssertEqual(send(3, "b.example", to: 2), .counted, "b is shown, so every partition counts it")
+        XCTAssertEqual(send(4, "a.example", to: 1), .counted)
+        XCTAssertEqual(send(5, "c.example", to: 0), .countedBeyondSites)
+        XCTAssertEqual(view.sites, ["a.example", "b.example"])
+        XCTAssertEqual(view.merged(site: "b.example")?.totalEvents, 2)
+        XCTAssertEqual(view.overCapacityEvents, 2)
+        XCTAssertEqual(view.siteViewCount, 4)
+
+        // A member receiving these partitions shows the same sites, and admits no other.
+        var other = GroupView(topic: "t", configuration: configuration(maxSites: 2))
+        for partition: Int32 in 0..<3 {
+            let bytes = try XCTUnwrap(view.encodedState(of: partition, now: noon))
+            other.receive(try PartialState(bytes: bytes, configuration: configuration(maxSites: 2)))
+        }
+        _ = other.adopt(3, now: noon)
+        XCTAssertEqual(other.apply(event(6, site: "d.example"), partition: 3, offset: 0), .countedBeyondSites)
+        XCTAssertEqual(other.apply(event(7, site: "a.example"), partition: 3, offset: 1), .counted)
+    }
+
     func testBudgetsAreSharedByTrafficWithAFloorPerSite() {
         var views = SiteViews(configuration: configuration(maxSites: 10))
         views.setBudgets(sessions: 30_000, pages: 1_000)
