@@ -38,6 +38,17 @@ final class CountryRangesTests: XCTestCase {
         XCTAssertEqual(country(ranges, "2001:4:112::1"), "US")
         XCTAssertEqual(country(ranges, "2a00:1450:4001::200e"), "IE")
         XCTAssertNil(country(ranges, "2a00:1451::1"))
+        // Lookups go through 16-bit prefix buckets: a range starting in an earlier bucket still
+        // holds the addresses of the later ones it spans, and a bucket's first address belongs to
+        // the range before it.
+        XCTAssertEqual(country(ranges, "8.255.255.255"), "US", "the last bucket a range spans")
+        XCTAssertEqual(country(ranges, "8.128.0.0"), "US", "a bucket where no range starts")
+        XCTAssertNil(country(ranges, "9.0.0.0"), "the bucket after a range's end")
+        XCTAssertEqual(country(ranges, "81.2.64.0"), "GB", "a range's first address")
+        XCTAssertNil(country(ranges, "81.2.63.255"), "the address before, in the same bucket")
+        XCTAssertNil(country(ranges, "255.255.255.255"), "the last bucket")
+        XCTAssertEqual(country(ranges, "2a00:1450:ffff:ffff:ffff:ffff:ffff:ffff"), "IE")
+        XCTAssertNil(country(ranges, "2a00:144f:ffff::1"))
     }
 
     func testPrivateAndLoopbackAddressesHaveNoCountry() throws {
