@@ -28,6 +28,12 @@ public struct AggregatorConfiguration: Sendable, Equatable {
     /// Websites given a view of their own in each partition (`MAX_SITES`); events of further
     /// sites count only in the totals and in `sites_over_capacity`.
     public var maxSites = 100
+    /// Sites that always get a view, whatever `maxSites` (those with a `SITE_TOKENS` token): a
+    /// flood of made-up sites cannot keep them out.
+    public var reservedSites: Set<String> = []
+    /// The site the producers give an event that names none (`DEFAULT_SITE`): such an event joins
+    /// the site of its open session, and records from before sites count for it.
+    public var defaultSite = "default"
 
     public init() {}
 }

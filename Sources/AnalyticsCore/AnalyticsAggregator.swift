@@ -202,6 +202,12 @@ public struct AnalyticsAggregator: Sendable {
         set { pages.resize(to: max(newValue, configuration.topPagesLimit)) }
     }
 
+    /// Sessions open now (what a smaller session budget would close).
+    var openSessionCount: Int { sessions.openCount }
+
+    /// Pages monitored now (what a smaller page budget would drop).
+    var monitoredPageCount: Int { pages.count }
+
     /// Whether the session whose id hashes to `hash` is open in this aggregator.
     func holdsSession(hash: UInt64) -> Bool { sessions.holds(sessionHash: hash) }
 

@@ -37,6 +37,9 @@ public struct GroupView: Sendable {
     /// new site gets views only while fewer than `maxSites` sites have one, so every partition
     /// admits the same sites and each shown site is whole.
     private var siteHolders: [String: Int] = [:]
+    /// Grows whenever a site view is added or a received state replaced: readers that keep a copy
+    /// of the site names (`sites`) know when to refresh it.
+    public private(set) var sitesChanged: UInt64 = 0
     /// One deduplication window for all partitions of this process (retries of an event carry its
     /// session id as key, so they arrive on the same partition).
     private var recentIDs: RecentIDs
@@ -81,15 +84,23 @@ public struct GroupView: Sendable {
         switch owned.values[index].count(event, offset: offset, recentIDs: &recentIDs) {
         case .done(let done): outcome = done
         case .newSite(let site):
-            // A site new to this partition: admitted when another partition shows it already, or
-            // while fewer than MAX_SITES sites are shown.
-            let admitted = siteHolders[site] != nil || siteHolders.count < configuration.maxSites
+            // A site new to this partition: admitted when another partition shows it already,
+            // when it has a token of its own, or while fewer than MAX_SITES sites are shown.
+            let admitted =
+                siteHolders[site] != nil || configuration.reservedSites.contains(site)
+                || siteHolders.count < configuration.maxSites
             switch event {
-            case .some(let event): owned.values[index].sites.place(event, newSite: site, admitted: admitted)
-            case .none: break
+            case .some(let event):
+                owned.values[index].sites.place(event, newSite: site, admitted: admitted)
+                if admitted {
+                    siteHolders[site, default: 0] += 1
+                    sitesChanged &+= 1
+                }
+                outcome = admitted ? .counted : .countedBeyondSites
+            case .none:
+                // Only a valid event has a site: an invalid record never asks.
+                outcome = .invalid
             }
-            if admitted { siteHolders[site, default: 0] += 1 }
-            outcome = admitted ? .counted : .countedBeyondSites
         }
         if outcome != .alreadyCounted { changed.insert(partition) }
         return outcome
@@ -120,6 +131,7 @@ public struct GroupView: Sendable {
         if let current = others[state.partition] { forgetSites(of: current) }
         countSites(of: state)
         others[state.partition] = state
+        sitesChanged &+= 1
         if others.count != known { shareBudgets() }
         return true
     }
@@ -222,18 +234,10 @@ public struct GroupView: Sendable {
     }
 
     /// Whether some partition has a view of `site`.
-    public func hasSite(_ site: String) -> Bool {
-        owned.values.contains { $0.sites.view(of: site) != nil }
-            || others.values.contains { $0.sites.view(of: site) != nil }
-    }
+    public func hasSite(_ site: String) -> Bool { siteHolders[site] != nil }
 
     /// Every site with a view in some partition, in order.
-    public var sites: [String] {
-        var names = Set<String>()
-        for state in owned.values { names.formUnion(state.sites.sites) }
-        for state in others.values { names.formUnion(state.sites.sites) }
-        return names.sorted()
-    }
+    public var sites: [String] { siteHolders.keys.sorted() }
 
     /// Site views held, one per site per partition (what memory per site is counted in).
     public var siteViewCount: Int {

@@ -10,8 +10,8 @@ import Foundation
 /// partition's session and page budgets are shared out over its sites by their traffic
 /// (`shareBudgets`).
 public struct SiteViews: Sendable {
-    /// The site of a record that names none (written before sites) or names one this consumer
-    /// cannot show (another producer's record).
+    /// The default `DEFAULT_SITE`: the site of a record that names none (written before sites)
+    /// or names one this consumer cannot show (another producer's record), unless configured.
     public static let fallbackSite = "default"
 
     public let configuration: AggregatorConfiguration
@@ -20,9 +20,15 @@ public struct SiteViews: Sendable {
     private(set) var remainder: AnalyticsAggregator
     /// Events counted only in the remainder because their site came when `maxSites` had views.
     public private(set) var overCapacityEvents = 0
-    /// The budgets of the whole partition, shared out over its sites.
-    private var sessionBudget: Int
-    private var pageBudget: Int
+    /// The budgets of the whole partition (its share of `SESSION_CAPACITY` and `PAGE_CAPACITY`),
+    /// shared out over its sites.
+    public private(set) var sessionBudget: Int
+    public private(set) var pageBudget: Int
+    /// When the budgets were last shared out by traffic (`expireSessions`).
+    private var sharedAt = Date.distantPast
+    /// How often the budgets follow the traffic: sharing them on every snapshot let a burst of
+    /// one site shrink the others' summaries again and again.
+    static let sharingInterval: TimeInterval = 60
 
     public init(configuration: AggregatorConfiguration) {
         self.configuration = configuration
@@ -45,7 +51,10 @@ public struct SiteViews: Sendable {
 
     /// Every site and the remainder merged: the statistics of the whole partition.
     public var total: AnalyticsAggregator {
-        var total = remainder
+        // A fresh aggregator with the whole configuration's capacities, not a copy of the
+        // remainder: merging the views into the remainder's small page summary cut the top pages.
+        var total = AnalyticsAggregator(configuration: configuration)
+        total.merge(remainder)
         for view in views.values { total.merge(view) }
         return total
     }
@@ -76,8 +85,9 @@ public struct SiteViews: Sendable {
     /// `Origin`, such as a server's `session` event) counts for the site whose view holds its
     /// session, when one does: the session's other events say where it happens.
     public mutating func applyToKnownSite(_ event: borrowing EventSummary) -> Placement {
-        var named = event.site ?? Self.fallbackSite
-        if named == Self.fallbackSite, event.url == nil, !views.isEmpty, let session = event.sessionID,
+        let fallback = configuration.defaultSite
+        var named = event.site ?? fallback
+        if named == fallback, event.url == nil, !views.isEmpty, let session = event.sessionID,
             let owner = site(holdingSession: session)
         {
             named = owner
@@ -87,7 +97,7 @@ public struct SiteViews: Sendable {
             views.values[index].apply(event)
             return .counted
         }
-        let site = Self.showable(named) ? named : Self.fallbackSite
+        let site = Self.showable(named) ? named : fallback
         if let index = views.index(forKey: site) {
             views.values[index].apply(event)
             return .counted
@@ -117,7 +127,8 @@ public struct SiteViews: Sendable {
     /// The site other than the fallback whose view holds `session` open.
     private func site(holdingSession session: String) -> String? {
         let hash = HyperLogLog.hash(session)
-        return views.first { $0.key != Self.fallbackSite && $0.value.holdsSession(hash: hash) }?.key
+        let fallback = configuration.defaultSite
+        return views.first { $0.key != fallback && $0.value.holdsSession(hash: hash) }?.key
     }
 
     /// Whether a site a record names can key a view: 1 to 253 printable ASCII bytes, no space
@@ -139,30 +150,34 @@ public struct SiteViews: Sendable {
         shareBudgets()
     }
 
-    /// Each site gets a share of the partition's budgets in proportion to its events, never less
-    /// than a quarter of an equal share (nor 256 sessions and 20 pages), so a quiet site stays
-    /// exact while a busy one gets the room it needs; the remainder gets an equal share. The
-    /// whole stays within 1.25 times the budgets (plus the floors of at most `maxSites` sites).
-    /// Shared again whenever sessions are expired, as traffic shifts.
+    /// Each site, and the remainder, gets a share of the partition's budgets in proportion to its
+    /// events, never less than a quarter of an equal share (nor 256 sessions and 20 pages), so a
+    /// quiet site stays exact while a busy one gets the room it needs. A share never drops below
+    /// what a view holds now (sessions open, pages monitored): shrinking a summary throws counts
+    /// away, so traffic moving elsewhere frees room only as sessions end. The whole stays within
+    /// 1.25 times the budgets plus what views held before a share shrank.
     private mutating func shareBudgets() {
-        let events = max(1, views.values.reduce(0) { $0 + $1.totalEvents })
-        let count = max(1, views.count)
+        let events = max(1, views.values.reduce(remainder.totalEvents) { $0 + $1.totalEvents })
+        let count = views.count + 1
         let sessionFloor = max(256, sessionBudget / count / 4)
         let pageFloor = max(20, pageBudget / count / 4)
-        for index in views.indices {
-            let weight = count == 1 ? 1.0 : Double(views.values[index].totalEvents) / Double(events)
-            views.values[index].sessionCapacity = GroupView.fillingAHashTable(
-                max(sessionFloor, Int(Double(sessionBudget) * weight)))
-            views.values[index].pageCapacity = max(pageFloor, Int(Double(pageBudget) * weight))
+        func share(_ view: inout AnalyticsAggregator) {
+            let weight = Double(view.totalEvents) / Double(events)
+            view.sessionCapacity = GroupView.fillingAHashTable(
+                max(sessionFloor, Int(Double(sessionBudget) * weight), view.openSessionCount))
+            view.pageCapacity = max(pageFloor, Int(Double(pageBudget) * weight), view.monitoredPageCount)
         }
-        remainder.sessionCapacity = GroupView.fillingAHashTable(max(256, sessionBudget / count))
-        remainder.pageCapacity = max(20, pageBudget / count)
+        for index in views.indices { share(&views.values[index]) }
+        share(&remainder)
     }
 
-    /// Closes sessions idle past the timeout in every view, and shares the budgets out again.
+    /// Closes sessions idle past the timeout in every view; once a minute, shares the budgets out
+    /// again as traffic shifts.
     public mutating func expireSessions(now: Date) {
         for index in views.indices { views.values[index].expireSessions(now: now) }
         remainder.expireSessions(now: now)
+        guard now.timeIntervalSince(sharedAt) >= Self.sharingInterval || now < sharedAt else { return }
+        sharedAt = now
         shareBudgets()
     }
 

@@ -135,10 +135,12 @@ public struct EnvironmentReader: Sendable {
             let item = piece.trimmingCharacters(in: .whitespaces)
             if item.isEmpty { continue }
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            // Without "=" the entry may be a bare token: only its length is shown.
+            // A name is shown only once it passed as a name: an entry written token first, or a
+            // bare token, shows its length only.
             let shown =
                 parts.count == 2
-                ? "(entry \(index + 1), \(parts[0].utf8.prefix(64).printableASCII)=…, token not shown)"
+                ? parseName(parts[0]).map { "(entry \(index + 1), \($0)=…, token not shown)" }
+                    ?? "(entry \(index + 1), \(item.utf8.count) characters, not shown)"
                 : "(entry \(index + 1), \(item.utf8.count) characters without '=', not shown)"
             guard parts.count == 2, let key = parseName(parts[0]),
                 !pairs.contains(where: { $0.name == key || $0.token == parts[1] }),

@@ -50,7 +50,9 @@ final class ConsumeLoop: Sendable {
         self.statistics = statistics
         self.logger = logger
         self.metrics = metrics
-        overCapacity = OverCapacitySites(logger: logger, maxSites: statistics.configuration.maxSites)
+        let configuration = statistics.configuration
+        overCapacity = OverCapacitySites(
+            logger: logger, maxSites: configuration.maxSites, defaultSite: configuration.defaultSite)
     }
 
     func start() {

@@ -38,8 +38,10 @@ struct ConsumerSettings: Sendable {
     var statsToken: String?
     /// Tokens that each see one site only (`SITE_TOKENS`).
     var siteTokens: [(site: String, token: String)]
-    /// Sites given a view of their own in each partition (`MAX_SITES`).
+    /// Sites given a view of their own (`MAX_SITES`).
     var maxSites: Int
+    /// The producers' `DEFAULT_SITE`: the site of events that name none.
+    var defaultSite: String
     /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
@@ -109,16 +111,34 @@ struct ConsumerSettings: Sendable {
                 + "its stream, its row of /api/sites); STATS_TOKEN sees every site.",
             parseName: { SiteName.normalized($0) }
         ).map { (site: $0.name, token: $0.token) }
+        defaultSite = try environment.value(
+            "DEFAULT_SITE", default: "default", allowed: SiteName.rule,
+            means: "The producers' DEFAULT_SITE: an event of that site with no url joins the site of its open "
+                + "session.", parse: { SiteName.normalized($0) })
         maxSites = try environment.integer(
             "MAX_SITES", default: 100, range: 1...100_000,
             means: "Sites with a live view of their own; events of further sites count only in the totals "
                 + "and in sites_over_capacity.")
         metricsToken = try environment.token(
             "METRICS_TOKEN", means: "When set, /metrics needs it as a bearer token.")
+        if let metricsToken, siteTokens.contains(where: { $0.token == metricsToken }) {
+            throw ConfigurationError(
+                variable: "SITE_TOKENS", value: "(a token equal to METRICS_TOKEN, not shown)",
+                allowed: "tokens of their own, other than METRICS_TOKEN")
+        }
         if let statsToken, siteTokens.contains(where: { $0.token == statsToken }) {
             throw ConfigurationError(
                 variable: "SITE_TOKENS", value: "(a token equal to STATS_TOKEN, not shown)",
                 allowed: "tokens other than STATS_TOKEN, which sees every site")
+        }
+        // An entry written token first (`TOKEN=shop.example.com`) reads as a site named like the
+        // token whose token is the site: refused, rather than taken the wrong way round.
+        if let reversed = siteTokens.firstIndex(where: {
+            $0.token.contains(".") && SiteName.normalized($0.token) != nil
+        }) {
+            throw ConfigurationError(
+                variable: "SITE_TOKENS", value: "(entry \(reversed + 1): its token looks like a site name, not shown)",
+                allowed: "site=token pairs, the site first")
         }
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,

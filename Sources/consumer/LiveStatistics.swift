@@ -8,6 +8,9 @@ import Synchronization
 final class LiveStatistics: Sendable {
     private let view: Mutex<GroupView>
     private let changes = Atomic<UInt64>(0)
+    /// The sites with a view, copied out of the view when they change: the stats server's loop
+    /// asks whether a site is known without waiting for the lock the consume loop holds.
+    private let knownSites = Mutex<(names: Set<String>, version: UInt64)>(([], 0))
 
     /// Grows whenever the view changes (records applied, partial states received): readers that
     /// follow the figures live compare it instead of computing a snapshot to find out.
@@ -44,6 +47,7 @@ final class LiveStatistics: Sendable {
                 outcomes.append(view.apply(event, partition: records[index].partition, offset: records[index].offset))
                 records[index].event = consume event
             }
+            publishSites(of: view)
             return outcomes
         }
     }
@@ -56,7 +60,11 @@ final class LiveStatistics: Sendable {
     @discardableResult
     func receive(_ state: PartialState) -> Bool {
         defer { changes.add(1, ordering: .releasing) }
-        return view.withLock { $0.receive(state) }
+        return view.withLock { view in
+            let taken = view.receive(state)
+            publishSites(of: view)
+            return taken
+        }
     }
 
     /// See `GroupView.partitionsToPublish`.
@@ -122,8 +130,16 @@ final class LiveStatistics: Sendable {
     /// Site views held, one per site per partition.
     var siteViewCount: Int { view.withLock { $0.siteViewCount } }
 
-    /// Whether some partition has a view of `site`.
+    /// Whether some partition has a view of `site`; answered without the view's lock.
     func hasSite(_ site: String) -> Bool {
-        view.withLock { $0.hasSite(site) }
+        knownSites.withLock { $0.names.contains(site) }
+    }
+
+    /// Copies the view's site names out when they changed (called under the view's lock).
+    private func publishSites(of view: GroupView) {
+        let version = view.sitesChanged
+        guard knownSites.withLock({ $0.version != version }) else { return }
+        let names = Set(view.sites)
+        knownSites.withLock { $0 = (names, version) }
     }
 }

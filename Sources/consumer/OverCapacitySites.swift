@@ -1,5 +1,4 @@
 import ASCIIText
-import AnalyticsCore
 import Logging
 import Synchronization
 
@@ -12,16 +11,18 @@ final class OverCapacitySites: Sendable {
 
     private let logger: Logger
     private let maxSites: Int
+    private let defaultSite: String
     private let named = Mutex<Set<String>>([])
 
-    init(logger: Logger, maxSites: Int) {
+    init(logger: Logger, maxSites: Int, defaultSite: String) {
         self.logger = logger
         self.maxSites = maxSites
+        self.defaultSite = defaultSite
     }
 
     /// An event of `site` was counted only in the totals.
     func note(_ site: String?) {
-        let name = (site ?? SiteViews.fallbackSite).utf8.prefix(253).printableASCII
+        let name = (site ?? defaultSite).utf8.prefix(253).printableASCII
         let first = named.withLock { named -> Int? in
             guard named.count <= Self.namedLimit, !named.contains(name) else { return nil }
             named.insert(name)

@@ -142,7 +142,7 @@ final class PartialsExchange: Sendable {
         lastSize.record(bytes.count)
         guard bytes.count <= Self.maxPartialBytes else {
             logger.error(
-                "partial state too large to publish; lower TOP_PAGES or the session timeout",
+                "partial state too large to publish; lower MAX_SITES, TOP_PAGES or the session timeout",
                 metadata: ["partition": "\(partition)", "bytes": "\(bytes.count)"])
             return
         }

@@ -38,6 +38,8 @@ aggregation.pageCapacity = settings.pageCapacity
 aggregation.deduplicationWindow = settings.deduplicationWindow
 aggregation.countBots = settings.countBots
 aggregation.maxSites = settings.maxSites
+aggregation.defaultSite = settings.defaultSite
+aggregation.reservedSites = Set(settings.siteTokens.map(\.site))
 let statistics = LiveStatistics(topic: settings.topic, configuration: aggregation)
 let renderer = StatsRenderer()
 

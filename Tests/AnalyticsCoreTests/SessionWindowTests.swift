@@ -90,7 +90,7 @@ final class SessionWindowTests: XCTestCase {
         configuration.pageCapacity = 3_000
         var view = GroupView(topic: "events", configuration: configuration)
         XCTAssertNil(view.adopt(0))
-        XCTAssertEqual(view.state(of: 0)?.aggregator.sessionCapacity, 6_144)
+        XCTAssertEqual(view.state(of: 0)?.sites.sessionBudget, 6_144)
         XCTAssertNil(view.adopt(1))
         for partition: Int32 in 2..<6 {
             view.receive(
@@ -100,13 +100,13 @@ final class SessionWindowTests: XCTestCase {
         }
         for partition: Int32 in 0..<2 {
             // 9,216 / 6 = 1,536: three quarters of 2,048 slots.
-            XCTAssertEqual(view.state(of: partition)?.aggregator.sessionCapacity, 1_536)
-            XCTAssertEqual(view.state(of: partition)?.aggregator.pageCapacity, 500)
+            XCTAssertEqual(view.state(of: partition)?.sites.sessionBudget, 1_536)
+            XCTAssertEqual(view.state(of: partition)?.sites.pageBudget, 500)
         }
         // A partition taken over from a received state gets its share too.
         XCTAssertEqual(view.adopt(2), 10)
-        XCTAssertEqual(view.state(of: 2)?.aggregator.sessionCapacity, 1_536)
-        XCTAssertEqual(view.state(of: 2)?.aggregator.pageCapacity, 500)
+        XCTAssertEqual(view.state(of: 2)?.sites.sessionBudget, 1_536)
+        XCTAssertEqual(view.state(of: 2)?.sites.pageBudget, 500)
     }
 }
 

@@ -170,7 +170,8 @@ final class SiteViewsTests: XCTestCase {
         let small = views.sessionCapacity(of: "small.example") ?? 0
         XCTAssertGreaterThan(big, small)
         XCTAssertLessThanOrEqual(big + small, 30_000 * 5 / 4)
-        XCTAssertGreaterThanOrEqual(small, 30_000 / 2 / 4 * 3 / 4, "a quarter of an equal share, as a hash table fills")
+        XCTAssertGreaterThanOrEqual(
+            small, 30_000 / 3 / 4 / 2, "a quarter of an equal share (sites and remainder), as a hash table fills")
 
         // A new site starts with an equal share, not a floor: it counts exactly from the start.
         views.apply(event(100, site: "new.example"))
@@ -221,5 +222,35 @@ extension SiteViewsTests {
         let total = views.total.snapshot(now: noon)
         XCTAssertEqual(total.activeSessions, 2)
         XCTAssertEqual(total.sessionMetrics.sessionsStarted, 2)
+    }
+
+    /// Sites with a token of their own always get a view: a flood of made-up sites that fills
+    /// MAX_SITES cannot keep them out.
+    func testReservedSitesAreAdmittedBeyondMaxSites() {
+        var configuration = configuration(maxSites: 1)
+        configuration.reservedSites = ["owner.example"]
+        var view = GroupView(topic: "t", configuration: configuration)
+        _ = view.adopt(0, now: noon)
+        XCTAssertEqual(view.apply(event(0, site: "made-up.example"), partition: 0, offset: 0), .counted)
+        XCTAssertEqual(view.apply(event(1, site: "other.example"), partition: 0, offset: 1), .countedBeyondSites)
+        XCTAssertEqual(view.apply(event(2, site: "owner.example"), partition: 0, offset: 2), .counted)
+        XCTAssertEqual(view.sites, ["made-up.example", "owner.example"])
+    }
+
+    /// The producers' DEFAULT_SITE, when it is not `default`, is the site whose url-less events
+    /// join their session's site.
+    func testAConfiguredDefaultSiteIsTheOneWhoseEventsJoinTheirSession() {
+        var configuration = configuration(maxSites: 10)
+        configuration.defaultSite = "fallback.example"
+        var views = SiteViews(configuration: configuration)
+        views.apply(event(0, site: "shop.example", user: 7))
+        views.apply(
+            EventSummary(
+                AnalyticsEvent(
+                    id: "00000000-0000-4000-8000-000000000099", type: "signup", userID: "user-7",
+                    sessionID: "session-7", timestamp: "2026-11-28T11:59:30.000Z", site: "fallback.example"),
+                receivedAt: noon.addingTimeInterval(-30)))
+        XCTAssertEqual(views.view(of: "shop.example")?.totalEvents, 2)
+        XCTAssertNil(views.view(of: "fallback.example"))
     }
 }

@@ -47,6 +47,18 @@ final class DashboardLoginsTests: XCTestCase {
         for value in values.dropFirst() { XCTAssertTrue(logins.isOpen(value, now: start.addingTimeInterval(10))) }
     }
 
+    /// A site's token opening logins over and over forgets its own oldest logins, never the
+    /// operator's or another site's.
+    func testLoginsOfOneGrantMakeRoomAmongThemselves() {
+        let logins = DashboardLogins(capacity: 3)
+        let operatorLogin = Array(logins.open(.everything, now: start).utf8)
+        let other = Array(logins.open(.site("blog.example"), now: start.addingTimeInterval(1)).utf8)
+        for index in 0..<20 { _ = logins.open(.site("shop.example"), now: start.addingTimeInterval(Double(2 + index))) }
+        XCTAssertEqual(logins.count, 3)
+        XCTAssertEqual(logins.grant(of: operatorLogin, now: start.addingTimeInterval(30)), .everything)
+        XCTAssertEqual(logins.grant(of: other, now: start.addingTimeInterval(30)), .site("blog.example"))
+    }
+
     func testExpiredLoginsMakeRoomBeforeLiveOnesAreEvicted() {
         let logins = DashboardLogins(lifetime: 100, capacity: 2)
         _ = logins.open(now: start)

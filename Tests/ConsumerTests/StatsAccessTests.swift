@@ -131,4 +131,24 @@ final class StatsAccessTests: XCTestCase {
             XCTAssertFalse(ListenAddress.isLoopback(host), host)
         }
     }
+
+    func testASiteTokenSeesOnlyItsSiteAndIsComparedLikeEveryToken() throws {
+        let shop = "shop-token-0123456789abcdef"
+        let access = StatsAccess(
+            statsToken: token, metricsToken: nil, siteTokens: [(site: "shop.example", token: shop)])
+        XCTAssertEqual(access.grant(head("/", [("Authorization", "Bearer \(token)")])), .everything)
+        XCTAssertEqual(access.grant(head("/", [("Authorization", "Bearer \(shop)")])), .site("shop.example"))
+        XCTAssertNil(access.grant(head("/", [("Authorization", "Bearer \(shop)x")])))
+        XCTAssertNil(access.grant(head("/")))
+        let login = try XCTUnwrap(access.login(request("/?token=\(shop)")))
+        XCTAssertEqual(login.headers["Location"], "/?site=shop.example")
+        let cookie = try XCTUnwrap(login.headers["Set-Cookie"])
+        let session = String(cookie.prefix { $0 != ";" }.dropFirst("analytics_session=".count))
+        XCTAssertEqual(access.grant(head("/", [("Cookie", "analytics_session=\(session)")])), .site("shop.example"))
+        // Site tokens alone protect the statistics too.
+        let sitesOnly = StatsAccess(
+            statsToken: nil, metricsToken: nil, siteTokens: [(site: "shop.example", token: shop)])
+        XCTAssertTrue(sitesOnly.protectsStatistics)
+        XCTAssertNil(sitesOnly.grant(head("/")))
+    }
 }

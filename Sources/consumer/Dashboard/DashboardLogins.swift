@@ -15,7 +15,8 @@ import Synchronization
 final class DashboardLogins: Sendable {
     /// How long a login lasts, and the cookie's `Max-Age`.
     let lifetime: TimeInterval
-    /// Most logins remembered; a login beyond it forgets the oldest.
+    /// Most logins remembered; a login beyond it forgets the oldest of the same grant (else the
+    /// oldest).
     let capacity: Int
 
     private struct Login {
@@ -44,7 +45,12 @@ final class DashboardLogins: Sendable {
         let verifier = Array(value.utf8.dropFirst(Self.halfLength))
         logins.withLock { logins in
             logins = logins.filter { now.timeIntervalSince($0.value.opened) < lifetime }
-            while logins.count >= capacity, let oldest = logins.min(by: { $0.value.opened < $1.value.opened }) {
+            // Room is made among the logins of the same grant first: a site's token opening logins
+            // over and over must not sign out the operator or another site's owner.
+            while logins.count >= capacity,
+                let oldest = logins.filter({ $0.value.grant == grant }).min(by: { $0.value.opened < $1.value.opened })
+                    ?? logins.min(by: { $0.value.opened < $1.value.opened })
+            {
                 logins[oldest.key] = nil
             }
             logins[selector] = Login(verifier: verifier, opened: now, grant: grant)

@@ -1,3 +1,4 @@
+import ASCIIText
 import AnalyticsCore
 import HTTPServer
 import ServiceRuntime
@@ -36,7 +37,11 @@ struct DashboardRoutes: Sendable {
         router.on(
             "GET", "/api/sites",
             access.requiringGrant { _, grant, respond in
-                feed.answer(.siteList) { respond(Self.sitesResponse(to: $0, grant: grant)) }
+                switch grant {
+                case .everything: feed.answer(.siteList) { respond(Self.response(to: $0)) }
+                // A site's token: its own row, from its own figures (not every site's computed).
+                case .site(let own): feed.answer(.site(own)) { respond(Self.ownRow(of: own, from: $0)) }
+                }
             })
         router.on(
             "GET", "/analytics/stream",
@@ -77,10 +82,14 @@ struct DashboardRoutes: Sendable {
     /// The figures a request for `/analytics` or its stream asks for: `?site=` names one site; a
     /// site's token sees its own site without naming it, and no other (`403`).
     static func scope(of request: HTTPRequest, grant: StatsGrant) -> ScopeChoice {
-        let asked = QueryParameters.first("site", in: request.head.query)
+        // Host names are case-insensitive and stored lowercased.
+        let asked = QueryParameters.first("site", in: request.head.query)?.asciiLowercased
         if let asked, !SiteViews.showable(asked) {
             return .refused(
-                .error(.badRequest, "site must be \(SiteName.rule), as GET /api/sites lists them", field: "site"))
+                .error(
+                    .badRequest,
+                    "site must be a site's name (1 to 253 printable characters, no spaces), as GET /api/sites lists them",
+                    field: "site"))
         }
         switch (grant, asked) {
         case (.everything, let site): return .chosen(FiguresScope(site: site))
@@ -99,15 +108,17 @@ struct DashboardRoutes: Sendable {
             headers: HTTPHeaders([("Cache-Control", "no-store")]))
     }
 
-    /// `GET /api/sites`: every site the grant shows, most visitors first.
-    static func sitesResponse(to answer: LiveSnapshotFeed.Answer, grant: StatsGrant) -> HTTPResponse {
-        guard case .computed(let computed) = answer, case .sites(let sites) = computed.figures else {
-            return response(to: answer)
+    /// `GET /api/sites` for a site's token: the row of its own site, or none before its first
+    /// event.
+    static func ownRow(of site: String, from answer: LiveSnapshotFeed.Answer) -> HTTPResponse {
+        guard case .computed(let computed) = answer else { return response(to: answer) }
+        let rows: [SiteSummary]
+        switch computed.figures {
+        case .snapshot(let snapshot): rows = [SiteSummary(site: site, snapshot: snapshot)]
+        case .unknownSite, .sites: rows = []
         }
-        guard case .site = grant else { return response(to: answer) }
         do {
-            let shown = try StatsRenderer().json(sites.filter { grant.shows($0.site) })
-            return .json(.ok, shown, headers: HTTPHeaders([("Cache-Control", "no-store")]))
+            return .json(.ok, try StatsRenderer().json(rows), headers: HTTPHeaders([("Cache-Control", "no-store")]))
         } catch {
             return .error(.internalServerError, error.description)
         }

@@ -38,7 +38,7 @@ final class CountryDatabase: CountryLocator, @unchecked Sendable {
     }
 
     /// Networks in the database's search tree.
-    var nodeCount: Int { Int(handle.pointee.metadata.node_count) }
+    var nodeCount: Int { open.load(ordering: .acquiring) ? Int(handle.pointee.metadata.node_count) : 0 }
 
     func country(of address: IPAddress) -> CountryCode? {
         guard address.isPublic, open.load(ordering: .acquiring) else { return nil }
