@@ -111,21 +111,27 @@ final class SitesEndToEndTests: PipelineTestCase {
 
     func testSitesBeyondMaxSitesCountInTheTotalsOnlyAndAreLoggedOnce() throws {
         try pipeline.startProducer()
-        let (consumer, port) = try pipeline.startConsumer(environment: ["MAX_SITES": "1"])
-        // The first site reaches every partition first (session ids spread its events over all six).
-        let first = (0..<60).map { #"{"type":"page_view","session_id":"a-\#($0)","site":"a.example"}"# }
-        XCTAssertEqual(try pipeline.post("/events", "[" + first.joined(separator: ",") + "]").status, 202)
+        let (consumer, port) = try pipeline.startConsumer(environment: ["MAX_SITES": "2"])
+        // Two sites fill MAX_SITES (session ids spread their events over all six partitions).
+        for (site, prefix) in [("a.example", "a"), ("b.example", "b")] {
+            let events = (0..<30).map { #"{"type":"page_view","session_id":"\#(prefix)-\#($0)","site":"\#(site)"}"# }
+            XCTAssertEqual(try pipeline.post("/events", "[" + events.joined(separator: ",") + "]").status, 202)
+        }
         _ = pipeline.waitForTotal(60, port: port)
-        let second = (0..<10).map { #"{"type":"page_view","session_id":"b-\#($0)","site":"b.example"}"# }
-        XCTAssertEqual(try pipeline.post("/events", "[" + second.joined(separator: ",") + "]").status, 202)
+        let third = (0..<10).map { #"{"type":"page_view","session_id":"c-\#($0)","site":"c.example"}"# }
+        XCTAssertEqual(try pipeline.post("/events", "[" + third.joined(separator: ",") + "]").status, 202)
         let stats = pipeline.waitForTotal(70, port: port)
         XCTAssertEqual(stats["sites_over_capacity"] as? Int, 10, pipeline.output)
-        XCTAssertEqual(try get(port, "/api/sites").jsonArray.map { $0["site"] as? String }, ["a.example"])
-        XCTAssertEqual(try get(port, "/analytics?site=a.example").json["total_events"] as? Int, 60)
-        XCTAssertEqual(try get(port, "/analytics?site=b.example").status, 404)
-        XCTAssertTrue(consumer.waitForOutput("site b.example has no view of its own", timeout: 10), consumer.output)
-        XCTAssertEqual(consumer.stderr.components(separatedBy: "site b.example has no view").count - 1, 1)
+        XCTAssertEqual(
+            try get(port, "/api/sites").jsonArray.compactMap { $0["site"] as? String }.sorted(),
+            ["a.example", "b.example"])
+        XCTAssertEqual(try get(port, "/analytics?site=a.example").json["total_events"] as? Int, 30)
+        XCTAssertEqual(try get(port, "/analytics?site=b.example").json["total_events"] as? Int, 30)
+        XCTAssertEqual(try get(port, "/analytics?site=c.example").status, 404)
+        XCTAssertTrue(consumer.waitForOutput("site c.example has no view of its own", timeout: 10), consumer.output)
+        XCTAssertEqual(consumer.stderr.components(separatedBy: "site c.example has no view").count - 1, 1)
         let metrics = try get(port, "/metrics").text
         XCTAssertTrue(metrics.contains("events_over_sites_capacity_total 10"), metrics)
+        XCTAssertTrue(metrics.contains("consumer_site_views "), metrics)
     }
 }
