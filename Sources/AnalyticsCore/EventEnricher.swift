@@ -39,14 +39,17 @@ public struct EventEnricher: Sendable {
     }
 
     /// The record for `event`. `salt` is the salt of the day of `receivedAt`; without one an event
-    /// that `needsVisitorID` gets none.
+    /// that `needsVisitorID` gets none. `site` is the event's site when the caller resolved it
+    /// already (`site(of:context:)`, to check it against `SITES`).
     public func enrich(
         _ event: ValidatedEvent, context: RequestContext, receivedAt: Date, generatedID: @autoclosure () -> String,
-        salt: VisitorSalt? = nil
+        salt: VisitorSalt? = nil, site resolved: String? = nil
     ) -> EnrichedEvent {
         let agent = VisitorAgent(body: event.userAgent, header: context.userAgent)
         let address = event.ipAddress ?? context.clientAddress
-        let site = site(of: event, context: context)
+        // Parsed once, for the country and for the address policy.
+        let parsedAddress = address.flatMap(IPAddress.init)
+        let site = resolved ?? site(of: event, context: context)
         var visitorID: String?
         if let salt, Self.needsVisitorID(event) {
             visitorID = salt.visitorID(
@@ -62,15 +65,14 @@ public struct EventEnricher: Sendable {
             path: event.path.map { urlRedactor.redact(path: $0) } ?? event.url.flatMap(Self.path(of:)),
             referrer: event.referrer.map { urlRedactor.redact($0) },
             userAgent: agent.userAgent,
-            ipAddress: ipPolicy.apply(to: address),
+            ipAddress: ipPolicy.apply(to: address, parsed: parsedAddress),
             metadata: event.metadata,
             timestamp: RFC3339.formatWithMilliseconds(receivedAt),
             clientTimestamp: event.clientTimestamp,
             visitorID: visitorID,
             isBot: agent.isBot,
             site: site,
-            country: countries.flatMap { locator in address.flatMap(IPAddress.init).flatMap(locator.country(of:)) }?
-                .description
+            country: countries.flatMap { locator in parsedAddress.flatMap(locator.country(of:)) }?.description
         )
         return EnrichedEvent(record: record, classification: agent.classification)
     }

@@ -15,12 +15,18 @@ public enum IPPolicy: String, Sendable, CaseIterable {
 
     /// The `ip_address` to publish for `address` (a valid IPv4 or IPv6 address).
     public func apply(to address: String?) -> String? {
+        apply(to: address, parsed: address.flatMap(IPAddress.init))
+    }
+
+    /// `apply(to:)` for an address the caller has parsed already (`parsed`, nil when it is not
+    /// an address): the enricher parses it once for the country and the policy.
+    public func apply(to address: String?, parsed: IPAddress?) -> String? {
         guard let address else { return nil }
         switch self {
         case .keep: return address
         case .drop: return nil
         case .anonymize:
-            guard let parsed = IPAddress(address) else { return nil }
+            guard let parsed else { return nil }
             let prefix = parsed.family == .v4 ? Self.anonymizedIPv4Prefix : Self.anonymizedIPv6Prefix
             return parsed.masked(toPrefix: prefix).description
         }

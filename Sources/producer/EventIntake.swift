@@ -110,9 +110,11 @@ struct EventIntake: Sendable {
     }
 
     /// 403 when `SITES` is set and the event's site (`SiteName.resolve`: its `site`, else the
-    /// `url` host, else the request's `Origin`, else `DEFAULT_SITE`) is not in it.
-    func checkHost(of event: ValidatedEvent, request: HTTPRequest) throws(IntakeRefusal) {
-        if allowedHosts.allowsAll { return }
+    /// `url` host, else the request's `Origin`, else `DEFAULT_SITE`) is not in it. Returns the
+    /// site when it was resolved for the check, so `enrich` does not resolve it again.
+    @discardableResult
+    func checkHost(of event: ValidatedEvent, request: HTTPRequest) throws(IntakeRefusal) -> String? {
+        if allowedHosts.allowsAll { return nil }
         let site = enricher.site(of: event, context: RequestContext(origin: request.headers["Origin"]))
         guard allowedHosts.allows(site) else {
             throw IntakeRefusal(
@@ -120,13 +122,14 @@ struct EventIntake: Sendable {
                 "this collector does not take events for the site \(site.prefix(255)) (it is not in its SITES)",
                 field: event.site != nil ? "site" : "url", reason: "host_not_allowed")
         }
+        return site
     }
 
     /// The record for `event` and its classification, or 503 while the day's visitor salt is not
-    /// agreed (only for an event without `user_id`).
-    func enrich(_ event: ValidatedEvent, request: HTTPRequest, client: String, now: Date) throws(IntakeRefusal)
-        -> EnrichedEvent
-    {
+    /// agreed (only for an event without `user_id`). `site` is what `checkHost` resolved, if it did.
+    func enrich(
+        _ event: ValidatedEvent, request: HTTPRequest, client: String, now: Date, site: String? = nil
+    ) throws(IntakeRefusal) -> EnrichedEvent {
         var salt: VisitorSalt?
         if let salts, EventEnricher.needsVisitorID(event) {
             salt = salts.salt(at: now)
@@ -141,6 +144,6 @@ struct EventIntake: Sendable {
             event,
             context: RequestContext(
                 clientAddress: client, userAgent: request.headers["User-Agent"], origin: request.headers["Origin"]),
-            receivedAt: now, generatedID: ids.next(at: now), salt: salt)
+            receivedAt: now, generatedID: ids.next(at: now), salt: salt, site: site)
     }
 }

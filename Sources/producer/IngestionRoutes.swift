@@ -97,8 +97,8 @@ struct IngestionRoutes: Sendable {
             let client = intake.clientAddress(of: request)
             try intake.admit(client, cost: 1)
             let validated = try intake.validate(body: try intake.body(of: request))
-            try intake.checkHost(of: validated, request: request)
-            event = try intake.enrich(validated, request: request, client: client, now: Date())
+            let site = try intake.checkHost(of: validated, request: request)
+            event = try intake.enrich(validated, request: request, client: client, now: Date(), site: site)
         } catch {
             return refuse(error, respond)
         }
@@ -171,8 +171,9 @@ struct IngestionRoutes: Sendable {
                 } catch {
                     throw IntakeRefusal(error)
                 }
-                try intake.checkHost(of: validated, request: request)
-                toPublish.append((index, try intake.enrich(validated, request: request, client: client, now: now)))
+                let site = try intake.checkHost(of: validated, request: request)
+                toPublish.append(
+                    (index, try intake.enrich(validated, request: request, client: client, now: now, site: site)))
             } catch let refusal where refusal.status == .serviceUnavailable {
                 // Nothing is published yet: the whole batch is retried later.
                 return refuse(refusal, respond)

@@ -42,8 +42,8 @@ extension IngestionRoutes {
             } catch {
                 throw IntakeRefusal(error)
             }
-            try intake.checkHost(of: validated, request: request)
-            event = try intake.enrich(validated, request: request, client: client, now: Date())
+            let site = try intake.checkHost(of: validated, request: request)
+            event = try intake.enrich(validated, request: request, client: client, now: Date(), site: site)
         } catch {
             return refuse(error, respond)
         }
