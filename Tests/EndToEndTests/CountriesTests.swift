@@ -7,6 +7,18 @@ import XCTest
 /// unpacks (IPFire Location via tor-geoipdb), puts only the code on the record, and the consumer
 /// counts it.
 final class CountriesTests: PipelineTestCase {
+    /// One page view from each address, as the trusted proxy at 127.0.0.1 reports it.
+    private func sendPageViews(from addresses: [String]) throws {
+        let client = try RawHTTPClient(port: pipeline.producerPort, timeout: 15)
+        for (index, address) in addresses.enumerated() {
+            let response = try client.request(
+                "POST", "/event",
+                body: #"{"type":"page_view","session_id":"s\#(index)","url":"https://example.com/"}"#,
+                headers: ["X-Forwarded-For": address])
+            XCTAssertEqual(response.status, 202, response.description)
+        }
+    }
+
     func testTheClientsCountryIsOnTheRecordAndInTheFiguresButNotItsAddress() throws {
         // auto, the default: the default folders are searched.
         try pipeline.startProducer(environment: ["TRUSTED_PROXIES": "127.0.0.1", "GEOIP_DATA_DIR": "auto"])
@@ -14,14 +26,7 @@ final class CountriesTests: PipelineTestCase {
             pipeline.producer?.waitForOutput("country data loaded") ?? false,
             "scripts/geoip-data.sh must have unpacked data/geoip: \(pipeline.output)")
         let (_, statsPort) = try pipeline.startConsumer()
-        let client = try RawHTTPClient(port: pipeline.producerPort, timeout: 15)
-        for (index, address) in ["8.8.8.8", "81.2.69.142", "81.2.69.142", "192.168.1.20"].enumerated() {
-            let response = try client.request(
-                "POST", "/event",
-                body: #"{"type":"page_view","session_id":"s\#(index)","url":"https://example.com/"}"#,
-                headers: ["X-Forwarded-For": address])
-            XCTAssertEqual(response.status, 202, response.description)
-        }
+        try sendPageViews(from: ["8.8.8.8", "81.2.69.142", "81.2.69.142", "192.168.1.20"])
         let records = try pipeline.records()
         XCTAssertEqual(records.count, 4)
         XCTAssertEqual(records.compactMap { $0.json["country"] as? String }.sorted(), ["GB", "GB", "US"])
@@ -70,16 +75,9 @@ final class CountriesTests: PipelineTestCase {
             pipeline.producer?.waitForOutput("country database loaded") ?? false, pipeline.output)
         XCTAssertTrue(pipeline.producer?.stderr.contains("Test-Country") ?? false, pipeline.output)
         let (_, statsPort) = try pipeline.startConsumer()
-        let client = try RawHTTPClient(port: pipeline.producerPort, timeout: 15)
         // country, registered_country, IPv6, not in the file, private.
         let addresses = ["8.8.8.8", "81.2.69.142", "2a00:1450:4001::1", "9.9.9.9", "10.1.2.3"]
-        for (index, address) in addresses.enumerated() {
-            let response = try client.request(
-                "POST", "/event",
-                body: #"{"type":"page_view","session_id":"m\#(index)","url":"https://example.com/"}"#,
-                headers: ["X-Forwarded-For": address])
-            XCTAssertEqual(response.status, 202, response.description)
-        }
+        try sendPageViews(from: addresses)
         let records = try pipeline.records()
         XCTAssertEqual(records.compactMap { $0.json["country"] as? String }.sorted(), ["DE", "FR", "IE"])
         for record in records {
