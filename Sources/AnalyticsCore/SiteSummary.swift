@@ -4,8 +4,11 @@ import Foundation
 /// looking after many websites needs to see at a glance, taken from the site's own snapshot.
 public struct SiteSummary: Sendable, Equatable, Codable {
     public var site: String
+    /// Distinct visitors since the start (the site's `unique_users`).
     public var visitors: Int
+    /// `page_view` events since the start.
     public var pageviews: Int
+    /// Distinct visitors in the last 5 minutes.
     public var currentVisitors: Int
     /// Events in each of the last 60 minutes, by the minute's start (UTC): the overview's sparkline.
     public var eventsPerMinute: [String: Int]

@@ -138,8 +138,10 @@ public struct SiteViews: Sendable {
         return (1...SiteName.maxLength).contains(bytes.count) && bytes.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
+    /// Counts a record that was not a valid event: it belongs to no site, so to the remainder.
     public mutating func recordInvalidRecord() { remainder.recordInvalidRecord() }
 
+    /// Counts a retry of an event counted recently, in the remainder (a retry adds to no site).
     public mutating func recordDuplicate() { remainder.recordDuplicate() }
 
     /// Sets the partition's budgets (its share of `SESSION_CAPACITY` and `PAGE_CAPACITY`) and
