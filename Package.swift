@@ -55,6 +55,8 @@ let package = Package(
         ),
         // Event model, validation, enrichment, aggregation, rendering. No I/O.
         .target(name: "AnalyticsCore", dependencies: ["ASCIIText"]),
+        // ClickHouse over its HTTP interface: the history store (issue 31) and its queries.
+        .target(name: "ClickHouse"),
         // What both services share: environment configuration, logging, signals.
         .target(
             name: "ServiceRuntime",
@@ -111,6 +113,7 @@ let package = Package(
         // AnalyticsCore recomputes visitor ids from the salts topic; HTTPServer gzips test bodies.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "AnalyticsCore", "HTTPServer"]),
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
+        .testTarget(name: "ClickHouseTests", dependencies: ["ClickHouse", "TestSupport"]),
         .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
         .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore", "Kafka"]),
     ],

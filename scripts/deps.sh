@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing need from Debian's packages, when missing:
 # librdkafka-dev, zlib1g-dev and libmaxminddb-dev (found with pkg-config; zlib inflates compressed
-# request bodies, libmaxminddb reads GEOIP_DB), kcat (tests read the topic back with it) and curl
+# request bodies, libmaxminddb reads GEOIP_DB), kcat (tests read the topic back with it),
+# clickhouse-server (the history store; installed without starting its service) and curl
 # (examples/send_events.sh); with --browser also chromium, chromium-driver, an emoji font (the
 # dashboard's tests, `make screenshot`) and libmaxmind-db-writer-perl (the tests' .mmdb); and the default country data (scripts/geoip-data.sh). As root it runs apt-get; otherwise it prints the command.
 set -euo pipefail
@@ -12,6 +13,8 @@ pkg-config --exists zlib 2>/dev/null || missing+=(zlib1g-dev)
 pkg-config --exists libmaxminddb 2>/dev/null || missing+=(libmaxminddb-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+# The history store (tests start their own server; `make run` a local one): Debian's 18.16.
+[[ -x /usr/sbin/clickhouse-server || -x /usr/bin/clickhouse-server ]] || missing+=(clickhouse-server)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [[ "${1:-}" == "--browser" ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
@@ -33,8 +36,16 @@ if [[ "$(id -u)" == "0" ]] && command -v apt-get >/dev/null 2>&1; then
   echo "deps: installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  exit 0
+  # Packages with a service (clickhouse-server) are not started by the install: ours run as
+  # ordinary processes with configurations of their own.
+  no_start=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && no_start=1
+  fi
+  status=0
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [[ -n "$no_start" ]] && rm -f /usr/sbin/policy-rc.d
+  exit "$status"
 fi
 
 echo "deps: missing ${missing[*]}. Install them with:" >&2
