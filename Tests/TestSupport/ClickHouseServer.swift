@@ -49,7 +49,22 @@ public final class ClickHouseServer: @unchecked Sendable {
 
     /// Runs `sql` as `default` and returns the answer's text (test assertions read tables).
     public func query(_ sql: String) throws -> String {
-        let response = try RawHTTPClient(port: httpPort, timeout: 30).request("POST", "/", body: sql)
+        // ClickHouse answers results chunked: read by hand, apart from the client under test.
+        let client = try RawHTTPClient(port: httpPort, timeout: 30)
+        let body = Array(sql.utf8)
+        try client.send(
+            Array("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        var response = try client.readHead()
+        if response.header("Transfer-Encoding")?.lowercased() == "chunked" {
+            while true {
+                let chunk = try client.readChunk()
+                if chunk.isEmpty { break }
+                response.body += chunk
+            }
+        } else {
+            let length = Int(response.header("Content-Length") ?? "0") ?? 0
+            if length > 0 { response.body = Array(try client.read(count: length)) }
+        }
         guard response.status == 200 else { throw ClickHouseServerError.query(sql, response.text) }
         return response.text
     }

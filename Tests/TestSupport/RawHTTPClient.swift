@@ -167,6 +167,13 @@ public final class RawHTTPClient {
         return chunk
     }
 
+    /// Reads exactly `count` bytes.
+    public func read(count: Int) throws -> [UInt8] {
+        while buffer.count < count { try fill() }
+        defer { buffer.removeFirst(count) }
+        return Array(buffer[0..<count])
+    }
+
     /// Reads until `text` has arrived; returns everything read up to and including it.
     public func read(through text: String) throws -> String {
         let marker = Array(text.utf8)
