@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "HTTPServer",
             dependencies: [
-                "ASCIIText", "CLinuxEvents", "CZlib", "BackgroundWork",
+                "ClickHouse", "ASCIIText", "CLinuxEvents", "CZlib", "BackgroundWork",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -39,6 +39,12 @@ public struct EnvironmentReader: Sendable {
         return raw(name) ?? fallback
     }
 
+    /// A secret of any form (a password), or nil when unset: never shown, in help or errors.
+    public func secret(_ name: String, means summary: String) -> String? {
+        note(name, default: "(unset)", allowed: "any text", means: summary)
+        return raw(name)
+    }
+
     public func integer(
         _ name: String, default fallback: Int, range: ClosedRange<Int>, means summary: String, shown: String? = nil
     ) throws(ConfigurationError) -> Int {

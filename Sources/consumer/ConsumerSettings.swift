@@ -1,4 +1,5 @@
 import AnalyticsCore
+import ClickHouse
 import Foundation
 import HTTPServer
 import Kafka
@@ -42,6 +43,9 @@ struct ConsumerSettings: Sendable {
     var maxSites: Int
     /// The producers' `DEFAULT_SITE`: the site of events that name none.
     var defaultSite: String
+    /// Where the history lives (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`,
+    /// `CLICKHOUSE_PASSWORD`); nil: no history.
+    var history: ClickHouseEndpoint?
     /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
@@ -140,6 +144,26 @@ struct ConsumerSettings: Sendable {
                 variable: "SITE_TOKENS", value: "(entry \(reversed + 1): its token looks like a site name, not shown)",
                 allowed: "site=token pairs, the site first")
         }
+        let clickHouseURL = try environment.value(
+            "CLICKHOUSE_URL", default: "(unset)",
+            allowed: "(unset) or the http(s) URL of ClickHouse's HTTP interface, such as http://localhost:8123",
+            means: "Where the history is stored (ClickHouse); unset: no history.",
+            parse: { text -> URL?? in
+                if text == "(unset)" || text.isEmpty { return .some(nil) }
+                guard let url = ClickHouseEndpoint.url(text) else { return nil }
+                return .some(url)
+            })
+        let database = try environment.value(
+            "CLICKHOUSE_DATABASE", default: "analytics",
+            allowed: "a database name of letters, digits and _, not starting with a digit",
+            means: "The ClickHouse database of the history (created at start).",
+            parse: { ClickHouseEndpoint.isDatabaseName($0) ? $0 : nil })
+        let user = environment.string(
+            "CLICKHOUSE_USER", default: "default",
+            means: "The ClickHouse user the consumer writes and reads history as.")
+        let password = environment.secret(
+            "CLICKHOUSE_PASSWORD", means: "That user's password (never logged).")
+        history = clickHouseURL.map { ClickHouseEndpoint(url: $0, database: database, user: user, password: password) }
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")

@@ -30,6 +30,8 @@ if let group = command.forgetGroup {
     }
 }
 
+let history = HistoryStartup.begin(settings.history, logger: logger)
+
 var aggregation = AggregatorConfiguration()
 aggregation.sessionTimeout = Double(settings.sessionTimeoutMinutes) * 60
 aggregation.topPagesLimit = settings.topPages
@@ -187,6 +189,7 @@ consumer.shutdown()
 exchange?.stop()
 deadLetters?.close()
 server.shutdown(timeout: .seconds(2))
+history?.shutdown()
 watchdog.stopAndJoin()
 logger.info(
     "consumer stopped",

@@ -17,7 +17,8 @@ public final class ClickHouseServer: @unchecked Sendable {
     public let tcpPort: Int
     /// The `writer` user's password.
     public let writerPassword = "writer-password-0123456789"
-    public private(set) var process: ServiceProcess?
+    /// The running server's process id.
+    public private(set) var pid: Int32?
 
     public var url: String { "http://127.0.0.1:\(httpPort)" }
 
@@ -32,19 +33,32 @@ public final class ClickHouseServer: @unchecked Sendable {
     }
 
     /// Starts the server (again, after `stop()`, on the same data) and waits until it answers.
+    ///
+    /// It is started through `sh` and left to run on its own, not as a child of the tests: while
+    /// clickhouse-server was a Foundation `Process` of the test process, the exits of the test's
+    /// other children (a consumer stopping with status 2) were no longer noticed.
     public func start(timeout: TimeInterval = 30) throws {
-        let server = try ServiceProcess(
-            "clickhouse", executable: URL(fileURLWithPath: Self.executable),
-            arguments: ["--config-file=\(folder.appendingPathComponent("config.xml").path)"])
-        process = server
-        let ping = "\(url)/ping"
+        let log = folder.appendingPathComponent("server.log").path
+        let config = folder.appendingPathComponent("config.xml").path
+        let (status, printed, errors) = try ExternalCommand.run([
+            "sh", "-c", "\"$0\" --config-file=\"$1\" >>\"$2\" 2>&1 </dev/null & echo $!", Self.executable, config, log,
+        ])
+        guard status == 0, let pid = Int32(printed.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ClickHouseServerError.notReady(url, printed + errors)
+        }
+        self.pid = pid
         guard
             Wait.until(
                 timeout: timeout, interval: 0.1,
                 {
                     (try? RawHTTPClient(port: self.httpPort, timeout: 2).request("GET", "/ping").status) == 200
                 })
-        else { throw ClickHouseServerError.notReady(ping, server.output) }
+        else { throw ClickHouseServerError.notReady(url, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "") }
+    }
+
+    /// The server's output so far.
+    public var output: String {
+        (try? String(contentsOf: folder.appendingPathComponent("server.log"), encoding: .utf8)) ?? ""
     }
 
     /// Runs `sql` as `default` and returns the answer's text (test assertions read tables).
@@ -71,17 +85,29 @@ public final class ClickHouseServer: @unchecked Sendable {
 
     /// Stops the server: SIGTERM, then waits for it to exit (SIGKILL after 20 s).
     public func stop() {
-        guard let process, process.process.isRunning else { return }
-        process.signal(SIGTERM)
-        if process.waitForExit(timeout: 20) == nil { process.signal(SIGKILL) }
-        _ = process.waitForExit(timeout: 5)
+        guard let pid else { return }
+        Glibc.kill(pid, SIGTERM)
+        if !Wait.until(timeout: 20, interval: 0.05, { !Self.isAlive(pid) }) {
+            Glibc.kill(pid, SIGKILL)
+            _ = Wait.until(timeout: 5, interval: 0.05) { !Self.isAlive(pid) }
+        }
+        self.pid = nil
     }
 
     /// Kills the server without a word (SIGKILL), as a crash would.
     public func kill() {
-        guard let process, process.process.isRunning else { return }
-        process.signal(SIGKILL)
-        _ = process.waitForExit(timeout: 10)
+        guard let pid else { return }
+        Glibc.kill(pid, SIGKILL)
+        _ = Wait.until(timeout: 10, interval: 0.05) { !Self.isAlive(pid) }
+        self.pid = nil
+    }
+
+    /// Whether `pid` runs (a zombie waiting for its reaper has ended).
+    private static func isAlive(_ pid: Int32) -> Bool {
+        guard Glibc.kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 
     deinit {
@@ -113,7 +139,6 @@ public final class ClickHouseServer: @unchecked Sendable {
     }
 
     private var users: String {
-        let digest = Self.sha256Hex(writerPassword)
         return """
             <?xml version="1.0"?>
             <yandex>
@@ -125,7 +150,7 @@ public final class ClickHouseServer: @unchecked Sendable {
                         <profile>default</profile><quota>default</quota>
                     </default>
                     <writer>
-                        <password_sha256_hex>\(digest)</password_sha256_hex>
+                        <password>\(writerPassword)</password>
                         <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
                         <profile>default</profile><quota>default</quota>
                     </writer>
@@ -133,22 +158,6 @@ public final class ClickHouseServer: @unchecked Sendable {
                 <quotas><default></default></quotas>
             </yandex>
             """
-    }
-
-    /// SHA-256 of `text` in hex, by `sha256sum` (coreutils): the test's own password digest.
-    private static func sha256Hex(_ text: String) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try? process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return String(printed.prefix(64))
     }
 
     /// A TCP port nothing listens on now.

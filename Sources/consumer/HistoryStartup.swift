@@ -1,0 +1,41 @@
+import ClickHouse
+import Logging
+import ServiceRuntime
+
+/// What the consumer does with `CLICKHOUSE_URL` at start: brings the history schema up to date,
+/// and tells the operator plainly whether there is history.
+///
+/// A setting that cannot work — a wrong user or password, a database migrated by a newer
+/// consumer, a name that is not one — stops the consumer with exit 2 and one line. ClickHouse not
+/// answering does not: the live view never waits for the history, which catches up later.
+enum HistoryStartup {
+    /// The client of the history store, or nil without `CLICKHOUSE_URL`.
+    static func begin(_ endpoint: ClickHouseEndpoint?, logger: Logger) -> ClickHouseClient? {
+        guard let endpoint else {
+            logger.info("no CLICKHOUSE_URL: no history is kept (the live view only)")
+            return nil
+        }
+        let client = ClickHouseClient(endpoint: endpoint, timeout: 30)
+        do {
+            switch try HistorySchema.migrate(client) {
+            case .migrated(let from, let to):
+                logger.info(
+                    "history schema \(from == 0 ? "created" : "migrated from version \(from)")",
+                    metadata: ["clickhouse": "\(endpoint)", "version": "\(to)"])
+            case .current(let version):
+                logger.info(
+                    "history schema up to date", metadata: ["clickhouse": "\(endpoint)", "version": "\(version)"])
+            }
+        } catch {
+            switch error {
+            case .clickHouse(.unreachable), .clickHouse(.timedOut):
+                logger.warning(
+                    "history: ClickHouse does not answer; the live view goes on without it",
+                    metadata: ["error": "\(error)"])
+            default:
+                ShutdownSignal.fail("consumer: \(error)", status: 2)
+            }
+        }
+        return client
+    }
+}
