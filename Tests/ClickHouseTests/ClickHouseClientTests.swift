@@ -5,32 +5,7 @@ import XCTest
 
 /// The client against a real ClickHouse (Debian's 18.16) started by the test: statements run,
 /// hostile strings written as literals read back byte for byte, and each failure is told apart.
-final class ClickHouseClientTests: XCTestCase {
-    private var server: ClickHouseServer?
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(
-            ClickHouseServer.isInstalled,
-            "clickhouse-server is required: apt-get install clickhouse-server (make test installs it)")
-        let server = try ClickHouseServer()
-        try server.start()
-        self.server = server
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-    }
-
-    private func client(password: String? = nil, user: String = "writer") throws -> ClickHouseClient {
-        let server = try XCTUnwrap(server)
-        let url = try XCTUnwrap(ClickHouseEndpoint.url(server.url))
-        return ClickHouseClient(
-            endpoint: ClickHouseEndpoint(
-                url: url, database: "default", user: user, password: password ?? server.writerPassword),
-            timeout: 10)
-    }
-
+final class ClickHouseClientTests: ClickHouseTestCase {
     func testHostileStringsWrittenAsLiteralsReadBackByteForByte() throws {
         let client = try client()
         try client.execute("CREATE TABLE hostile (n UInt32, s String) ENGINE = Memory")

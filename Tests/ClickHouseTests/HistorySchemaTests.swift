@@ -5,34 +5,11 @@ import XCTest
 
 /// The history schema on a real ClickHouse: created on an empty server, left alone on a second
 /// start, and a newer schema refused in one line.
-final class HistorySchemaTests: XCTestCase {
-    private var server: ClickHouseServer?
-
-    override func setUpWithError() throws {
-        try XCTSkipUnless(
-            ClickHouseServer.isInstalled,
-            "clickhouse-server is required: apt-get install clickhouse-server (make test installs it)")
-        let server = try ClickHouseServer()
-        try server.start()
-        self.server = server
-    }
-
-    override func tearDown() {
-        server?.stop()
-        server = nil
-    }
-
-    private func client(database: String = "analytics") throws -> ClickHouseClient {
-        let server = try XCTUnwrap(server)
-        return ClickHouseClient(
-            endpoint: ClickHouseEndpoint(
-                url: try XCTUnwrap(ClickHouseEndpoint.url(server.url)), database: database, user: "writer",
-                password: server.writerPassword), timeout: 20)
-    }
-
+final class HistorySchemaTests: ClickHouseTestCase {
     func testTheSchemaIsCreatedOnAnEmptyServerAndLeftAloneOnASecondStart() throws {
         let server = try XCTUnwrap(server)
-        XCTAssertEqual(try HistorySchema.migrate(try client()), .migrated(from: 0, to: HistorySchema.version))
+        XCTAssertEqual(
+            try HistorySchema.migrate(try client(database: "analytics")), .migrated(from: 0, to: HistorySchema.version))
         XCTAssertEqual(
             try server.query(
                 "SELECT name FROM system.tables WHERE database = 'analytics' ORDER BY name FORMAT TabSeparated"),
@@ -50,7 +27,7 @@ final class HistorySchemaTests: XCTestCase {
         // A second start, even after a restart of ClickHouse, changes nothing.
         server.stop()
         try server.start()
-        XCTAssertEqual(try HistorySchema.migrate(try client()), .current(HistorySchema.version))
+        XCTAssertEqual(try HistorySchema.migrate(try client(database: "analytics")), .current(HistorySchema.version))
         XCTAssertEqual(
             try server.query("SELECT count() FROM analytics.schema_migrations"), "\(HistorySchema.version)\n")
         XCTAssertEqual(try server.query("SELECT count() FROM analytics.events"), "1\n", "rows are left alone")
@@ -58,9 +35,9 @@ final class HistorySchemaTests: XCTestCase {
 
     func testANewerSchemaIsRefusedInOneLine() throws {
         let server = try XCTUnwrap(server)
-        _ = try HistorySchema.migrate(try client())
+        _ = try HistorySchema.migrate(try client(database: "analytics"))
         try server.query("INSERT INTO analytics.schema_migrations VALUES (99, 'from the future', now())")
-        XCTAssertThrowsError(try HistorySchema.migrate(try client())) { error in
+        XCTAssertThrowsError(try HistorySchema.migrate(try client(database: "analytics"))) { error in
             XCTAssertEqual(
                 error as? HistorySchemaError,
                 .newerSchema(database: "analytics", found: 99, known: HistorySchema.version))
