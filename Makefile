@@ -41,7 +41,7 @@ test: deps-browser ## Run unit, Kafka, end-to-end and browser tests (real binari
 	$(SWIFT) test --skip-build --disable-swift-testing
 	@FUZZ_SECONDS=$(TEST_FUZZ_SECONDS) SWIFT=$(SWIFT) scripts/fuzz.sh
 
-run: build ## Start the development broker (unless KAFKA_BROKERS is set), producer and consumer
+run: build ## Start the development broker (unless KAFKA_BROKERS is set), a local ClickHouse (unless CLICKHOUSE_URL is set), producer and consumer
 	@BIN=$(BIN) scripts/run.sh
 
 run-broker: build ## Start only the development broker on localhost:9092

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# `make run`: starts the development broker (unless KAFKA_BROKERS is set), the producer and the
-# consumer, with their output on this terminal prefixed by service. Ctrl-C stops all three;
-# the consumer prints its final summary on the way out.
+# `make run`: starts the development broker (unless KAFKA_BROKERS is set), a local ClickHouse for
+# the history (unless CLICKHOUSE_URL is set; its data in data/clickhouse, kept between runs), the
+# producer and the consumer, with their output on this terminal prefixed by service. Ctrl-C stops
+# them all; the consumer prints its final summary on the way out.
 set -uo pipefail
 
 BIN="${BIN:-bin}"
 BROKER_PORT="${BROKER_PORT:-9092}"
+# Not 8123: a ClickHouse installed as a system service may hold it.
+CLICKHOUSE_PORT="${CLICKHOUSE_PORT:-8124}"
+CLICKHOUSE_TCP_PORT="${CLICKHOUSE_TCP_PORT:-9124}"
 work="$(mktemp -d)"
 pids=()
 broker_pid=""
+clickhouse_pid=""
 
 prefix() {
   # Ignore Ctrl-C here so the services' last lines (the final summary) still get printed.
@@ -23,10 +28,10 @@ stop() {
   # broker is still there; then the broker.
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-  if [[ -n "$broker_pid" ]]; then
-    kill -TERM "$broker_pid" 2>/dev/null
-    wait "$broker_pid" 2>/dev/null
-  fi
+  for pid in $broker_pid $clickhouse_pid; do
+    kill -TERM "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
   rm -rf "$work"
   exit 0
 }
@@ -49,6 +54,31 @@ else
   echo "[run] using Kafka at $KAFKA_BROKERS"
 fi
 
+clickhouse_server="$(command -v clickhouse-server || ls /usr/sbin/clickhouse-server 2>/dev/null || true)"
+if [[ -n "${CLICKHOUSE_URL:-}" ]]; then
+  echo "[run] history in ClickHouse at $CLICKHOUSE_URL"
+elif [[ -z "$clickhouse_server" ]]; then
+  echo "[run] no clickhouse-server: no history (install it: sudo apt-get install clickhouse-server)"
+else
+  data="$PWD/data/clickhouse"
+  mkdir -p "$data"
+  sed -e "s|{{DATA}}|$data|g" -e "s|{{HTTP_PORT}}|$CLICKHOUSE_PORT|g" -e "s|{{TCP_PORT}}|$CLICKHOUSE_TCP_PORT|g" \
+    -e "s|{{USERS}}|$PWD/config/clickhouse/users.xml|g" config/clickhouse/config.xml >"$data/config.xml"
+  # Its own session, like the broker: stopped last, after the consumer has written to it.
+  setsid "$clickhouse_server" --config-file="$data/config.xml" > >(prefix clickhouse) 2>&1 &
+  clickhouse_pid=$!
+  for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$CLICKHOUSE_PORT/ping" >/dev/null 2>&1 && break
+    if ! kill -0 "$clickhouse_pid" 2>/dev/null; then
+      echo "[run] clickhouse-server did not start (is port $CLICKHOUSE_PORT in use? set CLICKHOUSE_PORT or CLICKHOUSE_URL)" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+  export CLICKHOUSE_URL="http://127.0.0.1:$CLICKHOUSE_PORT"
+  echo "[run] history in a local ClickHouse at $CLICKHOUSE_URL (data in data/clickhouse)"
+fi
+
 "$BIN/producer" > >(prefix producer) 2>&1 &
 pids+=($!)
 "$BIN/consumer" > >(prefix consumer) 2>&1 &
@@ -58,6 +88,6 @@ echo "[run] dashboard: http://localhost:${STATS_PORT:-8081}/   (live; JSON at /a
 echo "[run] producer on http://localhost:${SERVER_PORT:-8080} (POST /event)"
 echo "[run] try: examples/send_events.sh   (Ctrl-C stops everything)"
 # Stop everything if any service dies on its own.
-wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"}
+wait -n "${pids[@]}" ${broker_pid:+"$broker_pid"} ${clickhouse_pid:+"$clickhouse_pid"}
 echo "[run] a service exited; stopping the others" >&2
 stop

@@ -28,7 +28,7 @@ public final class ClickHouseServer: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         httpPort = try Self.freePort()
         tcpPort = try Self.freePort()
-        try configuration.write(to: folder.appendingPathComponent("config.xml"), atomically: true, encoding: .utf8)
+        try (try configuration).write(to: folder.appendingPathComponent("config.xml"), atomically: true, encoding: .utf8)
         try users.write(to: folder.appendingPathComponent("users.xml"), atomically: true, encoding: .utf8)
     }
 
@@ -115,27 +115,25 @@ public final class ClickHouseServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
+    /// The repository's `config/clickhouse/config.xml` (what `make run` uses) with this test's
+    /// folder and ports filled in, so the tests run the configuration that ships.
     private var configuration: String {
-        """
-        <?xml version="1.0"?>
-        <yandex>
-            <logger><level>warning</level><console>1</console></logger>
-            <listen_host>127.0.0.1</listen_host>
-            <http_port>\(httpPort)</http_port>
-            <tcp_port>\(tcpPort)</tcp_port>
-            <path>\(folder.path)/data/</path>
-            <tmp_path>\(folder.path)/tmp/</tmp_path>
-            <user_files_path>\(folder.path)/user_files/</user_files_path>
-            <format_schema_path>\(folder.path)/format_schemas/</format_schema_path>
-            <mark_cache_size>67108864</mark_cache_size>
-            <uncompressed_cache_size>67108864</uncompressed_cache_size>
-            <max_concurrent_queries>16</max_concurrent_queries>
-            <users_config>users.xml</users_config>
-            <default_profile>default</default_profile>
-            <default_database>default</default_database>
-            <timezone>UTC</timezone>
-        </yandex>
-        """
+        get throws {
+            let template = try String(
+                contentsOf: Self.repository.appendingPathComponent("config/clickhouse/config.xml"), encoding: .utf8)
+            return
+                template
+                .replacingOccurrences(of: "{{DATA}}", with: folder.path)
+                .replacingOccurrences(of: "{{HTTP_PORT}}", with: String(httpPort))
+                .replacingOccurrences(of: "{{TCP_PORT}}", with: String(tcpPort))
+                .replacingOccurrences(of: "{{USERS}}", with: folder.appendingPathComponent("users.xml").path)
+        }
+    }
+
+    /// The repository's root.
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     private var users: String {
