@@ -37,18 +37,27 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-if [[ -z "${KAFKA_BROKERS:-}" ]]; then
-  # In its own session, the broker does not get the terminal's Ctrl-C: stop() ends it last.
-  setsid "$BIN/kafka-dev-broker" --port "$BROKER_PORT" > >(tee "$work/broker.log" | prefix broker) 2>&1 &
-  broker_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q "ready on" "$work/broker.log" 2>/dev/null && break
-    if ! kill -0 "$broker_pid" 2>/dev/null; then
-      echo "[run] kafka-dev-broker did not start (is port $BROKER_PORT in use? set BROKER_PORT or KAFKA_BROKERS)" >&2
+# await_start PID TRIES WHY CHECK...: waits (TRIES × 0.1 s) until CHECK succeeds; exits saying WHY
+# if the process PID ends first.
+await_start() {
+  local pid="$1" tries="$2" why="$3"
+  shift 3
+  for _ in $(seq 1 "$tries"); do
+    "$@" 2>/dev/null && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "[run] $why" >&2
       exit 1
     fi
     sleep 0.1
   done
+}
+
+if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+  # In its own session, the broker does not get the terminal's Ctrl-C: stop() ends it last.
+  setsid "$BIN/kafka-dev-broker" --port "$BROKER_PORT" > >(tee "$work/broker.log" | prefix broker) 2>&1 &
+  broker_pid=$!
+  await_start "$broker_pid" 100 "kafka-dev-broker did not start (is port $BROKER_PORT in use? set BROKER_PORT or KAFKA_BROKERS)" \
+    grep -q "ready on" "$work/broker.log"
   export KAFKA_BROKERS="localhost:$BROKER_PORT"
 else
   echo "[run] using Kafka at $KAFKA_BROKERS"
@@ -67,14 +76,9 @@ else
   # Its own session, like the broker: stopped last, after the consumer has written to it.
   setsid "$clickhouse_server" --config-file="$data/config.xml" > >(prefix clickhouse) 2>&1 &
   clickhouse_pid=$!
-  for _ in $(seq 1 300); do
-    curl -fs "http://127.0.0.1:$CLICKHOUSE_PORT/ping" >/dev/null 2>&1 && break
-    if ! kill -0 "$clickhouse_pid" 2>/dev/null; then
-      echo "[run] clickhouse-server did not start (is port $CLICKHOUSE_PORT in use? set CLICKHOUSE_PORT or CLICKHOUSE_URL)" >&2
-      exit 1
-    fi
-    sleep 0.1
-  done
+  await_start "$clickhouse_pid" 300 \
+    "clickhouse-server did not start (is port $CLICKHOUSE_PORT in use? set CLICKHOUSE_PORT or CLICKHOUSE_URL)" \
+    curl -fs -o /dev/null "http://127.0.0.1:$CLICKHOUSE_PORT/ping"
   export CLICKHOUSE_URL="http://127.0.0.1:$CLICKHOUSE_PORT"
   echo "[run] history in a local ClickHouse at $CLICKHOUSE_URL (data in data/clickhouse)"
 fi
