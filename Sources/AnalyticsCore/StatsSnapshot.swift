@@ -194,6 +194,8 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
     /// Records on the owned partitions not yet read, from the brokers' last reported ends; nil
     /// when not known (no partitions owned yet).
     public var consumerLag: Int?
+    /// Where the history store stands; set by the consumer (nil in an aggregate of its own).
+    public var history: HistoryStanding?
 
     public init(
         lastUpdated: String, totalEvents: Int, uniqueUsers: Int, activeSessions: Int, eventsByType: [String: Int],
@@ -253,6 +255,7 @@ public struct StatsSnapshot: Sendable, Equatable, Codable {
         case consumerLag = "consumer_lag"
         case site
         case sitesOverCapacity = "sites_over_capacity"
+        case history
     }
 
     /// Whether `other` shows the same figures: only the time of the snapshot and the age of the

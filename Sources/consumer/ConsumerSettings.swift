@@ -46,6 +46,8 @@ struct ConsumerSettings: Sendable {
     /// Where the history lives (`CLICKHOUSE_URL`, `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`,
     /// `CLICKHOUSE_PASSWORD`); nil: no history.
     var history: ClickHouseEndpoint?
+    /// Whole months of history kept (`HISTORY_RETENTION_MONTHS`); nil: unlimited.
+    var retentionMonths: Int?
     /// When set, `/metrics` needs it as a bearer token (`METRICS_TOKEN`).
     var metricsToken: String?
     /// Whether events marked as bots count as people (`COUNT_BOTS`).
@@ -164,6 +166,14 @@ struct ConsumerSettings: Sendable {
         let password = environment.secret(
             "CLICKHOUSE_PASSWORD", means: "That user's password (never logged).")
         history = clickHouseURL.map { ClickHouseEndpoint(url: $0, database: database, user: user, password: password) }
+        retentionMonths = try environment.value(
+            "HISTORY_RETENTION_MONTHS", default: "unlimited", allowed: "unlimited or a whole number from 1 to 1200",
+            means: "Whole months of history kept (the current one included); older monthly partitions are dropped.",
+            parse: { text -> Int?? in
+                if text == "unlimited" { return .some(nil) }
+                guard let months = Int(text), (1...1200).contains(months) else { return nil }
+                return .some(months)
+            })
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")

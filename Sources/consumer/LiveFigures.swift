@@ -6,6 +6,7 @@ import Kafka
 struct LiveFigures: Sendable {
     let statistics: LiveStatistics
     let consumer: KafkaConsumer
+    let history: HistoryStatus
 
     /// Every site together.
     func snapshot() -> StatsSnapshot {
@@ -27,6 +28,7 @@ struct LiveFigures: Sendable {
         var snapshot = snapshot
         let lag = consumer.lag()
         snapshot.consumerLag = lag.isEmpty ? nil : Int(lag.values.reduce(0, +))
+        snapshot.history = history.standing
         return snapshot
     }
 }

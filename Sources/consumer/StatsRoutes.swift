@@ -34,6 +34,21 @@ struct StatsRoutes: Sendable {
                 "consumer_lag", [("topic", partition.topic), ("partition", String(partition.partition))],
                 to: Double(records))
         }
+        // The history: history_enabled 0 says "no CLICKHOUSE_URL"; history_failing 1 that inserts
+        // fail (and since when); history_lag_records how far behind the topic it is.
+        let history = figures.history.current
+        metrics.set("history_enabled", to: history == .off ? 0 : 1)
+        switch history {
+        case .off, .starting:
+            metrics.set("history_failing", to: 0)
+        case .writing(let lag):
+            metrics.set("history_failing", to: 0)
+            metrics.set("history_lag_records", to: Double(lag))
+        case .failing(let since, _, let lag):
+            metrics.set("history_failing", to: 1)
+            metrics.set("history_failing_since_timestamp_seconds", to: since.timeIntervalSince1970)
+            metrics.set("history_lag_records", to: Double(lag))
+        }
         return HTTPResponse(
             status: .ok, headers: HTTPHeaders([("Content-Type", ServiceMetrics.contentType)]), body: metrics.render())
     }

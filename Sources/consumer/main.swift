@@ -98,7 +98,23 @@ do {
     ShutdownSignal.fail("consumer: \(error)")
 }
 
-let figures = LiveFigures(statistics: statistics, consumer: consumer)
+// The history writer: a group of its own, fed from the same topic (docs/design.md, "History").
+let historyStatus = HistoryStatus(history == nil ? .off : .starting)
+let historyWriter: HistoryWriter?
+do {
+    historyWriter = try history.map { client throws(KafkaError) in
+        let ingest = HistoryIngest(
+            settings: HistoryIngest.Settings(
+                defaultSite: settings.defaultSite, deduplicationWindow: settings.deduplicationWindow,
+                retentionMonths: settings.retentionMonths),
+            client: client, status: historyStatus, logger: logger, metrics: metrics)
+        return try HistoryWriter(ingest: ingest, kafka: settings.kafka, logger: logger)
+    }
+} catch {
+    ShutdownSignal.fail("consumer: history writer: \(error)")
+}
+
+let figures = LiveFigures(statistics: statistics, consumer: consumer, history: historyStatus)
 let access = StatsAccess(
     statsToken: settings.statsToken, metricsToken: settings.metricsToken, siteTokens: settings.siteTokens,
     trustedProxies: settings.trustedProxies)
@@ -135,6 +151,11 @@ feed.start()
 let loop = ConsumeLoop(
     consumer: consumer, statistics: statistics, logger: logger, metrics: metrics, deadLetters: deadLetters)
 loop.start()
+do {
+    try historyWriter?.start(topic: settings.topic)
+} catch {
+    ShutdownSignal.fail("consumer: history writer: \(error)")
+}
 logger.info(
     "consumer started",
     metadata: [
@@ -186,6 +207,7 @@ do {
 // Leaving the group hands every partition over through the partials exchange (the revoke
 // publishes their final states), so the exchange stops only after the consumer has.
 consumer.shutdown()
+historyWriter?.stop()
 exchange?.stop()
 deadLetters?.close()
 server.shutdown(timeout: .seconds(2))

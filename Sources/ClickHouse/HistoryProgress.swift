@@ -1,0 +1,116 @@
+import Foundation
+
+/// What the history already holds of each Kafka partition of the events topic: the writer's
+/// progress, kept in ClickHouse itself rather than in Kafka's committed offsets, so that a row and
+/// the progress it stands for are stored by the same INSERT and can never disagree.
+///
+/// Each insert carries a `query_id` starting with `insertPrefix`; before a writer trusts what is
+/// stored, it waits until inserts that were running (a crashed writer's, or its own that timed
+/// out) have ended, and kills those that do not end in time, so nothing lands behind its back.
+public struct HistoryProgress: Sendable {
+    public let client: ClickHouseClient
+
+    public init(client: ClickHouseClient) {
+        self.client = client
+    }
+
+    /// What is stored of one partition near its end.
+    public struct Stored: Sendable, Equatable {
+        /// The highest offset stored.
+        public var lastOffset: Int64
+        /// The stored offsets from `lastOffset - lookBack + 1` on.
+        public var offsets: Set<Int64>
+        /// `sipHash64(id)` of the rows from `lastOffset - lookBack + 1` on, in offset order: the
+        /// ids a deduplication window resumes with.
+        public var idHashes: [UInt64]
+
+        public init(lastOffset: Int64, offsets: Set<Int64>, idHashes: [UInt64]) {
+            self.lastOffset = lastOffset
+            self.offsets = offsets
+            self.idHashes = idHashes
+        }
+    }
+
+    /// The `query_id` prefix of every insert into the history of `database`.
+    public static func insertPrefix(database: String) -> String { "history-insert-\(database)-" }
+
+    /// Waits until none of the history inserts running now is still running, for up to `timeout`;
+    /// then kills those left (`KILL QUERY … SYNC` returns once they are gone).
+    public func awaitRunningInserts(timeout: Duration, stopping: () -> Bool = { false }) throws(ClickHouseError) {
+        let prefix = Self.insertPrefix(database: client.endpoint.database)
+        let condition =
+            "substring(query_id, 1, \(SQLLiteral.integer(prefix.utf8.count))) = \(SQLLiteral.string(prefix))"
+        var running = Set(
+            try client.text("SELECT query_id FROM system.processes WHERE \(condition) FORMAT TabSeparated")
+                .split(separator: "\n").map(String.init))
+        let deadline = ContinuousClock.now + timeout
+        while !running.isEmpty && ContinuousClock.now < deadline && !stopping() {
+            Thread.sleep(forTimeInterval: 0.2)
+            let still = Set(
+                try client.text("SELECT query_id FROM system.processes WHERE \(condition) FORMAT TabSeparated")
+                    .split(separator: "\n").map(String.init))
+            running.formIntersection(still)
+        }
+        for id in running.sorted() {
+            try client.execute("KILL QUERY WHERE query_id = \(SQLLiteral.string(id)) SYNC", inDatabase: false)
+        }
+    }
+
+    /// For each partition with rows: its highest stored offset, and the offsets and id hashes of
+    /// its last `lookBack` offsets. Partitions without rows are absent.
+    public func stored(partitions: [Int32], lookBack: Int64) throws(ClickHouseError) -> [Int32: Stored] {
+        guard !partitions.isEmpty else { return [:] }
+        let list = partitions.sorted().map { SQLLiteral.integer($0) }.joined(separator: ", ")
+        var result: [Int32: Stored] = [:]
+        for line in try client.text(
+            "SELECT kafka_partition, max(kafka_offset) FROM events WHERE kafka_partition IN (\(list)) "
+                + "GROUP BY kafka_partition FORMAT TabSeparated"
+        ).split(separator: "\n") {
+            let columns = line.split(separator: "\t")
+            guard columns.count == 2, let partition = Int32(columns[0]), let last = Int64(columns[1]) else {
+                throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
+            }
+            result[partition] = Stored(lastOffset: last, offsets: [], idHashes: [])
+        }
+        guard !result.isEmpty else { return result }
+        let ranges = result.sorted { $0.key < $1.key }.map { partition, stored in
+            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
+                + "\(SQLLiteral.integer(max(0, stored.lastOffset - lookBack + 1))))"
+        }
+        for line in try client.text(
+            "SELECT kafka_partition, kafka_offset, sipHash64(id) FROM events WHERE \(ranges.joined(separator: " OR ")) "
+                + "ORDER BY kafka_partition, kafka_offset FORMAT TabSeparated"
+        ).split(separator: "\n") {
+            let columns = line.split(separator: "\t")
+            guard columns.count == 3, let partition = Int32(columns[0]), let offset = Int64(columns[1]),
+                let hash = UInt64(columns[2])
+            else {
+                throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
+            }
+            result[partition]?.offsets.insert(offset)
+            result[partition]?.idHashes.append(hash)
+        }
+        return result
+    }
+
+    /// The offsets stored within each partition's range: what an insert that failed (or whose
+    /// answer was lost) did store after all.
+    public func storedOffsets(in ranges: [Int32: ClosedRange<Int64>]) throws(ClickHouseError) -> [Int32: Set<Int64>] {
+        guard !ranges.isEmpty else { return [:] }
+        let condition = ranges.sorted { $0.key < $1.key }.map { partition, range in
+            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset BETWEEN "
+                + "\(SQLLiteral.integer(range.lowerBound)) AND \(SQLLiteral.integer(range.upperBound)))"
+        }.joined(separator: " OR ")
+        var result: [Int32: Set<Int64>] = [:]
+        for line in try client.text(
+            "SELECT kafka_partition, kafka_offset FROM events WHERE \(condition) FORMAT TabSeparated"
+        ).split(separator: "\n") {
+            let columns = line.split(separator: "\t")
+            guard columns.count == 2, let partition = Int32(columns[0]), let offset = Int64(columns[1]) else {
+                throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
+            }
+            result[partition, default: []].insert(offset)
+        }
+        return result
+    }
+}

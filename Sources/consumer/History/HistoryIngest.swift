@@ -1,0 +1,317 @@
+import AnalyticsCore
+import ClickHouse
+import Foundation
+import Kafka
+import Logging
+import ServiceRuntime
+import Synchronization
+
+/// The history writer's state and decisions: which records of its partitions become rows, and
+/// getting each block of rows into ClickHouse exactly once.
+///
+/// Exactly once rests on three rules (docs/design.md, "History"):
+/// - the progress lives in ClickHouse: on assignment a partition resumes after its highest stored
+///   offset, re-reading the last `lookBack` offsets so a block that was stored only in part (one
+///   INSERT is atomic only per monthly partition) is completed, not repeated;
+/// - nothing is trusted while an insert may still land: before reading the progress, and before
+///   retrying a failed insert, the writer waits for the history inserts ClickHouse is running
+///   (each has a `query_id` of `HistoryProgress.insertPrefix`) to end, killing the stragglers;
+/// - a retried event (the same `id` in the same partition, within `DEDUP_WINDOW` offsets) is kept
+///   once, the window resuming from the stored rows' `sipHash64(id)`.
+///
+/// All of it runs on the writer's thread, rebalance callbacks included; the lock only makes that
+/// visible to the compiler.
+final class HistoryIngest: Sendable {
+    struct Settings: Sendable {
+        var defaultSite: String
+        /// Retried ids remembered per partition (`DEDUP_WINDOW`).
+        var deduplicationWindow: Int
+        /// Whole months kept (`HISTORY_RETENTION_MONTHS`); nil: everything.
+        var retentionMonths: Int?
+        /// A block is inserted once it holds this many records…
+        var blockRecords = 50_000
+        /// …or this many bytes of rows…
+        var blockBytes = 16 << 20
+        /// …or its first record is this old.
+        var blockAge = Duration.seconds(1)
+    }
+
+    /// A partition this writer owns.
+    private struct Owned: Sendable {
+        var recent: RecentIDs
+        /// Offsets at or below `replayThrough` that are stored already.
+        var stored: Set<Int64>
+        /// The highest stored offset when the partition was assigned (-1: none).
+        var replayThrough: Int64
+    }
+
+    private struct State: Sendable {
+        var owned: [Int32: Owned] = [:]
+        /// Start positions worked out on assignment, asked for by the consumer right after.
+        var positions: [Int32: StartPosition] = [:]
+        var block = HistoryBlock()
+        var builder: HistoryRecord.Builder
+        var inserts = 0
+        var oldestKept: (cutoff: Int, computedAt: ContinuousClock.Instant)?
+    }
+
+    let settings: Settings
+    let status: HistoryStatus
+    private let client: ClickHouseClient
+    private let progress: HistoryProgress
+    private let logger: Logger
+    private let metrics: ServiceMetrics
+    private let codec = EventCodec()
+    private let state: Mutex<State>
+    /// Distinguishes this process's inserts from other writers' in `system.processes`.
+    private let writerID = UUID().uuidString.lowercased().prefix(8)
+
+    init(settings: Settings, client: ClickHouseClient, status: HistoryStatus, logger: Logger, metrics: ServiceMetrics) {
+        self.settings = settings
+        self.client = client
+        self.progress = HistoryProgress(client: client)
+        self.status = status
+        self.logger = logger
+        self.metrics = metrics
+        state = Mutex(State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite)))
+    }
+
+    /// How far back an assigned partition is read again: a whole block's worth of offsets, and
+    /// the deduplication window.
+    var lookBack: Int64 { Int64(max(settings.blockRecords, settings.deduplicationWindow)) }
+
+    // MARK: Rebalances
+
+    /// Reads what ClickHouse holds of `partitions` and decides where each resumes. Retries until
+    /// ClickHouse answers (an assignment must not start from a guess) or `stopping` says so.
+    func assign(_ partitions: [TopicPartition], stopping: () -> Bool) {
+        let numbers = partitions.map(\.partition)
+        var delay = Backoff()
+        while !stopping() {
+            do throws(ClickHouseError) {
+                try progress.awaitRunningInserts(timeout: .seconds(30), stopping: stopping)
+                let stored = try progress.stored(partitions: numbers, lookBack: lookBack)
+                state.withLock { state in
+                    for partition in numbers {
+                        var owned = Owned(
+                            recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [], replayThrough: -1)
+                        if let found = stored[partition] {
+                            for hash in found.idHashes { _ = owned.recent.insert(hash: hash) }
+                            owned.stored = found.offsets
+                            owned.replayThrough = found.lastOffset
+                            state.positions[partition] = .offset(max(0, found.lastOffset - lookBack + 1))
+                        } else {
+                            state.positions[partition] = .beginning
+                        }
+                        state.owned[partition] = owned
+                    }
+                }
+                logger.info(
+                    "history: resuming partitions",
+                    metadata: [
+                        "partitions": "\(numbers.sorted())",
+                        "stored_through": "\(stored.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.lastOffset)" })",
+                    ])
+                return
+            } catch {
+                status.failed(reason: "reading the progress: \(error)")
+                logger.warning("history: cannot read the progress; retrying", metadata: ["error": "\(error)"])
+                delay.wait(stopping: stopping)
+            }
+        }
+    }
+
+    /// Where an assigned partition starts: after what ClickHouse holds (`assign`).
+    func startPosition(_ partition: TopicPartition) -> StartPosition {
+        state.withLock { $0.positions.removeValue(forKey: partition.partition) } ?? .beginning
+    }
+
+    /// Partitions given away: what is read of them is inserted once if ClickHouse takes it, else
+    /// dropped (their next owner reads them again from the stored progress).
+    func revoke(_ partitions: [TopicPartition]) {
+        let numbers = Set(partitions.map(\.partition))
+        _ = flush(attempts: 1, stopping: { false })
+        state.withLock { state in
+            state.block.remove(partitions: numbers)
+            for partition in numbers { state.owned[partition] = nil }
+        }
+    }
+
+    // MARK: Records
+
+    /// Reads the records of a polled batch into the block.
+    func read(_ batch: KafkaMessageBatch) {
+        let now = Date()
+        state.withLock { state in
+            let cutoff = oldestKept(&state, now: now)
+            for index in 0..<batch.count {
+                let partition = batch.partition(at: index)
+                let offset = batch.offset(at: index)
+                guard var owned = state.owned[partition] else { continue }
+                let row = record(batch, at: index, offset: offset, owned: &owned, state: &state, cutoff: cutoff)
+                state.owned[partition] = owned
+                state.block.read(partition: partition, offset: offset, row: row)
+            }
+        }
+    }
+
+    /// The row a record becomes, or nil: stored already, a retried id, not an event, or older
+    /// than the retention.
+    private func record(
+        _ batch: KafkaMessageBatch, at index: Int, offset: Int64, owned: inout Owned, state: inout State, cutoff: Int?
+    ) -> HistoryRecord? {
+        if offset <= owned.replayThrough {
+            if owned.stored.remove(offset) != nil { return nil }
+        } else if !owned.stored.isEmpty {
+            owned.stored = []
+        }
+        let decoded: (event: AnalyticsEvent, receivedAt: Date)
+        do throws(RecordDecodingError) {
+            decoded = try batch.withValue(at: index) { value throws(RecordDecodingError) in
+                try codec.decodeStamped(value)
+            }
+        } catch {
+            // The live view logs it and copies it to the dead-letter topic; here it is only counted.
+            metrics.increment("history_records_skipped_total", [("reason", error.reason)])
+            return nil
+        }
+        guard owned.recent.insert(hash: Self.idHash(decoded.event.id)) else {
+            metrics.increment("history_duplicates_total")
+            return nil
+        }
+        let row = state.builder.record(decoded.event, receivedAt: decoded.receivedAt)
+        guard row.timestamp >= 0, row.timestamp <= Int(UInt32.max) else {
+            metrics.increment("history_records_skipped_total", [("reason", "timestamp_out_of_range")])
+            return nil
+        }
+        if let cutoff, row.timestamp < cutoff {
+            metrics.increment("history_records_skipped_total", [("reason", "older_than_retention")])
+            return nil
+        }
+        return row
+    }
+
+    /// `sipHash64(id)` as ClickHouse computes it (SipHash-2-4, key 0), so the window resumes from
+    /// stored rows.
+    static func idHash(_ id: String) -> UInt64 {
+        var hash = SipHash24(key: [UInt8](repeating: 0, count: 16))
+        hash.combine(utf8: id)
+        return hash.finalize()
+    }
+
+    /// The first second kept under `HISTORY_RETENTION_MONTHS` (the first day of the oldest month
+    /// kept), worked out once a minute.
+    private func oldestKept(_ state: inout State, now: Date) -> Int? {
+        guard let months = settings.retentionMonths else { return nil }
+        if let known = state.oldestKept, ContinuousClock.now - known.computedAt < .seconds(60) { return known.cutoff }
+        let cutoff = HistoryRetention.firstKeptMonth(months: months, now: now).start
+        state.oldestKept = (cutoff, .now)
+        return cutoff
+    }
+
+    // MARK: Inserts
+
+    /// Whether the block is due: full, or its first record is `blockAge` old.
+    var isBlockDue: Bool {
+        state.withLock { state in
+            guard let started = state.block.startedAt else { return false }
+            return state.block.recordsRead >= settings.blockRecords || state.block.byteCount >= settings.blockBytes
+                || ContinuousClock.now - started >= settings.blockAge
+        }
+    }
+
+    /// Inserts the block, retrying with backoff up to `attempts` times (nil: until it is in or
+    /// `stopping` says so). Before each retry it finds out what the failed insert stored after all
+    /// and takes it out. Returns the last offset read of each partition once the block is in
+    /// (for the group's committed offsets), or nil when it is not.
+    func flush(attempts: Int? = nil, stopping: () -> Bool) -> [Int32: Int64]? {
+        var delay = Backoff()
+        var attempt = 0
+        while true {
+            let (body, rows, ranges, queryID) = state.withLock { state in
+                state.inserts += 1
+                return (
+                    state.block.body, state.block.rowCount, state.block.ranges,
+                    HistoryProgress.insertPrefix(database: client.endpoint.database) + "\(writerID)-\(state.inserts)"
+                )
+            }
+            guard !ranges.isEmpty else { return [:] }
+            attempt += 1
+            do throws(ClickHouseError) {
+                if rows > 0 {
+                    try client.execute(
+                        "INSERT INTO events (\(HistoryBlock.columns.joined(separator: ", "))) FORMAT TabSeparated",
+                        rows: body, settings: [("query_id", queryID)])
+                }
+                state.withLock { $0.block.removeAll() }
+                metrics.increment("history_rows_written_total", by: rows)
+                metrics.increment("history_inserts_total")
+                if case .failing(let since, _, let lag) = status.current {
+                    logger.info(
+                        "history: inserts succeed again",
+                        metadata: ["failing_for_s": "\(Int(Date().timeIntervalSince(since)))"])
+                    status.update(.writing(lag: lag))
+                }
+                return ranges.mapValues(\.upperBound)
+            } catch {
+                metrics.increment("history_insert_failures_total")
+                if case .failing = status.current {
+                    logger.debug("history: insert failed again", metadata: ["error": "\(error)"])
+                } else {
+                    logger.warning(
+                        "history: insert failed; retrying with backoff, consumption paused (the live view goes on)",
+                        metadata: ["error": "\(error)", "rows": "\(rows)"])
+                }
+                status.failed(reason: "\(error)")
+            }
+            // The failed insert may have stored some or all of the rows: find out before retrying.
+            while true {
+                if let attempts, attempt >= attempts { return nil }
+                delay.wait(stopping: stopping)
+                if stopping() { return nil }
+                do throws(ClickHouseError) {
+                    try progress.awaitRunningInserts(timeout: .seconds(30), stopping: stopping)
+                    let stored = try progress.storedOffsets(in: ranges)
+                    state.withLock { $0.block.remove(stored: stored) }
+                    break
+                } catch {
+                    attempt += 1
+                    status.failed(reason: "\(error)")
+                    logger.debug("history: ClickHouse still unavailable", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    /// Drops the monthly partitions older than `HISTORY_RETENTION_MONTHS`; failures are logged
+    /// and tried again next time.
+    func applyRetention(now: Date = Date()) {
+        guard let months = settings.retentionMonths else { return }
+        do throws(ClickHouseError) {
+            let dropped = try HistoryRetention.apply(months: months, now: now, client: client)
+            if !dropped.isEmpty {
+                logger.info(
+                    "history: dropped months older than HISTORY_RETENTION_MONTHS",
+                    metadata: ["months": "\(dropped)", "retention_months": "\(months)"])
+            }
+        } catch {
+            logger.warning("history: could not apply the retention", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Forgets the block (stopping without ClickHouse: the next owner reads it again).
+    func dropBlock() {
+        state.withLock { $0.block.removeAll() }
+    }
+}
+
+/// Waits between retries: 0.5 s, doubling up to 30 s.
+private struct Backoff {
+    private var next = Duration.milliseconds(500)
+
+    mutating func wait(stopping: () -> Bool) {
+        let deadline = ContinuousClock.now + next
+        while ContinuousClock.now < deadline && !stopping() { Thread.sleep(forTimeInterval: 0.05) }
+        next = min(next * 2, .seconds(30))
+    }
+}

@@ -1,0 +1,107 @@
+import BackgroundWork
+import ClickHouse
+import Foundation
+import Kafka
+import Logging
+import ServiceRuntime
+
+/// Feeds the history: a member of a consumer group of its own (`<CONSUMER_GROUP>-history`) that
+/// reads the events topic and inserts every event into ClickHouse exactly once (`HistoryIngest`).
+///
+/// A group of its own, inside the consumer process, so the history needs no deployment of its own
+/// and yet never holds back the live view: its offsets, its pace and its pauses are its own. While
+/// ClickHouse fails, the writer stops polling (consumption pauses, memory stays bounded by one
+/// block and librdkafka's prefetch) and retries with backoff; `max.poll.interval.ms` is a day so
+/// the group does not evict a member that waits for ClickHouse.
+final class HistoryWriter: Sendable {
+    let ingest: HistoryIngest
+    private let consumer: KafkaConsumer
+    private let thread = BackgroundThread(name: "history-writer")
+    private let logger: Logger
+
+    /// The group the writers of the consumers of `group` share.
+    static func group(of group: String) -> String { group + "-history" }
+
+    init(ingest: HistoryIngest, kafka: KafkaConsumerConfiguration, logger: Logger) throws(KafkaError) {
+        var configuration = kafka
+        configuration.groupID = Self.group(of: kafka.groupID)
+        configuration.client.clientID += "-history"
+        // Waiting out a ClickHouse outage without polling must not cost the partitions.
+        configuration.client.additionalProperties["max.poll.interval.ms"] = "86400000"
+        let thread = self.thread
+        consumer = try KafkaConsumer(
+            configuration: configuration, logger: logger,
+            onRebalance: { event in
+                switch event {
+                case .assigning(let partitions):
+                    ingest.assign(partitions, stopping: { thread.isStopRequested })
+                case .revoked(let partitions): ingest.revoke(partitions)
+                case .assigned: break
+                }
+            },
+            startPosition: { ingest.startPosition($0) })
+        self.ingest = ingest
+        self.logger = logger
+    }
+
+    func start(topic: String) throws(KafkaError) {
+        try consumer.subscribe(topics: [topic])
+        ingest.status.update(.starting)
+        thread.start { [self] stop in
+            run(until: stop)
+        }
+    }
+
+    private func run(until stop: StopRequest) {
+        var lastLag = ContinuousClock.now - .seconds(10)
+        var lastRetention = ContinuousClock.now - .seconds(7200)
+        while !stop.isRequested {
+            if ContinuousClock.now - lastRetention >= .seconds(3600) {
+                lastRetention = .now
+                ingest.applyRetention()
+            }
+            do {
+                let batch = try consumer.pollBatch(maxRecords: 1000, timeoutMilliseconds: 100)
+                if !batch.isEmpty { ingest.read(batch) }
+            } catch {
+                logger.critical("history writer stopped by a fatal Kafka error", metadata: ["error": "\(error)"])
+                ingest.status.failed(reason: "Kafka: \(error)")
+                return
+            }
+            if ingest.isBlockDue, let lastRead = ingest.flush(stopping: { stop.isRequested }) {
+                store(lastRead)
+            }
+            if ContinuousClock.now - lastLag >= .seconds(1) {
+                lastLag = .now
+                ingest.status.lag(consumer.lag().values.reduce(0, +))
+            }
+        }
+        // One last attempt for what was read; without ClickHouse it is read again next time.
+        if let lastRead = ingest.flush(attempts: 1, stopping: { false }) {
+            store(lastRead)
+        } else {
+            ingest.dropBlock()
+        }
+    }
+
+    /// Commits the writer's progress to the group too, for tools that watch consumer-group lag
+    /// (the truth stays in ClickHouse).
+    private func store(_ lastRead: [Int32: Int64]) {
+        guard !lastRead.isEmpty else { return }
+        var offsets: [TopicPartition: Int64] = [:]
+        for partition in consumer.assignment where lastRead[partition.partition] != nil {
+            offsets[partition] = lastRead[partition.partition]
+        }
+        do {
+            try consumer.storeOffsets(offsets)
+        } catch {
+            logger.debug("history: could not store offsets", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Stops after inserting what was read (one attempt), leaves the group. Idempotent.
+    func stop() {
+        thread.stopAndJoin()
+        consumer.shutdown()
+    }
+}
