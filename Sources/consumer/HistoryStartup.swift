@@ -9,8 +9,11 @@ import ServiceRuntime
 /// consumer, a name that is not one — stops the consumer with exit 2 and one line. ClickHouse not
 /// answering does not: the live view never waits for the history, which catches up later.
 enum HistoryStartup {
-    /// The client of the history store, or nil without `CLICKHOUSE_URL`.
-    static func begin(_ endpoint: ClickHouseEndpoint?, logger: Logger) -> ClickHouseClient? {
+    /// The client of the history store and whether its schema is up to date (false when
+    /// ClickHouse did not answer: the writer migrates it once it does), or nil without
+    /// `CLICKHOUSE_URL`.
+    static func begin(_ endpoint: ClickHouseEndpoint?, logger: Logger) -> (client: ClickHouseClient, schemaReady: Bool)?
+    {
         guard let endpoint else {
             logger.info("no CLICKHOUSE_URL: no history is kept (the live view only)")
             return nil
@@ -36,6 +39,6 @@ enum HistoryStartup {
                 ShutdownSignal.fail("consumer: \(error)", status: 2)
             }
         }
-        return client
+        return (client, false)
     }
 }

@@ -1,6 +1,7 @@
 import AnalyticsCore
 import BackgroundWork
 import CLinuxEvents
+import ClickHouse
 import Foundation
 import HTTPServer
 import Kafka
@@ -102,11 +103,14 @@ do {
 let historyStatus = HistoryStatus(history == nil ? .off : .starting)
 let historyWriter: HistoryWriter?
 do {
-    historyWriter = try history.map { client throws(KafkaError) in
+    historyWriter = try settings.history.map { endpoint throws(KafkaError) in
+        // Its own client, patient: an insert whose answer is given up on may still land, so the
+        // writer waits for a slow ClickHouse rather than retrying behind its back.
+        let client = ClickHouseClient(endpoint: endpoint, timeout: HistoryWriter.insertTimeout)
         let ingest = HistoryIngest(
             settings: HistoryIngest.Settings(
                 defaultSite: settings.defaultSite, deduplicationWindow: settings.deduplicationWindow,
-                retentionMonths: settings.retentionMonths),
+                retentionMonths: settings.retentionMonths, schemaReady: history?.schemaReady ?? false),
             client: client, status: historyStatus, logger: logger, metrics: metrics)
         return try HistoryWriter(ingest: ingest, kafka: settings.kafka, logger: logger)
     }
@@ -211,7 +215,7 @@ historyWriter?.stop()
 exchange?.stop()
 deadLetters?.close()
 server.shutdown(timeout: .seconds(2))
-history?.shutdown()
+history?.client.shutdown()
 watchdog.stopAndJoin()
 logger.info(
     "consumer stopped",

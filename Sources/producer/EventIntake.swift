@@ -45,6 +45,8 @@ struct EventIntake: Sendable {
     let salts: VisitorSalts?
     let ids = EventIDSource()
     let maxBodyBytes: Int
+    /// Who may give events a past time (`IMPORT_TOKEN`).
+    var imports = ImportPolicy(token: nil, maxAgeDays: 3650)
 
     /// The client's address: the peer, or behind a trusted proxy the address it vouches for.
     func clientAddress(of request: HTTPRequest) -> String {
@@ -126,10 +128,13 @@ struct EventIntake: Sendable {
     }
 
     /// The record for `event` and its classification, or 503 while the day's visitor salt is not
-    /// agreed (only for an event without `user_id`). `site` is what `checkHost` resolved, if it did.
+    /// agreed (only for an event without `user_id`). `site` is what `checkHost` resolved, if it did;
+    /// an importing sender's event keeps its own `timestamp` as its time (`ImportPolicy`).
     func enrich(
-        _ event: ValidatedEvent, request: HTTPRequest, client: String, now: Date, site: String? = nil
+        _ event: ValidatedEvent, request: HTTPRequest, client: String, now: Date, site: String? = nil,
+        standing: ImportPolicy.Standing = .live
     ) throws(IntakeRefusal) -> EnrichedEvent {
+        let time = try imports.time(of: event, standing: standing, now: now)
         var salt: VisitorSalt?
         if let salts, EventEnricher.needsVisitorID(event) {
             salt = salts.salt(at: now)
@@ -144,6 +149,6 @@ struct EventIntake: Sendable {
             event,
             context: RequestContext(
                 clientAddress: client, userAgent: request.headers["User-Agent"], origin: request.headers["Origin"]),
-            receivedAt: now, generatedID: ids.next(at: now), salt: salt, site: site)
+            receivedAt: time, generatedID: ids.next(at: now), salt: salt, site: site)
     }
 }

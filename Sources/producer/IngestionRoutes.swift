@@ -95,10 +95,13 @@ struct IngestionRoutes: Sendable {
         let event: EnrichedEvent
         do throws(IntakeRefusal) {
             let client = intake.clientAddress(of: request)
-            try intake.admit(client, cost: 1)
+            let standing = try intake.imports.standing(of: request)
+            // An importer holding IMPORT_TOKEN is trusted: its bulk is not rate-limited.
+            if standing == .live { try intake.admit(client, cost: 1) }
             let validated = try intake.validate(body: try intake.body(of: request))
             let site = try intake.checkHost(of: validated, request: request)
-            event = try intake.enrich(validated, request: request, client: client, now: Date(), site: site)
+            event = try intake.enrich(
+                validated, request: request, client: client, now: Date(), site: site, standing: standing)
         } catch {
             return refuse(error, respond)
         }
@@ -139,7 +142,9 @@ struct IngestionRoutes: Sendable {
         if let error = Self.contentTypeError(request.head) { return respond(error) }
         let client = intake.clientAddress(of: request)
         let items: [JSONValue]
+        let standing: ImportPolicy.Standing
         do throws(IntakeRefusal) {
+            standing = try intake.imports.standing(of: request)
             let body = try intake.body(of: request)
             do {
                 guard case .array(let array) = try EventValidator.parse(body) else {
@@ -155,7 +160,7 @@ struct IngestionRoutes: Sendable {
                     .error(
                         .contentTooLarge, "a batch may hold at most \(intake.validator.limits.maxBatchSize) events"))
             }
-            try intake.admit(client, cost: items.count)
+            if standing == .live { try intake.admit(client, cost: items.count) }
         } catch {
             return refuse(error, respond)
         }
@@ -173,7 +178,11 @@ struct IngestionRoutes: Sendable {
                 }
                 let site = try intake.checkHost(of: validated, request: request)
                 toPublish.append(
-                    (index, try intake.enrich(validated, request: request, client: client, now: now, site: site)))
+                    (
+                        index,
+                        try intake.enrich(
+                            validated, request: request, client: client, now: now, site: site, standing: standing)
+                    ))
             } catch let refusal where refusal.status == .serviceUnavailable {
                 // Nothing is published yet: the whole batch is retried later.
                 return refuse(refusal, respond)

@@ -50,6 +50,10 @@ struct ProducerSettings: Sendable {
     var saltsTopic: String
     /// What of `url` and `referrer` is published (`KEPT_QUERY_PARAMETERS`).
     var urlRedactor: URLRedactor
+    /// Senders showing it may give events a past `timestamp` (`IMPORT_TOKEN`).
+    var importToken: String?
+    /// How old an imported `timestamp` may be, in days (`IMPORT_MAX_AGE_DAYS`).
+    var importMaxAgeDays: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         brokers = try environment.brokers(
@@ -100,6 +104,13 @@ struct ProducerSettings: Sendable {
             means: "The one header TRUSTED_PROXIES write the client address in: X-Forwarded-For, "
                 + "Forwarded (RFC 7239), or one such as X-Real-IP. No other header is read.",
             parse: ForwardingHeader.init(name:))
+        importToken = try environment.token(
+            "IMPORT_TOKEN",
+            means: "Senders with Authorization: Bearer <token> may give events a past timestamp, "
+                + "which becomes the event's time (imports, backfill).")
+        importMaxAgeDays = try environment.integer(
+            "IMPORT_MAX_AGE_DAYS", default: 3650, range: 1...36_500,
+            means: "How many days old an imported timestamp may be.")
         rateLimitPerIP = try environment.integer(
             "RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000,
             means: "Events per second per client address (0: no limit); over it, 429 with Retry-After.")

@@ -81,7 +81,8 @@ let intake = EventIntake(
         countries: countries),
     resolver: ClientAddressResolver(trustedProxies: settings.trustedProxies, header: settings.clientAddressHeader),
     rateLimiter: rateLimiter,
-    allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes)
+    allowedHosts: settings.allowedHosts, salts: salts, maxBodyBytes: settings.http.limits.maxBodyBytes,
+    imports: ImportPolicy(token: settings.importToken, maxAgeDays: settings.importMaxAgeDays))
 IngestionRoutes(publisher: publisher, intake: intake, state: state, metrics: metrics, deadlines: deadlines)
     .install(on: &router)
 

@@ -28,7 +28,8 @@ public final class ClickHouseServer: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         httpPort = try Self.freePort()
         tcpPort = try Self.freePort()
-        try (try configuration).write(to: folder.appendingPathComponent("config.xml"), atomically: true, encoding: .utf8)
+        try (try configuration).write(
+            to: folder.appendingPathComponent("config.xml"), atomically: true, encoding: .utf8)
         try users.write(to: folder.appendingPathComponent("users.xml"), atomically: true, encoding: .utf8)
     }
 

@@ -87,8 +87,9 @@ struct HistoryBlock: Sendable {
         writer = bytes
     }
 
-    private static func write(_ row: HistoryRecord, partition: Int32, offset: Int64, to writer: inout TabSeparatedWriter)
-    {
+    private static func write(
+        _ row: HistoryRecord, partition: Int32, offset: Int64, to writer: inout TabSeparatedWriter
+    ) {
         writer.field(row.id)
         writer.field(row.site)
         writer.field(row.timestamp)

@@ -28,6 +28,9 @@ final class HistoryIngest: Sendable {
         var deduplicationWindow: Int
         /// Whole months kept (`HISTORY_RETENTION_MONTHS`); nil: everything.
         var retentionMonths: Int?
+        /// Whether the schema was brought up to date at start; if not (ClickHouse did not
+        /// answer), the writer does it before its first progress query.
+        var schemaReady: Bool
         /// A block is inserted once it holds this many records…
         var blockRecords = 50_000
         /// …or this many bytes of rows…
@@ -53,6 +56,7 @@ final class HistoryIngest: Sendable {
         var builder: HistoryRecord.Builder
         var inserts = 0
         var oldestKept: (cutoff: Int, computedAt: ContinuousClock.Instant)?
+        var schemaReady: Bool
     }
 
     let settings: Settings
@@ -73,7 +77,8 @@ final class HistoryIngest: Sendable {
         self.status = status
         self.logger = logger
         self.metrics = metrics
-        state = Mutex(State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite)))
+        state = Mutex(
+            State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite), schemaReady: settings.schemaReady))
     }
 
     /// How far back an assigned partition is read again: a whole block's worth of offsets, and
@@ -89,6 +94,7 @@ final class HistoryIngest: Sendable {
         var delay = Backoff()
         while !stopping() {
             do throws(ClickHouseError) {
+                try migrateIfNeeded()
                 try progress.awaitRunningInserts(timeout: .seconds(30), stopping: stopping)
                 let stored = try progress.stored(partitions: numbers, lookBack: lookBack)
                 state.withLock { state in
@@ -110,13 +116,30 @@ final class HistoryIngest: Sendable {
                     "history: resuming partitions",
                     metadata: [
                         "partitions": "\(numbers.sorted())",
-                        "stored_through": "\(stored.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.lastOffset)" })",
+                        "stored_through":
+                            "\(stored.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value.lastOffset)" })",
                     ])
                 return
             } catch {
                 status.failed(reason: "reading the progress: \(error)")
                 logger.warning("history: cannot read the progress; retrying", metadata: ["error": "\(error)"])
                 delay.wait(stopping: stopping)
+            }
+        }
+    }
+
+    /// Brings the schema up to date if that could not be done at start. A newer schema stops the
+    /// writer's progress here, said on every attempt (an operator must act).
+    private func migrateIfNeeded() throws(ClickHouseError) {
+        guard !state.withLock({ $0.schemaReady }) else { return }
+        do {
+            let outcome = try HistorySchema.migrate(client)
+            logger.info("history schema brought up to date", metadata: ["outcome": "\(outcome)"])
+            state.withLock { $0.schemaReady = true }
+        } catch {
+            switch error {
+            case .clickHouse(let error): throw error
+            case .newerSchema, .invalidDatabaseName: throw .server(code: nil, message: "\(error)")
             }
         }
     }
@@ -297,6 +320,11 @@ final class HistoryIngest: Sendable {
         } catch {
             logger.warning("history: could not apply the retention", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// Cancels the requests in flight and refuses further ones (stopping).
+    func abandonRequests() {
+        client.shutdown()
     }
 
     /// Forgets the block (stopping without ClickHouse: the next owner reads it again).

@@ -4,6 +4,7 @@ import Foundation
 import Kafka
 import Logging
 import ServiceRuntime
+import Synchronization
 
 /// Feeds the history: a member of a consumer group of its own (`<CONSUMER_GROUP>-history`) that
 /// reads the events topic and inserts every event into ClickHouse exactly once (`HistoryIngest`).
@@ -19,6 +20,10 @@ final class HistoryWriter: Sendable {
     private let thread = BackgroundThread(name: "history-writer")
     private let logger: Logger
 
+    /// How long an insert or a progress query may take. Long: an insert given up on may still be
+    /// stored by ClickHouse later, so the writer waits out a slow or paused server instead.
+    static let insertTimeout: TimeInterval = 300
+
     /// The group the writers of the consumers of `group` share.
     static func group(of group: String) -> String { group + "-history" }
 
@@ -29,8 +34,10 @@ final class HistoryWriter: Sendable {
         // Waiting out a ClickHouse outage without polling must not cost the partitions.
         configuration.client.additionalProperties["max.poll.interval.ms"] = "86400000"
         let thread = self.thread
+        var kafkaLogger = logger
+        kafkaLogger[metadataKey: "group"] = "\(configuration.groupID)"
         consumer = try KafkaConsumer(
-            configuration: configuration, logger: logger,
+            configuration: configuration, logger: kafkaLogger,
             onRebalance: { event in
                 switch event {
                 case .assigning(let partitions):
@@ -99,9 +106,18 @@ final class HistoryWriter: Sendable {
         }
     }
 
-    /// Stops after inserting what was read (one attempt), leaves the group. Idempotent.
+    /// Stops after inserting what was read (one attempt), leaves the group. An insert ClickHouse
+    /// has not answered within 5 s is abandoned (it is either stored or not; the next owner of
+    /// its partitions waits for it to end before reading the progress). Idempotent.
     func stop() {
-        thread.stopAndJoin()
+        thread.stop()
+        let ingest = self.ingest
+        let finished = Atomic<Bool>(false)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 5) {
+            if !finished.load(ordering: .acquiring) { ingest.abandonRequests() }
+        }
+        thread.join()
+        finished.store(true, ordering: .releasing)
         consumer.shutdown()
     }
 }
