@@ -93,6 +93,22 @@ public struct HistoryProgress: Sendable {
         return result
     }
 
+    /// The `sipHash64(id)` of the rows stored at `offsets` of `partition`, in offset order: the
+    /// ids a rebuild starting at `offsets.upperBound` must not store again.
+    public func idHashes(partition: Int32, offsets: Range<Int64>) throws(ClickHouseError) -> [UInt64] {
+        guard !offsets.isEmpty else { return [] }
+        return try client.text(
+            "SELECT sipHash64(id) FROM events WHERE kafka_partition = \(SQLLiteral.integer(partition)) "
+                + "AND kafka_offset >= \(SQLLiteral.integer(offsets.lowerBound)) "
+                + "AND kafka_offset < \(SQLLiteral.integer(offsets.upperBound)) ORDER BY kafka_offset FORMAT TabSeparated"
+        ).split(separator: "\n").map { line throws(ClickHouseError) in
+            guard let hash = UInt64(line) else {
+                throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
+            }
+            return hash
+        }
+    }
+
     /// The offsets stored within each partition's range: what an insert that failed (or whose
     /// answer was lost) did store after all.
     public func storedOffsets(in ranges: [Int32: ClosedRange<Int64>]) throws(ClickHouseError) -> [Int32: Set<Int64>] {

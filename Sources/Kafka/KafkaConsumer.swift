@@ -219,6 +219,32 @@ public final class KafkaConsumer: Sendable {
         return result
     }
 
+    /// The number of partitions of `topic`, from the cluster's metadata.
+    public func partitionCount(of topic: String, timeout: Duration) throws(KafkaError) -> Int32 {
+        try TopicMetadata.partitionCount(of: topic, client: handle, timeout: timeout)
+    }
+
+    /// The oldest offset still held and the next offset to be written, of each of `partitions`
+    /// now, asked of their leaders (a broker round trip; it may run inside a rebalance callback).
+    public func bounds(of partitions: [TopicPartition], timeoutMilliseconds: Int32) throws(KafkaError)
+        -> [TopicPartition: (oldest: Int64, next: Int64)]
+    {
+        let oldest = try PartitionOffsets.query(
+            partitions, at: Int64(RD_KAFKA_OFFSET_BEGINNING), client: handle, timeoutMilliseconds: timeoutMilliseconds)
+        let next = try PartitionOffsets.query(
+            partitions, at: Int64(RD_KAFKA_OFFSET_END), client: handle, timeoutMilliseconds: timeoutMilliseconds)
+        var result: [TopicPartition: (oldest: Int64, next: Int64)] = [:]
+        for partition in partitions {
+            guard let first = oldest[partition], let end = next[partition], first >= 0, end >= first else {
+                throw .operationFailed(
+                    operation: "read the offsets of \(partition)", code: RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION.rawValue,
+                    message: "the partition's leader did not answer")
+            }
+            result[partition] = (first, end)
+        }
+        return result
+    }
+
     /// How often a drained backlog made this consumer wake librdkafka's fetchers (always 0 with
     /// librdkafka 2.1 or later, which needs no help; see `FetchStallGuard`).
     public var fetchWakeups: Int { stallGuard?.wakeCount ?? 0 }

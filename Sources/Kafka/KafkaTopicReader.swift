@@ -58,7 +58,7 @@ public final class KafkaTopicReader: Sendable {
     /// `KafkaError.operationFailed` when the topic does not exist or the broker is unreachable
     /// within `timeout`.
     public func start(timeout: Duration) throws(KafkaError) {
-        let count = try partitionCount(timeout: timeout)
+        let count = try TopicMetadata.partitionCount(of: topic, client: handle, timeout: timeout)
         let list = rd_kafka_topic_partition_list_new(count)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for partition in 0..<count {
@@ -70,30 +70,6 @@ public final class KafkaTopicReader: Sendable {
             throw .operationFailed(
                 operation: "assign \(topic)", code: result.rawValue, message: KafkaError.message(of: result))
         }
-    }
-
-    private func partitionCount(timeout: Duration) throws(KafkaError) -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        var lastError = RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC
-        repeat {
-            let topicHandle = rd_kafka_topic_new(handle, topic, nil)
-            defer { if let topicHandle { rd_kafka_topic_destroy(topicHandle) } }
-            var metadata: UnsafePointer<rd_kafka_metadata>?
-            let result = rd_kafka_metadata(handle, 0, topicHandle, &metadata, 2000)
-            if result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata {
-                defer { rd_kafka_metadata_destroy(metadata) }
-                if metadata.pointee.topic_cnt > 0, let topics = metadata.pointee.topics {
-                    let entry = topics[0]
-                    if entry.err == RD_KAFKA_RESP_ERR_NO_ERROR && entry.partition_cnt > 0 { return entry.partition_cnt }
-                    lastError = entry.err == RD_KAFKA_RESP_ERR_NO_ERROR ? RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC : entry.err
-                }
-            } else {
-                lastError = result
-            }
-            Thread.sleep(forTimeInterval: 0.2)
-        } while ContinuousClock.now < deadline
-        throw .operationFailed(
-            operation: "find topic \(topic)", code: lastError.rawValue, message: KafkaError.message(of: lastError))
     }
 
     /// Waits up to `timeoutMilliseconds` for the next record; nil on timeout and after transient

@@ -1,4 +1,5 @@
 import ClickHouse
+import Kafka
 import Logging
 import ServiceRuntime
 
@@ -29,6 +30,7 @@ enum HistoryStartup {
                 logger.info(
                     "history schema up to date", metadata: ["clickhouse": "\(endpoint)", "version": "\(version)"])
             }
+            return (client, true)
         } catch {
             switch error {
             case .clickHouse(.unreachable), .clickHouse(.timedOut):
@@ -40,5 +42,21 @@ enum HistoryStartup {
             }
         }
         return (client, false)
+    }
+
+    /// The history writer for `endpoint` (live, or `--rebuild-history`), with a client of its own
+    /// that is patient: an insert whose answer is given up on may still land, so the writer waits
+    /// for a slow ClickHouse rather than retrying behind its back.
+    static func writer(
+        _ endpoint: ClickHouseEndpoint, settings: ConsumerSettings, mode: HistoryIngest.Mode, schemaReady: Bool,
+        status: HistoryStatus, logger: Logger, metrics: ServiceMetrics
+    ) throws(KafkaError) -> HistoryWriter {
+        let client = ClickHouseClient(endpoint: endpoint, timeout: HistoryWriter.insertTimeout)
+        let ingest = HistoryIngest(
+            settings: HistoryIngest.Settings(
+                mode: mode, defaultSite: settings.defaultSite, deduplicationWindow: settings.deduplicationWindow,
+                retentionMonths: settings.retentionMonths, schemaReady: schemaReady),
+            client: client, status: status, logger: logger, metrics: metrics)
+        return try HistoryWriter(ingest: ingest, kafka: settings.kafka, logger: logger)
     }
 }

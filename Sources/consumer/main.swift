@@ -31,6 +31,10 @@ if let group = command.forgetGroup {
     }
 }
 
+if command.rebuildHistory {
+    HistoryRebuild.run(settings: settings, logger: logger)
+}
+
 let history = HistoryStartup.begin(settings.history, logger: logger)
 
 var aggregation = AggregatorConfiguration()
@@ -104,15 +108,9 @@ let historyStatus = HistoryStatus(history == nil ? .off : .starting)
 let historyWriter: HistoryWriter?
 do {
     historyWriter = try settings.history.map { endpoint throws(KafkaError) in
-        // Its own client, patient: an insert whose answer is given up on may still land, so the
-        // writer waits for a slow ClickHouse rather than retrying behind its back.
-        let client = ClickHouseClient(endpoint: endpoint, timeout: HistoryWriter.insertTimeout)
-        let ingest = HistoryIngest(
-            settings: HistoryIngest.Settings(
-                defaultSite: settings.defaultSite, deduplicationWindow: settings.deduplicationWindow,
-                retentionMonths: settings.retentionMonths, schemaReady: history?.schemaReady ?? false),
-            client: client, status: historyStatus, logger: logger, metrics: metrics)
-        return try HistoryWriter(ingest: ingest, kafka: settings.kafka, logger: logger)
+        try HistoryStartup.writer(
+            endpoint, settings: settings, mode: .live, schemaReady: history?.schemaReady ?? false,
+            status: historyStatus, logger: logger, metrics: metrics)
     }
 } catch {
     ShutdownSignal.fail("consumer: history writer: \(error)")

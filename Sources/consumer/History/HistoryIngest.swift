@@ -22,7 +22,20 @@ import Synchronization
 /// All of it runs on the writer's thread, rebalance callbacks included; the lock only makes that
 /// visible to the compiler.
 final class HistoryIngest: Sendable {
+    /// What the writer is for.
+    enum Mode: Sendable, Equatable {
+        /// Following the topic: each partition resumes after what ClickHouse holds.
+        case live
+        /// `--rebuild-history`: each partition is read again from its oldest record to where it
+        /// ended at the start, and only the offsets ClickHouse does not hold are inserted.
+        case rebuild
+    }
+
+    /// A partition's oldest offset and next offset, asked of Kafka (`KafkaConsumer.bounds`).
+    typealias Bounds = ([TopicPartition]) throws(KafkaError) -> [TopicPartition: (oldest: Int64, next: Int64)]
+
     struct Settings: Sendable {
+        var mode = Mode.live
         var defaultSite: String
         /// Retried ids remembered per partition (`DEDUP_WINDOW`).
         var deduplicationWindow: Int
@@ -46,6 +59,10 @@ final class HistoryIngest: Sendable {
         var stored: Set<Int64>
         /// The highest stored offset when the partition was assigned (-1: none).
         var replayThrough: Int64
+        /// The last offset read.
+        var readThrough: Int64 = -1
+        /// Rebuilding: the partition's end when it was assigned (done once read up to it).
+        var rebuildEnd: Int64?
     }
 
     private struct State: Sendable {
@@ -55,6 +72,9 @@ final class HistoryIngest: Sendable {
         var block = HistoryBlock()
         var builder: HistoryRecord.Builder
         var inserts = 0
+        var rowsWritten = 0
+        /// Rebuilding: rows found stored already, left out of the inserts.
+        var alreadyStored = 0
         var oldestKept: (cutoff: Int, computedAt: ContinuousClock.Instant)?
         var schemaReady: Bool
     }
@@ -89,13 +109,17 @@ final class HistoryIngest: Sendable {
 
     /// Reads what ClickHouse holds of `partitions` and decides where each resumes. Retries until
     /// ClickHouse answers (an assignment must not start from a guess) or `stopping` says so.
-    func assign(_ partitions: [TopicPartition], stopping: () -> Bool) {
+    func assign(_ partitions: [TopicPartition], stopping: () -> Bool, bounds: Bounds) {
         let numbers = partitions.map(\.partition)
         var delay = Backoff()
         while !stopping() {
-            do throws(ClickHouseError) {
+            do {
                 try migrateIfNeeded()
                 try progress.awaitRunningInserts(timeout: .seconds(30), stopping: stopping)
+                if settings.mode == .rebuild {
+                    try assignForRebuild(partitions, bounds: try bounds(partitions))
+                    return
+                }
                 let stored = try progress.stored(partitions: numbers, lookBack: lookBack)
                 state.withLock { state in
                     for partition in numbers {
@@ -125,6 +149,55 @@ final class HistoryIngest: Sendable {
                 logger.warning("history: cannot read the progress; retrying", metadata: ["error": "\(error)"])
                 delay.wait(stopping: stopping)
             }
+        }
+    }
+
+    /// Rebuilding: every partition starts at its oldest record and ends where it ends now; the
+    /// deduplication window starts from the ids stored just before the oldest record (a retry
+    /// whose original Kafka no longer holds is still known).
+    private func assignForRebuild(
+        _ partitions: [TopicPartition], bounds: [TopicPartition: (oldest: Int64, next: Int64)]
+    ) throws(ClickHouseError) {
+        var owned: [Int32: Owned] = [:]
+        for partition in partitions {
+            guard let bound = bounds[partition] else { continue }
+            var entry = Owned(
+                recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [], replayThrough: -1,
+                readThrough: bound.oldest - 1, rebuildEnd: bound.next)
+            let window = Int64(settings.deduplicationWindow)
+            for hash in try progress.idHashes(
+                partition: partition.partition, offsets: max(0, bound.oldest - window)..<bound.oldest)
+            {
+                _ = entry.recent.insert(hash: hash)
+            }
+            owned[partition.partition] = entry
+        }
+        state.withLock { state in
+            for (partition, entry) in owned {
+                state.owned[partition] = entry
+                state.positions[partition] = .offset(entry.readThrough + 1)
+            }
+        }
+        logger.info(
+            "history rebuild: reading partitions again",
+            metadata: [
+                "offsets": "\(bounds.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key.partition):\($0.value.oldest)..<\($0.value.next)" })"
+            ])
+    }
+
+    /// Rebuilding: how many partitions this writer holds, and whether each is read to its end
+    /// and every row read is in.
+    var rebuildProgress: (partitions: Int, finished: Bool, rowsWritten: Int, alreadyStored: Int) {
+        state.withLock { state in
+            let read = state.owned.values.allSatisfy { $0.readThrough >= ($0.rebuildEnd ?? 0) - 1 }
+            return (state.owned.count, read && state.block.isEmpty, state.rowsWritten, state.alreadyStored)
+        }
+    }
+
+    /// Rebuilding: whether every partition is read to its end (what is left is the block).
+    var rebuildReadToTheEnd: Bool {
+        state.withLock { state in
+            !state.owned.isEmpty && state.owned.values.allSatisfy { $0.readThrough >= ($0.rebuildEnd ?? 0) - 1 }
         }
     }
 
@@ -171,6 +244,12 @@ final class HistoryIngest: Sendable {
                 let partition = batch.partition(at: index)
                 let offset = batch.offset(at: index)
                 guard var owned = state.owned[partition] else { continue }
+                owned.readThrough = max(owned.readThrough, offset)
+                if let end = owned.rebuildEnd, offset >= end {
+                    // Rebuilding stops at the end the partition had at the start.
+                    state.owned[partition] = owned
+                    continue
+                }
                 let row = record(batch, at: index, offset: offset, owned: &owned, state: &state, cutoff: cutoff)
                 state.owned[partition] = owned
                 state.block.read(partition: partition, offset: offset, row: row)
@@ -261,12 +340,27 @@ final class HistoryIngest: Sendable {
             guard !ranges.isEmpty else { return [:] }
             attempt += 1
             do throws(ClickHouseError) {
+                var rows = rows
+                var body = body
+                if settings.mode == .rebuild && rows > 0 {
+                    // Another writer may have stored some of these offsets: only the missing go in.
+                    let stored = try progress.storedOffsets(in: ranges)
+                    (body, rows) = state.withLock { state in
+                        let before = state.block.rowCount
+                        state.block.remove(stored: stored)
+                        state.alreadyStored += before - state.block.rowCount
+                        return (state.block.body, state.block.rowCount)
+                    }
+                }
                 if rows > 0 {
                     try client.execute(
                         "INSERT INTO events (\(HistoryBlock.columns.joined(separator: ", "))) FORMAT TabSeparated",
                         rows: body, settings: [("query_id", queryID)])
                 }
-                state.withLock { $0.block.removeAll() }
+                state.withLock { state in
+                    state.block.removeAll()
+                    state.rowsWritten += rows
+                }
                 metrics.increment("history_rows_written_total", by: rows)
                 metrics.increment("history_inserts_total")
                 if case .failing(let since, _, let lag) = status.current {

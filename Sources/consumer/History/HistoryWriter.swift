@@ -19,6 +19,17 @@ final class HistoryWriter: Sendable {
     private let consumer: KafkaConsumer
     private let thread = BackgroundThread(name: "history-writer")
     private let logger: Logger
+    private let rebuildOutcome = Mutex<RebuildOutcome?>(nil)
+
+    /// How a `--rebuild-history` ended.
+    enum RebuildOutcome: Sendable, Equatable {
+        /// Every partition was read to its end; rows inserted and rows found stored already.
+        case finished(inserted: Int, alreadyStored: Int)
+        /// The writer did not hold every partition: other consumers' history writers hold some.
+        case partitionsHeldElsewhere(held: Int, of: Int)
+        /// Kafka failed, or no partition came within a minute.
+        case failed(String)
+    }
 
     /// How long an insert or a progress query may take. Long: an insert given up on may still be
     /// stored by ClickHouse later, so the writer waits out a slow or paused server instead.
@@ -36,17 +47,21 @@ final class HistoryWriter: Sendable {
         let thread = self.thread
         var kafkaLogger = logger
         kafkaLogger[metadataKey: "group"] = "\(configuration.groupID)"
+        let bounds = ConsumerReference()
         consumer = try KafkaConsumer(
             configuration: configuration, logger: kafkaLogger,
             onRebalance: { event in
                 switch event {
                 case .assigning(let partitions):
-                    ingest.assign(partitions, stopping: { thread.isStopRequested })
+                    ingest.assign(partitions, stopping: { thread.isStopRequested }) { list throws(KafkaError) in
+                        try bounds.bounds(of: list)
+                    }
                 case .revoked(let partitions): ingest.revoke(partitions)
                 case .assigned: break
                 }
             },
             startPosition: { ingest.startPosition($0) })
+        bounds.set(consumer)
         self.ingest = ingest
         self.logger = logger
     }
@@ -76,7 +91,7 @@ final class HistoryWriter: Sendable {
                 return
             }
             if ingest.isBlockDue, let lastRead = ingest.flush(stopping: { stop.isRequested }) {
-                store(lastRead)
+                if ingest.settings.mode == .live { store(lastRead) }
             }
             if ContinuousClock.now - lastLag >= .seconds(1) {
                 lastLag = .now
@@ -89,6 +104,55 @@ final class HistoryWriter: Sendable {
         } else {
             ingest.dropBlock()
         }
+    }
+
+    /// `--rebuild-history`: joins the writers' group, and once it holds every partition of
+    /// `topic`, reads each from its oldest record to its present end, inserting what ClickHouse
+    /// lacks. Runs on the writer's thread; `rebuildResult` says when it is over.
+    func startRebuild(topic: String) throws(KafkaError) {
+        let partitions = Int(try consumer.partitionCount(of: topic, timeout: .seconds(30)))
+        try consumer.subscribe(topics: [topic])
+        thread.start { [self] stop in
+            let outcome = rebuild(partitions: partitions, until: stop)
+            rebuildOutcome.withLock { $0 = outcome }
+        }
+    }
+
+    /// How the rebuild ended, or nil while it runs.
+    var rebuildResult: RebuildOutcome? { rebuildOutcome.withLock { $0 } }
+
+    private func rebuild(partitions: Int, until stop: StopRequest) -> RebuildOutcome {
+        let started = ContinuousClock.now
+        var lastReport = started
+        while !stop.isRequested {
+            do {
+                let batch = try consumer.pollBatch(maxRecords: 1000, timeoutMilliseconds: 100)
+                if !batch.isEmpty { ingest.read(batch) }
+            } catch {
+                return .failed("Kafka: \(error)")
+            }
+            let progress = ingest.rebuildProgress
+            if progress.partitions == 0 {
+                // Joining (the group's first join waits for other members) or between assignments.
+                if ContinuousClock.now - started > .seconds(60) { return .failed("no partition was assigned in 60 s") }
+                continue
+            }
+            if progress.partitions < partitions {
+                _ = ingest.flush(attempts: 1, stopping: { stop.isRequested })
+                return .partitionsHeldElsewhere(held: progress.partitions, of: partitions)
+            }
+            if progress.finished { return .finished(inserted: progress.rowsWritten, alreadyStored: progress.alreadyStored) }
+            if ingest.isBlockDue || ingest.rebuildReadToTheEnd {
+                _ = ingest.flush(stopping: { stop.isRequested })
+            }
+            if ContinuousClock.now - lastReport >= .seconds(10) {
+                lastReport = .now
+                logger.info(
+                    "history rebuild: in progress",
+                    metadata: ["inserted": "\(progress.rowsWritten)", "already_stored": "\(progress.alreadyStored)"])
+            }
+        }
+        return .failed("stopped before the end")
     }
 
     /// Commits the writer's progress to the group too, for tools that watch consumer-group lag
@@ -119,5 +183,22 @@ final class HistoryWriter: Sendable {
         thread.join()
         finished.store(true, ordering: .releasing)
         consumer.shutdown()
+    }
+}
+
+/// The writer's consumer, for its own rebalance callback (which is made before the consumer is):
+/// a rebuild asks Kafka where each assigned partition begins and ends.
+private final class ConsumerReference: Sendable {
+    private let consumer = Mutex<KafkaConsumer?>(nil)
+
+    func set(_ consumer: KafkaConsumer) {
+        self.consumer.withLock { $0 = consumer }
+    }
+
+    func bounds(of partitions: [TopicPartition]) throws(KafkaError) -> [TopicPartition: (oldest: Int64, next: Int64)] {
+        guard let consumer = consumer.withLock({ $0 }) else {
+            throw .operationFailed(operation: "read the offsets", code: -1, message: "the consumer is not ready")
+        }
+        return try consumer.bounds(of: partitions, timeoutMilliseconds: 10_000)
     }
 }
