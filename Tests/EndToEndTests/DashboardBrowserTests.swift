@@ -171,6 +171,7 @@ final class DashboardBrowserTests: PipelineTestCase {
             XCTAssertEqual(try rows(browser, "load_times").first, ["Median (p50)", Self.grouped(median)])
         }
         XCTAssertEqual(try browser.run("return window.loadedOnce === true;") as? Bool, true, "the page was reloaded")
+        XCTAssertEqual(try browser.text("[data-footer=\"history\"]"), "off (no CLICKHOUSE_URL)")
     }
 
     func testManySitesOpenOnAnOverviewWhoseRowsLeadToEachSitesOwnDashboard() throws {

@@ -114,6 +114,14 @@ final class HistoryExactlyOnceTests: HistoryTestCase {
                     == "failing"
             }, consumer.output)
         XCTAssertEqual(historyMetrics(port: statsPort)["history_failing"], 1)
+        // The dashboard's footer says so, in a real browser.
+        let browser = try Browser(width: 1280, height: 900)
+        try browser.open("http://127.0.0.1:\(statsPort)/")
+        XCTAssertTrue(
+            browser.wait(
+                timeout: 20,
+                until: "return document.querySelector('[data-footer=\"history\"]').textContent.startsWith('failing since');"
+            ), (try? browser.text("[data-footer=\"history\"]")).flatMap { $0 } ?? "(no footer)")
         Thread.sleep(until: gone.addingTimeInterval(60))
         XCTAssertEqual(try send("late", count: 1000), 1000)
         try clickHouse.start()
@@ -121,6 +129,10 @@ final class HistoryExactlyOnceTests: HistoryTestCase {
         XCTAssertEqual(counts.rows, 5000, consumer.output)
         XCTAssertEqual(counts.ids, 5000)
         XCTAssertTrue(consumer.stderr.contains("history: inserts succeed again"), consumer.output)
+        XCTAssertTrue(
+            browser.wait(
+                timeout: 20, until: "return document.querySelector('[data-footer=\"history\"]').textContent === 'up to date';"),
+            (try? browser.text("[data-footer=\"history\"]")).flatMap { $0 } ?? "(no footer)")
     }
 
     private func hex(_ text: String) -> String {

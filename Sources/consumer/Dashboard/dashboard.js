@@ -240,6 +240,7 @@
     footer("partials", describePartitions(partitions.from_partials));
     renderAge(partitions.oldest_partial_age_seconds);
     footer("lag", typeof s.consumer_lag === "number" ? formatCount(s.consumer_lag) + " records" : "unknown");
+    renderHistory(s.history);
     footer("total_events", formatCount(s.total_events));
     footer("bot_events", formatCount(s.bot_events || 0));
     footer("sites_over_capacity", formatCount(s.sites_over_capacity || 0));
@@ -259,6 +260,31 @@
   function flagOf(code) {
     if (!/^[A-Z]{2}$/.test(code)) return "";
     return String.fromCodePoint(0x1f1e6 + code.charCodeAt(0) - 65, 0x1f1e6 + code.charCodeAt(1) - 65);
+  }
+
+  // Whether past days are being kept in ClickHouse, and how far behind the history is.
+  function renderHistory(history) {
+    const element = document.querySelector('[data-footer="history"]');
+    if (!element) return;
+    const state = (history && history.state) || "off";
+    const behind = history && typeof history.lag === "number" ? history.lag : null;
+    let text;
+    if (state === "off") {
+      text = "off (no CLICKHOUSE_URL)";
+    } else if (state === "starting") {
+      text = "starting";
+    } else if (state === "failing") {
+      const since = history.since ? new Date(history.since) : null;
+      text =
+        "failing" +
+        (since && !isNaN(since) ? " since " + since.toLocaleTimeString() : "") +
+        (behind !== null ? ", " + formatCount(behind) + " records waiting" : "") +
+        (history.reason ? " (" + String(history.reason).slice(0, 160) + ")" : "");
+    } else {
+      text = behind ? "writing, " + formatCount(behind) + " records behind" : "up to date";
+    }
+    setText(element, text);
+    element.classList.toggle("is-failing", state === "failing");
   }
 
   function renderAge(seconds) {
