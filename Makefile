@@ -9,7 +9,7 @@ SOURCES      := Sources Tests Fuzz Package.swift
 .DEFAULT_GOAL := help
 .PHONY: help deps deps-browser screenshot bench-dashboard build build-debug clean test run run-broker run-producer run-consumer \
         docker-up docker-down docker-restart docker-logs fmt lint bench bench-http bench-consumer \
-        bench-consumer-growth bench-freshness bench-analytics-load fuzz test-tsan
+        bench-consumer-growth bench-freshness bench-analytics-load bench-history fuzz test-tsan
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -75,6 +75,9 @@ bench-analytics-load: build ## Consumption alone vs with wrk polling /analytics 
 
 bench-freshness: build ## How far /analytics is behind while the producer takes RATE events/s (5000) for SECONDS_TO_RUN (60)
 	@BIN=$(BIN) scripts/bench-freshness.sh
+
+bench-history: build ## History in ClickHouse: EVENTS (10M) imported over 90 days / 3 sites; writer vs kcat; disk, RSS; query p95
+	@BIN=$(BIN) scripts/bench-history.sh
 
 bench-consumer-growth: build ## Consumer peak RSS on 1M / 5M / 10M events with 100k / 1M / 2M users (HUGE=0: two)
 	@BIN=$(BIN) scripts/bench-consumer-growth.sh

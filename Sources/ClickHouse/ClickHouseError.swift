@@ -19,6 +19,17 @@ public enum ClickHouseError: Error, Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// The kind of failure without its details (no address, user or server message, which may
+    /// quote stored data): for pages anyone may read, such as the dashboard's footer.
+    public var summary: String {
+        switch self {
+        case .unreachable: "ClickHouse is unreachable"
+        case .authenticationFailed: "ClickHouse refused the user or password"
+        case .server(let code, _): "ClickHouse error\(code.map { " \($0)" } ?? "")"
+        case .timedOut: "ClickHouse did not answer in time"
+        }
+    }
+
     /// ClickHouse's codes for a wrong user or password (192 unknown user, 193 wrong password,
     /// 516 authentication failed in newer servers).
     static let authenticationCodes: Set<Int> = [192, 193, 516]

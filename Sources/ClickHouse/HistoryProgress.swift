@@ -18,15 +18,12 @@ public struct HistoryProgress: Sendable {
     public struct Stored: Sendable, Equatable {
         /// The highest offset stored.
         public var lastOffset: Int64
-        /// The stored offsets from `lastOffset - lookBack + 1` on.
-        public var offsets: Set<Int64>
-        /// `sipHash64(id)` of the rows from `lastOffset - lookBack + 1` on, in offset order: the
-        /// ids a deduplication window resumes with.
-        public var idHashes: [UInt64]
+        /// `sipHash64(id)` of each row stored from `lastOffset - lookBack - window + 1` on, by
+        /// offset: the offsets a replay skips, and the ids its deduplication window holds.
+        public var idHashes: [Int64: UInt64]
 
-        public init(lastOffset: Int64, offsets: Set<Int64>, idHashes: [UInt64]) {
+        public init(lastOffset: Int64, idHashes: [Int64: UInt64]) {
             self.lastOffset = lastOffset
-            self.offsets = offsets
             self.idHashes = idHashes
         }
     }
@@ -35,7 +32,8 @@ public struct HistoryProgress: Sendable {
     public static func insertPrefix(database: String) -> String { "history-insert-\(database)-" }
 
     /// Waits until none of the history inserts running now is still running, for up to `timeout`;
-    /// then kills those left (`KILL QUERY … SYNC` returns once they are gone).
+    /// then kills those left (`KILL QUERY … SYNC` returns once they are gone). When `stopping`
+    /// says so first it throws, killing nothing: nothing may be trusted while they run.
     public func awaitRunningInserts(timeout: Duration, stopping: () -> Bool = { false }) throws(ClickHouseError) {
         let prefix = Self.insertPrefix(database: client.endpoint.database)
         let condition =
@@ -51,14 +49,20 @@ public struct HistoryProgress: Sendable {
                     .split(separator: "\n").map(String.init))
             running.formIntersection(still)
         }
+        if !running.isEmpty && stopping() {
+            throw .server(code: nil, message: "stopped while \(running.count) history inserts were still running")
+        }
         for id in running.sorted() {
             try client.execute("KILL QUERY WHERE query_id = \(SQLLiteral.string(id)) SYNC", inDatabase: false)
         }
     }
 
-    /// For each partition with rows: its highest stored offset, and the offsets and id hashes of
-    /// its last `lookBack` offsets. Partitions without rows are absent.
-    public func stored(partitions: [Int32], lookBack: Int64) throws(ClickHouseError) -> [Int32: Stored] {
+    /// For each partition with rows: its highest stored offset `M`, and the id hashes of the rows
+    /// from `M - lookBack - window + 1` on (the last `lookBack` offsets are read again; the
+    /// `window` before them fill the deduplication window). Partitions without rows are absent.
+    public func stored(partitions: [Int32], lookBack: Int64, window: Int64) throws(ClickHouseError)
+        -> [Int32: Stored]
+    {
         guard !partitions.isEmpty else { return [:] }
         let list = partitions.sorted().map { SQLLiteral.integer($0) }.joined(separator: ", ")
         var result: [Int32: Stored] = [:]
@@ -70,16 +74,16 @@ public struct HistoryProgress: Sendable {
             guard columns.count == 2, let partition = Int32(columns[0]), let last = Int64(columns[1]) else {
                 throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
             }
-            result[partition] = Stored(lastOffset: last, offsets: [], idHashes: [])
+            result[partition] = Stored(lastOffset: last, idHashes: [:])
         }
         guard !result.isEmpty else { return result }
         let ranges = result.sorted { $0.key < $1.key }.map { partition, stored in
             "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
-                + "\(SQLLiteral.integer(max(0, stored.lastOffset - lookBack + 1))))"
+                + "\(SQLLiteral.integer(max(0, stored.lastOffset - lookBack - window + 1))))"
         }
         for line in try client.text(
             "SELECT kafka_partition, kafka_offset, sipHash64(id) FROM events WHERE \(ranges.joined(separator: " OR ")) "
-                + "ORDER BY kafka_partition, kafka_offset FORMAT TabSeparated"
+                + "FORMAT TabSeparated"
         ).split(separator: "\n") {
             let columns = line.split(separator: "\t")
             guard columns.count == 3, let partition = Int32(columns[0]), let offset = Int64(columns[1]),
@@ -87,8 +91,7 @@ public struct HistoryProgress: Sendable {
             else {
                 throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
             }
-            result[partition]?.offsets.insert(offset)
-            result[partition]?.idHashes.append(hash)
+            result[partition]?.idHashes[offset] = hash
         }
         return result
     }

@@ -7,7 +7,7 @@ import HTTPServer
 /// backfilling the history. Everyone else's `timestamp` stays `client_timestamp`, and the server
 /// stamps the time of receipt.
 ///
-/// A wrong or unexpected token is refused (401) rather than ignored: a sender believing it imports
+/// A wrong or unexpected bearer token is refused (401) rather than ignored: a sender believing it imports
 /// would otherwise put a year of events on today. The token is compared in constant time.
 struct ImportPolicy: Sendable {
     /// What a request may do with `timestamp`.
@@ -34,9 +34,8 @@ struct ImportPolicy: Sendable {
     func standing(of request: HTTPRequest) throws(IntakeRefusal) -> Standing {
         guard let value = request.headers["Authorization"] else { return .live }
         let parts = value.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw Self.refusal("send the import token as Authorization: Bearer <IMPORT_TOKEN>")
-        }
+        // Another scheme (a proxy's Basic credentials passed along) is not ours to judge.
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return .live }
         guard let token else {
             throw Self.refusal(
                 "this collector takes no imports (IMPORT_TOKEN is not set); send events without Authorization")
@@ -60,7 +59,7 @@ struct ImportPolicy: Sendable {
                 .badRequest, "an imported timestamp may not be in the future (more than 5 minutes ahead)",
                 field: "timestamp", reason: "import_timestamp_in_future")
         }
-        guard now.timeIntervalSince(time) <= Double(maxAgeDays) * 86_400 else {
+        guard now.timeIntervalSince(time) <= Double(maxAgeDays) * 86_400, time.timeIntervalSince1970 >= 0 else {
             throw IntakeRefusal(
                 .badRequest, "an imported timestamp may be at most \(maxAgeDays) days old (IMPORT_MAX_AGE_DAYS)",
                 field: "timestamp", reason: "import_timestamp_too_old")

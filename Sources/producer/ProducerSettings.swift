@@ -109,7 +109,7 @@ struct ProducerSettings: Sendable {
             means: "Senders with Authorization: Bearer <token> may give events a past timestamp, "
                 + "which becomes the event's time (imports, backfill).")
         importMaxAgeDays = try environment.integer(
-            "IMPORT_MAX_AGE_DAYS", default: 3650, range: 1...36_500,
+            "IMPORT_MAX_AGE_DAYS", default: 3650, range: 1...18_250,
             means: "How many days old an imported timestamp may be.")
         rateLimitPerIP = try environment.integer(
             "RATE_LIMIT_PER_IP", default: 0, range: 0...1_000_000,

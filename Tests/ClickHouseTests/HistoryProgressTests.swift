@@ -23,18 +23,19 @@ final class HistoryProgressTests: ClickHouseTestCase {
             (0..<10).map { (0, $0, "p0-\($0)") } + [(2, 100, "p2-100"), (2, 7, "p2-7")] + [(3, 5, "p3-5")],
             client: client)
         let progress = HistoryProgress(client: client)
-        let stored = try progress.stored(partitions: [0, 1, 2], lookBack: 3)
+        // The last 3 offsets read again, the 2 before them for the deduplication window.
+        let stored = try progress.stored(partitions: [0, 1, 2], lookBack: 3, window: 2)
         XCTAssertEqual(Set(stored.keys), [0, 2], "partition 1 holds nothing; 3 was not asked for")
         XCTAssertEqual(stored[0]?.lastOffset, 9)
-        XCTAssertEqual(stored[0]?.offsets, [7, 8, 9])
+        XCTAssertEqual(stored[0]?.idHashes.keys.sorted(), [5, 6, 7, 8, 9])
         XCTAssertEqual(stored[2]?.lastOffset, 100)
-        XCTAssertEqual(stored[2]?.offsets, [100])
+        XCTAssertEqual(stored[2]?.idHashes.keys.sorted(), [100], "offset 7 is far before the end")
         let hashes = try client.text(
-            "SELECT sipHash64(id) FROM events WHERE kafka_partition = 0 AND kafka_offset >= 7 "
-                + "ORDER BY kafka_offset FORMAT TabSeparated"
-        ).split(separator: "\n").compactMap { UInt64($0) }
-        XCTAssertEqual(stored[0]?.idHashes, hashes)
-        XCTAssertEqual(try progress.stored(partitions: [], lookBack: 3).count, 0)
+            "SELECT kafka_offset, sipHash64(id) FROM events WHERE kafka_partition = 0 AND kafka_offset >= 5 "
+                + "FORMAT TabSeparated"
+        ).split(separator: "\n").map { $0.split(separator: "\t").compactMap { UInt64($0) } }
+        for pair in hashes { XCTAssertEqual(stored[0]?.idHashes[Int64(pair[0])], pair[1]) }
+        XCTAssertEqual(try progress.stored(partitions: [], lookBack: 3, window: 2).count, 0)
     }
 
     func testTheOffsetsStoredWithinRangesAreFound() throws {

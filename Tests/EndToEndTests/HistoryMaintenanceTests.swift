@@ -51,6 +51,21 @@ final class HistoryMaintenanceTests: HistoryTestCase {
         XCTAssertEqual(live["current_visitors"] as? Int, 0)
     }
 
+    func testATenYearBackfillInOneBatchIsStoredMonthByMonth() throws {
+        // 121 events a month apart: more monthly partitions than ClickHouse lets one INSERT touch.
+        try pipeline.startProducer(environment: ["IMPORT_TOKEN": importToken])
+        let (consumer, _) = try pipeline.startConsumer(environment: historyEnvironment)
+        let response = try pipeline.post(
+            "/events", imported("decade", count: 121, newest: Date().addingTimeInterval(-day), spacing: 30 * day),
+            headers: bearer)
+        XCTAssertTrue(response.text.contains(#""accepted":121"#), response.text)
+        let counts = waitForStored(121)
+        XCTAssertEqual(counts.rows, 121, consumer.output)
+        XCTAssertEqual(counts.ids, 121)
+        XCTAssertEqual(
+            try clickHouse.query("SELECT uniqExact(toYYYYMM(timestamp)) >= 118 FROM analytics.events"), "1\n")
+    }
+
     func testImportsAreRefusedWithAWrongTokenTooOldOrInTheFuture() throws {
         try pipeline.startProducer(environment: ["IMPORT_TOKEN": importToken, "IMPORT_MAX_AGE_DAYS": "30"])
         let old = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-31 * day))
@@ -65,8 +80,11 @@ final class HistoryMaintenanceTests: HistoryTestCase {
         let ahead = try pipeline.post(
             "/event", #"{"type":"page_view","id":"\#(eventID("refused", 2))","timestamp":"\#(future)"}"#, headers: bearer)
         XCTAssertEqual(ahead.status, 400, ahead.text)
-        // Without the token a timestamp is the client's: the event is taken with the server's time.
+        // Without the token a timestamp is the client's: the event is taken with the server's time,
+        // and so it is behind a proxy passing its Basic credentials along.
         XCTAssertEqual(try pipeline.post("/event", event).status, 202)
+        let proxied = #"{"type":"page_view","id":"\#(eventID("refused", 3))","timestamp":"\#(old)"}"#
+        XCTAssertEqual(try pipeline.post("/event", proxied, headers: ["Authorization": "Basic dXNlcjpwYXNz"]).status, 202)
     }
 
     func testARebuildInsertsWhatIsMissingOnceAndRefusesWhileConsumersRun() throws {

@@ -41,10 +41,16 @@ final class ImportPolicyTests: XCTestCase {
         XCTAssertEqual(try policy.standing(of: request(authorization: "bearer import-token-0123456789abcdef")), .importing)
     }
 
-    func testAWrongTokenAPrefixOfItOrAnotherSchemeIsRefusedWith401AndAChallenge() {
+    func testAnotherSchemeSuchAsAProxysBasicCredentialsIsLeftAlone() throws {
+        for value in ["Basic aW1wb3J0", "Bearer", "import-token-0123456789abcdef", "Bearer "] {
+            XCTAssertEqual(try policy.standing(of: request(authorization: value)), .live, value)
+        }
+    }
+
+    func testAWrongBearerTokenOrAPrefixOfItIsRefusedWith401AndAChallenge() {
         for value in [
             "Bearer wrong", "Bearer import-token-0123456789abcde", "Bearer import-token-0123456789abcdefX",
-            "Basic aW1wb3J0", "Bearer", "import-token-0123456789abcdef", "Bearer ",
+            "Bearer  import-token-0123456789abcdef",
         ] {
             let refused = refusal { () throws(IntakeRefusal) in _ = try policy.standing(of: request(authorization: value)) }
             XCTAssertEqual(refused?.status, .unauthorized, value)
@@ -84,6 +90,7 @@ final class ImportPolicyTests: XCTestCase {
             (RFC3339.formatWithMilliseconds(now.addingTimeInterval(-31 * 86_400)), "import_timestamp_too_old"),
             (RFC3339.formatWithMilliseconds(now.addingTimeInterval(600)), "import_timestamp_in_future"),
             ("yesterday", "invalid_timestamp"),
+            ("1969-12-31T23:59:59Z", "import_timestamp_too_old"),
         ]
         for (timestamp, reason) in cases {
             let refused = refusal { () throws(IntakeRefusal) in

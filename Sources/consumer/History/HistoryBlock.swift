@@ -7,11 +7,15 @@ import ClickHouse
 ///
 /// For each partition it also keeps the range of offsets read into the block, stored or not (a
 /// duplicate, an invalid record): that range is what a retry checks, and its end is where the
-/// partition's progress stands once the block is in.
+/// partition's progress stands once the block is in. Rows are inserted a month at a time (`months`,
+/// `rows(ofMonth:)`): an INSERT is atomic only within one monthly partition of `events`, and
+/// ClickHouse refuses one that touches too many.
 struct HistoryBlock: Sendable {
     private struct Row: Sendable {
         var partition: Int32
         var offset: Int64
+        /// `YYYYMM` of the row's time (UTC), its partition of `events`.
+        var month: Int
         var bytes: Range<Int>
     }
 
@@ -49,7 +53,43 @@ struct HistoryBlock: Sendable {
         guard let row else { return }
         let start = writer.bytes.count
         Self.write(row, partition: partition, offset: offset, to: &writer)
-        rows.append(Row(partition: partition, offset: offset, bytes: start..<writer.bytes.count))
+        rows.append(
+            Row(
+                partition: partition, offset: offset, month: Self.month(ofSeconds: row.timestamp),
+                bytes: start..<writer.bytes.count))
+    }
+
+    /// The months (`YYYYMM`) the rows fall in, oldest first.
+    var months: [Int] { Set(rows.map(\.month)).sorted() }
+
+    /// The rows of one month as TabSeparated data, and how many there are.
+    func rows(ofMonth month: Int) -> (bytes: [UInt8], count: Int) {
+        var bytes: [UInt8] = []
+        var count = 0
+        for row in rows where row.month == month {
+            bytes.append(contentsOf: writer.bytes[row.bytes])
+            count += 1
+        }
+        return (bytes, count)
+    }
+
+    /// Takes out the rows of one month (inserted).
+    mutating func remove(month: Int) {
+        keepRows { $0.month != month }
+    }
+
+    /// `YYYYMM` of a time in seconds since 1970, UTC (days to civil date, after Howard Hinnant).
+    static func month(ofSeconds seconds: Int) -> Int {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return year * 100 + month
     }
 
     /// Takes out the rows already stored (found after a failed insert).
@@ -81,7 +121,8 @@ struct HistoryBlock: Sendable {
         for row in rows where keep(row) {
             let start = bytes.bytes.count
             bytes.append(rawRow: old[row.bytes])
-            kept.append(Row(partition: row.partition, offset: row.offset, bytes: start..<bytes.bytes.count))
+            kept.append(
+                Row(partition: row.partition, offset: row.offset, month: row.month, bytes: start..<bytes.bytes.count))
         }
         rows = kept
         writer = bytes

@@ -11,13 +11,15 @@ import Synchronization
 ///
 /// Exactly once rests on three rules (docs/design.md, "History"):
 /// - the progress lives in ClickHouse: on assignment a partition resumes after its highest stored
-///   offset, re-reading the last `lookBack` offsets so a block that was stored only in part (one
-///   INSERT is atomic only per monthly partition) is completed, not repeated;
+///   offset, re-reading the last `lookBack` offsets (a whole block) so a block that was stored
+///   only in part (one INSERT per month) is completed, not repeated;
 /// - nothing is trusted while an insert may still land: before reading the progress, and before
-///   retrying a failed insert, the writer waits for the history inserts ClickHouse is running
-///   (each has a `query_id` of `HistoryProgress.insertPrefix`) to end, killing the stragglers;
+///   sending a block again after any failure, the writer waits for the history inserts ClickHouse
+///   is running (each has a `query_id` of `HistoryProgress.insertPrefix`) to end, killing the
+///   stragglers, and takes out of the block what was stored after all;
 /// - a retried event (the same `id` in the same partition, within `DEDUP_WINDOW` offsets) is kept
-///   once, the window resuming from the stored rows' `sipHash64(id)`.
+///   once, the window resuming from the stored rows' `sipHash64(id)` in offset order, as the
+///   first reading saw them.
 ///
 /// All of it runs on the writer's thread, rebalance callbacks included; the lock only makes that
 /// visible to the compiler.
@@ -55,8 +57,8 @@ final class HistoryIngest: Sendable {
     /// A partition this writer owns.
     private struct Owned: Sendable {
         var recent: RecentIDs
-        /// Offsets at or below `replayThrough` that are stored already.
-        var stored: Set<Int64>
+        /// Offsets at or below `replayThrough` that are stored already, with their id hashes.
+        var stored: [Int64: UInt64]
         /// The highest stored offset when the partition was assigned (-1: none).
         var replayThrough: Int64
         /// The last offset read.
@@ -70,6 +72,9 @@ final class HistoryIngest: Sendable {
         /// Start positions worked out on assignment, asked for by the consumer right after.
         var positions: [Int32: StartPosition] = [:]
         var block = HistoryBlock()
+        /// Whether an insert of this block failed: some of it may be stored, or still being
+        /// stored, so it is checked before it is sent again.
+        var blockUnsure = false
         var builder: HistoryRecord.Builder
         var inserts = 0
         var rowsWritten = 0
@@ -101,9 +106,11 @@ final class HistoryIngest: Sendable {
             State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite), schemaReady: settings.schemaReady))
     }
 
-    /// How far back an assigned partition is read again: a whole block's worth of offsets, and
-    /// the deduplication window.
-    var lookBack: Int64 { Int64(max(settings.blockRecords, settings.deduplicationWindow)) }
+    /// Records the writer polls at once: a block can overshoot `blockRecords` by this many less one.
+    static let pollRecords = 1000
+
+    /// How far back an assigned partition is read again: a whole block's worth of offsets.
+    var lookBack: Int64 { Int64(settings.blockRecords + Self.pollRecords) }
 
     // MARK: Rebalances
 
@@ -120,16 +127,25 @@ final class HistoryIngest: Sendable {
                     try assignForRebuild(partitions, bounds: try bounds(partitions))
                     return
                 }
-                let stored = try progress.stored(partitions: numbers, lookBack: lookBack)
+                let stored = try progress.stored(
+                    partitions: numbers, lookBack: lookBack, window: Int64(settings.deduplicationWindow))
                 state.withLock { state in
                     for partition in numbers {
                         var owned = Owned(
-                            recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [], replayThrough: -1)
+                            recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [:], replayThrough: -1)
                         if let found = stored[partition] {
-                            for hash in found.idHashes { _ = owned.recent.insert(hash: hash) }
-                            owned.stored = found.offsets
+                            // The window holds the ids stored before the replay; the replay adds
+                            // each stored id as it passes it, as the first reading did.
+                            let start = max(0, found.lastOffset - lookBack + 1)
+                            for (offset, hash) in found.idHashes.sorted(by: { $0.key < $1.key }) {
+                                if offset < start {
+                                    _ = owned.recent.insert(hash: hash)
+                                } else {
+                                    owned.stored[offset] = hash
+                                }
+                            }
                             owned.replayThrough = found.lastOffset
-                            state.positions[partition] = .offset(max(0, found.lastOffset - lookBack + 1))
+                            state.positions[partition] = .offset(start)
                         } else {
                             state.positions[partition] = .beginning
                         }
@@ -145,7 +161,7 @@ final class HistoryIngest: Sendable {
                     ])
                 return
             } catch {
-                status.failed(reason: "reading the progress: \(error)")
+                status.failed(error)
                 logger.warning("history: cannot read the progress; retrying", metadata: ["error": "\(error)"])
                 delay.wait(stopping: stopping)
             }
@@ -162,7 +178,7 @@ final class HistoryIngest: Sendable {
         for partition in partitions {
             guard let bound = bounds[partition] else { continue }
             var entry = Owned(
-                recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [], replayThrough: -1,
+                recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [:], replayThrough: -1,
                 readThrough: bound.oldest - 1, rebuildEnd: bound.next)
             let window = Int64(settings.deduplicationWindow)
             for hash in try progress.idHashes(
@@ -243,7 +259,9 @@ final class HistoryIngest: Sendable {
             for index in 0..<batch.count {
                 let partition = batch.partition(at: index)
                 let offset = batch.offset(at: index)
-                guard var owned = state.owned[partition] else { continue }
+                // Taken out while it changes: a copy left in the dictionary would make every
+                // insert into its window copy the whole window (copy on write).
+                guard var owned = state.owned.removeValue(forKey: partition) else { continue }
                 owned.readThrough = max(owned.readThrough, offset)
                 if let end = owned.rebuildEnd, offset >= end {
                     // Rebuilding stops at the end the partition had at the start.
@@ -263,9 +281,12 @@ final class HistoryIngest: Sendable {
         _ batch: KafkaMessageBatch, at index: Int, offset: Int64, owned: inout Owned, state: inout State, cutoff: Int?
     ) -> HistoryRecord? {
         if offset <= owned.replayThrough {
-            if owned.stored.remove(offset) != nil { return nil }
+            if let hash = owned.stored.removeValue(forKey: offset) {
+                _ = owned.recent.insert(hash: hash)
+                return nil
+            }
         } else if !owned.stored.isEmpty {
-            owned.stored = []
+            owned.stored = [:]
         }
         let decoded: (event: AnalyticsEvent, receivedAt: Date)
         do throws(RecordDecodingError) {
@@ -322,47 +343,27 @@ final class HistoryIngest: Sendable {
         }
     }
 
-    /// Inserts the block, retrying with backoff up to `attempts` times (nil: until it is in or
-    /// `stopping` says so). Before each retry it finds out what the failed insert stored after all
-    /// and takes it out. Returns the last offset read of each partition once the block is in
-    /// (for the group's committed offsets), or nil when it is not.
+    /// Inserts the block, one INSERT per month, retrying with backoff up to `attempts` times (nil:
+    /// until it is in or `stopping` says so). After any failure the block is checked before it is
+    /// sent again: the writer waits for its inserts still running and takes out what was stored.
+    /// Returns the last offset read of each partition once the block is in (for the group's
+    /// committed offsets), or nil when it is not.
     func flush(attempts: Int? = nil, stopping: () -> Bool) -> [Int32: Int64]? {
         var delay = Backoff()
         var attempt = 0
         while true {
-            let (body, rows, ranges, queryID) = state.withLock { state in
-                state.inserts += 1
-                return (
-                    state.block.body, state.block.rowCount, state.block.ranges,
-                    HistoryProgress.insertPrefix(database: client.endpoint.database) + "\(writerID)-\(state.inserts)"
-                )
-            }
+            let ranges = state.withLock { $0.block.ranges }
             guard !ranges.isEmpty else { return [:] }
             attempt += 1
             do throws(ClickHouseError) {
-                var rows = rows
-                var body = body
-                if settings.mode == .rebuild && rows > 0 {
-                    // Another writer may have stored some of these offsets: only the missing go in.
-                    let stored = try progress.storedOffsets(in: ranges)
-                    (body, rows) = state.withLock { state in
-                        let before = state.block.rowCount
-                        state.block.remove(stored: stored)
-                        state.alreadyStored += before - state.block.rowCount
-                        return (state.block.body, state.block.rowCount)
-                    }
-                }
-                if rows > 0 {
-                    try client.execute(
-                        "INSERT INTO events (\(HistoryBlock.columns.joined(separator: ", "))) FORMAT TabSeparated",
-                        rows: body, settings: [("query_id", queryID)])
+                try checkBlock(ranges: ranges, stopping: stopping)
+                for month in state.withLock({ $0.block.months }) {
+                    try insert(month: month)
                 }
                 state.withLock { state in
                     state.block.removeAll()
-                    state.rowsWritten += rows
+                    state.blockUnsure = false
                 }
-                metrics.increment("history_rows_written_total", by: rows)
-                metrics.increment("history_inserts_total")
                 if case .failing(let since, _, let lag) = status.current {
                     logger.info(
                         "history: inserts succeed again",
@@ -371,33 +372,61 @@ final class HistoryIngest: Sendable {
                 }
                 return ranges.mapValues(\.upperBound)
             } catch {
+                state.withLock { $0.blockUnsure = true }
                 metrics.increment("history_insert_failures_total")
                 if case .failing = status.current {
                     logger.debug("history: insert failed again", metadata: ["error": "\(error)"])
                 } else {
                     logger.warning(
                         "history: insert failed; retrying with backoff, consumption paused (the live view goes on)",
-                        metadata: ["error": "\(error)", "rows": "\(rows)"])
+                        metadata: ["error": "\(error)", "rows": "\(state.withLock { $0.block.rowCount })"])
                 }
-                status.failed(reason: "\(error)")
+                status.failed(error)
             }
-            // The failed insert may have stored some or all of the rows: find out before retrying.
-            while true {
-                if let attempts, attempt >= attempts { return nil }
-                delay.wait(stopping: stopping)
-                if stopping() { return nil }
-                do throws(ClickHouseError) {
-                    try progress.awaitRunningInserts(timeout: .seconds(30), stopping: stopping)
-                    let stored = try progress.storedOffsets(in: ranges)
-                    state.withLock { $0.block.remove(stored: stored) }
-                    break
-                } catch {
-                    attempt += 1
-                    status.failed(reason: "\(error)")
-                    logger.debug("history: ClickHouse still unavailable", metadata: ["error": "\(error)"])
-                }
-            }
+            if let attempts, attempt >= attempts { return nil }
+            delay.wait(stopping: stopping)
+            if stopping() { return nil }
         }
+    }
+
+    /// Before a block goes (again) after a failure, or while rebuilding (another writer may have
+    /// stored some of its offsets): waits out the inserts still running and takes out of the
+    /// block what ClickHouse holds of its offsets.
+    private func checkBlock(ranges: [Int32: ClosedRange<Int64>], stopping: () -> Bool) throws(ClickHouseError) {
+        let unsure = state.withLock { $0.blockUnsure }
+        guard unsure || settings.mode == .rebuild else { return }
+        if unsure { try progress.awaitRunningInserts(timeout: .seconds(60), stopping: stopping) }
+        let stored = try progress.storedOffsets(in: ranges)
+        state.withLock { state in
+            let before = state.block.rowCount
+            state.block.remove(stored: stored)
+            if settings.mode == .rebuild { state.alreadyStored += before - state.block.rowCount }
+            state.blockUnsure = false
+        }
+    }
+
+    /// Inserts the block's rows of one month (one partition of `events`: the INSERT is atomic),
+    /// then takes them out of the block.
+    private func insert(month: Int) throws(ClickHouseError) {
+        let (body, rows, queryID) = state.withLock { state in
+            state.inserts += 1
+            let part = state.block.rows(ofMonth: month)
+            return (
+                part.bytes, part.count,
+                HistoryProgress.insertPrefix(database: client.endpoint.database) + "\(writerID)-\(state.inserts)"
+            )
+        }
+        if rows > 0 {
+            try client.execute(
+                "INSERT INTO events (\(HistoryBlock.columns.joined(separator: ", "))) FORMAT TabSeparated",
+                rows: body, settings: [("query_id", queryID)])
+        }
+        state.withLock { state in
+            state.block.remove(month: month)
+            state.rowsWritten += rows
+        }
+        metrics.increment("history_rows_written_total", by: rows)
+        metrics.increment("history_inserts_total")
     }
 
     /// Drops the monthly partitions older than `HISTORY_RETENTION_MONTHS`; failures are logged

@@ -1,5 +1,7 @@
 import AnalyticsCore
+import ClickHouse
 import Foundation
+import Kafka
 import Synchronization
 
 /// Where the history stands, for `/metrics`, `/analytics` and the dashboard's footer: off, being
@@ -30,8 +32,16 @@ final class HistoryStatus: Sendable {
         state.withLock { $0 = new }
     }
 
-    /// Records an insert that failed: the moment of the first failure in a row is kept.
-    func failed(reason: String) {
+    /// Records a failure of the history (an insert, reading the progress, Kafka): the moment of
+    /// the first failure in a row is kept, and what kind of failure it is, without details
+    /// (`/analytics` and the dashboard may be public; the log has the details).
+    func failed(_ error: any Error) {
+        let reason =
+            switch error {
+            case let error as ClickHouseError: error.summary
+            case is KafkaError: "Kafka error"
+            default: "error"
+            }
         state.withLock { state in
             switch state {
             case .failing(let since, _, let lag): state = .failing(since: since, reason: reason, lag: lag)

@@ -83,11 +83,11 @@ final class HistoryWriter: Sendable {
                 ingest.applyRetention()
             }
             do {
-                let batch = try consumer.pollBatch(maxRecords: 1000, timeoutMilliseconds: 100)
+                let batch = try consumer.pollBatch(maxRecords: HistoryIngest.pollRecords, timeoutMilliseconds: 100)
                 if !batch.isEmpty { ingest.read(batch) }
             } catch {
                 logger.critical("history writer stopped by a fatal Kafka error", metadata: ["error": "\(error)"])
-                ingest.status.failed(reason: "Kafka: \(error)")
+                ingest.status.failed(error)
                 return
             }
             if ingest.isBlockDue, let lastRead = ingest.flush(stopping: { stop.isRequested }) {
@@ -126,7 +126,7 @@ final class HistoryWriter: Sendable {
         var lastReport = started
         while !stop.isRequested {
             do {
-                let batch = try consumer.pollBatch(maxRecords: 1000, timeoutMilliseconds: 100)
+                let batch = try consumer.pollBatch(maxRecords: HistoryIngest.pollRecords, timeoutMilliseconds: 100)
                 if !batch.isEmpty { ingest.read(batch) }
             } catch {
                 return .failed("Kafka: \(error)")

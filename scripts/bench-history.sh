@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# `make bench-history`: the history in ClickHouse under a realistic load, on this machine.
+#
+# 1. Import: EVENTS events (default 10,000,000) over DAYS days (90) and SITES sites (3), in visits,
+#    through the producer with IMPORT_TOKEN (bench/import_history.py, WORKERS processes), while a
+#    consumer with CLICKHOUSE_URL writes them into a local ClickHouse (Debian's clickhouse-server
+#    with config/clickhouse). Checks count() = uniqExact(id) = EVENTS at the end.
+# 2. The writer against kcat on the same topic, whole runs from process start to the last record,
+#    interleaved ROUNDS times (2): `kcat -C`, `kcat -G` in a new group (the development broker holds
+#    a new group's first join for 3 s, as it does the writer's), and `consumer --rebuild-history`
+#    into an empty database (the writer alone: reads every partition, inserts every row).
+# 3. ClickHouse's disk per million events (bytes on disk of the active parts) and its RSS.
+# 4. The next issue's queries on site1 for the last 30 days, each plain and filtered on one page,
+#    QUERY_RUNS times (20): p50 and p95 in milliseconds.
+#
+# The development broker keeps 5 MiB per partition: PARTITIONS (default 400) must hold the whole
+# import for step 2 (the script checks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EVENTS="${EVENTS:-10000000}"
+DAYS="${DAYS:-90}"
+SITES="${SITES:-3}"
+USERS="${USERS:-2000000}"
+WORKERS="${WORKERS:-2}"
+PARTITIONS="${PARTITIONS:-400}"
+ROUNDS="${ROUNDS:-2}"
+QUERY_RUNS="${QUERY_RUNS:-20}"
+BIN="${BIN:-bin}"
+TOPIC=history-bench
+TOKEN="bench-import-token-$RANDOM$RANDOM$RANDOM"
+
+command -v kcat >/dev/null || { echo "bench-history: kcat is missing; run make deps" >&2; exit 1; }
+clickhouse_server="$(command -v clickhouse-server || ls /usr/sbin/clickhouse-server 2>/dev/null || true)"
+[[ -n "$clickhouse_server" ]] || { echo "bench-history: clickhouse-server is missing; run make deps" >&2; exit 1; }
+source scripts/bench-common.sh
+
+# ClickHouse, as make run starts it, with its data in the scratch folder.
+clickhouse_port="$(free_port)"
+mkdir -p "$work/clickhouse"
+sed -e "s|{{DATA}}|$work/clickhouse|g" -e "s|{{HTTP_PORT}}|$clickhouse_port|g" -e "s|{{TCP_PORT}}|$(free_port)|g" \
+  -e "s|{{USERS}}|$PWD/config/clickhouse/users.xml|g" config/clickhouse/config.xml >"$work/clickhouse/config.xml"
+"$clickhouse_server" --config-file="$work/clickhouse/config.xml" >"$work/clickhouse.log" 2>&1 &
+clickhouse=$!
+pids+=($clickhouse)
+clickhouse_url="http://127.0.0.1:$clickhouse_port"
+wait_for_url "$clickhouse_url/ping" clickhouse-server "$work/clickhouse.log"
+query() { curl -fsS "$clickhouse_url/" --data-binary "$1"; }
+
+start_dev_broker --topic "$TOPIC" --partitions "$PARTITIONS"
+producer_port="$(free_port)"
+stats_port="$(free_port)"
+group="bench-$RANDOM$RANDOM"
+KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$TOPIC" SERVER_PORT="$producer_port" IMPORT_TOKEN="$TOKEN" ACK_MODE=enqueued \
+  LOG_LEVEL=warning "$BIN/producer" >"$work/producer.log" 2>&1 &
+pids+=($!)
+KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$TOPIC" CONSUMER_GROUP="$group" STATS_PORT="$stats_port" STATS_INTERVAL=3600 \
+  CLICKHOUSE_URL="$clickhouse_url" LOG_LEVEL=warning "$BIN/consumer" >"$work/consumer.log" 2>&1 &
+consumer=$!
+pids+=($consumer)
+wait_for_url "http://127.0.0.1:$producer_port/ready" producer "$work/producer.log"
+wait_for_url "http://127.0.0.1:$stats_port/health" consumer "$work/consumer.log"
+
+echo "bench-history: importing $EVENTS events over $DAYS days and $SITES sites through the producer"
+start=$(date +%s.%N)
+read -r imported import_seconds < <(python3 bench/import_history.py "http://127.0.0.1:$producer_port" "$TOKEN" \
+  "$EVENTS" "$DAYS" "$SITES" "$USERS" "$WORKERS")
+((imported == EVENTS)) || { echo "bench-history: $imported of $EVENTS imported" >&2; exit 1; }
+lag_at_import_end=$(curl -fs "http://127.0.0.1:$stats_port/metrics" | awk '$1 == "history_lag_records" {print int($2)}')
+stored=0
+for _ in $(seq 1 3600); do
+  stored=$(query "SELECT count() FROM analytics.events")
+  ((stored >= EVENTS)) && break
+  sleep 0.5
+done
+stored_seconds=$(echo "$(date +%s.%N) - $start" | bc)
+read -r rows ids < <(query "SELECT count(), uniqExact(id) FROM analytics.events FORMAT TSV")
+echo "bench-history: $rows rows, $ids ids for $EVENTS events"
+((rows == EVENTS && ids == EVENTS)) || { echo "bench-history: not exactly once" >&2; exit 1; }
+kill -TERM "$consumer"
+wait "$consumer" 2>/dev/null || true
+on_topic=$(kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f 'x\n' | wc -l)
+((on_topic == EVENTS)) || {
+  echo "bench-history: the broker holds $on_topic of $EVENTS events; raise PARTITIONS" >&2
+  exit 1
+}
+
+# 2. The writer alone against kcat, interleaved.
+kcat_c="" kcat_g="" writer=""
+for round in $(seq 1 "$ROUNDS"); do
+  start=$(date +%s.%N)
+  read_back=$(kcat -b "$brokers" -t "$TOPIC" -C -o beginning -e -q -f 'x\n' | wc -l)
+  kcat_c=$(shorter "$kcat_c" "$(echo "$(date +%s.%N) - $start" | bc)")
+  ((read_back == EVENTS)) || { echo "bench-history: kcat -C read $read_back" >&2; exit 1; }
+  start=$(date +%s.%N)
+  read_back=$(kcat -b "$brokers" -G "bench-kcat-$RANDOM$RANDOM" -o beginning -e -q -f 'x\n' "$TOPIC" | wc -l)
+  kcat_g=$(shorter "$kcat_g" "$(echo "$(date +%s.%N) - $start" | bc)")
+  ((read_back == EVENTS)) || { echo "bench-history: kcat -G read $read_back" >&2; exit 1; }
+  start=$(date +%s.%N)
+  KAFKA_BROKERS="$brokers" KAFKA_TOPIC="$TOPIC" CONSUMER_GROUP="bench-rebuild-$round-$RANDOM" \
+    CLICKHOUSE_URL="$clickhouse_url" CLICKHOUSE_DATABASE="rebuild$round" LOG_LEVEL=warning \
+    "$BIN/consumer" --rebuild-history >"$work/rebuild.log" 2>&1 || { cat "$work/rebuild.log" >&2; exit 1; }
+  writer=$(shorter "$writer" "$(echo "$(date +%s.%N) - $start" | bc)")
+  read -r rows ids < <(query "SELECT count(), uniqExact(id) FROM rebuild$round.events FORMAT TSV")
+  ((rows == EVENTS && ids == EVENTS)) || { echo "bench-history: rebuild stored $rows rows, $ids ids" >&2; exit 1; }
+  query "DROP DATABASE rebuild$round"
+  echo "bench-history: round $round: kcat -C ${kcat_c}s, kcat -G ${kcat_g}s, writer ${writer}s (best so far)"
+done
+
+# 3. Disk and memory.
+read -r bytes compressed uncompressed < <(query "SELECT sum(bytes_on_disk), sum(data_compressed_bytes), \
+sum(data_uncompressed_bytes) FROM system.parts WHERE active AND database = 'analytics' AND table = 'events' FORMAT TSV")
+
+# 4. The queries.
+python3 - "$clickhouse_url" "$QUERY_RUNS" >"$work/queries" <<'PY'
+import http.client, sys, time
+from urllib.parse import urlsplit
+url, runs = urlsplit(sys.argv[1]), int(sys.argv[2])
+page = "'/page/1'"
+window = "site = 'site1.example' AND timestamp >= now() - 30 * 86400 AND bot = 0"
+sessions_having = f" HAVING countIf(type = 'page_view' AND path = {page}) > 0"
+queries = {
+    "by day: visitors, page views, visits, bounce rate, visit duration": lambda f: f"""
+        SELECT day, uniq(visitor), sum(views), count(), avg(views <= 1), avg(duration) FROM (
+          SELECT session, any(visitor) AS visitor, toDate(min(timestamp)) AS day,
+                 countIf(type = 'page_view') AS views, max(timestamp) - min(timestamp) AS duration
+          FROM analytics.events WHERE {window} GROUP BY session{sessions_having if f else ''})
+        GROUP BY day ORDER BY day""",
+    "top pages": lambda f: f"""
+        SELECT path, uniq(visitor) AS visitors, count() FROM analytics.events
+        WHERE {window} AND type = 'page_view'{f' AND path = {page}' if f else ''}
+        GROUP BY path ORDER BY visitors DESC LIMIT 10""",
+    "top sources": lambda f: f"""
+        SELECT source, uniq(visitor) AS visitors, count() FROM (
+          SELECT session, any(visitor) AS visitor, argMin(source, timestamp) AS source
+          FROM analytics.events WHERE {window} GROUP BY session{sessions_having if f else ''})
+        GROUP BY source ORDER BY visitors DESC LIMIT 10""",
+    "top countries": lambda f: f"""
+        SELECT country, uniq(visitor) AS visitors, count() FROM analytics.events
+        WHERE {window} AND type = 'page_view'{f' AND path = {page}' if f else ''}
+        GROUP BY country ORDER BY visitors DESC LIMIT 10""",
+}
+connection = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+for name, make in queries.items():
+    for filtered in (False, True):
+        sql = make(filtered) + " FORMAT TSV"
+        times, rows = [], 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            connection.request("POST", "/", sql.encode())
+            response = connection.getresponse()
+            body = response.read()
+            times.append((time.perf_counter() - start) * 1000)
+            if response.status != 200:
+                sys.exit(f"query failed: {body[:500]!r}")
+            rows = body.count(b"\n")
+        times.sort()
+        p50 = times[len(times) // 2]
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        print(f"{name}{' (one page)' if filtered else ''}\t{rows}\t{p50:.0f}\t{p95:.0f}")
+PY
+clickhouse_rss_kb=$(awk '/VmRSS/ {print $2}' "/proc/$clickhouse/status")
+clickhouse_peak_kb=$(awk '/VmHWM/ {print $2}' "/proc/$clickhouse/status")
+
+python3 - "$EVENTS" "$DAYS" "$SITES" "$PARTITIONS" "$import_seconds" "$stored_seconds" "${lag_at_import_end:-0}" \
+  "$kcat_c" "$kcat_g" "$writer" "$bytes" "$compressed" "$uncompressed" "$clickhouse_rss_kb" "$clickhouse_peak_kb" \
+  "$work/queries" "$(nproc)" <<'PY'
+import sys
+(events, days, sites, partitions, imported, stored, lag, kcat_c, kcat_g, writer, disk, compressed, uncompressed,
+ rss, peak, queries, cores) = sys.argv[1:]
+events, millions = int(events), int(events) / 1e6
+print(f"\n{events:,} events over {days} days and {sites} sites, {partitions} partitions, {cores} cores")
+print(f"import through the producer (IMPORT_TOKEN): {float(imported):.1f} s = {events / float(imported):,.0f} events/s; "
+      f"all stored in ClickHouse by the live consumer's writer {float(stored):.1f} s after the import began "
+      f"(history lag when the import ended: {int(lag):,} records)")
+print("\n| whole run, best of rounds | seconds | events/s | vs kcat -C | vs kcat -G |")
+print("|---|---|---|---|---|")
+for name, seconds in (("kcat -C", kcat_c), ("kcat -G (new group)", kcat_g), ("writer (consumer --rebuild-history)", writer)):
+    s = float(seconds)
+    print(f"| {name} | {s:.1f} | {events / s:,.0f} | {float(kcat_c) / s:.2f}x | {float(kcat_g) / s:.2f}x |")
+print(f"\nClickHouse: {int(disk) / millions / 2**20:.1f} MiB on disk per million events "
+      f"({int(disk) / 2**20:,.0f} MiB; compressed {int(compressed) / 2**20:,.0f} MiB of {int(uncompressed) / 2**20:,.0f} MiB), "
+      f"RSS {int(rss) / 1024:,.0f} MB after the queries, peak {int(peak) / 1024:,.0f} MB")
+print("\n| query, site1, last 30 days | rows | p50 ms | p95 ms |")
+print("|---|---|---|---|")
+for line in open(queries):
+    name, rows, p50, p95 = line.rstrip("\n").split("\t")
+    print(f"| {name} | {rows} | {p50} | {p95} |")
+PY
