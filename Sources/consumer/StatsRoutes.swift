@@ -35,7 +35,7 @@ struct StatsRoutes: Sendable {
                 to: Double(records))
         }
         // The history: history_enabled 0 says "no CLICKHOUSE_URL"; history_failing 1 that inserts
-        // fail (and since when); history_lag_records how far behind the topic it is.
+        // fail (and since when, 0 while they succeed); history_lag_records how far behind the topic it is.
         let history = figures.history.current
         metrics.set("history_enabled", to: history == .off ? 0 : 1)
         switch history {
@@ -43,6 +43,7 @@ struct StatsRoutes: Sendable {
             metrics.set("history_failing", to: 0)
         case .writing(let lag):
             metrics.set("history_failing", to: 0)
+            metrics.set("history_failing_since_timestamp_seconds", to: 0)
             metrics.set("history_lag_records", to: Double(lag))
         case .failing(let since, _, let lag):
             metrics.set("history_failing", to: 1)

@@ -127,6 +127,7 @@ final class HistoryIngest: Sendable {
                     try assignForRebuild(partitions, bounds: try bounds(partitions))
                     return
                 }
+                let ends = (try? bounds(partitions)) ?? [:]
                 let stored = try progress.stored(
                     partitions: numbers, lookBack: lookBack, window: Int64(settings.deduplicationWindow))
                 state.withLock { state in
@@ -134,6 +135,16 @@ final class HistoryIngest: Sendable {
                         var owned = Owned(
                             recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [:], replayThrough: -1)
                         if let found = stored[partition] {
+                            if let end = ends.first(where: { $0.key.partition == partition })?.value.next,
+                                found.lastOffset >= end
+                            {
+                                logger.error(
+                                    """
+                                    history: ClickHouse holds offsets of this partition up to \(found.lastOffset) but the \
+                                    topic ends at \(end): was the topic recreated? Its new records are stored only \
+                                    past that offset; give the new topic a new CLICKHOUSE_DATABASE
+                                    """, metadata: ["partition": "\(partition)"])
+                            }
                             // The window holds the ids stored before the replay; the replay adds
                             // each stored id as it passes it, as the first reading did.
                             let start = max(0, found.lastOffset - lookBack + 1)

@@ -124,6 +124,8 @@ final class HistoryWriter: Sendable {
     private func rebuild(partitions: Int, until stop: StopRequest) -> RebuildOutcome {
         let started = ContinuousClock.now
         var lastReport = started
+        /// Since when the writer holds no partition (joining, or in a rebalance).
+        var emptySince = started
         while !stop.isRequested {
             do {
                 let batch = try consumer.pollBatch(maxRecords: HistoryIngest.pollRecords, timeoutMilliseconds: 100)
@@ -134,9 +136,12 @@ final class HistoryWriter: Sendable {
             let progress = ingest.rebuildProgress
             if progress.partitions == 0 {
                 // Joining (the group's first join waits for other members) or between assignments.
-                if ContinuousClock.now - started > .seconds(60) { return .failed("no partition was assigned in 60 s") }
+                if ContinuousClock.now - emptySince > .seconds(60) {
+                    return .failed("no partition was assigned for 60 s")
+                }
                 continue
             }
+            emptySince = .now
             if progress.partitions < partitions {
                 _ = ingest.flush(attempts: 1, stopping: { stop.isRequested })
                 return .partitionsHeldElsewhere(held: progress.partitions, of: partitions)
