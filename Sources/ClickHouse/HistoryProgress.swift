@@ -96,20 +96,62 @@ public struct HistoryProgress: Sendable {
         return result
     }
 
-    /// The `sipHash64(id)` of the rows stored at `offsets` of `partition`, in offset order: the
-    /// ids a rebuild starting at `offsets.upperBound` must not store again.
-    public func idHashes(partition: Int32, offsets: Range<Int64>) throws(ClickHouseError) -> [UInt64] {
-        guard !offsets.isEmpty else { return [] }
-        return try client.text(
-            "SELECT sipHash64(id) FROM events WHERE kafka_partition = \(SQLLiteral.integer(partition)) "
-                + "AND kafka_offset >= \(SQLLiteral.integer(offsets.lowerBound)) "
-                + "AND kafka_offset < \(SQLLiteral.integer(offsets.upperBound)) ORDER BY kafka_offset FORMAT TabSeparated"
-        ).split(separator: "\n").map { line throws(ClickHouseError) in
-            guard let hash = UInt64(line) else {
+    /// The `sipHash64(id)` of the rows stored within each partition's range, in offset order: the
+    /// ids a rebuild starting at a range's end must not store again.
+    public func idHashes(in ranges: [Int32: Range<Int64>]) throws(ClickHouseError) -> [Int32: [UInt64]] {
+        let wanted = ranges.filter { !$0.value.isEmpty }
+        guard !wanted.isEmpty else { return [:] }
+        let condition = wanted.sorted { $0.key < $1.key }.map { partition, range in
+            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
+                + "\(SQLLiteral.integer(range.lowerBound)) AND kafka_offset < \(SQLLiteral.integer(range.upperBound)))"
+        }.joined(separator: " OR ")
+        var result: [Int32: [UInt64]] = [:]
+        for line in try client.text(
+            "SELECT kafka_partition, sipHash64(id) FROM events WHERE \(condition) "
+                + "ORDER BY kafka_partition, kafka_offset FORMAT TabSeparated"
+        ).split(separator: "\n") {
+            let columns = line.split(separator: "\t")
+            guard columns.count == 2, let partition = Int32(columns[0]), let hash = UInt64(columns[1]) else {
                 throw .server(code: nil, message: "unexpected answer to the progress query: \(line.prefix(100))")
             }
-            return hash
+            result[partition, default: []].append(hash)
         }
+        return result
+    }
+
+    /// Which offsets of each partition's range are stored, as bitmaps, asked `partitionsPerQuery`
+    /// partitions at a time (each question reads the table's two offset columns once; the answers
+    /// stay a few MiB).
+    public func storedBitmaps(in ranges: [Int32: Range<Int64>], partitionsPerQuery: Int = 32) throws(ClickHouseError)
+        -> [Int32: OffsetBitmap]
+    {
+        var result = ranges.mapValues { OffsetBitmap(range: $0) }
+        let wanted = ranges.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
+        for start in stride(from: 0, to: wanted.count, by: max(1, partitionsPerQuery)) {
+            let chunk = wanted[start..<min(start + max(1, partitionsPerQuery), wanted.count)]
+            let condition = chunk.map { partition, range in
+                "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
+                    + "\(SQLLiteral.integer(range.lowerBound)) AND kafka_offset < \(SQLLiteral.integer(range.upperBound)))"
+            }.joined(separator: " OR ")
+            let answer = try client.execute(
+                "SELECT kafka_partition, kafka_offset FROM events WHERE \(condition) FORMAT TabSeparated")
+            var partition: Int64 = 0
+            var value: Int64 = 0
+            for byte in answer {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value &* 10 &+ Int64(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "\t"):
+                    partition = value
+                    value = 0
+                case UInt8(ascii: "\n"):
+                    result[Int32(truncatingIfNeeded: partition)]?.insert(value)
+                    value = 0
+                default:
+                    throw .server(code: nil, message: "unexpected answer to the progress query")
+                }
+            }
+        }
+        return result
     }
 
     /// The offsets stored within each partition's range: what an insert that failed (or whose

@@ -46,6 +46,24 @@ final class HistoryProgressTests: ClickHouseTestCase {
         XCTAssertEqual(found, [0: [3, 9]])
     }
 
+    func testTheStoredOffsetsOfManyPartitionsComeBackAsBitmapsAndTheIdsBeforeThem() throws {
+        let client = try client(database: "analytics")
+        _ = try HistorySchema.migrate(client)
+        try store(
+            (0..<40).map { ($0 % 5, $0, "id-\($0)") } + [(7, 3, "seven-3"), (7, 9, "seven-9")], client: client)
+        let progress = HistoryProgress(client: client)
+        let bitmaps = try progress.storedBitmaps(in: [0: 10..<30, 1: 0..<100, 7: 4..<10, 9: 0..<5], partitionsPerQuery: 2)
+        XCTAssertEqual((0..<40).filter { bitmaps[0]?.contains(Int64($0)) == true }, [10, 15, 20, 25])
+        XCTAssertEqual(bitmaps[1]?.count, 8)
+        XCTAssertEqual((0..<12).filter { bitmaps[7]?.contains(Int64($0)) == true }, [9])
+        XCTAssertEqual(bitmaps[9]?.count, 0)
+        let hashes = try progress.idHashes(in: [7: 0..<9, 2: 0..<5])
+        let expected = try client.text("SELECT sipHash64('seven-3'), sipHash64('id-2') FORMAT TabSeparated")
+            .trimmingCharacters(in: .newlines).split(separator: "\t").compactMap { UInt64($0) }
+        XCTAssertEqual(hashes[7], [expected[0]])
+        XCTAssertEqual(hashes[2], [expected[1]])
+    }
+
     func testNoInsertOfOursRunningMeansNoWait() throws {
         let client = try client(database: "analytics")
         _ = try HistorySchema.migrate(client)

@@ -65,6 +65,8 @@ final class HistoryIngest: Sendable {
         var readThrough: Int64 = -1
         /// Rebuilding: the partition's end when it was assigned (done once read up to it).
         var rebuildEnd: Int64?
+        /// Rebuilding: the offsets ClickHouse held when the partition was assigned.
+        var rebuildStored: OffsetBitmap?
     }
 
     private struct State: Sendable {
@@ -179,25 +181,30 @@ final class HistoryIngest: Sendable {
         }
     }
 
-    /// Rebuilding: every partition starts at its oldest record and ends where it ends now; the
-    /// deduplication window starts from the ids stored just before the oldest record (a retry
-    /// whose original Kafka no longer holds is still known).
+    /// Rebuilding: every partition starts at its oldest record and ends where it ends now, and
+    /// skips the offsets ClickHouse holds (read once: holding every partition of the writers'
+    /// group, no other writer stores any meanwhile); the deduplication window starts from the ids
+    /// stored just before the oldest record (a retry whose original Kafka no longer holds is
+    /// still known).
     private func assignForRebuild(
         _ partitions: [TopicPartition], bounds: [TopicPartition: (oldest: Int64, next: Int64)]
     ) throws(ClickHouseError) {
+        let window = Int64(settings.deduplicationWindow)
+        var ranges: [Int32: Range<Int64>] = [:]
+        var before: [Int32: Range<Int64>] = [:]
+        for (partition, bound) in bounds {
+            ranges[partition.partition] = bound.oldest..<bound.next
+            before[partition.partition] = max(0, bound.oldest - window)..<bound.oldest
+        }
+        let stored = try progress.storedBitmaps(in: ranges)
+        let hashes = try progress.idHashes(in: before)
         var owned: [Int32: Owned] = [:]
-        for partition in partitions {
-            guard let bound = bounds[partition] else { continue }
+        for (partition, range) in ranges {
             var entry = Owned(
                 recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [:], replayThrough: -1,
-                readThrough: bound.oldest - 1, rebuildEnd: bound.next)
-            let window = Int64(settings.deduplicationWindow)
-            for hash in try progress.idHashes(
-                partition: partition.partition, offsets: max(0, bound.oldest - window)..<bound.oldest)
-            {
-                _ = entry.recent.insert(hash: hash)
-            }
-            owned[partition.partition] = entry
+                readThrough: range.lowerBound - 1, rebuildEnd: range.upperBound, rebuildStored: stored[partition])
+            for hash in hashes[partition] ?? [] { _ = entry.recent.insert(hash: hash) }
+            owned[partition] = entry
         }
         state.withLock { state in
             for (partition, entry) in owned {
@@ -208,7 +215,8 @@ final class HistoryIngest: Sendable {
         logger.info(
             "history rebuild: reading partitions again",
             metadata: [
-                "offsets": "\(bounds.sorted { $0.key.partition < $1.key.partition }.map { "\($0.key.partition):\($0.value.oldest)..<\($0.value.next)" })"
+                "partitions": "\(ranges.count)", "records": "\(ranges.values.reduce(0) { $0 + $1.count })",
+                "stored_already": "\(stored.values.reduce(0) { $0 + $1.count })",
             ])
     }
 
@@ -299,6 +307,7 @@ final class HistoryIngest: Sendable {
         } else if !owned.stored.isEmpty {
             owned.stored = [:]
         }
+        let alreadyStored = owned.rebuildStored?.contains(offset) == true
         let decoded: (event: AnalyticsEvent, receivedAt: Date)
         do throws(RecordDecodingError) {
             decoded = try batch.withValue(at: index) { value throws(RecordDecodingError) in
@@ -307,6 +316,12 @@ final class HistoryIngest: Sendable {
         } catch {
             // The live view logs it and copies it to the dead-letter topic; here it is only counted.
             metrics.increment("history_records_skipped_total", [("reason", error.reason)])
+            return nil
+        }
+        if alreadyStored {
+            // Rebuilding: stored already; its id joins the window as it did the first time.
+            _ = owned.recent.insert(hash: Self.idHash(decoded.event.id))
+            state.alreadyStored += 1
             return nil
         }
         guard owned.recent.insert(hash: Self.idHash(decoded.event.id)) else {
@@ -400,13 +415,11 @@ final class HistoryIngest: Sendable {
         }
     }
 
-    /// Before a block goes (again) after a failure, or while rebuilding (another writer may have
-    /// stored some of its offsets): waits out the inserts still running and takes out of the
-    /// block what ClickHouse holds of its offsets.
+    /// Before a block goes again after a failure: waits out the inserts still running and takes
+    /// out of the block what ClickHouse holds of its offsets.
     private func checkBlock(ranges: [Int32: ClosedRange<Int64>], stopping: () -> Bool) throws(ClickHouseError) {
-        let unsure = state.withLock { $0.blockUnsure }
-        guard unsure || settings.mode == .rebuild else { return }
-        if unsure { try progress.awaitRunningInserts(timeout: .seconds(60), stopping: stopping) }
+        guard state.withLock({ $0.blockUnsure }) else { return }
+        try progress.awaitRunningInserts(timeout: .seconds(60), stopping: stopping)
         let stored = try progress.storedOffsets(in: ranges)
         state.withLock { state in
             let before = state.block.rowCount
