@@ -36,7 +36,8 @@ enum HistoryRebuild {
                 logger.info("history rebuild: stopping", metadata: ["signal": "\(signal)"])
                 writer.stop()
                 ShutdownSignal.fail(
-                    "consumer: --rebuild-history stopped before the end; what it inserted stays, run it again to finish")
+                    "consumer: --rebuild-history stopped before the end; what it inserted stays, run it again to finish"
+                )
             }
             outcome = writer.rebuildResult
         }

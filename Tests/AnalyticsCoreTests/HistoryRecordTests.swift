@@ -1,6 +1,7 @@
-@testable import AnalyticsCore
 import Foundation
 import XCTest
+
+@testable import AnalyticsCore
 
 /// The row the history stores for an event reads the event as the live view does.
 final class HistoryRecordTests: XCTestCase {
@@ -56,7 +57,8 @@ final class HistoryRecordTests: XCTestCase {
     func testTheVisitorIsTheUserElseTheVisitorIdElseTheSessionAsLive() {
         let user = row(event(userID: "u-1", sessionID: "s-1", visitorID: "v-1"))
         XCTAssertEqual(user.visitor, HyperLogLog.hash("u-1", prefixedBy: "u:"))
-        XCTAssertEqual(row(event(sessionID: "s-1", visitorID: "v-1")).visitor, HyperLogLog.hash("v-1", prefixedBy: "v:"))
+        XCTAssertEqual(
+            row(event(sessionID: "s-1", visitorID: "v-1")).visitor, HyperLogLog.hash("v-1", prefixedBy: "v:"))
         XCTAssertEqual(row(event(sessionID: "s-1")).visitor, HyperLogLog.hash("s-1", prefixedBy: "s:"))
         XCTAssertEqual(user.session, HyperLogLog.hash("s-1", prefixedBy: "s:"))
         XCTAssertEqual(row(event()).visitor, 0, "no visitor named")

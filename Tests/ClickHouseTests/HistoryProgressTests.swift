@@ -13,7 +13,8 @@ final class HistoryProgressTests: ClickHouseTestCase {
             writer.field(row.offset)
             writer.endRow()
         }
-        try client.execute("INSERT INTO events (id, kafka_partition, kafka_offset) FORMAT TabSeparated", rows: writer.bytes)
+        try client.execute(
+            "INSERT INTO events (id, kafka_partition, kafka_offset) FORMAT TabSeparated", rows: writer.bytes)
     }
 
     func testEachPartitionsLastOffsetAndItsRecentOffsetsAndIdsAreReadBack() throws {
@@ -52,7 +53,8 @@ final class HistoryProgressTests: ClickHouseTestCase {
         try store(
             (0..<40).map { ($0 % 5, $0, "id-\($0)") } + [(7, 3, "seven-3"), (7, 9, "seven-9")], client: client)
         let progress = HistoryProgress(client: client)
-        let bitmaps = try progress.storedBitmaps(in: [0: 10..<30, 1: 0..<100, 7: 4..<10, 9: 0..<5], partitionsPerQuery: 2)
+        let bitmaps = try progress.storedBitmaps(
+            in: [0: 10..<30, 1: 0..<100, 7: 4..<10, 9: 0..<5], partitionsPerQuery: 2)
         XCTAssertEqual((0..<40).filter { bitmaps[0]?.contains(Int64($0)) == true }, [10, 15, 20, 25])
         XCTAssertEqual(bitmaps[1]?.count, 8)
         XCTAssertEqual((0..<12).filter { bitmaps[7]?.contains(Int64($0)) == true }, [9])

@@ -62,10 +62,12 @@ final class TabSeparatedWriterTests: ClickHouseTestCase {
             writer.endRow()
         }
         try client.execute("INSERT INTO tsv_round_trip (n, s, d) FORMAT TabSeparated", rows: writer.bytes)
-        let answer = try client.text("SELECT n, hex(s), ifNull(d, -1) FROM tsv_round_trip ORDER BY n FORMAT TabSeparated")
+        let answer = try client.text(
+            "SELECT n, hex(s), ifNull(d, -1) FROM tsv_round_trip ORDER BY n FORMAT TabSeparated")
         let expected = hostile.enumerated().map { index, value in
             let number = index % 2 == 0 ? Double(index) / 4 : -1
-            return "\(index)\t\(value.utf8.map { String(format: "%02X", $0) }.joined())\t\(Self.clickHouseNumber(number))\n"
+            return
+                "\(index)\t\(value.utf8.map { String(format: "%02X", $0) }.joined())\t\(Self.clickHouseNumber(number))\n"
         }.joined()
         XCTAssertEqual(answer, expected)
     }

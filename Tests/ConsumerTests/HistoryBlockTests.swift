@@ -52,7 +52,9 @@ final class HistoryBlockTests: XCTestCase {
 
     func testRowsFoundStoredAfterAFailedInsertAreTakenOutAndTheRestKeptInOrder() {
         var block = HistoryBlock()
-        for offset in 0..<6 { block.read(partition: Int32(offset % 2), offset: Int64(offset), row: record("r\(offset)")) }
+        for offset in 0..<6 {
+            block.read(partition: Int32(offset % 2), offset: Int64(offset), row: record("r\(offset)"))
+        }
         block.remove(stored: [0: [0, 4], 1: [3]])
         XCTAssertEqual(ids(block), ["r1", "r2", "r5"])
         XCTAssertEqual(places(block), ["1:1", "0:2", "1:5"])
@@ -64,7 +66,9 @@ final class HistoryBlockTests: XCTestCase {
 
     func testThePartitionsGivenAwayLeaveTheBlockWithTheirRanges() {
         var block = HistoryBlock()
-        for offset in 0..<6 { block.read(partition: Int32(offset % 3), offset: Int64(offset), row: record("r\(offset)")) }
+        for offset in 0..<6 {
+            block.read(partition: Int32(offset % 3), offset: Int64(offset), row: record("r\(offset)"))
+        }
         block.remove(partitions: [1])
         XCTAssertEqual(ids(block), ["r0", "r2", "r3", "r5"])
         XCTAssertEqual(Set(block.ranges.keys), [0, 2])

@@ -120,7 +120,8 @@ final class HistoryExactlyOnceTests: HistoryTestCase {
         XCTAssertTrue(
             browser.wait(
                 timeout: 20,
-                until: "return document.querySelector('[data-footer=\"history\"]').textContent.startsWith('failing since');"
+                until:
+                    "return document.querySelector('[data-footer=\"history\"]').textContent.startsWith('failing since');"
             ), (try? browser.text("[data-footer=\"history\"]")).flatMap { $0 } ?? "(no footer)")
         Thread.sleep(until: gone.addingTimeInterval(60))
         XCTAssertEqual(try send("late", count: 1000), 1000)
@@ -131,7 +132,8 @@ final class HistoryExactlyOnceTests: HistoryTestCase {
         XCTAssertTrue(consumer.stderr.contains("history: inserts succeed again"), consumer.output)
         XCTAssertTrue(
             browser.wait(
-                timeout: 20, until: "return document.querySelector('[data-footer=\"history\"]').textContent === 'up to date';"),
+                timeout: 20,
+                until: "return document.querySelector('[data-footer=\"history\"]').textContent === 'up to date';"),
             (try? browser.text("[data-footer=\"history\"]")).flatMap { $0 } ?? "(no footer)")
     }
 
@@ -142,7 +144,8 @@ final class HistoryExactlyOnceTests: HistoryTestCase {
 
 /// `text` as a JSON string literal.
 func JSONQuote(_ text: String) -> String {
-    let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
+    let data =
+        (try? JSONSerialization.data(withJSONObject: [text], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)
     let array = String(decoding: data, as: UTF8.self)
     return String(array.dropFirst().dropLast())
 }

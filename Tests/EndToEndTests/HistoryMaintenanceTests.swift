@@ -44,7 +44,8 @@ final class HistoryMaintenanceTests: HistoryTestCase {
             "SELECT toUnixTimestamp(timestamp) FROM analytics.events WHERE id = '\(eventID("backfill", 7))'")
         XCTAssertEqual(
             Double(stored.trimmingCharacters(in: .newlines)),
-            formatter.date(from: formatter.string(from: newest.addingTimeInterval(-7 * day / 4)))?.timeIntervalSince1970)
+            formatter.date(from: formatter.string(from: newest.addingTimeInterval(-7 * day / 4)))?.timeIntervalSince1970
+        )
         // The live view counts them in its totals, not as visitors now.
         let live = pipeline.waitForTotal(100, port: statsPort)
         XCTAssertEqual(live["total_events"] as? Int, 100, consumer.output)
@@ -78,13 +79,15 @@ final class HistoryMaintenanceTests: HistoryTestCase {
         XCTAssertTrue(tooOld.text.contains(#""field":"timestamp""#), tooOld.text)
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
         let ahead = try pipeline.post(
-            "/event", #"{"type":"page_view","id":"\#(eventID("refused", 2))","timestamp":"\#(future)"}"#, headers: bearer)
+            "/event", #"{"type":"page_view","id":"\#(eventID("refused", 2))","timestamp":"\#(future)"}"#,
+            headers: bearer)
         XCTAssertEqual(ahead.status, 400, ahead.text)
         // Without the token a timestamp is the client's: the event is taken with the server's time,
         // and so it is behind a proxy passing its Basic credentials along.
         XCTAssertEqual(try pipeline.post("/event", event).status, 202)
         let proxied = #"{"type":"page_view","id":"\#(eventID("refused", 3))","timestamp":"\#(old)"}"#
-        XCTAssertEqual(try pipeline.post("/event", proxied, headers: ["Authorization": "Basic dXNlcjpwYXNz"]).status, 202)
+        XCTAssertEqual(
+            try pipeline.post("/event", proxied, headers: ["Authorization": "Basic dXNlcjpwYXNz"]).status, 202)
     }
 
     func testARebuildInsertsWhatIsMissingOnceAndRefusesWhileConsumersRun() throws {
@@ -140,14 +143,17 @@ final class HistoryMaintenanceTests: HistoryTestCase {
             environment: historyEnvironment.merging(["HISTORY_RETENTION_MONTHS": "2"]) { _, new in new })
         XCTAssertTrue(second.waitForOutput("dropped months older than HISTORY_RETENTION_MONTHS"), second.output)
         let oldestKept = try clickHouse.query(
-            "SELECT toYYYYMM(toStartOfMonth(today()) - 1)").trimmingCharacters(in: .newlines)
+            "SELECT toYYYYMM(toStartOfMonth(today()) - 1)"
+        ).trimmingCharacters(in: .newlines)
         let months = try clickHouse.query(
             "SELECT DISTINCT partition FROM system.parts WHERE database = 'analytics' AND table = 'events' AND active "
                 + "ORDER BY partition FORMAT TabSeparated"
         ).split(separator: "\n").compactMap { Int($0) }
         XCTAssertTrue(months.allSatisfy { $0 >= Int(oldestKept) ?? 0 }, "\(months) kept, from \(oldestKept)")
-        let keptIDs = try clickHouse.query("SELECT id FROM analytics.events ORDER BY timestamp DESC FORMAT TabSeparated")
-            .split(separator: "\n").map(String.init)
+        let keptIDs = try clickHouse.query(
+            "SELECT id FROM analytics.events ORDER BY timestamp DESC FORMAT TabSeparated"
+        )
+        .split(separator: "\n").map(String.init)
         let expected = times.enumerated().filter { _, time in
             Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: time)
                 .yearMonth >= Int(oldestKept) ?? 0
@@ -160,7 +166,9 @@ final class HistoryMaintenanceTests: HistoryTestCase {
     private func rebuild() throws -> (status: Int32?, stdout: String, stderr: String) {
         try ServiceProcess.run(
             "consumer", arguments: ["--rebuild-history"],
-            environment: historyEnvironment.merging(["KAFKA_BROKERS": pipeline.brokers, "CONSUMER_GROUP": pipeline.group]) {
+            environment: historyEnvironment.merging([
+                "KAFKA_BROKERS": pipeline.brokers, "CONSUMER_GROUP": pipeline.group,
+            ]) {
                 _, new in new
             }, timeout: 120)
     }

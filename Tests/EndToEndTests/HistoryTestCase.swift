@@ -27,7 +27,10 @@ class HistoryTestCase: PipelineTestCase {
 
     /// The consumer's settings for this test's ClickHouse, as the `writer` user.
     var historyEnvironment: [String: String] {
-        ["CLICKHOUSE_URL": clickHouse.url, "CLICKHOUSE_USER": "writer", "CLICKHOUSE_PASSWORD": clickHouse.writerPassword]
+        [
+            "CLICKHOUSE_URL": clickHouse.url, "CLICKHOUSE_USER": "writer",
+            "CLICKHOUSE_PASSWORD": clickHouse.writerPassword,
+        ]
     }
 
     /// The event id (a UUID, as the API asks) of the `index`th event sent under `prefix`: the
@@ -36,7 +39,8 @@ class HistoryTestCase: PipelineTestCase {
         var hash: UInt32 = 2_166_136_261
         for byte in prefix.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         let tail = String(UInt64(index), radix: 16)
-        return String(format: "%08x", hash) + "-0000-4000-8000-" + String(repeating: "0", count: max(0, 12 - tail.count))
+        return String(format: "%08x", hash) + "-0000-4000-8000-"
+            + String(repeating: "0", count: max(0, 12 - tail.count))
             + tail
     }
 

@@ -37,8 +37,10 @@ final class ImportPolicyTests: XCTestCase {
     }
 
     func testTheRightBearerTokenImportsInAnyCaseOfTheScheme() throws {
-        XCTAssertEqual(try policy.standing(of: request(authorization: "Bearer import-token-0123456789abcdef")), .importing)
-        XCTAssertEqual(try policy.standing(of: request(authorization: "bearer import-token-0123456789abcdef")), .importing)
+        XCTAssertEqual(
+            try policy.standing(of: request(authorization: "Bearer import-token-0123456789abcdef")), .importing)
+        XCTAssertEqual(
+            try policy.standing(of: request(authorization: "bearer import-token-0123456789abcdef")), .importing)
     }
 
     func testAnotherSchemeSuchAsAProxysBasicCredentialsIsLeftAlone() throws {
@@ -52,7 +54,9 @@ final class ImportPolicyTests: XCTestCase {
             "Bearer wrong", "Bearer import-token-0123456789abcde", "Bearer import-token-0123456789abcdefX",
             "Bearer  import-token-0123456789abcdef",
         ] {
-            let refused = refusal { () throws(IntakeRefusal) in _ = try policy.standing(of: request(authorization: value)) }
+            let refused = refusal { () throws(IntakeRefusal) in
+                _ = try policy.standing(of: request(authorization: value))
+            }
             XCTAssertEqual(refused?.status, .unauthorized, value)
             XCTAssertEqual(refused?.reason, "import_token_refused", value)
             XCTAssertEqual(refused?.headers["WWW-Authenticate"], #"Bearer realm="import""#, value)
@@ -75,7 +79,8 @@ final class ImportPolicyTests: XCTestCase {
 
     func testAnImportedEventTakesItsTimestampAndOneWithoutTakesNow() throws {
         let past = now.addingTimeInterval(-29 * 86_400)
-        let time = try policy.time(of: event(timestamp: RFC3339.formatWithMilliseconds(past)), standing: .importing, now: now)
+        let time = try policy.time(
+            of: event(timestamp: RFC3339.formatWithMilliseconds(past)), standing: .importing, now: now)
         XCTAssertEqual(time.timeIntervalSince1970, past.timeIntervalSince1970, accuracy: 0.001)
         XCTAssertEqual(try policy.time(of: event(timestamp: nil), standing: .importing, now: now), now)
         // A clock a little fast is forgiven.

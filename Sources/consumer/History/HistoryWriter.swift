@@ -146,7 +146,9 @@ final class HistoryWriter: Sendable {
                 _ = ingest.flush(attempts: 1, stopping: { stop.isRequested })
                 return .partitionsHeldElsewhere(held: progress.partitions, of: partitions)
             }
-            if progress.finished { return .finished(inserted: progress.rowsWritten, alreadyStored: progress.alreadyStored) }
+            if progress.finished {
+                return .finished(inserted: progress.rowsWritten, alreadyStored: progress.alreadyStored)
+            }
             if ingest.isBlockDue || ingest.rebuildReadToTheEnd {
                 _ = ingest.flush(stopping: { stop.isRequested })
             }
