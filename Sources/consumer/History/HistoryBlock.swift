@@ -78,18 +78,10 @@ struct HistoryBlock: Sendable {
         keepRows { $0.month != month }
     }
 
-    /// `YYYYMM` of a time in seconds since 1970, UTC (days to civil date, after Howard Hinnant).
+    /// `YYYYMM` of a time in seconds since 1970, UTC.
     static func month(ofSeconds seconds: Int) -> Int {
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return year * 100 + month
+        let date = RFC3339.civilFromDays(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        return date.year * 100 + date.month
     }
 
     /// Takes out the rows already stored (found after a failed insert).
