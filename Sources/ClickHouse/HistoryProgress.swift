@@ -101,10 +101,7 @@ public struct HistoryProgress: Sendable {
     public func idHashes(in ranges: [Int32: Range<Int64>]) throws(ClickHouseError) -> [Int32: [UInt64]] {
         let wanted = ranges.filter { !$0.value.isEmpty }
         guard !wanted.isEmpty else { return [:] }
-        let condition = wanted.sorted { $0.key < $1.key }.map { partition, range in
-            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
-                + "\(SQLLiteral.integer(range.lowerBound)) AND kafka_offset < \(SQLLiteral.integer(range.upperBound)))"
-        }.joined(separator: " OR ")
+        let condition = Self.condition(wanted.sorted { $0.key < $1.key })
         var result: [Int32: [UInt64]] = [:]
         for line in try client.text(
             "SELECT kafka_partition, sipHash64(id) FROM events WHERE \(condition) "
@@ -128,11 +125,7 @@ public struct HistoryProgress: Sendable {
         var result = ranges.mapValues { OffsetBitmap(range: $0) }
         let wanted = ranges.filter { !$0.value.isEmpty }.sorted { $0.key < $1.key }
         for start in stride(from: 0, to: wanted.count, by: max(1, partitionsPerQuery)) {
-            let chunk = wanted[start..<min(start + max(1, partitionsPerQuery), wanted.count)]
-            let condition = chunk.map { partition, range in
-                "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
-                    + "\(SQLLiteral.integer(range.lowerBound)) AND kafka_offset < \(SQLLiteral.integer(range.upperBound)))"
-            }.joined(separator: " OR ")
+            let condition = Self.condition(wanted[start..<min(start + max(1, partitionsPerQuery), wanted.count)])
             let answer = try client.execute(
                 "SELECT kafka_partition, kafka_offset FROM events WHERE \(condition) FORMAT TabSeparated")
             var partition: Int64 = 0
@@ -158,10 +151,7 @@ public struct HistoryProgress: Sendable {
     /// answer was lost) did store after all.
     public func storedOffsets(in ranges: [Int32: ClosedRange<Int64>]) throws(ClickHouseError) -> [Int32: Set<Int64>] {
         guard !ranges.isEmpty else { return [:] }
-        let condition = ranges.sorted { $0.key < $1.key }.map { partition, range in
-            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset BETWEEN "
-                + "\(SQLLiteral.integer(range.lowerBound)) AND \(SQLLiteral.integer(range.upperBound)))"
-        }.joined(separator: " OR ")
+        let condition = Self.condition(ranges.sorted { $0.key < $1.key }.map { ($0.key, Range($0.value)) })
         var result: [Int32: Set<Int64>] = [:]
         for line in try client.text(
             "SELECT kafka_partition, kafka_offset FROM events WHERE \(condition) FORMAT TabSeparated"
@@ -173,5 +163,13 @@ public struct HistoryProgress: Sendable {
             result[partition, default: []].insert(offset)
         }
         return result
+    }
+
+    /// The `WHERE` condition selecting rows of each partition within its offset range.
+    private static func condition(_ ranges: some Sequence<(key: Int32, value: Range<Int64>)>) -> String {
+        ranges.map { partition, range in
+            "(kafka_partition = \(SQLLiteral.integer(partition)) AND kafka_offset >= "
+                + "\(SQLLiteral.integer(range.lowerBound)) AND kafka_offset < \(SQLLiteral.integer(range.upperBound)))"
+        }.joined(separator: " OR ")
     }
 }

@@ -84,6 +84,9 @@ final class HistoryIngest: Sendable {
         var alreadyStored = 0
         var oldestKept: (cutoff: Int, computedAt: ContinuousClock.Instant)?
         var schemaReady: Bool
+
+        /// Rebuilding: every partition owned is read up to the end it had when assigned.
+        var readToTheEnd: Bool { owned.values.allSatisfy { $0.readThrough >= ($0.rebuildEnd ?? 0) - 1 } }
     }
 
     let settings: Settings
@@ -129,7 +132,8 @@ final class HistoryIngest: Sendable {
                     try assignForRebuild(partitions, bounds: try bounds(partitions))
                     return
                 }
-                let ends = (try? bounds(partitions)) ?? [:]
+                var ends: [Int32: Int64] = [:]
+                for (partition, bound) in (try? bounds(partitions)) ?? [:] { ends[partition.partition] = bound.next }
                 let stored = try progress.stored(
                     partitions: numbers, lookBack: lookBack, window: Int64(settings.deduplicationWindow))
                 state.withLock { state in
@@ -137,9 +141,7 @@ final class HistoryIngest: Sendable {
                         var owned = Owned(
                             recent: RecentIDs(capacity: settings.deduplicationWindow), stored: [:], replayThrough: -1)
                         if let found = stored[partition] {
-                            if let end = ends.first(where: { $0.key.partition == partition })?.value.next,
-                                found.lastOffset >= end
-                            {
+                            if let end = ends[partition], found.lastOffset >= end {
                                 logger.error(
                                     """
                                     history: ClickHouse holds offsets of this partition up to \(found.lastOffset) but the \
@@ -224,16 +226,13 @@ final class HistoryIngest: Sendable {
     /// and every row read is in.
     var rebuildProgress: (partitions: Int, finished: Bool, rowsWritten: Int, alreadyStored: Int) {
         state.withLock { state in
-            let read = state.owned.values.allSatisfy { $0.readThrough >= ($0.rebuildEnd ?? 0) - 1 }
-            return (state.owned.count, read && state.block.isEmpty, state.rowsWritten, state.alreadyStored)
+            (state.owned.count, state.readToTheEnd && state.block.isEmpty, state.rowsWritten, state.alreadyStored)
         }
     }
 
     /// Rebuilding: whether every partition is read to its end (what is left is the block).
     var rebuildReadToTheEnd: Bool {
-        state.withLock { state in
-            !state.owned.isEmpty && state.owned.values.allSatisfy { $0.readThrough >= ($0.rebuildEnd ?? 0) - 1 }
-        }
+        state.withLock { !$0.owned.isEmpty && $0.readToTheEnd }
     }
 
     /// Brings the schema up to date if that could not be done at start. A newer schema stops the
