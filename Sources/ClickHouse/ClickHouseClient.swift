@@ -88,7 +88,8 @@ public final class ClickHouseClient: Sendable {
     /// Whether the server answers at all (`GET /ping`).
     public func ping() -> Bool {
         if let pool {
-            let answer = try? send(pool, method: "GET", target: "/ping", body: [], retryable: true, timeout: min(timeout, 5))
+            let answer = try? send(
+                pool, method: "GET", target: "/ping", body: [], retryable: true, timeout: min(timeout, 5))
             return answer?.0 == 200
         }
         guard

@@ -48,7 +48,9 @@ final class ConnectionPool: Sendable {
                 throw .io(reason: "the client is shut down", answerStarted: false)
             case .idle(let connection):
                 if ContinuousClock.now - connection.idleSince < Self.maximumIdleAge && connection.isReusable {
-                    guard markBusy(connection) else { throw .io(reason: "the client is shut down", answerStarted: false) }
+                    guard markBusy(connection) else {
+                        throw .io(reason: "the client is shut down", answerStarted: false)
+                    }
                     return (connection, true)
                 }
                 connection.shutdown()

@@ -211,7 +211,11 @@ final class PlainHTTPConnection: @unchecked Sendable {
                 contentLength = length
             case "transfer-encoding": chunked = value.hasSuffix("chunked")
             case "connection":
-                if value.contains("close") { keepAlive = false } else if value.contains("keep-alive") { keepAlive = true }
+                if value.contains("close") {
+                    keepAlive = false
+                } else if value.contains("keep-alive") {
+                    keepAlive = true
+                }
             default: break
             }
         }

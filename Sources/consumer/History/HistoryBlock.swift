@@ -16,17 +16,45 @@ struct HistoryBlock: Sendable {
         var offset: Int64
         /// `YYYYMM` of the row's time (UTC), its partition of `events`.
         var month: Int
+        /// Where the row is in its month's rows.
         var bytes: Range<Int>
     }
 
+    /// One month's rows, as the body of its INSERT.
+    private struct MonthRows: Sendable {
+        var writer: TabSeparatedWriter
+        var count = 0
+
+        init(capacity: Int) {
+            writer = TabSeparatedWriter(reservingCapacity: capacity)
+        }
+
+        /// Appends a row another buffer holds; returns where it is in this one.
+        mutating func append(rawRow bytes: ArraySlice<UInt8>) -> Range<Int> {
+            let start = writer.bytes.count
+            writer.append(rawRow: bytes)
+            count += 1
+            return start..<writer.bytes.count
+        }
+    }
+
     private var rows: [Row] = []
-    private var writer = TabSeparatedWriter()
+    /// Each month's rows apart, so that a month's INSERT sends its buffer as it is (no copy) and
+    /// taking an inserted month out copies nothing.
+    private var byMonth: [Int: MonthRows] = [:]
     /// The offsets read into the block, per partition.
     private(set) var ranges: [Int32: ClosedRange<Int64>] = [:]
     /// Records read into the block, rows or not.
     private(set) var recordsRead = 0
+    /// Bytes of rows in the block, all months together.
+    private(set) var byteCount = 0
     /// When the block's first record was read.
     private(set) var startedAt: ContinuousClock.Instant?
+
+    /// The first month's buffer starts this large, the others at a sixteenth of it: most blocks
+    /// hold one month or a few, and growing a buffer from empty to megabytes copied it a dozen
+    /// times; an import across ten years (121 months in a block) must not reserve 121 of them.
+    static let initialMonthCapacity = 1 << 20
 
     /// The columns of `events` in the order each row writes them.
     static let columns = [
@@ -37,9 +65,8 @@ struct HistoryBlock: Sendable {
 
     var rowCount: Int { rows.count }
     var isEmpty: Bool { recordsRead == 0 }
-    /// The rows as TabSeparated data.
-    var body: [UInt8] { writer.bytes }
-    var byteCount: Int { writer.bytes.count }
+    /// Every row as TabSeparated data, month by month, oldest first.
+    var body: [UInt8] { months.flatMap { byMonth[$0]?.writer.bytes ?? [] } }
 
     /// Notes a record read into the block; `row`, when it is to be stored.
     mutating func read(partition: Int32, offset: Int64, row: HistoryRecord?) {
@@ -51,31 +78,28 @@ struct HistoryBlock: Sendable {
             ranges[partition] = offset...offset
         }
         guard let row else { return }
-        let start = writer.bytes.count
-        Self.write(row, partition: partition, offset: offset, to: &writer)
-        rows.append(
-            Row(
-                partition: partition, offset: offset, month: Self.month(ofSeconds: row.timestamp),
-                bytes: start..<writer.bytes.count))
+        let month = Self.month(ofSeconds: row.timestamp)
+        let capacity = byMonth.isEmpty ? Self.initialMonthCapacity : Self.initialMonthCapacity / 16
+        let bytes = Self.append(
+            row, partition: partition, offset: offset, to: &byMonth[month, default: MonthRows(capacity: capacity)])
+        byteCount += bytes.count
+        rows.append(Row(partition: partition, offset: offset, month: month, bytes: bytes))
     }
 
     /// The months (`YYYYMM`) the rows fall in, oldest first.
-    var months: [Int] { Set(rows.map(\.month)).sorted() }
+    var months: [Int] { byMonth.keys.sorted() }
 
     /// The rows of one month as TabSeparated data, and how many there are.
     func rows(ofMonth month: Int) -> (bytes: [UInt8], count: Int) {
-        var bytes: [UInt8] = []
-        var count = 0
-        for row in rows where row.month == month {
-            bytes.append(contentsOf: writer.bytes[row.bytes])
-            count += 1
-        }
-        return (bytes, count)
+        guard let rows = byMonth[month] else { return ([], 0) }
+        return (rows.writer.bytes, rows.count)
     }
 
     /// Takes out the rows of one month (inserted).
     mutating func remove(month: Int) {
-        keepRows { $0.month != month }
+        guard let removed = byMonth.removeValue(forKey: month) else { return }
+        byteCount -= removed.writer.bytes.count
+        rows.removeAll { $0.month == month }
     }
 
     /// `YYYYMM` of a time in seconds since 1970, UTC.
@@ -100,24 +124,38 @@ struct HistoryBlock: Sendable {
 
     mutating func removeAll() {
         rows.removeAll(keepingCapacity: true)
-        writer.removeAll()
+        byMonth.removeAll()
         ranges.removeAll(keepingCapacity: true)
         recordsRead = 0
+        byteCount = 0
         startedAt = nil
     }
 
+    /// Keeps the rows `keep` says, in their order (after a failure or a rebalance: rare).
     private mutating func keepRows(where keep: (Row) -> Bool) {
         var kept: [Row] = []
-        var bytes = TabSeparatedWriter(reservingCapacity: writer.bytes.count)
-        let old = writer.bytes
+        var keptMonths: [Int: MonthRows] = [:]
+        var keptBytes = 0
         for row in rows where keep(row) {
-            let start = bytes.bytes.count
-            bytes.append(rawRow: old[row.bytes])
-            kept.append(
-                Row(partition: row.partition, offset: row.offset, month: row.month, bytes: start..<bytes.bytes.count))
+            guard let old = byMonth[row.month] else { continue }
+            let bytes = keptMonths[row.month, default: MonthRows(capacity: 0)].append(
+                rawRow: old.writer.bytes[row.bytes])
+            keptBytes += bytes.count
+            kept.append(Row(partition: row.partition, offset: row.offset, month: row.month, bytes: bytes))
         }
         rows = kept
-        writer = bytes
+        byMonth = keptMonths
+        byteCount = keptBytes
+    }
+
+    /// Writes `row` to its month's rows; returns where it is in them.
+    private static func append(
+        _ row: HistoryRecord, partition: Int32, offset: Int64, to month: inout MonthRows
+    ) -> Range<Int> {
+        let start = month.writer.bytes.count
+        write(row, partition: partition, offset: offset, to: &month.writer)
+        month.count += 1
+        return start..<month.writer.bytes.count
     }
 
     private static func write(

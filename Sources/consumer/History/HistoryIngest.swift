@@ -21,8 +21,10 @@ import Synchronization
 ///   once, the window resuming from the stored rows' `sipHash64(id)` in offset order, as the
 ///   first reading saw them.
 ///
-/// All of it runs on the writer's thread, rebalance callbacks included; the lock only makes that
-/// visible to the compiler.
+/// All of it runs on the writer's thread, rebalance callbacks included, except the insert of the
+/// block being sent, which runs on the `InsertThread` while the writer reads the next block; the
+/// writer waits for it (`finishSending`) before it sends another, reads the progress or gives
+/// partitions away. The lock guards what the two share.
 final class HistoryIngest: Sendable {
     /// What the writer is for.
     enum Mode: Sendable, Equatable {
@@ -73,10 +75,15 @@ final class HistoryIngest: Sendable {
         var owned: [Int32: Owned] = [:]
         /// Start positions worked out on assignment, asked for by the consumer right after.
         var positions: [Int32: StartPosition] = [:]
+        /// The block being read into.
         var block = HistoryBlock()
-        /// Whether an insert of this block failed: some of it may be stored, or still being
+        /// The block being inserted, while the next one is read (one at a time, in order).
+        var sending: HistoryBlock?
+        /// Whether an insert of `sending` failed: some of it may be stored, or still being
         /// stored, so it is checked before it is sent again.
-        var blockUnsure = false
+        var sendingUnsure = false
+        /// How the insert running in the background ended (nil while it runs, or none runs).
+        var sendOutcome: ClickHouseError??
         var builder: HistoryRecord.Builder
         var inserts = 0
         var rowsWritten = 0
@@ -97,6 +104,8 @@ final class HistoryIngest: Sendable {
     private let metrics: ServiceMetrics
     private let codec = EventCodec()
     private let state: Mutex<State>
+    /// Runs the insert of `sending`, waited for before anything else touches ClickHouse's progress.
+    private let inserts = InsertThread()
     /// Distinguishes this process's inserts from other writers' in `system.processes`.
     private let writerID = UUID().uuidString.lowercased().prefix(8)
 
@@ -109,6 +118,7 @@ final class HistoryIngest: Sendable {
         self.metrics = metrics
         state = Mutex(
             State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite), schemaReady: settings.schemaReady))
+        inserts.start()
     }
 
     /// Records the writer polls at once: a block can overshoot `blockRecords` by this many less one.
@@ -226,7 +236,10 @@ final class HistoryIngest: Sendable {
     /// and every row read is in.
     var rebuildProgress: (partitions: Int, finished: Bool, rowsWritten: Int, alreadyStored: Int) {
         state.withLock { state in
-            (state.owned.count, state.readToTheEnd && state.block.isEmpty, state.rowsWritten, state.alreadyStored)
+            (
+                state.owned.count, state.readToTheEnd && state.block.isEmpty && state.sending == nil,
+                state.rowsWritten, state.alreadyStored
+            )
         }
     }
 
@@ -260,9 +273,14 @@ final class HistoryIngest: Sendable {
     /// dropped (their next owner reads them again from the stored progress).
     func revoke(_ partitions: [TopicPartition]) {
         let numbers = Set(partitions.map(\.partition))
-        _ = flush(attempts: 1, stopping: { false })
+        _ = flushAll(attempts: 1)
         state.withLock { state in
             state.block.remove(partitions: numbers)
+            state.sending?.remove(partitions: numbers)
+            if state.sending?.isEmpty == true {
+                state.sending = nil
+                state.sendingUnsure = false
+            }
             for partition in numbers { state.owned[partition] = nil }
         }
     }
@@ -368,26 +386,65 @@ final class HistoryIngest: Sendable {
         }
     }
 
-    /// Inserts the block, one INSERT per month, retrying with backoff up to `attempts` times (nil:
+    /// Hands the block read so far to a background insert and starts a new one, so ClickHouse
+    /// parses one block while the writer reads the next. The block sent before must be in
+    /// (`finishSending`): inserts go one at a time, in order, so what a crash leaves half-stored is
+    /// always within the last `lookBack` offsets.
+    func startSending() {
+        let started = state.withLock { state -> Bool in
+            guard state.sending == nil, !state.block.isEmpty else { return false }
+            state.sending = state.block
+            state.block = HistoryBlock()
+            state.sendOutcome = nil
+            return true
+        }
+        guard started else { return }
+        inserts.run { [self] in
+            let outcome: ClickHouseError?
+            do throws(ClickHouseError) {
+                for month in state.withLock({ $0.sending?.months ?? [] }) { try insert(month: month) }
+                outcome = nil
+            } catch {
+                outcome = error
+            }
+            state.withLock { $0.sendOutcome = .some(outcome) }
+        }
+    }
+
+    /// Whether the insert of the block being sent has ended (in, or failed: then `finishSending`
+    /// retries it without waiting for the next block to be due).
+    var sendingEnded: Bool {
+        state.withLock { state in state.sending != nil && state.sendOutcome != nil }
+    }
+
+    /// Waits for the block being sent to be in, retrying with backoff up to `attempts` times (nil:
     /// until it is in or `stopping` says so). After any failure the block is checked before it is
     /// sent again: the writer waits for its inserts still running and takes out what was stored.
     /// Returns the last offset read of each partition once the block is in (for the group's
-    /// committed offsets), or nil when it is not.
-    func flush(attempts: Int? = nil, stopping: () -> Bool) -> [Int32: Int64]? {
+    /// committed offsets; empty when nothing was being sent), or nil when it is not.
+    func finishSending(attempts: Int? = nil, stopping: () -> Bool) -> [Int32: Int64]? {
+        inserts.wait()
+        guard let ranges = state.withLock({ $0.sending?.ranges }) else { return [:] }
         var delay = Backoff()
-        var attempt = 0
+        var attempt = 1
+        var outcome = state.withLock { $0.sendOutcome ?? nil }
         while true {
-            let ranges = state.withLock { $0.block.ranges }
-            guard !ranges.isEmpty else { return [:] }
-            attempt += 1
-            do throws(ClickHouseError) {
-                try checkBlock(ranges: ranges, stopping: stopping)
-                for month in state.withLock({ $0.block.months }) {
-                    try insert(month: month)
+            if let error = outcome {
+                state.withLock { $0.sendingUnsure = true }
+                metrics.increment("history_insert_failures_total")
+                if case .failing = status.current {
+                    logger.debug("history: insert failed again", metadata: ["error": "\(error)"])
+                } else {
+                    logger.warning(
+                        "history: insert failed; retrying with backoff, consumption paused (the live view goes on)",
+                        metadata: ["error": "\(error)", "rows": "\(state.withLock { $0.sending?.rowCount ?? 0 })"])
                 }
+                status.failed(error)
+            } else {
                 state.withLock { state in
-                    state.block.removeAll()
-                    state.blockUnsure = false
+                    state.sending = nil
+                    state.sendingUnsure = false
+                    state.sendOutcome = nil
                 }
                 if case .failing(let since, _, let lag) = status.current {
                     logger.info(
@@ -396,44 +453,51 @@ final class HistoryIngest: Sendable {
                     status.update(.writing(lag: lag))
                 }
                 return ranges.mapValues(\.upperBound)
-            } catch {
-                state.withLock { $0.blockUnsure = true }
-                metrics.increment("history_insert_failures_total")
-                if case .failing = status.current {
-                    logger.debug("history: insert failed again", metadata: ["error": "\(error)"])
-                } else {
-                    logger.warning(
-                        "history: insert failed; retrying with backoff, consumption paused (the live view goes on)",
-                        metadata: ["error": "\(error)", "rows": "\(state.withLock { $0.block.rowCount })"])
-                }
-                status.failed(error)
             }
             if let attempts, attempt >= attempts { return nil }
             delay.wait(stopping: stopping)
             if stopping() { return nil }
+            attempt += 1
+            do throws(ClickHouseError) {
+                try checkSending(ranges: ranges, stopping: stopping)
+                for month in state.withLock({ $0.sending?.months ?? [] }) { try insert(month: month) }
+                outcome = nil
+            } catch {
+                outcome = error
+            }
         }
+    }
+
+    /// Sends what is read and waits for it to be in, one attempt each unless `attempts` says
+    /// otherwise: the block being sent, then the block being read. Returns the last offsets of
+    /// both, or nil when either is not in.
+    func flushAll(attempts: Int? = 1, stopping: () -> Bool = { false }) -> [Int32: Int64]? {
+        guard let first = finishSending(attempts: attempts, stopping: stopping) else { return nil }
+        startSending()
+        guard let second = finishSending(attempts: attempts, stopping: stopping) else { return nil }
+        return first.merging(second) { max($0, $1) }
     }
 
     /// Before a block goes again after a failure: waits out the inserts still running and takes
     /// out of the block what ClickHouse holds of its offsets.
-    private func checkBlock(ranges: [Int32: ClosedRange<Int64>], stopping: () -> Bool) throws(ClickHouseError) {
-        guard state.withLock({ $0.blockUnsure }) else { return }
+    private func checkSending(ranges: [Int32: ClosedRange<Int64>], stopping: () -> Bool) throws(ClickHouseError) {
+        guard state.withLock({ $0.sendingUnsure }) else { return }
         try progress.awaitRunningInserts(timeout: .seconds(60), stopping: stopping)
         let stored = try progress.storedOffsets(in: ranges)
         state.withLock { state in
-            let before = state.block.rowCount
-            state.block.remove(stored: stored)
-            if settings.mode == .rebuild { state.alreadyStored += before - state.block.rowCount }
-            state.blockUnsure = false
+            let before = state.sending?.rowCount ?? 0
+            state.sending?.remove(stored: stored)
+            if settings.mode == .rebuild { state.alreadyStored += before - (state.sending?.rowCount ?? 0) }
+            state.sendingUnsure = false
         }
     }
 
-    /// Inserts the block's rows of one month (one partition of `events`: the INSERT is atomic),
-    /// then takes them out of the block.
+    /// Inserts the rows of one month of the block being sent (one partition of `events`: the
+    /// INSERT is atomic), then takes them out of it.
     private func insert(month: Int) throws(ClickHouseError) {
         let (body, rows, queryID) = state.withLock { state in
             state.inserts += 1
-            let part = state.block.rows(ofMonth: month)
+            let part = state.sending?.rows(ofMonth: month) ?? (bytes: [], count: 0)
             return (
                 part.bytes, part.count,
                 HistoryProgress.insertPrefix(database: client.endpoint.database) + "\(writerID)-\(state.inserts)"
@@ -445,7 +509,7 @@ final class HistoryIngest: Sendable {
                 rows: body, settings: [("query_id", queryID)])
         }
         state.withLock { state in
-            state.block.remove(month: month)
+            state.sending?.remove(month: month)
             state.rowsWritten += rows
         }
         metrics.increment("history_rows_written_total", by: rows)
@@ -473,9 +537,21 @@ final class HistoryIngest: Sendable {
         client.shutdown()
     }
 
-    /// Forgets the block (stopping without ClickHouse: the next owner reads it again).
-    func dropBlock() {
-        state.withLock { $0.block.removeAll() }
+    /// Stops the insert thread once its insert has ended (the writer's thread is joined).
+    /// Idempotent.
+    func shutdown() {
+        inserts.shutdown()
+    }
+
+    /// Forgets what is read and not stored (stopping without ClickHouse: the next owner reads it
+    /// again). Waits for an insert still running to end first.
+    func dropBlocks() {
+        inserts.wait()
+        state.withLock { state in
+            state.block.removeAll()
+            state.sending = nil
+            state.sendingUnsure = false
+        }
     }
 }
 

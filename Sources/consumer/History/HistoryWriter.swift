@@ -90,8 +90,13 @@ final class HistoryWriter: Sendable {
                 ingest.status.failed(error)
                 return
             }
-            if ingest.isBlockDue, let lastRead = ingest.flush(stopping: { stop.isRequested }) {
-                if ingest.settings.mode == .live { store(lastRead) }
+            // The block sent before must be in before the next goes; ClickHouse parses one while
+            // the next is read. A failed insert is retried at once (consumption pauses meanwhile).
+            if ingest.isBlockDue || ingest.sendingEnded,
+                let lastRead = ingest.finishSending(stopping: { stop.isRequested })
+            {
+                store(lastRead)
+                if ingest.isBlockDue { ingest.startSending() }
             }
             if ContinuousClock.now - lastLag >= .seconds(1) {
                 lastLag = .now
@@ -99,10 +104,10 @@ final class HistoryWriter: Sendable {
             }
         }
         // One last attempt for what was read; without ClickHouse it is read again next time.
-        if let lastRead = ingest.flush(attempts: 1, stopping: { false }) {
+        if let lastRead = ingest.flushAll(attempts: 1) {
             store(lastRead)
         } else {
-            ingest.dropBlock()
+            ingest.dropBlocks()
         }
     }
 
@@ -143,14 +148,17 @@ final class HistoryWriter: Sendable {
             }
             emptySince = .now
             if progress.partitions < partitions {
-                _ = ingest.flush(attempts: 1, stopping: { stop.isRequested })
+                _ = ingest.flushAll(attempts: 1, stopping: { stop.isRequested })
                 return .partitionsHeldElsewhere(held: progress.partitions, of: partitions)
             }
             if progress.finished {
                 return .finished(inserted: progress.rowsWritten, alreadyStored: progress.alreadyStored)
             }
-            if ingest.isBlockDue || ingest.rebuildReadToTheEnd {
-                _ = ingest.flush(stopping: { stop.isRequested })
+            if ingest.isBlockDue || ingest.rebuildReadToTheEnd || ingest.sendingEnded,
+                ingest.finishSending(stopping: { stop.isRequested }) != nil,
+                ingest.isBlockDue || ingest.rebuildReadToTheEnd
+            {
+                ingest.startSending()
             }
             if ContinuousClock.now - lastReport >= .seconds(10) {
                 lastReport = .now
@@ -165,7 +173,7 @@ final class HistoryWriter: Sendable {
     /// Commits the writer's progress to the group too, for tools that watch consumer-group lag
     /// (the truth stays in ClickHouse).
     private func store(_ lastRead: [Int32: Int64]) {
-        guard !lastRead.isEmpty else { return }
+        guard !lastRead.isEmpty, ingest.settings.mode == .live else { return }
         var offsets: [TopicPartition: Int64] = [:]
         for partition in consumer.assignment where lastRead[partition.partition] != nil {
             offsets[partition] = lastRead[partition.partition]
@@ -188,6 +196,7 @@ final class HistoryWriter: Sendable {
             if !finished.load(ordering: .acquiring) { ingest.abandonRequests() }
         }
         thread.join()
+        ingest.shutdown()
         finished.store(true, ordering: .releasing)
         consumer.shutdown()
     }
