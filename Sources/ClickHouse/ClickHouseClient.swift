@@ -51,17 +51,19 @@ public final class ClickHouseClient: Sendable {
         if inDatabase { parameters.append(("database", endpoint.database)) }
         if rows != nil { parameters.append(("query", sql)) }
         let query = parameters.map { Self.encoded($0.0) + "=" + Self.encoded($0.1) }.joined(separator: "&")
-        let base =
-            endpoint.url.absoluteString.hasSuffix("/") ? endpoint.url.absoluteString : endpoint.url.absoluteString + "/"
-        guard let url = URL(string: base + (query.isEmpty ? "" : "?" + query)) else {
-            throw .unreachable(url: endpoint.url.absoluteString, reason: "the statement's URL could not be formed")
-        }
         let (status, body): (Int, [UInt8])
         if let pool {
             let target = "/" + (query.isEmpty ? "" : "?" + query)
             (status, body) = try send(
-                pool, method: "POST", target: target, body: rows ?? Array(sql.utf8), retryable: rows == nil)
+                pool, method: "POST", target: target, body: rows ?? Array(sql.utf8),
+                retryable: rows == nil && !Self.isInsert(sql))
         } else {
+            let base =
+                endpoint.url.absoluteString.hasSuffix("/")
+                ? endpoint.url.absoluteString : endpoint.url.absoluteString + "/"
+            guard let url = URL(string: base + (query.isEmpty ? "" : "?" + query)) else {
+                throw .unreachable(url: endpoint.url.absoluteString, reason: "the statement's URL could not be formed")
+            }
             var request = URLRequest(url: url, timeoutInterval: timeout)
             request.httpMethod = "POST"
             request.httpBody = Data(rows ?? Array(sql.utf8))
@@ -100,10 +102,16 @@ public final class ClickHouseClient: Sendable {
         return status == 200
     }
 
-    /// Sends a request over a pooled connection and waits for its answer. A kept-alive
-    /// connection the server closed before answering is replaced and the request sent again
-    /// once, if `retryable` (statements without rows: reads and idempotent DDL); an insert is
-    /// never sent twice here — its caller checks what was stored (`HistoryIngest`).
+    /// Whether `sql` is an `INSERT` (never sent twice by the client).
+    static func isInsert(_ sql: String) -> Bool {
+        sql.drop { $0.isWhitespace || $0 == "(" }.prefix(6).uppercased() == "INSERT"
+    }
+
+    /// Sends a request over a pooled connection and waits for its answer, all of it (sending,
+    /// ClickHouse's work, receiving) within the client's `timeout`. A kept-alive connection the
+    /// server closed before answering is replaced and the request sent again once, on a new
+    /// connection, if `retryable` (reads and idempotent DDL); an insert is never sent twice
+    /// here — its caller checks what was stored (`HistoryIngest`).
     private func send(
         _ pool: ConnectionPool, method: String, target: String, body: [UInt8], retryable: Bool,
         timeout: TimeInterval? = nil
@@ -119,7 +127,7 @@ public final class ClickHouseClient: Sendable {
             attempt += 1
             let (connection, reused): (PlainHTTPConnection, Bool)
             do throws(PlainHTTPConnection.Failure) {
-                (connection, reused) = try pool.take(deadline: deadline)
+                (connection, reused) = try pool.take(fresh: attempt > 1, deadline: deadline)
             } catch {
                 throw Self.error(error, url: endpoint.url.absoluteString, seconds: seconds)
             }

@@ -36,9 +36,11 @@ final class ConnectionPool: Sendable {
 
     var isStopped: Bool { state.withLock { $0.stopped } }
 
-    /// An idle connection still usable, else a new one; and whether it was reused.
-    func take(deadline: ContinuousClock.Instant) throws(PlainHTTPConnection.Failure) -> (PlainHTTPConnection, Bool) {
-        while true {
+    /// An idle connection still usable (unless `fresh`), else a new one; and whether it was reused.
+    func take(fresh: Bool = false, deadline: ContinuousClock.Instant) throws(PlainHTTPConnection.Failure)
+        -> (PlainHTTPConnection, Bool)
+    {
+        while !fresh {
             let pick: Pick = state.withLock { state in
                 if state.stopped { return .stopped }
                 return state.idle.popLast().map(Pick.idle) ?? .none
@@ -55,10 +57,26 @@ final class ConnectionPool: Sendable {
                 }
                 connection.shutdown()
             case .none:
-                let connection = try PlainHTTPConnection.connect(host: host, port: port, deadline: deadline)
-                guard markBusy(connection) else { throw .io(reason: "the client is shut down", answerStarted: false) }
-                return (connection, false)
+                return (try connect(deadline: deadline), false)
             }
+        }
+        return (try connect(deadline: deadline), false)
+    }
+
+    /// A new connection, busy from before it connects so that `shutdown()` can interrupt the
+    /// connect too.
+    private func connect(deadline: ContinuousClock.Instant) throws(PlainHTTPConnection.Failure) -> PlainHTTPConnection {
+        var registered: [PlainHTTPConnection] = []
+        do throws(PlainHTTPConnection.Failure) {
+            let connection = try PlainHTTPConnection.connect(host: host, port: port, deadline: deadline) { candidate in
+                registered.append(candidate)
+                return markBusy(candidate)
+            }
+            for candidate in registered where candidate !== connection { forget(candidate) }
+            return connection
+        } catch {
+            for candidate in registered { forget(candidate) }
+            throw error
         }
     }
 
@@ -90,6 +108,12 @@ final class ConnectionPool: Sendable {
         }
         for connection in idle { connection.shutdown() }
         for connection in busy { connection.interrupt() }
+    }
+
+    /// Takes a socket that did not connect out of the busy ones and closes it.
+    private func forget(_ connection: PlainHTTPConnection) {
+        _ = state.withLock { $0.busy.removeValue(forKey: ObjectIdentifier(connection)) }
+        connection.shutdown()
     }
 
     private func markBusy(_ connection: PlainHTTPConnection) -> Bool {

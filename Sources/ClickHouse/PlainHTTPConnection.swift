@@ -11,7 +11,11 @@ import Foundation
 /// `URLSession` (`ClickHouseClient`).
 ///
 /// It owns its socket: `shutdown()` closes it once (`deinit` is the safety net); `interrupt()`,
-/// from another thread, makes a request in flight fail at once (stopping).
+/// from another thread, makes a request in flight (or a connect) fail at once (stopping).
+///
+/// `@unchecked Sendable`: one thread at a time uses a connection (`ConnectionPool` hands it out
+/// and takes it back), so `buffer`, `idleSince` and `answerStarted` need no lock; the lock guards
+/// only what `interrupt()` touches from another thread.
 final class PlainHTTPConnection: @unchecked Sendable {
     /// Why a request on this connection did not get its answer.
     enum Failure: Error {
@@ -37,9 +41,13 @@ final class PlainHTTPConnection: @unchecked Sendable {
     static let maximumBodyBytes = 1 << 30
 
     private let fd: Int32
-    /// Guards `closed` against `interrupt()` racing `shutdown()`.
+    /// Guards `closed` and `interrupted` against `interrupt()` racing `shutdown()`.
     private let lock = NSLock()
     private var closed = false
+    private var interrupted = false
+    /// How long a connection may take to open, whatever the request's deadline (an address that
+    /// drops packets must not hold a stopping writer for the 300 s an insert may take).
+    static let connectTimeout = Duration.seconds(10)
     /// When the connection last finished an answer (for reuse: ClickHouse closes idle ones).
     private(set) var idleSince = ContinuousClock.now
 
@@ -49,10 +57,13 @@ final class PlainHTTPConnection: @unchecked Sendable {
 
     deinit { shutdown() }
 
-    /// Connects to `host:port` (each of its addresses in turn) before `deadline`.
-    static func connect(host: String, port: Int, deadline: ContinuousClock.Instant) throws(Failure)
-        -> PlainHTTPConnection
-    {
+    /// Connects to `host:port` (each of its addresses in turn) before `deadline` and within
+    /// `connectTimeout`. `register` is given each socket before it connects, so that a shutdown
+    /// can interrupt the connect; it returns false when the client is shut down.
+    static func connect(
+        host: String, port: Int, deadline: ContinuousClock.Instant, register: (PlainHTTPConnection) -> Bool
+    ) throws(Failure) -> PlainHTTPConnection {
+        let deadline = min(deadline, .now + connectTimeout)
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -74,6 +85,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
                 continue
             }
             let connection = PlainHTTPConnection(fd: fd)
+            guard register(connection) else { throw .io(reason: "the client is shut down", answerStarted: false) }
             var yes: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
             if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return connection }
@@ -97,20 +109,31 @@ final class PlainHTTPConnection: @unchecked Sendable {
         throw .io(reason: reason, answerStarted: false)
     }
 
-    /// Whether the connection may carry another request: open, and not closed or written to by
-    /// the server while idle.
+    /// Whether the connection may carry another request: open, nothing left over from the last
+    /// answer, and not closed or written to by the server while idle.
     var isReusable: Bool {
+        guard buffer.isEmpty else { return false }
         lock.lock()
         defer { lock.unlock() }
-        guard !closed else { return false }
+        guard !closed, !interrupted else { return false }
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, 0) == 0
     }
 
     /// Sends `head` and `body`, then reads the answer, all before `deadline`.
     func exchange(head: [UInt8], body: [UInt8], deadline: ContinuousClock.Instant) throws(Failure) -> Answer {
-        try send(head, deadline: deadline)
-        try send(body, deadline: deadline)
+        do throws(Failure) {
+            try send(head, deadline: deadline)
+            try send(body, deadline: deadline)
+        } catch {
+            // A server may answer before it has read the whole body (a refused user on a large
+            // insert) and close: its answer says more than the broken pipe.
+            guard case .io = error,
+                var answer = try? readAnswer(deadline: min(deadline, .now + .seconds(1)))
+            else { throw error }
+            answer.keepAlive = false
+            return answer
+        }
         let answer = try readAnswer(deadline: deadline)
         idleSince = .now
         return answer
@@ -121,6 +144,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
     func interrupt() {
         lock.lock()
         defer { lock.unlock() }
+        interrupted = true
         if !closed { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
@@ -155,18 +179,26 @@ final class PlainHTTPConnection: @unchecked Sendable {
 
     // MARK: Receiving
 
-    /// Bytes received and not yet used.
+    /// Bytes received: `buffer[start...]` are not used yet.
     private var buffer: [UInt8] = []
+    private var start = 0
     private var answerStarted = false
+    /// Where `recv` writes, reused from one call to the next.
+    private var scratch = [UInt8](repeating: 0, count: 64 << 10)
+
+    private var unread: Int { buffer.count - start }
 
     /// Receives more bytes into `buffer`; false at the end of the stream.
     private func receive(deadline: ContinuousClock.Instant) throws(Failure) -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        if start > 0 {
+            buffer.removeFirst(start)
+            start = 0
+        }
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 answerStarted = true
-                buffer.append(contentsOf: chunk[0..<count])
+                buffer.append(contentsOf: scratch[0..<count])
                 return true
             }
             if count == 0 { return false }
@@ -178,121 +210,134 @@ final class PlainHTTPConnection: @unchecked Sendable {
         }
     }
 
-    private func readAnswer(deadline: ContinuousClock.Instant) throws(Failure) -> Answer {
-        answerStarted = !buffer.isEmpty
-        // The head: up to the blank line.
-        var headEnd: Int?
-        while headEnd == nil {
-            headEnd = Self.endOfHead(in: buffer)
-            if headEnd == nil {
-                guard buffer.count < 64 << 10 else { throw .malformed("an answer head over 64 KiB") }
-                guard try receive(deadline: deadline) else {
-                    throw .io(reason: "the server closed the connection", answerStarted: answerStarted)
+    /// Receives until `buffer[start...]` holds a CRLF; returns the line without it and moves
+    /// past it. Each byte is searched once (`receive` moves the unread bytes, not their order).
+    private func line(limit: Int, deadline: ContinuousClock.Instant) throws(Failure) -> ArraySlice<UInt8> {
+        var searched = 0
+        while true {
+            let from = start + max(0, searched - 1)
+            if from < buffer.count - 1 {
+                for index in from..<(buffer.count - 1) where buffer[index] == 13 && buffer[index + 1] == 10 {
+                    let line = buffer[start..<index]
+                    start = index + 2
+                    return line
                 }
             }
+            searched = unread
+            guard unread <= limit else { throw .malformed("a line over \(limit) bytes") }
+            guard try receive(deadline: deadline) else {
+                throw .io(reason: "the server closed the connection", answerStarted: answerStarted)
+            }
         }
-        guard let headEnd else { throw .malformed("no answer head") }
-        let head = String(decoding: buffer[0..<headEnd], as: UTF8.self)
-        buffer.removeFirst(headEnd + 4)
-        var lines = head.split(separator: "\r\n", omittingEmptySubsequences: false).makeIterator()
-        guard let statusLine = lines.next(), statusLine.hasPrefix("HTTP/1."),
-            let status = Int(statusLine.dropFirst(9).prefix(3))
-        else { throw .malformed("not an HTTP/1.1 status line") }
-        var keepAlive = statusLine.hasPrefix("HTTP/1.1")
+    }
+
+    /// Receives until `count` bytes are unread; returns them and moves past them.
+    private func bytes(_ count: Int, deadline: ContinuousClock.Instant) throws(Failure) -> ArraySlice<UInt8> {
+        while unread < count {
+            guard try receive(deadline: deadline) else {
+                throw .io(reason: "the server closed the connection mid-answer", answerStarted: true)
+            }
+        }
+        let bytes = buffer[start..<(start + count)]
+        start += count
+        return bytes
+    }
+
+    private func readAnswer(deadline: ContinuousClock.Instant) throws(Failure) -> Answer {
+        answerStarted = unread > 0
+        while true {
+            let head = try readHead(deadline: deadline)
+            // An interim answer (100 Continue) is followed by the real one.
+            if (100...199).contains(head.status) { continue }
+            var keepAlive = head.keepAlive
+            let body: [UInt8]
+            if head.status == 204 || head.status == 304 {
+                body = []
+            } else if head.chunked {
+                body = try readChunked(deadline: deadline)
+            } else if let length = head.contentLength {
+                guard length <= Self.maximumBodyBytes else { throw .malformed("an answer over 1 GiB") }
+                body = Array(try bytes(length, deadline: deadline))
+            } else {
+                // Delimited by the end of the stream.
+                while try receive(deadline: deadline) {
+                    guard unread <= Self.maximumBodyBytes else { throw .malformed("an answer over 1 GiB") }
+                }
+                body = Array(buffer[start...])
+                start = buffer.count
+                keepAlive = false
+            }
+            if start == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+                start = 0
+            }
+            return Answer(status: head.status, keepAlive: keepAlive, body: body)
+        }
+    }
+
+    /// What an answer's head says.
+    private struct Head {
+        var status: Int
+        var keepAlive: Bool
         var contentLength: Int?
-        var chunked = false
-        while let line = lines.next() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces).lowercased()
+        var chunked: Bool
+    }
+
+    private func readHead(deadline: ContinuousClock.Instant) throws(Failure) -> Head {
+        let statusLine = String(decoding: try line(limit: 8 << 10, deadline: deadline), as: UTF8.self)
+        // "HTTP/1.1 200 OK": a version, then exactly three digits.
+        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts[0] == "HTTP/1.1" || parts[0] == "HTTP/1.0", parts[1].utf8.count == 3,
+            parts[1].utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let status = Int(parts[1])
+        else { throw .malformed("not an HTTP/1.1 status line") }
+        var head = Head(status: status, keepAlive: parts[0] == "HTTP/1.1", contentLength: nil, chunked: false)
+        var headBytes = statusLine.utf8.count
+        while true {
+            let line = try line(limit: 8 << 10, deadline: deadline)
+            if line.isEmpty { return head }
+            headBytes += line.count
+            guard headBytes <= 64 << 10 else { throw .malformed("an answer head over 64 KiB") }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let colon = text.firstIndex(of: ":") else { continue }
+            let name = text[..<colon].lowercased()
+            let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces).lowercased()
             switch name {
             case "content-length":
-                guard let length = Int(value), length >= 0 else { throw .malformed("a bad Content-Length") }
-                contentLength = length
-            case "transfer-encoding": chunked = value.hasSuffix("chunked")
+                guard let length = Int(value), length >= 0, head.contentLength == nil || head.contentLength == length
+                else { throw .malformed("a bad or repeated Content-Length") }
+                head.contentLength = length
+            case "transfer-encoding": head.chunked = value.hasSuffix("chunked")
             case "connection":
                 if value.contains("close") {
-                    keepAlive = false
+                    head.keepAlive = false
                 } else if value.contains("keep-alive") {
-                    keepAlive = true
+                    head.keepAlive = true
                 }
             default: break
             }
         }
-        let body: [UInt8]
-        if chunked {
-            body = try readChunked(deadline: deadline)
-        } else if let contentLength {
-            guard contentLength <= Self.maximumBodyBytes else { throw .malformed("an answer over 1 GiB") }
-            while buffer.count < contentLength {
-                guard try receive(deadline: deadline) else {
-                    throw .io(reason: "the server closed the connection mid-answer", answerStarted: true)
-                }
-            }
-            body = Array(buffer[0..<contentLength])
-            buffer.removeFirst(contentLength)
-        } else {
-            // Delimited by the end of the stream.
-            while try receive(deadline: deadline) {
-                guard buffer.count <= Self.maximumBodyBytes else { throw .malformed("an answer over 1 GiB") }
-            }
-            body = buffer
-            buffer = []
-            keepAlive = false
-        }
-        return Answer(status: status, keepAlive: keepAlive, body: body)
     }
 
     private func readChunked(deadline: ContinuousClock.Instant) throws(Failure) -> [UInt8] {
         var body: [UInt8] = []
         while true {
-            // The chunk's size line.
-            var lineEnd = Self.endOfLine(in: buffer)
-            while lineEnd == nil {
-                guard buffer.count < 4096 else { throw .malformed("a chunk size line over 4 KiB") }
-                guard try receive(deadline: deadline) else {
-                    throw .io(reason: "the server closed the connection mid-answer", answerStarted: true)
-                }
-                lineEnd = Self.endOfLine(in: buffer)
-            }
-            guard let lineEnd else { throw .malformed("no chunk size") }
-            let sizeText = String(decoding: buffer[0..<lineEnd], as: UTF8.self).prefix { $0 != ";" }
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+            let sizeLine = String(decoding: try line(limit: 4096, deadline: deadline), as: UTF8.self)
+            let sizeText = sizeLine.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces)
+            guard !sizeText.isEmpty, sizeText.utf8.count <= 16, let size = Int(sizeText, radix: 16), size >= 0 else {
                 throw .malformed("a bad chunk size")
             }
-            buffer.removeFirst(lineEnd + 2)
-            guard body.count + size <= Self.maximumBodyBytes else { throw .malformed("an answer over 1 GiB") }
-            // The chunk and its CRLF (after the last chunk: trailers, which ClickHouse does not send, then CRLF).
+            guard size <= Self.maximumBodyBytes - body.count else { throw .malformed("an answer over 1 GiB") }
             if size == 0 {
-                while Self.endOfLine(in: buffer) == nil {
-                    guard try receive(deadline: deadline) else { return body }
-                }
-                if let end = Self.endOfLine(in: buffer) { buffer.removeFirst(end + 2) }
+                // Trailers (ClickHouse sends none), up to the blank line.
+                while !(try line(limit: 8 << 10, deadline: deadline)).isEmpty {}
                 return body
             }
-            while buffer.count < size + 2 {
-                guard try receive(deadline: deadline) else {
-                    throw .io(reason: "the server closed the connection mid-answer", answerStarted: true)
-                }
+            body.append(contentsOf: try bytes(size, deadline: deadline))
+            guard try bytes(2, deadline: deadline).elementsEqual([13, 10]) else {
+                throw .malformed("a chunk without its CRLF")
             }
-            body.append(contentsOf: buffer[0..<size])
-            buffer.removeFirst(size + 2)
         }
-    }
-
-    private static func endOfHead(in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for index in 0...(bytes.count - 4)
-        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
-            return index
-        }
-        return nil
-    }
-
-    private static func endOfLine(in bytes: [UInt8]) -> Int? {
-        guard bytes.count >= 2 else { return nil }
-        for index in 0...(bytes.count - 2) where bytes[index] == 13 && bytes[index + 1] == 10 { return index }
-        return nil
     }
 
     /// Waits until the socket is ready for `events` or `deadline` passes.
@@ -304,6 +349,7 @@ final class PlainHTTPConnection: @unchecked Sendable {
             let milliseconds = Int32(clamping: Int64(seconds * 1000) + 1)
             var entry = pollfd(fd: fd, events: events, revents: 0)
             let ready = poll(&entry, 1, milliseconds)
+            if isInterrupted { throw .io(reason: "the client is shut down", answerStarted: answerStarted) }
             if ready > 0 {
                 if entry.revents & Int16(POLLNVAL) != 0 {
                     throw .io(reason: "the connection was closed (stopping)", answerStarted: answerStarted)
@@ -314,5 +360,11 @@ final class PlainHTTPConnection: @unchecked Sendable {
                 throw .io(reason: String(cString: strerror(errno)), answerStarted: answerStarted)
             }
         }
+    }
+
+    private var isInterrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
     }
 }

@@ -84,6 +84,8 @@ final class HistoryIngest: Sendable {
         var sendingUnsure = false
         /// How the insert running in the background ended (nil while it runs, or none runs).
         var sendOutcome: ClickHouseError??
+        /// Whether `sendOutcome`'s failure is in `history_insert_failures_total` already.
+        var sendFailureCounted = false
         var builder: HistoryRecord.Builder
         var inserts = 0
         var rowsWritten = 0
@@ -118,7 +120,6 @@ final class HistoryIngest: Sendable {
         self.metrics = metrics
         state = Mutex(
             State(builder: HistoryRecord.Builder(defaultSite: settings.defaultSite), schemaReady: settings.schemaReady))
-        inserts.start()
     }
 
     /// Records the writer polls at once: a block can overshoot `blockRecords` by this many less one.
@@ -132,6 +133,8 @@ final class HistoryIngest: Sendable {
     /// Reads what ClickHouse holds of `partitions` and decides where each resumes. Retries until
     /// ClickHouse answers (an assignment must not start from a guess) or `stopping` says so.
     func assign(_ partitions: [TopicPartition], stopping: () -> Bool, bounds: Bounds) {
+        // Our own insert must not be among the ones waited out (and killed) below.
+        inserts.wait()
         let numbers = partitions.map(\.partition)
         var delay = Backoff()
         while !stopping() {
@@ -399,6 +402,7 @@ final class HistoryIngest: Sendable {
             return true
         }
         guard started else { return }
+        inserts.start()
         inserts.run { [self] in
             let outcome: ClickHouseError?
             do throws(ClickHouseError) {
@@ -426,12 +430,21 @@ final class HistoryIngest: Sendable {
         inserts.wait()
         guard let ranges = state.withLock({ $0.sending?.ranges }) else { return [:] }
         var delay = Backoff()
-        var attempt = 1
-        var outcome = state.withLock { $0.sendOutcome ?? nil }
+        // The background insert was attempt 0: `attempts` counts the tries made here.
+        var attempt = 0
+        var (outcome, counted) = state.withLock { state in
+            defer {
+                state.sendOutcome = nil
+                state.sendFailureCounted = false
+            }
+            return (state.sendOutcome ?? nil, state.sendFailureCounted)
+        }
         while true {
             if let error = outcome {
                 state.withLock { $0.sendingUnsure = true }
-                metrics.increment("history_insert_failures_total")
+                // A failure given back by an earlier call that gave up is counted once.
+                if !counted { metrics.increment("history_insert_failures_total") }
+                counted = false
                 if case .failing = status.current {
                     logger.debug("history: insert failed again", metadata: ["error": "\(error)"])
                 } else {
@@ -454,9 +467,10 @@ final class HistoryIngest: Sendable {
                 }
                 return ranges.mapValues(\.upperBound)
             }
-            if let attempts, attempt >= attempts { return nil }
+            // Giving up keeps the failure: the block is still to be sent, checked first.
+            if let attempts, attempt >= attempts { return keepFailure(outcome) }
             delay.wait(stopping: stopping)
-            if stopping() { return nil }
+            if stopping() { return keepFailure(outcome) }
             attempt += 1
             do throws(ClickHouseError) {
                 try checkSending(ranges: ranges, stopping: stopping)
@@ -466,6 +480,16 @@ final class HistoryIngest: Sendable {
                 outcome = error
             }
         }
+    }
+
+    /// Leaves the failed insert's error for the next `finishSending` (counted already), so it
+    /// retries rather than taking the block for stored.
+    private func keepFailure(_ error: ClickHouseError?) -> [Int32: Int64]? {
+        state.withLock { state in
+            state.sendOutcome = .some(error)
+            state.sendFailureCounted = true
+        }
+        return nil
     }
 
     /// Sends what is read and waits for it to be in, one attempt each unless `attempts` says
@@ -551,6 +575,7 @@ final class HistoryIngest: Sendable {
             state.block.removeAll()
             state.sending = nil
             state.sendingUnsure = false
+            state.sendOutcome = nil
         }
     }
 }

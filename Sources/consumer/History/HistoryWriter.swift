@@ -11,8 +11,8 @@ import Synchronization
 ///
 /// A group of its own, inside the consumer process, so the history needs no deployment of its own
 /// and yet never holds back the live view: its offsets, its pace and its pauses are its own. While
-/// ClickHouse fails, the writer stops polling (consumption pauses, memory stays bounded by one
-/// block and librdkafka's prefetch) and retries with backoff; `max.poll.interval.ms` is a day so
+/// ClickHouse fails, the writer stops polling (consumption pauses, memory stays bounded by two
+/// blocks — one being inserted, one read — and librdkafka's prefetch) and retries with backoff; `max.poll.interval.ms` is a day so
 /// the group does not evict a member that waits for ClickHouse.
 final class HistoryWriter: Sendable {
     let ingest: HistoryIngest

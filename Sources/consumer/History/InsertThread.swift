@@ -46,9 +46,15 @@ final class InsertThread: Sendable {
     func run(_ work: @escaping @Sendable () -> Void) {
         running.enter()
         let handed = pending.withLock { pending in
-            guard case .none = pending else { return false }
-            pending = .work(work)
-            return true
+            switch pending {
+            case .none:
+                pending = .work(work)
+                return true
+            case .work:
+                preconditionFailure("InsertThread.run: the work handed over before has not been waited for")
+            case .closed:
+                return false
+            }
         }
         if handed {
             ready.signal()
