@@ -399,6 +399,7 @@ final class HistoryIngest: Sendable {
             state.sending = state.block
             state.block = HistoryBlock()
             state.sendOutcome = nil
+            state.sendFailureCounted = false
             return true
         }
         guard started else { return }
@@ -576,6 +577,7 @@ final class HistoryIngest: Sendable {
             state.sending = nil
             state.sendingUnsure = false
             state.sendOutcome = nil
+            state.sendFailureCounted = false
         }
     }
 }
