@@ -37,6 +37,8 @@ struct ConsumerSettings: Sendable {
     var maxStreams: Int
     /// When set, the dashboard, `/analytics` and the stream need it (`STATS_TOKEN`).
     var statsToken: String?
+    /// What `POST /api/v2/query` knows and may spend (`GOALS`, `SITE_TIMEZONES`, `QUERY_*`).
+    var queries = HistoryQueries.Settings()
     /// Tokens that each see one site only (`SITE_TOKENS`).
     var siteTokens: [(site: String, token: String)]
     /// Sites given a view of their own (`MAX_SITES`).
@@ -174,6 +176,33 @@ struct ConsumerSettings: Sendable {
                 guard let months = Int(text), (1...1200).contains(months) else { return nil }
                 return .some(months)
             })
+        queries.goals = try environment.list(
+            "GOALS", allowed: Goal.allowed,
+            means: "Conversions the query API and the dashboard count: event:goal filters and dimensions, "
+                + "conversion_rate.", parse: Goal.init)
+        if let twice = Dictionary(grouping: queries.goals, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            throw ConfigurationError(variable: "GOALS", value: twice, allowed: "each goal's name once")
+        }
+        let zones: [(String, TimeZone)] = try environment.list(
+            "SITE_TIMEZONES", allowed: "comma-separated site=Area/City pairs, such as shop.example=Europe/Berlin",
+            means: "Each site's time zone for the query API's and the dashboard's days; others are in UTC.",
+            parse: { text in
+                let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, let site = SiteName.normalized(parts[0]),
+                    parts[1].utf8.count <= 64, let zone = TimeZone(identifier: parts[1])
+                else { return nil }
+                return (site, zone)
+            })
+        queries.timeZones = Dictionary(zones, uniquingKeysWith: { _, last in last })
+        queries.timeoutSeconds = try environment.integer(
+            "QUERY_TIMEOUT_SECONDS", default: 20, range: 1...300,
+            means: "Longest a history query may run in ClickHouse (max_execution_time); beyond, 503.")
+        queries.maxMemoryMegabytes = try environment.integer(
+            "QUERY_MAX_MEMORY_MB", default: 1024, range: 64...65_536,
+            means: "Most memory ClickHouse may use for one history query (max_memory_usage); beyond, 503.")
+        queries.concurrency = try environment.integer(
+            "QUERY_CONCURRENCY", default: 4, range: 1...64,
+            means: "History queries run at once; as many again may wait, beyond that 503 with Retry-After.")
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")

@@ -130,6 +130,8 @@ let feed = LiveSnapshotFeed(
 var router = Router(cors: settings.allowedOrigins.isEmpty ? nil : CORSPolicy(allowedOrigins: settings.allowedOrigins))
 router.headers = DashboardAssets.securityHeaders
 StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).install(on: &router)
+let queries = HistoryQueries(endpoint: settings.history, settings: settings.queries, logger: logger)
+queries.install(on: &router, access: access)
 DashboardRoutes(
     assets: DashboardAssets(refreshMilliseconds: settings.dashboardRefreshMilliseconds), feed: feed, access: access,
     metrics: metrics, knowsSite: { statistics.hasSite($0) }
@@ -198,6 +200,7 @@ watchdog.start { stop in
 }
 // Open dashboards are told first, so their streams end at once, not after the final commit.
 feed.stop()
+queries.shutdown()
 printer.cancel()
 loop.stop()
 printSummary()

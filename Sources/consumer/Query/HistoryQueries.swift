@@ -1,0 +1,112 @@
+import AnalyticsCore
+import ClickHouse
+import Foundation
+import HTTPServer
+import Logging
+
+/// `POST /api/v2/query`: reads the query (`StatsQueryParser`), checks the token sees its site,
+/// and runs its one statement (`QuerySQL`) on a query thread (`QueryWorkers`) under ClickHouse's
+/// own bounds — `readonly=2`, `max_execution_time`, `max_memory_usage` — then answers JSON or,
+/// on `Accept: text/csv` or `?format=csv`, CSV.
+final class HistoryQueries: Sendable {
+    struct Settings: Sendable {
+        var goals: [Goal] = []
+        var timeZones: [String: TimeZone] = [:]
+        var timeoutSeconds = 20
+        var maxMemoryMegabytes = 1024
+        var concurrency = 4
+    }
+
+    private let client: ClickHouseClient?
+    private let settings: Settings
+    private let workers: QueryWorkers
+    private let parser: StatsQueryParser
+    private let logger: Logger
+    /// Today, for named date ranges (tests move it).
+    private let now: @Sendable () -> Date
+
+    /// `endpoint` nil: no history, and every query is told so.
+    init(
+        endpoint: ClickHouseEndpoint?, settings: Settings, logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init
+    ) {
+        self.logger = logger
+        // The client's own timeout leaves ClickHouse time to say it stopped the query itself.
+        client = endpoint.map { ClickHouseClient(endpoint: $0, timeout: TimeInterval(settings.timeoutSeconds + 5)) }
+        self.settings = settings
+        workers = QueryWorkers(count: settings.concurrency)
+        parser = StatsQueryParser(goals: settings.goals)
+        self.now = now
+        workers.start()
+    }
+
+    func install(on router: inout Router, access: StatsAccess) {
+        router.on(
+            "POST", "/api/v2/query",
+            access.requiringGrant { [self] request, grant, respond in answer(request, grant: grant, respond: respond) })
+    }
+
+    func answer(_ request: HTTPRequest, grant: StatsGrant, respond: @escaping @Sendable (HTTPResponse) -> Void) {
+        let query: StatsQuery
+        do {
+            query = try parser.parse(request.body)
+        } catch {
+            return respond(error.response)
+        }
+        guard grant.shows(query.site) else { return respond(QueryError.forbidden(site: query.site).response) }
+        guard let client else { return respond(QueryError.historyOff.response) }
+        let csv = Self.wantsCSV(request.head)
+        let accepted = workers.submit(
+            QueryWorkers.Job(
+                run: { [self] in respond(run(query, client: client, csv: csv)) },
+                refuse: { respond(QueryError.unavailable("the consumer is shutting down").response) }))
+        if !accepted { respond(QueryError.busy.response) }
+    }
+
+    /// Runs a checked query: its SQL, ClickHouse's answer, the response.
+    func run(_ query: StatsQuery, client: ClickHouseClient, csv: Bool) -> HTTPResponse {
+        let zone = settings.timeZones[query.site] ?? TimeZone(identifier: "UTC") ?? TimeZone.current
+        let period = QueryPeriod(query.dateRange, comparison: query.comparison, timeZone: zone, now: now())
+        let sql = QuerySQL(query: query, period: period, goals: settings.goals, database: client.endpoint.database)
+        do {
+            let answer = try client.execute(
+                sql.statement,
+                settings: [
+                    ("readonly", "2"), ("max_execution_time", String(settings.timeoutSeconds)),
+                    ("max_memory_usage", String(settings.maxMemoryMegabytes * 1024 * 1024)),
+                ])
+            let results = try QueryResults(answer: answer, sql: sql)
+            let headers = HTTPHeaders([("Cache-Control", "no-store")])
+            if csv {
+                var response = HTTPResponse(status: .ok, headers: headers, body: results.csv())
+                response.headers.set("Content-Type", "text/csv; charset=utf-8")
+                response.headers.set("Content-Disposition", #"attachment; filename="query.csv""#)
+                return response
+            }
+            return .json(.ok, results.json(), headers: headers)
+        } catch let error as ClickHouseError {
+            // The sender learns what it can act on; the log keeps ClickHouse's own words.
+            logger.warning("history query failed", metadata: ["site": "\(query.site)", "error": "\(error)"])
+            return QueryError(error).response
+        } catch let error as QueryError {
+            return error.response
+        } catch {
+            return QueryError.unavailable("\(error)").response
+        }
+    }
+
+    /// `?format=csv`, or an `Accept` that names `text/csv` before JSON.
+    static func wantsCSV(_ head: HTTPRequestHead) -> Bool {
+        if let format = QueryParameters.first("format", in: head.query) { return format.lowercased() == "csv" }
+        guard let accept = head.headers["Accept"]?.lowercased() else { return false }
+        guard let csv = accept.range(of: "text/csv") else { return false }
+        guard let json = accept.range(of: "application/json") else { return true }
+        return csv.lowerBound < json.lowerBound
+    }
+
+    /// Stops the query threads (answering queries that never started) and the client. Idempotent.
+    func shutdown() {
+        workers.shutdown()
+        client?.shutdown()
+    }
+}

@@ -1,0 +1,56 @@
+import ClickHouse
+import HTTPServer
+
+/// Why a query got no results, each with the status and message its sender sees.
+enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request is wrong: `field` names the part, `message` what is allowed.
+    case invalid(field: String, message: String)
+    /// The token sees another site only.
+    case forbidden(site: String)
+    /// The consumer has no history (`CLICKHOUSE_URL` unset).
+    case historyOff
+    /// ClickHouse did not answer, or ran out of the time or memory a query may use.
+    case unavailable(String)
+    /// Too many queries in flight (`QUERY_CONCURRENCY`).
+    case busy
+
+    var description: String {
+        switch self {
+        case .invalid(let field, let message): "\(field): \(message)"
+        case .forbidden(let site): "this token does not see the site \(site)"
+        case .historyOff:
+            "there is no history to query: set CLICKHOUSE_URL to a ClickHouse server (docs/configuration.md)"
+        case .unavailable(let reason): "the history cannot be read now: \(reason)"
+        case .busy: "too many history queries in flight (QUERY_CONCURRENCY); retry in a moment"
+        }
+    }
+
+    var response: HTTPResponse {
+        let noStore = ("Cache-Control", "no-store")
+        switch self {
+        case .invalid(let field, _):
+            return .error(.badRequest, description, field: field, headers: HTTPHeaders([noStore]))
+        case .forbidden: return .error(.forbidden, description, field: "site_id", headers: HTTPHeaders([noStore]))
+        case .historyOff: return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore]))
+        case .unavailable:
+            return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "5")]))
+        case .busy:
+            return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "1")]))
+        }
+    }
+
+    /// The sender's view of a ClickHouse failure: never the SQL, which is ours.
+    init(_ error: ClickHouseError) {
+        switch error {
+        case .timedOut(let seconds): self = .unavailable("ClickHouse did not answer within \(Int(seconds)) s")
+        case .unreachable: self = .unavailable("ClickHouse is unreachable")
+        case .authenticationFailed: self = .unavailable("ClickHouse refused the consumer's user (CLICKHOUSE_USER)")
+        case .server(let code, _):
+            switch code {
+            case 159: self = .unavailable("the query took longer than QUERY_TIMEOUT_SECONDS allows; narrow it")
+            case 241: self = .unavailable("the query needed more memory than QUERY_MAX_MEMORY_MB allows; narrow it")
+            default: self = .unavailable("ClickHouse refused the query (code \(code.map(String.init) ?? "none"))")
+            }
+        }
+    }
+}

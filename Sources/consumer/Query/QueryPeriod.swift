@@ -1,0 +1,124 @@
+import Foundation
+
+/// A query's days made concrete in the site's time zone: the instants they begin and end, the
+/// other period when the query compares, and the time buckets its `time` dimension means.
+struct QueryPeriod: Sendable, Equatable {
+    /// How far the other period lies before the query's: whole days, or whole months when the
+    /// range is whole months (a month is compared with the month before, whatever their lengths).
+    enum Shift: Sendable, Equatable {
+        case days(Int)
+        case months(Int)
+
+        func back(_ date: LocalDate) -> LocalDate {
+            switch self {
+            case .days(let days): date.adding(days: -days)
+            case .months(let months): date.adding(months: -months)
+            }
+        }
+    }
+
+    struct Days: Sendable, Equatable {
+        var first: LocalDate
+        var last: LocalDate
+        /// Seconds since 1970 of the first instant, and of the first instant after the last day.
+        var start: Int
+        var end: Int
+    }
+
+    var timeZone: TimeZone
+    var current: Days
+    var previous: Days?
+    var shift: Shift?
+    /// What `time` stands for: hours for a day, days up to three months, else months.
+    var timeBucket: QueryDimension
+
+    init(_ range: QueryDateRange, comparison: ComparisonMode?, timeZone: TimeZone, now: Date) {
+        self.timeZone = timeZone
+        let (first, last) = range.days(today: LocalDate(now, in: timeZone))
+        current = Self.days(first, last, timeZone)
+        let length = last.dayNumber - first.dayNumber + 1
+        timeBucket = length <= 1 ? .hour : length <= 93 ? .day : .month
+        switch comparison {
+        case nil:
+            shift = nil
+        case .yearOverYear:
+            shift = .months(12)
+        case .previousPeriod:
+            shift = range.isWholeMonths ? .months(first.months(to: last) + 1) : .days(length)
+        }
+        previous = shift.map { shift in
+            switch shift {
+            case .days(let days): Self.days(first.adding(days: -days), last.adding(days: -days), timeZone)
+            case .months(let months):
+                // The same days of the months before: whole months stay whole months.
+                Self.days(
+                    first.adding(months: -months),
+                    range.isWholeMonths
+                        ? last.adding(days: 1).adding(months: -months).adding(days: -1) : last.adding(months: -months),
+                    timeZone)
+            }
+        }
+    }
+
+    private static func days(_ first: LocalDate, _ last: LocalDate, _ timeZone: TimeZone) -> Days {
+        Days(first: first, last: last, start: first.start(in: timeZone), end: last.adding(days: 1).start(in: timeZone))
+    }
+
+    /// `[first, last]` as Plausible echoes them: the first and last second, with their offsets.
+    func echoed(_ days: Days) -> [String] {
+        [Self.iso(days.start, timeZone), Self.iso(days.end - 1, timeZone)]
+    }
+
+    private static func iso(_ seconds: Int, _ timeZone: TimeZone) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        var text = formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
+        // ISO8601DateFormatter writes UTC as Z; Plausible writes +00:00.
+        if text.hasSuffix("Z") { text = String(text.dropLast()) + "+00:00" }
+        return text
+    }
+
+    /// Every bucket of `bucket` in the query's days, as the results name them (`meta.time_labels`).
+    func labels(_ bucket: QueryDimension) -> [String] {
+        var labels: [String] = []
+        switch bucket {
+        case .hour:
+            var day = current.first
+            while day <= current.last, labels.count < 24 * 93 {
+                for hour in 0..<24 { labels.append("\(day) \(hour < 10 ? "0" : "")\(hour):00:00") }
+                day = day.adding(days: 1)
+            }
+        case .week:
+            var day = current.first.adding(days: -((current.first.dayNumber + 3) % 7 + 7) % 7)
+            while day <= current.last, labels.count < 10_000 {
+                labels.append(day.description)
+                day = day.adding(days: 7)
+            }
+        case .month:
+            var day = current.first.firstOfMonth
+            while day <= current.last, labels.count < 10_000 {
+                labels.append(day.description)
+                day = day.adding(months: 1)
+            }
+        default:
+            var day = current.first
+            while day <= current.last, labels.count < 100_000 {
+                labels.append(day.description)
+                day = day.adding(days: 1)
+            }
+        }
+        return labels
+    }
+
+    /// The label of the other period's bucket that `label` (a bucket of the query's) is compared with.
+    func previousLabel(_ label: String, bucket: QueryDimension) -> String {
+        guard let shift else { return label }
+        let dateText = String(label.prefix(10))
+        guard let date = LocalDate(dateText) else { return label }
+        var shifted = shift.back(date)
+        if bucket == .week { shifted = shifted.adding(days: -((shifted.dayNumber + 3) % 7 + 7) % 7) }
+        if bucket == .month { shifted = shifted.firstOfMonth }
+        return shifted.description + label.dropFirst(10)
+    }
+}

@@ -1,0 +1,75 @@
+import BackgroundWork
+import Foundation
+import Synchronization
+
+/// The threads that run history queries: a ClickHouse call blocks for as long as the query runs,
+/// so it must never run on the server's event loop. A fixed number of `BackgroundThread`s
+/// (`QUERY_CONCURRENCY`) take jobs in order; a few more may wait, and beyond that a job is
+/// refused at once (the sender gets `503` with `Retry-After`) instead of queueing without bound.
+final class QueryWorkers: Sendable {
+    /// A query to run, and how to answer its sender if it never runs (shutdown).
+    struct Job: Sendable {
+        var run: @Sendable () -> Void
+        var refuse: @Sendable () -> Void
+    }
+
+    private let threads: [BackgroundThread]
+    private let queue = Mutex<State>(.open([]))
+    private let ready = DispatchSemaphore(value: 0)
+    private let maxWaiting: Int
+
+    private enum State {
+        case open([Job])
+        case closed
+    }
+
+    init(count: Int) {
+        threads = (0..<max(1, count)).map { BackgroundThread(name: "query-\($0)") }
+        maxWaiting = 2 * max(1, count)
+    }
+
+    func start() {
+        for thread in threads {
+            thread.start(onStop: { [ready] in ready.signal() }) { [self] stop in
+                while true {
+                    ready.wait()
+                    if stop.isRequested { return }
+                    let job: Job? = queue.withLock { state in
+                        guard case .open(var jobs) = state, !jobs.isEmpty else { return nil }
+                        let job = jobs.removeFirst()
+                        state = .open(jobs)
+                        return job
+                    }
+                    job?.run()
+                }
+            }
+        }
+    }
+
+    /// Queues `job`; false when too many wait already or the workers are stopped.
+    func submit(_ job: Job) -> Bool {
+        let queued = queue.withLock { state in
+            guard case .open(var jobs) = state, jobs.count < maxWaiting else { return false }
+            jobs.append(job)
+            state = .open(jobs)
+            return true
+        }
+        if queued { ready.signal() }
+        return queued
+    }
+
+    /// Stops taking jobs, answers those never started (`refuse`), stops and joins the threads.
+    /// Idempotent.
+    func shutdown() {
+        let left: [Job] = queue.withLock { state in
+            defer { state = .closed }
+            if case .open(let jobs) = state { return jobs }
+            return []
+        }
+        for job in left { job.refuse() }
+        for thread in threads { thread.stop() }
+        for thread in threads { thread.join() }
+    }
+
+    deinit { shutdown() }
+}

@@ -1,0 +1,555 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `POST /api/v2/query` against a real ClickHouse fed by the real pipeline: 60 days of visits to
+/// 3 sites from 3 countries and known sources, imported through `IMPORT_TOKEN`, and every answer
+/// compared with what the test works out from the events it sent (`SentEvents`).
+final class HistoryQueryTests: HistoryTestCase {
+    private let statsToken = "stats-token-0123456789abcdef"
+    private let siteToken = "site-token-b-0123456789abcdef"
+    private var statsPort = 0
+    private var sent = SentEvents()
+
+    /// Imports the events once per test (each test has its own broker and ClickHouse).
+    private func importEvents() throws {
+        try pipeline.startProducer(environment: [
+            "IMPORT_TOKEN": importToken, "IMPORT_MAX_AGE_DAYS": "90", "TRUSTED_PROXIES": "127.0.0.1",
+            "GEOIP_DATA_DIR": "auto",
+        ])
+        XCTAssertTrue(pipeline.producer?.waitForOutput("country data loaded") ?? false, pipeline.output)
+        var environment = historyEnvironment
+        environment["GOALS"] = "Signup=event:signup,Pricing=page:/pricing"
+        environment["SITE_TIMEZONES"] = "b.example=America/New_York"
+        environment["STATS_TOKEN"] = statsToken
+        environment["SITE_TOKENS"] = "b.example=\(siteToken)"
+        (_, statsPort) = try pipeline.startConsumer(environment: environment)
+        sent = SentEvents.make(today: Date())
+        let addresses = ["US": "8.8.8.8", "GB": "81.2.69.142", "DE": "46.4.0.1"]
+        for (country, events) in Dictionary(grouping: sent.events, by: \.country) {
+            for start in stride(from: 0, to: events.count, by: 400) {
+                let body = "[" + events[start..<min(start + 400, events.count)].map(\.json).joined(separator: ",") + "]"
+                let response = try pipeline.post(
+                    "/events", body,
+                    headers: ["Authorization": "Bearer \(importToken)", "X-Forwarded-For": addresses[country] ?? ""])
+                XCTAssertEqual(response.status, 202, response.text)
+            }
+        }
+        XCTAssertEqual(waitForStored(sent.events.count).rows, sent.events.count, pipeline.output)
+    }
+
+    private func query(_ json: String, token: String? = nil, accept: String? = nil, path: String = "/api/v2/query")
+        throws -> RawHTTPResponse
+    {
+        var headers = ["Authorization": "Bearer \(token ?? statsToken)", "Content-Type": "application/json"]
+        if let accept { headers["Accept"] = accept }
+        return try RawHTTPClient(port: statsPort, timeout: 60).request("POST", path, body: json, headers: headers)
+    }
+
+    /// The `results` of a query that must succeed, as `[[dimensions], [metrics]]` pairs.
+    private func results(_ json: String, file: StaticString = #filePath, line: UInt = #line) throws -> [[String: Any]] {
+        let response = try query(json)
+        XCTAssertEqual(response.status, 200, response.text, file: file, line: line)
+        return (response.json["results"] as? [[String: Any]]) ?? []
+    }
+
+    private func numbers(_ row: [String: Any], _ key: String = "metrics") -> [Double] {
+        ((row[key] as? [Any]) ?? []).map { ($0 as? NSNumber)?.doubleValue ?? .nan }
+    }
+
+    func testEveryMetricDimensionFilterGoalComparisonAndPageEqualsWhatWasSent() throws {
+        try importEvents()
+        let all = sent.days(60, 1)
+
+        // Every site, every metric, over the whole import (custom range), in the site's time zone.
+        for site in SentEvents.sites {
+            let zone = SentEvents.zone(site)
+            let rows = try results(
+                #"{"site_id":"\#(site)","metrics":["visitors","visits","pageviews","events","views_per_visit","bounce_rate","visit_duration"],"date_range":["\#(all.first)","\#(all.last)"]}"#
+            )
+            let expected = sent.metrics(site: site, from: all.first, to: all.last, zone: zone)
+            XCTAssertEqual(rows.count, 1)
+            XCTAssertEqual(numbers(rows.first ?? [:]), expected.all, site)
+        }
+
+        // Named ranges: 7d and 30d end today (nothing was sent today).
+        for (name, days) in [("7d", 7), ("30d", 30)] {
+            let range = sent.days(days - 1, 0)
+            let rows = try results(
+                #"{"site_id":"a.example","metrics":["visitors","pageviews"],"date_range":"\#(name)"}"#)
+            let expected = sent.metrics(site: "a.example", from: range.first, to: range.last, zone: .utc)
+            XCTAssertEqual(numbers(rows.first ?? [:]), [expected.visitors, expected.pageviews], name)
+        }
+
+        // By day in New York: b.example's events at 02:00 UTC belong to the day before there.
+        let ten = sent.days(12, 3)
+        let byDay = try results(
+            #"{"site_id":"b.example","metrics":["visitors","pageviews"],"date_range":["\#(ten.first)","\#(ten.last)"],"dimensions":["time:day"],"include":{"time_labels":true}}"#
+        )
+        let newYork = SentEvents.zone("b.example")
+        let expectedDays = sent.grouped(site: "b.example", from: ten.first, to: ten.last, zone: newYork) {
+            event, _ in SentEvents.day(event.time, newYork)
+        }
+        XCTAssertEqual(
+            byDay.map { ($0["dimensions"] as? [String])?.first ?? "" }, expectedDays.keys.sorted(), "days ascending")
+        for row in byDay {
+            let day = (row["dimensions"] as? [String])?.first ?? ""
+            let expected = expectedDays[day]
+            XCTAssertEqual(numbers(row), [expected?.visitors ?? -1, expected?.pageviews ?? -1], day)
+        }
+
+        // Countries with percentage; sources as each visit's first event has them.
+        let countries = try results(
+            #"{"site_id":"c.example","metrics":["visitors","percentage"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["visit:country"]}"#
+        )
+        let perCountry = sent.grouped(site: "c.example", from: all.first, to: all.last, zone: .utc) { event, _ in
+            event.country
+        }
+        let total = sent.metrics(site: "c.example", from: all.first, to: all.last, zone: .utc).visitors
+        XCTAssertEqual(countries.count, 3)
+        for row in countries {
+            let country = (row["dimensions"] as? [String])?.first ?? ""
+            let visitors = perCountry[country]?.visitors ?? -1
+            XCTAssertEqual(numbers(row), [visitors, (visitors / total * 100 * 10).rounded() / 10], country)
+        }
+        let sources = try results(
+            #"{"site_id":"a.example","metrics":["visitors","visits","bounce_rate"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["visit:source"]}"#
+        )
+        let perSource = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc) { _, visit in
+            visit.first.source
+        }
+        XCTAssertEqual(Set(sources.compactMap { ($0["dimensions"] as? [String])?.first }), Set(perSource.keys))
+        for row in sources {
+            let source = (row["dimensions"] as? [String])?.first ?? ""
+            let expected = perSource[source]
+            XCTAssertEqual(
+                numbers(row), [expected?.visitors ?? -1, expected?.visits ?? -1, expected?.bounceRate ?? -1], source)
+        }
+        // Entry and exit pages.
+        for (dimension, pick) in [("visit:entry_page", \SentVisit.entry), ("visit:exit_page", \SentVisit.exit)] {
+            let rows = try results(
+                #"{"site_id":"a.example","metrics":["visits"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["\#(dimension)"]}"#
+            )
+            let expected = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc) { _, visit in
+                visit[keyPath: pick]
+            }
+            XCTAssertEqual(
+                Dictionary(
+                    uniqueKeysWithValues: rows.map { (($0["dimensions"] as? [String])?.first ?? "", numbers($0)[0]) }),
+                expected.mapValues(\.visits), dimension)
+        }
+
+        // Each filter operator, and and/or/not, on pages.
+        let filters: [(String, (SentEvent, SentVisit) -> Bool)] = [
+            (#"["is","event:page",["/pricing"]]"#, { event, _ in event.path == "/pricing" }),
+            (
+                #"["is_not","event:page",["/pricing","/"]]"#,
+                { event, _ in event.path != "/pricing" && event.path != "/" }
+            ),
+            (#"["contains","event:page",["blog"]]"#, { event, _ in event.path.contains("blog") }),
+            (#"["contains_not","event:page",["o"]]"#, { event, _ in !event.path.contains("o") }),
+            (
+                #"["and",[["is","visit:country",["DE","GB"]],["not",["contains","event:page",["%_"]]]]]"#,
+                { event, _ in ["DE", "GB"].contains(event.country) && !event.path.contains("%_") }
+            ),
+            (
+                #"["or",[["is","visit:source",["newsletter"]],["is","event:page",["/o'brien<b>\"x\"</b>"]]]]"#,
+                { event, visit in visit.first.source == "newsletter" || event.path == #"/o'brien<b>"x"</b>"# }
+            ),
+        ]
+        for (filter, matches) in filters {
+            let rows = try results(
+                #"{"site_id":"a.example","metrics":["visitors","pageviews","events"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:page"],"filters":[\#(filter)]}"#
+            )
+            let expected = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc, where: matches) {
+                event, _ in event.path
+            }
+            XCTAssertEqual(
+                Dictionary(
+                    uniqueKeysWithValues: rows.map { (($0["dimensions"] as? [String])?.first ?? "", numbers($0)) }),
+                expected.mapValues { [$0.visitors, $0.pageviews, $0.events] }, filter)
+        }
+
+        // Goals: by goal, and conversion rate per country with a goal filter.
+        let goals = try results(
+            #"{"site_id":"a.example","metrics":["visitors","events","conversion_rate"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:goal"]}"#
+        )
+        let siteVisitors = sent.metrics(site: "a.example", from: all.first, to: all.last, zone: .utc).visitors
+        let perGoal = sent.grouped(
+            site: "a.example", from: all.first, to: all.last, zone: .utc, where: { e, _ in e.goal != nil }
+        ) {
+            event, _ in event.goal ?? ""
+        }
+        XCTAssertEqual(Set(goals.compactMap { ($0["dimensions"] as? [String])?.first }), ["Signup", "Pricing"])
+        for row in goals {
+            let goal = (row["dimensions"] as? [String])?.first ?? ""
+            let expected = perGoal[goal]
+            let visitors = expected?.visitors ?? -1
+            XCTAssertEqual(
+                numbers(row),
+                [visitors, expected?.events ?? -1, (visitors / siteVisitors * 100 * 100).rounded() / 100], goal)
+        }
+        let converting = try results(
+            #"{"site_id":"a.example","metrics":["visitors","conversion_rate"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["visit:country"],"filters":[["is","event:goal",["Signup"]]]}"#
+        )
+        let perCountryAll = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc) { e, _ in
+            e.country
+        }
+        let perCountrySignup = sent.grouped(
+            site: "a.example", from: all.first, to: all.last, zone: .utc, where: { e, _ in e.goal == "Signup" }
+        ) { e, _ in e.country }
+        for row in converting {
+            let country = (row["dimensions"] as? [String])?.first ?? ""
+            let converted = perCountrySignup[country]?.visitors ?? 0
+            let base = perCountryAll[country]?.visitors ?? 1
+            XCTAssertEqual(numbers(row), [converted, (converted / base * 100 * 100).rounded() / 100], country)
+        }
+
+        // Comparisons: 14 days against the 14 before, in total and by day.
+        let fortnight = sent.days(14, 1)
+        let before = sent.days(28, 15)
+        let compared = try results(
+            #"{"site_id":"a.example","metrics":["visitors","pageviews","bounce_rate"],"date_range":["\#(fortnight.first)","\#(fortnight.last)"],"include":{"comparisons":{"mode":"previous_period"}}}"#
+        )
+        let now = sent.metrics(site: "a.example", from: fortnight.first, to: fortnight.last, zone: .utc)
+        let then = sent.metrics(site: "a.example", from: before.first, to: before.last, zone: .utc)
+        let comparison = compared.first?["comparison"] as? [String: Any] ?? [:]
+        XCTAssertEqual(numbers(compared.first ?? [:]), [now.visitors, now.pageviews, now.bounceRate])
+        XCTAssertEqual(numbers(comparison), [then.visitors, then.pageviews, then.bounceRate])
+        XCTAssertEqual(
+            numbers(comparison, "change"),
+            [
+                ((now.visitors - then.visitors) / then.visitors * 100).rounded(),
+                ((now.pageviews - then.pageviews) / then.pageviews * 100).rounded(),
+                ((now.bounceRate - then.bounceRate) * 10).rounded() / 10,
+            ])
+        let comparedDays = try results(
+            #"{"site_id":"a.example","metrics":["pageviews"],"date_range":["\#(fortnight.first)","\#(fortnight.last)"],"dimensions":["time:day"],"include":{"comparisons":{"mode":"previous_period"}}}"#
+        )
+        XCTAssertEqual(comparedDays.count, 14)
+        for row in comparedDays {
+            let day = (row["dimensions"] as? [String])?.first ?? ""
+            let other = ((row["comparison"] as? [String: Any])?["dimensions"] as? [String])?.first ?? ""
+            XCTAssertEqual(other, SentEvents.dayBefore(day, 14))
+            let expectedNow = sent.metrics(site: "a.example", from: day, to: day, zone: .utc).pageviews
+            let expectedThen = sent.metrics(site: "a.example", from: other, to: other, zone: .utc).pageviews
+            XCTAssertEqual(numbers(row), [expectedNow], day)
+            XCTAssertEqual(numbers(row["comparison"] as? [String: Any] ?? [:]), [expectedThen], other)
+        }
+
+        // Pages of results with the total number of rows, and the same as CSV.
+        let pageQuery =
+            #"{"site_id":"a.example","metrics":["pageviews"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:page"],"order_by":[["event:page","asc"]],"pagination":{"limit":2,"offset":1},"include":{"total_rows":true}}"#
+        let paged = try query(pageQuery)
+        XCTAssertEqual(paged.status, 200, paged.text)
+        let pages = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc) { e, _ in e.path }
+        let sortedPages = pages.keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        XCTAssertEqual(
+            (paged.json["results"] as? [[String: Any]])?.compactMap { ($0["dimensions"] as? [String])?.first },
+            Array(sortedPages[1..<3]))
+        XCTAssertEqual((paged.json["meta"] as? [String: Any])?["total_rows"] as? Int, pages.count)
+        for request in [
+            try query(pageQuery, accept: "text/csv"), try query(pageQuery, path: "/api/v2/query?format=csv"),
+        ] {
+            XCTAssertEqual(request.status, 200, request.text)
+            XCTAssertTrue(request.header("Content-Type")?.hasPrefix("text/csv") == true, request.description)
+            let expectedCSV =
+                (["event:page,pageviews"]
+                + sortedPages[1..<3].map { page in
+                    let field =
+                        page.contains("\"") || page.contains(",")
+                        ? "\"" + page.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : page
+                    return "\(field),\(Int(pages[page]?.pageviews ?? 0))"
+                }).joined(separator: "\r\n") + "\r\n"
+            XCTAssertEqual(request.text, expectedCSV)
+        }
+    }
+
+    func testHostileValuesAreMatchedLiterallyAndBadQueriesAreRefusedWithTheField() throws {
+        try importEvents()
+        let all = sent.days(60, 1)
+        // Injection attempts match nothing (or exactly themselves) and break nothing.
+        for hostile in [#"') OR 1=1 --"#, #"\\"#, #"\u0000"#, "%", "_", "'", "😀𝄞", #"x\\' OR '1'='1"#] {
+            for op in ["is", "contains"] {
+                let rows = try results(
+                    #"{"site_id":"a.example","metrics":["visitors"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:page"],"filters":[["\#(op)","event:page",["\#(hostile)"]]]}"#
+                )
+                let literal = hostile.replacingOccurrences(of: #"\\"#, with: "\\").replacingOccurrences(
+                    of: #"\u0000"#, with: "\0")
+                let expected = Set(
+                    sent.events.filter {
+                        $0.site == "a.example" && (op == "is" ? $0.path == literal : $0.path.contains(literal))
+                    }.map(\.path))
+                XCTAssertEqual(
+                    Set(rows.compactMap { ($0["dimensions"] as? [String])?.first }), expected, "\(op) \(hostile)")
+            }
+        }
+        // A path full of markup comes back as it was sent.
+        let markup = try results(
+            #"{"site_id":"a.example","metrics":["pageviews"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:page"],"filters":[["contains","event:page",["<b>"]]]}"#
+        )
+        XCTAssertEqual(markup.compactMap { ($0["dimensions"] as? [String])?.first }, [#"/o'brien<b>"x"</b>"#])
+
+        let bad: [(String, String)] = [
+            ("not json", "body"),
+            (#"{"metrics":["visitors"],"date_range":"7d"}"#, "site_id"),
+            (#"{"site_id":"a.example","metrics":["visitors; DROP TABLE events"],"date_range":"7d"}"#, "metrics"),
+            (#"{"site_id":"a.example","metrics":[],"date_range":"7d"}"#, "metrics"),
+            (#"{"site_id":"a.example","metrics":["visitors"],"date_range":"8d"}"#, "date_range"),
+            (#"{"site_id":"a.example","metrics":["visitors"],"date_range":["2024-02-30","2024-03-01"]}"#, "date_range"),
+            (#"{"site_id":"a.example","metrics":["visitors"],"date_range":["2024-03-02","2024-03-01"]}"#, "date_range"),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","dimensions":["event:props:x"]}"#,
+                "dimensions"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","filters":[["matches","event:page",["a"]]]}"#,
+                "filters"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","filters":[["is","event:page","a"]]}"#,
+                "filters"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","filters":[["is","event:goal",["Nope"]]]}"#,
+                "filters"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["bounce_rate"],"date_range":"7d","dimensions":["event:page"]}"#,
+                "metrics"
+            ),
+            (#"{"site_id":"a.example","metrics":["conversion_rate"],"date_range":"7d"}"#, "metrics"),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","pagination":{"limit":10001}}"#,
+                "pagination.limit"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","pagination":{"offset":-1}}"#,
+                "pagination.offset"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","order_by":[["pageviews","desc"]]}"#,
+                "order_by"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"all","include":{"comparisons":{"mode":"previous_period"}}}"#,
+                "include.comparisons"
+            ),
+            (
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","include":{"comparisons":{"mode":"forever"}}}"#,
+                "include.comparisons"
+            ),
+            (#"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","sql":"SELECT 1"}"#, "sql"),
+        ]
+        for (body, field) in bad {
+            let response = try query(body)
+            XCTAssertEqual(response.status, 400, body)
+            XCTAssertEqual(response.json["field"] as? String, field, "\(body): \(response.text)")
+            XCTAssertFalse((response.json["error"] as? String ?? "").isEmpty, body)
+        }
+        let deep =
+            String(repeating: #"["not","#, count: 10) + #"["is","event:page",["/"]]"#
+            + String(repeating: "]", count: 10)
+        let tooDeep = try query(
+            #"{"site_id":"a.example","metrics":["visitors"],"date_range":"7d","filters":[\#(deep)]}"#)
+        XCTAssertEqual(tooDeep.status, 400, tooDeep.text)
+
+        // A site's token sees its own site only; no token sees nothing.
+        let own = try query(#"{"site_id":"b.example","metrics":["visitors"],"date_range":"30d"}"#, token: siteToken)
+        XCTAssertEqual(own.status, 200, own.text)
+        let other = try query(#"{"site_id":"a.example","metrics":["visitors"],"date_range":"30d"}"#, token: siteToken)
+        XCTAssertEqual(other.status, 403, other.text)
+        let anonymous = try RawHTTPClient(port: statsPort, timeout: 10).request(
+            "POST", "/api/v2/query", body: #"{"site_id":"a.example","metrics":["visitors"],"date_range":"30d"}"#)
+        XCTAssertEqual(anonymous.status, 401, anonymous.text)
+
+        // ClickHouse gone: 503 with Retry-After, and the answer says what is wrong.
+        clickHouse.stop()
+        let down = try query(#"{"site_id":"a.example","metrics":["visitors"],"date_range":"30d"}"#)
+        XCTAssertEqual(down.status, 503, down.text)
+        XCTAssertEqual(down.header("Retry-After"), "5")
+        XCTAssertTrue(down.text.contains("ClickHouse"), down.text)
+    }
+}
+
+/// One event the test sent, with what the history should make of it.
+struct SentEvent {
+    var id: String
+    var site: String
+    var time: Int
+    var type: String
+    var path: String
+    var session: String
+    var user: String
+    var country: String
+    /// The utm_source of its URL; nil: none (the visit's source is then "direct").
+    var utmSource: String?
+
+    var source: String { utmSource ?? "direct" }
+
+    var goal: String? {
+        if type == "signup" { return "Signup" }
+        if type == "page_view" && path == "/pricing" { return "Pricing" }
+        return nil
+    }
+
+    var json: String {
+        let query = utmSource.map { "?utm_source=\($0)&utm_medium=referral" } ?? ""
+        let formatter = ISO8601DateFormatter()
+        let escapedPath = path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return #"{"type":"\#(type)","id":"\#(id)","session_id":"\#(session)","user_id":"\#(user)","#
+            + #""url":"https://\#(site)/\#(query)","path":"\#(escapedPath)","#
+            + #""timestamp":"\#(formatter.string(from: Date(timeIntervalSince1970: Double(time))))"}"#
+    }
+}
+
+/// A visit: its events in time order.
+struct SentVisit {
+    var events: [SentEvent]
+    var first: SentEvent { events[0] }
+    var entry: String { events.first { $0.type == "page_view" }?.path ?? "" }
+    var exit: String { events.last { $0.type == "page_view" }?.path ?? "" }
+}
+
+/// The events of the test and the figures they should give, worked out here independently of
+/// the SQL: visitors are distinct user ids, visits distinct sessions (properties from their first
+/// event), a bounce a visit of one event, a visit's duration from its first to its last event.
+struct SentEvents {
+    static let sites = ["a.example", "b.example", "c.example"]
+    var events: [SentEvent] = []
+
+    struct Figures {
+        var visitors: Double = 0
+        var visits: Double = 0
+        var pageviews: Double = 0
+        var events: Double = 0
+        var bounceRate: Double = 0
+        var duration: Double = 0
+        var all: [Double] {
+            [
+                visitors, visits, pageviews, events, visits == 0 ? 0 : (pageviews / visits * 100).rounded() / 100,
+                bounceRate, duration,
+            ]
+        }
+    }
+
+    static func zone(_ site: String) -> TimeZone {
+        site == "b.example" ? TimeZone(identifier: "America/New_York") ?? .utc : .utc
+    }
+
+    static func day(_ seconds: Int, _ zone: TimeZone) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))
+    }
+
+    static func dayBefore(_ day: String, _ days: Int) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = .utc
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard let date = formatter.date(from: day) else { return "" }
+        return formatter.string(from: date.addingTimeInterval(-Double(days) * 86_400))
+    }
+
+    /// UTC days `from` to `to` days ago, as `YYYY-MM-DD`.
+    func days(_ from: Int, _ to: Int) -> (first: String, last: String) {
+        (Self.day(todayStart - from * 86_400, .utc), Self.day(todayStart - to * 86_400, .utc))
+    }
+
+    var todayStart = 0
+
+    static func make(today: Date) -> SentEvents {
+        var sent = SentEvents()
+        sent.todayStart = Int(today.timeIntervalSince1970) / 86_400 * 86_400
+        let countries = ["US", "GB", "DE"]
+        let sources: [String?] = ["google", "newsletter", nil]
+        let entries = ["/", "/blog/a", "/pricing"]
+        let later = ["/pricing", "/docs/50%_off", "/blog/a", #"/o'brien<b>"x"</b>"#]
+        var serial = 0
+        for (siteIndex, site) in sites.enumerated() {
+            for daysAgo in 1...60 {
+                // b.example's day starts at 02:00 UTC: the evening before in New York.
+                let dayStart = sent.todayStart - daysAgo * 86_400 + (site == "b.example" ? 2 : 8) * 3600
+                for visit in 0..<(1 + (daysAgo * 7 + siteIndex * 3) % 4) {
+                    let session = "s-\(siteIndex)-\(daysAgo)-\(visit)"
+                    let user = "u-\(siteIndex)-\((daysAgo * 3 + visit) % 11)"
+                    let country = countries[(daysAgo + visit) % 3]
+                    let views = 1 + (daysAgo + visit) % 4
+                    var types = Array(repeating: "page_view", count: views)
+                    if (daysAgo + visit) % 5 == 0 { types.append("signup") }
+                    var path = entries[(daysAgo + visit) % 3]
+                    for (index, type) in types.enumerated() {
+                        if index > 0 && type == "page_view" { path = later[(index + visit + daysAgo) % later.count] }
+                        serial += 1
+                        sent.events.append(
+                            SentEvent(
+                                id: Self.uuid(serial), site: site, time: dayStart + visit * 900 + index * 40,
+                                type: type,
+                                path: path, session: session, user: user, country: country,
+                                utmSource: index == 0 ? sources[(daysAgo + 2 * visit) % 3] : nil))
+                    }
+                }
+            }
+        }
+        return sent
+    }
+
+    static func uuid(_ serial: Int) -> String {
+        let tail = String(serial, radix: 16)
+        return "7e570000-0000-4000-8000-" + String(repeating: "0", count: 12 - tail.count) + tail
+    }
+
+    /// The visits of a site in the days `from`…`to` (inclusive, in `zone`), built from the events
+    /// in those days only, as the history builds them.
+    private func visits(site: String, from: String, to: String, zone: TimeZone) -> [SentVisit] {
+        let chosen = events.filter { event in
+            guard event.site == site else { return false }
+            let day = Self.day(event.time, zone)
+            return day >= from && day <= to
+        }
+        return Dictionary(grouping: chosen, by: \.session).values.map {
+            SentVisit(events: $0.sorted { $0.time < $1.time })
+        }
+    }
+
+    func metrics(site: String, from: String, to: String, zone: TimeZone) -> Figures {
+        grouped(site: site, from: from, to: to, zone: zone) { _, _ in "" }[""] ?? Figures()
+    }
+
+    /// Figures per group: `key` names the group of an event; `matches` chooses the events
+    /// counted (a visit counts where one of its events does).
+    func grouped(
+        site: String, from: String, to: String, zone: TimeZone,
+        where matches: (SentEvent, SentVisit) -> Bool = { _, _ in true },
+        key: (SentEvent, SentVisit) -> String
+    ) -> [String: Figures] {
+        var users: [String: Set<String>] = [:]
+        var sessions: [String: [String: SentVisit]] = [:]
+        var figures: [String: Figures] = [:]
+        for visit in visits(site: site, from: from, to: to, zone: zone) {
+            for event in visit.events where matches(event, visit) {
+                let group = key(event, visit)
+                users[group, default: []].insert(event.user)
+                sessions[group, default: [:]][event.session] = visit
+                figures[group, default: Figures()].events += 1
+                if event.type == "page_view" { figures[group, default: Figures()].pageviews += 1 }
+            }
+        }
+        for (group, visits) in sessions {
+            figures[group]?.visitors = Double(users[group]?.count ?? 0)
+            figures[group]?.visits = Double(visits.count)
+            let bounces = visits.values.filter { $0.events.count == 1 }.count
+            figures[group]?.bounceRate = (Double(bounces) / Double(visits.count) * 100).rounded()
+            let seconds = visits.values.map { Double(($0.events.last?.time ?? 0) - $0.first.time) }.reduce(0, +)
+            figures[group]?.duration = (seconds / Double(visits.count)).rounded()
+        }
+        return figures
+    }
+}
+
+extension TimeZone {
+    fileprivate static let utc = TimeZone(identifier: "UTC") ?? TimeZone.current
+}
