@@ -57,6 +57,8 @@ let package = Package(
         .target(name: "AnalyticsCore", dependencies: ["ASCIIText"]),
         // ClickHouse over its HTTP interface: the history store (issue 31) and its queries.
         .target(name: "ClickHouse"),
+        // The query API's pure parts: a query read and checked, its SQL, its results. No I/O.
+        .target(name: "HistoryQuery", dependencies: ["AnalyticsCore", "ClickHouse"]),
         // What both services share: environment configuration, logging, signals.
         .target(
             name: "ServiceRuntime",
@@ -84,6 +86,7 @@ let package = Package(
             name: "consumer",
             dependencies: [
                 "ASCIIText", "Kafka", "HTTPServer", "AnalyticsCore", "ServiceRuntime", "CLinuxEvents", "BackgroundWork",
+                "HistoryQuery",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -115,6 +118,7 @@ let package = Package(
         .testTarget(name: "ServiceRuntimeTests", dependencies: ["ServiceRuntime"]),
         .testTarget(name: "ClickHouseTests", dependencies: ["ClickHouse", "TestSupport"]),
         .testTarget(name: "ConsumerTests", dependencies: ["consumer", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "HistoryQueryTests", dependencies: ["HistoryQuery", "AnalyticsCore", "ClickHouse"]),
         .testTarget(name: "ProducerTests", dependencies: ["producer", "HTTPServer", "AnalyticsCore", "Kafka"]),
     ],
     swiftLanguageModes: [.v6]
@@ -127,11 +131,13 @@ let package = Package(
 if Context.environment["ANALYTICS_FUZZ_TARGETS"] != nil {
     let harnesses = [
         "http-parser", "event-validation", "content-decoding", "pixel-query", "forwarded-headers", "tracker-body",
+        "stats-query",
     ]
     for name in harnesses {
         package.targets.append(
             .executableTarget(
-                name: "fuzz-\(name)", dependencies: ["AnalyticsCore", "HTTPServer"], path: "Fuzz/\(name)")
+                name: "fuzz-\(name)", dependencies: ["AnalyticsCore", "HTTPServer", "HistoryQuery", "ClickHouse"],
+                path: "Fuzz/\(name)")
         )
     }
 }

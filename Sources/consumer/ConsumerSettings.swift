@@ -2,6 +2,7 @@ import AnalyticsCore
 import ClickHouse
 import Foundation
 import HTTPServer
+import HistoryQuery
 import Kafka
 import ServiceRuntime
 

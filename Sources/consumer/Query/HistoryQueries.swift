@@ -2,6 +2,7 @@ import AnalyticsCore
 import ClickHouse
 import Foundation
 import HTTPServer
+import HistoryQuery
 import Logging
 
 /// `POST /api/v2/query`: reads the query (`StatsQueryParser`), checks the token sees its site,

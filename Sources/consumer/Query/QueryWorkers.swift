@@ -1,5 +1,6 @@
 import BackgroundWork
 import Foundation
+import HistoryQuery
 import Synchronization
 
 /// The threads that run history queries: a ClickHouse call blocks for as long as the query runs,

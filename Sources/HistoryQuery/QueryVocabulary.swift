@@ -1,7 +1,7 @@
 /// What a query may ask for: metrics, dimensions and filter operators, each a closed enum whose
 /// SQL comes from the code (`QuerySQL`), never from the request. The raw values are the names of
 /// Plausible's Stats API v2, so clients written for it work.
-enum QueryMetric: String, CaseIterable, Sendable {
+public enum QueryMetric: String, CaseIterable, Sendable {
     case visitors, visits, pageviews, events
     case viewsPerVisit = "views_per_visit"
     case bounceRate = "bounce_rate"
@@ -10,7 +10,7 @@ enum QueryMetric: String, CaseIterable, Sendable {
     case conversionRate = "conversion_rate"
 
     /// Metrics of whole visits: refused with event dimensions, as Plausible refuses them.
-    var isSessionMetric: Bool {
+    public var isSessionMetric: Bool {
         switch self {
         case .visits, .viewsPerVisit, .bounceRate, .visitDuration: true
         default: false
@@ -19,7 +19,7 @@ enum QueryMetric: String, CaseIterable, Sendable {
 }
 
 /// A property results are grouped by, or filtered on.
-enum QueryDimension: String, CaseIterable, Sendable {
+public enum QueryDimension: String, CaseIterable, Sendable {
     case page = "event:page"
     case name = "event:name"
     case hostname = "event:hostname"
@@ -42,14 +42,14 @@ enum QueryDimension: String, CaseIterable, Sendable {
     case month = "time:month"
 
     /// A property of each event (the rest are of the visit, or of time).
-    var isEventDimension: Bool {
+    public var isEventDimension: Bool {
         switch self {
         case .page, .name, .hostname, .goal: true
         default: false
         }
     }
 
-    var isTime: Bool {
+    public var isTime: Bool {
         switch self {
         case .time, .hour, .day, .week, .month: true
         default: false
@@ -58,7 +58,7 @@ enum QueryDimension: String, CaseIterable, Sendable {
 
     /// A property of the visit taken from its first event (or its first and last page): reading
     /// it needs the visit's events grouped.
-    var needsVisit: Bool {
+    public var needsVisit: Bool {
         switch self {
         case .source, .referrer, .utmSource, .utmMedium, .utmCampaign, .entryPage, .exitPage: true
         default: false
@@ -67,24 +67,24 @@ enum QueryDimension: String, CaseIterable, Sendable {
 }
 
 /// How a filter compares a dimension with its values.
-enum FilterOperator: String, CaseIterable, Sendable {
+public enum FilterOperator: String, CaseIterable, Sendable {
     case `is`
     case isNot = "is_not"
     case contains
     case containsNot = "contains_not"
 
-    var isNegated: Bool { self == .isNot || self == .containsNot }
+    public var isNegated: Bool { self == .isNot || self == .containsNot }
 }
 
 /// A filter of a query: a comparison, or `and`/`or`/`not` of filters.
-indirect enum QueryFilter: Sendable, Equatable {
+public indirect enum QueryFilter: Sendable, Equatable {
     case compare(FilterOperator, QueryDimension, [String])
     case and([QueryFilter])
     case or([QueryFilter])
     case not(QueryFilter)
 
     /// Every dimension the filter reads.
-    var dimensions: [QueryDimension] {
+    public var dimensions: [QueryDimension] {
         switch self {
         case .compare(_, let dimension, _): [dimension]
         case .and(let filters), .or(let filters): filters.flatMap(\.dimensions)
@@ -94,13 +94,13 @@ indirect enum QueryFilter: Sendable, Equatable {
 }
 
 /// The other period a query's results are compared with.
-enum ComparisonMode: String, Sendable {
+public enum ComparisonMode: String, Sendable {
     case previousPeriod = "previous_period"
     case yearOverYear = "year_over_year"
 }
 
 /// What `order_by` sorts on: a metric or a dimension of the query.
-enum QueryOrderKey: Sendable, Equatable {
+public enum QueryOrderKey: Sendable, Equatable {
     case metric(QueryMetric)
     case dimension(QueryDimension)
 }

@@ -1,18 +1,18 @@
 /// A conversion the site owner counts (`GOALS`): an event of a name (`Signup=event:signup`) or a
 /// page view of a path (`Thanks=page:/thank-you`). Queries filter and group by goals
 /// (`event:goal`) and compute `conversion_rate` from them.
-struct Goal: Sendable, Equatable {
-    enum Kind: Sendable, Equatable {
+public struct Goal: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
         case event(String)
         case page(String)
     }
 
-    var name: String
-    var kind: Kind
+    public var name: String
+    public var kind: Kind
 
     /// `name=event:<event type>` or `name=page:<path>`; a name of 1 to 120 printable characters
     /// without `=` or `,`.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         guard let equals = text.firstIndex(of: "=") else { return nil }
         let name = text[..<equals].trimmingCharacters(in: .whitespaces)
         let definition = text[text.index(after: equals)...].trimmingCharacters(in: .whitespaces)
@@ -28,11 +28,11 @@ struct Goal: Sendable, Equatable {
         }
     }
 
-    init(name: String, kind: Kind) {
+    public init(name: String, kind: Kind) {
         self.name = name
         self.kind = kind
     }
 
-    static let allowed =
+    public static let allowed =
         "comma-separated name=event:<event type> or name=page:<path> pairs, such as Signup=event:signup,Thanks=page:/thank-you"
 }

@@ -2,14 +2,14 @@ import Foundation
 
 /// A query's days made concrete in the site's time zone: the instants they begin and end, the
 /// other period when the query compares, and the time buckets its `time` dimension means.
-struct QueryPeriod: Sendable, Equatable {
+public struct QueryPeriod: Sendable, Equatable {
     /// How far the other period lies before the query's: whole days, or whole months when the
     /// range is whole months (a month is compared with the month before, whatever their lengths).
-    enum Shift: Sendable, Equatable {
+    public enum Shift: Sendable, Equatable {
         case days(Int)
         case months(Int)
 
-        func back(_ date: LocalDate) -> LocalDate {
+        public func back(_ date: LocalDate) -> LocalDate {
             switch self {
             case .days(let days): date.adding(days: -days)
             case .months(let months): date.adding(months: -months)
@@ -17,22 +17,22 @@ struct QueryPeriod: Sendable, Equatable {
         }
     }
 
-    struct Days: Sendable, Equatable {
-        var first: LocalDate
-        var last: LocalDate
+    public struct Days: Sendable, Equatable {
+        public var first: LocalDate
+        public var last: LocalDate
         /// Seconds since 1970 of the first instant, and of the first instant after the last day.
-        var start: Int
-        var end: Int
+        public var start: Int
+        public var end: Int
     }
 
-    var timeZone: TimeZone
-    var current: Days
-    var previous: Days?
-    var shift: Shift?
+    public var timeZone: TimeZone
+    public var current: Days
+    public var previous: Days?
+    public var shift: Shift?
     /// What `time` stands for: hours for a day, days up to three months, else months.
-    var timeBucket: QueryDimension
+    public var timeBucket: QueryDimension
 
-    init(_ range: QueryDateRange, comparison: ComparisonMode?, timeZone: TimeZone, now: Date) {
+    public init(_ range: QueryDateRange, comparison: ComparisonMode?, timeZone: TimeZone, now: Date) {
         self.timeZone = timeZone
         let (first, last) = range.days(today: LocalDate(now, in: timeZone))
         current = Self.days(first, last, timeZone)
@@ -65,7 +65,7 @@ struct QueryPeriod: Sendable, Equatable {
     }
 
     /// `[first, last]` as Plausible echoes them: the first and last second, with their offsets.
-    func echoed(_ days: Days) -> [String] {
+    public func echoed(_ days: Days) -> [String] {
         [Self.iso(days.start, timeZone), Self.iso(days.end - 1, timeZone)]
     }
 
@@ -80,7 +80,7 @@ struct QueryPeriod: Sendable, Equatable {
     }
 
     /// Every bucket of `bucket` in the query's days, as the results name them (`meta.time_labels`).
-    func labels(_ bucket: QueryDimension) -> [String] {
+    public func labels(_ bucket: QueryDimension) -> [String] {
         var labels: [String] = []
         switch bucket {
         case .hour:
@@ -112,7 +112,7 @@ struct QueryPeriod: Sendable, Equatable {
     }
 
     /// The label of the other period's bucket that `label` (a bucket of the query's) is compared with.
-    func previousLabel(_ label: String, bucket: QueryDimension) -> String {
+    public func previousLabel(_ label: String, bucket: QueryDimension) -> String {
         guard let shift else { return label }
         let dateText = String(label.prefix(10))
         guard let date = LocalDate(dateText) else { return label }

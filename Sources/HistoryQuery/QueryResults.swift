@@ -3,34 +3,34 @@ import Foundation
 
 /// The answer to a `StatsQuery`: ClickHouse's counts turned into the metrics asked for, and
 /// written as Plausible's Stats API v2 writes them (JSON), or as CSV.
-struct QueryResults: Sendable {
+public struct QueryResults: Sendable {
     /// The counts of one group in one period (`QuerySQL.counts`).
-    struct Counts: Sendable, Equatable {
-        var visitors = 0
-        var pageviews = 0
-        var events = 0
-        var visits = 0
-        var bounces = 0
-        var duration = 0
-        var baseVisitors = 0
+    public struct Counts: Sendable, Equatable {
+        public var visitors = 0
+        public var pageviews = 0
+        public var events = 0
+        public var visits = 0
+        public var bounces = 0
+        public var duration = 0
+        public var baseVisitors = 0
         /// The visitors of the whole period (percentage, a goal's conversion rate), when asked.
-        var total: Int?
+        public var total: Int?
     }
 
-    struct Row: Sendable, Equatable {
-        var dimensions: [String]
-        var current: Counts
-        var previous: Counts?
+    public struct Row: Sendable, Equatable {
+        public var dimensions: [String]
+        public var current: Counts
+        public var previous: Counts?
     }
 
-    let query: StatsQuery
-    let period: QueryPeriod
-    let grouped: [QueryDimension]
-    var rows: [Row]
-    var totalRows: Int?
+    public let query: StatsQuery
+    public let period: QueryPeriod
+    public let grouped: [QueryDimension]
+    public var rows: [Row]
+    public var totalRows: Int?
 
     /// Reads ClickHouse's `FORMAT JSONCompact` answer to `sql.statement`.
-    init(answer: [UInt8], sql: QuerySQL) throws(QueryError) {
+    public init(answer: [UInt8], sql: QuerySQL) throws(QueryError) {
         query = sql.query
         period = sql.period
         grouped = sql.dimensions
@@ -88,7 +88,7 @@ struct QueryResults: Sendable {
     }
 
     /// A metric's value from counts: whole numbers stay whole; a rate of nothing is 0, never NaN.
-    func value(_ metric: QueryMetric, _ counts: Counts) -> JSONValue {
+    public func value(_ metric: QueryMetric, _ counts: Counts) -> JSONValue {
         func ratio(_ part: Int, _ whole: Int) -> Double { whole == 0 ? 0 : Double(part) / Double(whole) }
         func rounded(_ value: Double, _ places: Double) -> Double { (value * places).rounded() / places }
         switch metric {
@@ -110,7 +110,7 @@ struct QueryResults: Sendable {
 
     /// The change from the other period: percentage points for rates, else the change in percent
     /// (100 from nothing to something, 0 from nothing to nothing).
-    func change(_ metric: QueryMetric, now: JSONValue, before: JSONValue) -> JSONValue {
+    public func change(_ metric: QueryMetric, now: JSONValue, before: JSONValue) -> JSONValue {
         let new = now.doubleValue ?? 0
         let old = before.doubleValue ?? 0
         switch metric {
@@ -124,7 +124,7 @@ struct QueryResults: Sendable {
 
     // MARK: - Writing
 
-    func json() -> [UInt8] {
+    public func json() -> [UInt8] {
         var results: [JSONValue] = []
         results.reserveCapacity(rows.count)
         for row in rows {
@@ -198,7 +198,7 @@ struct QueryResults: Sendable {
 
     /// RFC 4180 CSV: a header row of the dimensions and metrics (and, when comparing, each
     /// metric's other-period value and change), then one line per result.
-    func csv() -> [UInt8] {
+    public func csv() -> [UInt8] {
         var header = query.dimensions.map(\.rawValue) + query.metrics.map(\.rawValue)
         if query.comparison != nil {
             header += query.metrics.map { "\($0.rawValue)_comparison" } + query.metrics.map { "\($0.rawValue)_change" }
@@ -227,7 +227,7 @@ struct QueryResults: Sendable {
 
     /// A CSV field, quoted when it holds a comma, quote or line break; one that a spreadsheet
     /// would run as a formula (`=`, `+`, `-`, `@` first) is prefixed with `'` (OWASP's advice).
-    static func field(_ text: String) -> String {
+    public static func field(_ text: String) -> String {
         var value = text
         if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first),
             Double(value) == nil

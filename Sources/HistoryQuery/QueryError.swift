@@ -1,8 +1,7 @@
 import ClickHouse
-import HTTPServer
 
 /// Why a query got no results, each with the status and message its sender sees.
-enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The request is wrong: `field` names the part, `message` what is allowed.
     case invalid(field: String, message: String)
     /// The token sees another site only.
@@ -14,7 +13,7 @@ enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Too many queries in flight (`QUERY_CONCURRENCY`).
     case busy
 
-    var description: String {
+    public var description: String {
         switch self {
         case .invalid(let field, let message): "\(field): \(message)"
         case .forbidden(let site): "this token does not see the site \(site)"
@@ -25,22 +24,8 @@ enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    var response: HTTPResponse {
-        let noStore = ("Cache-Control", "no-store")
-        switch self {
-        case .invalid(let field, _):
-            return .error(.badRequest, description, field: field, headers: HTTPHeaders([noStore]))
-        case .forbidden: return .error(.forbidden, description, field: "site_id", headers: HTTPHeaders([noStore]))
-        case .historyOff: return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore]))
-        case .unavailable:
-            return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "5")]))
-        case .busy:
-            return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "1")]))
-        }
-    }
-
     /// The sender's view of a ClickHouse failure: never the SQL, which is ours.
-    init(_ error: ClickHouseError) {
+    public init(_ error: ClickHouseError) {
         switch error {
         case .timedOut(let seconds): self = .unavailable("ClickHouse did not answer within \(Int(seconds)) s")
         case .unreachable: self = .unavailable("ClickHouse is unreachable")

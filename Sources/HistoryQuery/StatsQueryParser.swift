@@ -3,21 +3,25 @@ import AnalyticsCore
 /// Reads a `POST /api/v2/query` body (Plausible's Stats API v2 shape) into a `StatsQuery`, or
 /// says which field is wrong and what it allows. Every list, string and number is bounded here,
 /// before anything reaches SQL.
-struct StatsQueryParser: Sendable {
-    let goals: [Goal]
+public struct StatsQueryParser: Sendable {
+    public let goals: [Goal]
 
-    static let maxBodyBytes = 64 * 1024
-    static let maxDimensions = 3
-    static let maxFilterLeaves = 30
-    static let maxFilterDepth = 6
-    static let maxFilterValues = 100
-    static let maxValueBytes = 2048
+    public init(goals: [Goal]) {
+        self.goals = goals
+    }
+
+    public static let maxBodyBytes = 64 * 1024
+    public static let maxDimensions = 3
+    public static let maxFilterLeaves = 30
+    public static let maxFilterDepth = 6
+    public static let maxFilterValues = 100
+    public static let maxValueBytes = 2048
 
     private static let topLevel: Set<String> = [
         "site_id", "metrics", "date_range", "dimensions", "filters", "order_by", "include", "pagination",
     ]
 
-    func parse(_ body: [UInt8]) throws(QueryError) -> StatsQuery {
+    public func parse(_ body: [UInt8]) throws(QueryError) -> StatsQuery {
         guard body.count <= Self.maxBodyBytes else {
             throw .invalid(field: "body", message: "the query is larger than \(Self.maxBodyBytes / 1024) KiB")
         }

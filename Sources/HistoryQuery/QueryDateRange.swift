@@ -2,20 +2,20 @@ import Foundation
 
 /// The `date_range` of a query: a named range relative to today in the site's time zone, or two
 /// inclusive dates.
-enum QueryDateRange: Sendable, Equatable {
+public enum QueryDateRange: Sendable, Equatable {
     case day, sevenDays, thirtyDays, month, sixMonths, twelveMonths, year, all
     case custom(first: LocalDate, last: LocalDate)
 
-    static let names: [(String, QueryDateRange)] = [
+    public static let names: [(String, QueryDateRange)] = [
         ("day", .day), ("7d", .sevenDays), ("30d", .thirtyDays), ("month", .month), ("6mo", .sixMonths),
         ("12mo", .twelveMonths), ("year", .year), ("all", .all),
     ]
 
     /// The first day `all` reaches back to.
-    static let beginning = LocalDate(year: 2000, month: 1, day: 1)
+    public static let beginning = LocalDate(year: 2000, month: 1, day: 1)
 
     /// The inclusive days of the range for `today`.
-    func days(today: LocalDate) -> (first: LocalDate, last: LocalDate) {
+    public func days(today: LocalDate) -> (first: LocalDate, last: LocalDate) {
         switch self {
         case .day: (today, today)
         case .sevenDays: (today.adding(days: -6), today)
@@ -32,7 +32,7 @@ enum QueryDateRange: Sendable, Equatable {
     }
 
     /// Whether the range is whole calendar months (its previous period is then the months before).
-    var isWholeMonths: Bool {
+    public var isWholeMonths: Bool {
         switch self {
         case .month, .sixMonths, .twelveMonths, .year: true
         case .custom(let first, let last): first.day == 1 && last.adding(days: 1).day == 1
@@ -42,13 +42,13 @@ enum QueryDateRange: Sendable, Equatable {
 }
 
 /// A calendar date without a time zone (`YYYY-MM-DD`), in the proleptic Gregorian calendar.
-struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvertible {
-    var year: Int
-    var month: Int
-    var day: Int
+public struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
 
     /// `YYYY-MM-DD` with a year from 1970 to 2200; nil for anything else or a day that does not exist.
-    init?(_ text: String) {
+    public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
@@ -59,21 +59,21 @@ struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvert
         self.init(year: year, month: month, day: day)
     }
 
-    init(year: Int, month: Int, day: Int) {
+    public init(year: Int, month: Int, day: Int) {
         self.year = year
         self.month = month
         self.day = day
     }
 
     /// The day of `instant` in `timeZone`.
-    init(_ instant: Date, in timeZone: TimeZone) {
+    public init(_ instant: Date, in timeZone: TimeZone) {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.year, .month, .day], from: instant)
         self.init(year: parts.year ?? 1970, month: parts.month ?? 1, day: parts.day ?? 1)
     }
 
-    static func length(year: Int, month: Int) -> Int {
+    public static func length(year: Int, month: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30
@@ -82,7 +82,7 @@ struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvert
     }
 
     /// Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    var dayNumber: Int {
+    public var dayNumber: Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yearOfEra = y - era * 400
@@ -91,7 +91,7 @@ struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvert
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    init(dayNumber: Int) {
+    public init(dayNumber: Int) {
         let z = dayNumber + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -103,23 +103,23 @@ struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvert
         self.init(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
     }
 
-    func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
+    public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
 
     /// The same day `months` later, clamped to the month's last day.
-    func adding(months: Int) -> LocalDate {
+    public func adding(months: Int) -> LocalDate {
         let index = year * 12 + (month - 1) + months
         let newYear = index / 12
         let newMonth = index % 12 + 1
         return LocalDate(year: newYear, month: newMonth, day: min(day, Self.length(year: newYear, month: newMonth)))
     }
 
-    var firstOfMonth: LocalDate { LocalDate(year: year, month: month, day: 1) }
+    public var firstOfMonth: LocalDate { LocalDate(year: year, month: month, day: 1) }
 
     /// Whole months from `self`'s month to `other`'s.
-    func months(to other: LocalDate) -> Int { (other.year * 12 + other.month) - (year * 12 + month) }
+    public func months(to other: LocalDate) -> Int { (other.year * 12 + other.month) - (year * 12 + month) }
 
     /// The instant this day begins in `timeZone`, seconds since 1970.
-    func start(in timeZone: TimeZone) -> Int {
+    public func start(in timeZone: TimeZone) -> Int {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let components = DateComponents(year: year, month: month, day: day)
@@ -128,12 +128,12 @@ struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomStringConvert
         return Int(calendar.startOfDay(for: date).timeIntervalSince1970)
     }
 
-    var description: String {
+    public var description: String {
         let y = String(year)
         let m = month < 10 ? "0\(month)" : String(month)
         let d = day < 10 ? "0\(day)" : String(day)
         return "\(String(repeating: "0", count: max(0, 4 - y.count)))\(y)-\(m)-\(d)"
     }
 
-    static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
+    public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
 }

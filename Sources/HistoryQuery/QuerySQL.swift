@@ -14,17 +14,24 @@ import ClickHouse
 ///   periods in one pass, the other period's time buckets moved onto the query's.
 /// The statement returns counts only; rates and averages are worked out from them in Swift
 /// (`QueryResults`), so none can be non-finite.
-struct QuerySQL: Sendable {
-    let query: StatsQuery
-    let period: QueryPeriod
-    let goals: [Goal]
-    let database: String
+public struct QuerySQL: Sendable {
+    public let query: StatsQuery
+    public let period: QueryPeriod
+    public let goals: [Goal]
+    public let database: String
+
+    public init(query: StatsQuery, period: QueryPeriod, goals: [Goal], database: String) {
+        self.query = query
+        self.period = period
+        self.goals = goals
+        self.database = database
+    }
 
     /// The counts each result row carries, per period, in this order.
-    static let counts = ["visitors", "pageviews", "events", "visits", "bounces", "duration", "base_visitors"]
+    public static let counts = ["visitors", "pageviews", "events", "visits", "bounces", "duration", "base_visitors"]
 
     /// The dimensions as grouped: `time` made concrete.
-    var dimensions: [QueryDimension] {
+    public var dimensions: [QueryDimension] {
         query.dimensions.map { $0 == .time ? period.timeBucket : $0 }
     }
 
@@ -128,7 +135,7 @@ struct QuerySQL: Sendable {
     }
 
     /// A filter as a condition on a row of `source`.
-    func condition(_ filter: QueryFilter) -> String {
+    public func condition(_ filter: QueryFilter) -> String {
         switch filter {
         case .and(let filters): "(" + filters.map(condition).joined(separator: " AND ") + ")"
         case .or(let filters): "(" + filters.map(condition).joined(separator: " OR ") + ")"
@@ -166,7 +173,7 @@ struct QuerySQL: Sendable {
     /// The statement, `FORMAT JSONCompact`: per row the dimensions (as strings), then `counts` for
     /// the query's period and, when comparing, for the other; then the visitors of the whole
     /// period (for `percentage` and a goal's `conversion_rate`).
-    var statement: String {
+    public var statement: String {
         let groups = dimensions.enumerated().map { "\(column($0.element)) AS d\($0.offset)" }
         let keys = dimensions.indices.map { "d\($0)" }
         let periodKey = comparing ? ["cur"] : []
@@ -221,7 +228,7 @@ struct QuerySQL: Sendable {
     }
 
     /// Whether results need the visitors of the whole period.
-    var needsTotal: Bool {
+    public var needsTotal: Bool {
         !dimensions.isEmpty
             && (query.metrics.contains(.percentage)
                 || (query.metrics.contains(.conversionRate) && dimensions.contains(.goal)))

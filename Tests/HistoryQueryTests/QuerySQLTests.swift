@@ -1,0 +1,84 @@
+import ClickHouse
+import Foundation
+import HistoryQuery
+import XCTest
+
+/// The statement of a query is made of the code's names and of literals only: whatever the values
+/// a request carries, the SQL outside its string literals is the same.
+final class QuerySQLTests: XCTestCase {
+    private let goals = [Goal(name: "Signup", kind: .event("signup")), Goal(name: "O'Brien", kind: .page("/a'b"))]
+    private let utc = TimeZone(identifier: "UTC") ?? .current
+
+    private func statement(_ json: String) throws -> String {
+        let query = try StatsQueryParser(goals: goals).parse(Array(json.utf8))
+        let period = QueryPeriod(
+            query.dateRange, comparison: query.comparison, timeZone: utc,
+            now: Date(timeIntervalSince1970: 1_780_000_000))
+        return QuerySQL(query: query, period: period, goals: goals, database: "analytics").statement
+    }
+
+    /// The SQL with every string literal replaced by `?`; nil when a literal never ends.
+    static func skeleton(_ sql: String) -> String? {
+        var result: [UInt8] = []
+        var inside = false
+        var escaped = false
+        for byte in sql.utf8 {
+            if inside {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "'") {
+                    inside = false
+                    result.append(UInt8(ascii: "?"))
+                }
+            } else if byte == UInt8(ascii: "'") {
+                inside = true
+            } else {
+                result.append(byte)
+            }
+        }
+        return inside ? nil : String(decoding: result, as: UTF8.self)
+    }
+
+    func testHostileValuesChangeOnlyTheLiterals() throws {
+        let hostile = [
+            #"') OR 1=1 --"#, #"\\"#, #"\u0000"#, "%", "_", "'", "😀𝄞", #"\n; DROP TABLE events"#, "`", #"\"x\""#,
+            "${x}",
+        ]
+        let template =
+            #"{"site_id":"a","metrics":["visitors","bounce_rate","percentage"],"date_range":"30d","dimensions":["visit:source"],"#
+            + #""filters":[["or",[["is","event:page",["VALUE"]],["contains_not","visit:utm_campaign",["VALUE"]]]]]}"#
+        let plain = try XCTUnwrap(Self.skeleton(statement(template.replacingOccurrences(of: "VALUE", with: "x"))))
+        for value in hostile {
+            let sql = try statement(template.replacingOccurrences(of: "VALUE", with: value))
+            XCTAssertEqual(Self.skeleton(sql), plain, value)
+            XCTAssertFalse(sql.utf8.contains(0), "no NUL byte reaches the SQL")
+            XCTAssertFalse(sql.contains("\n"), "no line break reaches the SQL")
+        }
+    }
+
+    func testEachDimensionMetricAndGoalMakesAStatementOfLiteralsAndNames() throws {
+        for dimension in QueryDimension.allCases {
+            let metrics =
+                dimension.isEventDimension ? #""visitors","events""# : #""visitors","visits","visit_duration""#
+            let sql = try statement(
+                #"{"site_id":"a'b","metrics":[\#(metrics)],"date_range":"7d","dimensions":["\#(dimension.rawValue)"],"include":{"comparisons":{"mode":"previous_period"}}}"#
+            )
+            XCTAssertNotNil(Self.skeleton(sql), dimension.rawValue)
+            XCTAssertTrue(sql.contains(#"site = 'a\'b'"#), "the site is a literal: \(dimension.rawValue)")
+            XCTAssertTrue(sql.hasSuffix("FORMAT JSONCompact"))
+        }
+        let sql = try statement(
+            #"{"site_id":"a","metrics":["conversion_rate"],"date_range":"7d","dimensions":["event:goal"]}"#)
+        XCTAssertTrue(sql.contains(#"path = '/a\'b'"#), sql)
+        XCTAssertTrue(sql.contains(#"'O\'Brien'"#), sql)
+    }
+
+    func testContainsMatchesPercentAndUnderscoreLiterally() throws {
+        let sql = try statement(
+            #"{"site_id":"a","metrics":["visitors"],"date_range":"7d","filters":[["contains","event:page",["50%_off"]]]}"#
+        )
+        XCTAssertTrue(sql.contains(#"path LIKE '%50\\%\\_off%'"#), sql)
+    }
+}
