@@ -95,6 +95,7 @@ let package = Package(
             resources: [
                 .embedInCode("Dashboard/dashboard.html"),
                 .embedInCode("Dashboard/dashboard.js"),
+                .embedInCode("Dashboard/history.js"),
                 .embedInCode("Dashboard/dashboard.css"),
             ]
         ),

@@ -4,11 +4,15 @@ coming from search, social and direct, on phones and desktops, with clicks, cust
 page-load times. For `make screenshot` and for trying the dashboard by hand.
 
 usage: demo_traffic.py [--producer http://localhost:8080] [--sessions 120] [--seed 7] [--duration 0]
+                       [--days 0 --import-token TOKEN]
 
 With --duration, each session's events go out in steps spread over that many seconds, so sessions
-last a while and the charts show more than one minute.
+last a while and the charts show more than one minute. With --days, the sessions are spread over
+the past that many days (more of them lately, fewer at weekends) and sent with their own
+timestamps through the producer's IMPORT_TOKEN, for the history views.
 """
 import argparse
+import datetime
 import json
 import random
 import sys
@@ -87,8 +91,12 @@ def main():
     parser.add_argument("--sessions", type=int, default=120)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--duration", type=float, default=0)
+    parser.add_argument("--days", type=int, default=0)
+    parser.add_argument("--import-token")
     options = parser.parse_args()
     rng = random.Random(options.seed)
+    if options.days > 0:
+        return backfill(options, rng)
     steps = 8
     waves = [[] for _ in range(steps)]
     for _ in range(options.sessions):
@@ -107,9 +115,37 @@ def main():
     return 0 if accepted == total else 1
 
 
-def post(producer, events):
-    request = urllib.request.Request(producer + "/events", data=json.dumps(events).encode(),
-                                     headers={"Content-Type": "application/json"})
+def backfill(options, rng):
+    """Sessions over the past --days days, each event with its own past timestamp."""
+    if not options.import_token:
+        print("demo traffic: --days needs --import-token (the producer's IMPORT_TOKEN)", file=sys.stderr)
+        return 2
+    now = datetime.datetime.now(datetime.timezone.utc)
+    # Traffic grows towards today and dips at weekends, so comparisons have something to show.
+    days = list(range(1, options.days + 1))
+    weights = [(1.0 + (options.days - day) / options.days) * (0.6 if (now - datetime.timedelta(days=day)).weekday() >= 5
+                                                              else 1.0) for day in days]
+    events = []
+    for _ in range(options.sessions):
+        day = rng.choices(days, weights=weights)[0]
+        start = (now - datetime.timedelta(days=day)).replace(hour=0, minute=0, second=0, microsecond=0)
+        start += datetime.timedelta(seconds=rng.randrange(6 * 3600, 23 * 3600))
+        for index, event in enumerate(session_events(rng)):
+            moment = start + datetime.timedelta(seconds=index * rng.randrange(15, 120))
+            event["timestamp"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+            events.append(event)
+    accepted = 0
+    for start in range(0, len(events), 500):
+        accepted += post(options.producer, events[start:start + 500], options.import_token)
+    print("demo traffic: %d of %d events accepted, over %d days" % (accepted, len(events), options.days))
+    return 0 if accepted == len(events) else 1
+
+
+def post(producer, events, token=None):
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
+    request = urllib.request.Request(producer + "/events", data=json.dumps(events).encode(), headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)["accepted"]
 

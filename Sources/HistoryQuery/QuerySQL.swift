@@ -7,7 +7,7 @@ import ClickHouse
 /// - rows: the site's events in the period (and the other period when comparing), bots left out,
 ///   each with its visit's key (`sid`) and visitor's key (`vid`);
 /// - visits, when anything needs them: per visit its first event's source, referrer and campaign,
-///   its first and last page, its number of events and its length, joined onto its rows;
+///   its first and last page, its number of page views and its length, joined onto its rows;
 /// - filters on the rows (a visit's properties are those of its visit); a goal filter marks the
 ///   rows that convert instead of removing the others, so a conversion rate has its base;
 /// - grouped by the dimensions (and per visit first for visit metrics); when comparing, both
@@ -73,7 +73,7 @@ public struct QuerySQL: Sendable {
             argMin(utm_campaign, timestamp) AS s_utm_campaign, \
             argMinIf(path, timestamp, type = 'page_view') AS s_entry_page, \
             argMaxIf(path, timestamp, type = 'page_view') AS s_exit_page, \
-            count() AS s_events, max(timestamp) - min(timestamp) AS s_duration \
+            countIf(type = 'page_view') AS s_views, max(timestamp) - min(timestamp) AS s_duration \
             FROM (\(rows)) GROUP BY \(key)
             """
         return "(SELECT * FROM (\(rows)) ANY INNER JOIN (\(visits)) USING (\(key)))"
@@ -167,6 +167,8 @@ public struct QuerySQL: Sendable {
     private var rowFilter: String {
         var conditions = query.otherFilters.map(condition)
         if dimensions.contains(.goal) { conditions.append("\(column(.goal)) != ''") }
+        // An event with no page (a custom event sent without a url) is on no page.
+        if dimensions.contains(.page) { conditions.append("path != ''") }
         return conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")
     }
 
@@ -183,12 +185,12 @@ public struct QuerySQL: Sendable {
             let perVisit = """
                 SELECT \((periodKey + groups + ["sid"]).joined(separator: ", ")), any(vid) AS v, \
                 countIf(type = 'page_view' AND \(converts)) AS pv, countIf(\(converts)) AS ev, \
-                max(\(converts)) AS conv, any(s_events) AS se, any(s_duration) AS sd \
+                max(\(converts)) AS conv, any(s_views) AS sv, any(s_duration) AS sd \
                 FROM \(source) WHERE \(rowFilter) GROUP BY \((periodKey + keys + ["sid"]).joined(separator: ", "))
                 """
             grouped = """
                 SELECT \((periodKey + keys + ["uniqExactIf(v, conv) AS visitors"]).joined(separator: ", ")), \
-                sum(pv) AS pageviews, sum(ev) AS events, countIf(conv) AS visits, countIf(conv AND se = 1) AS bounces, \
+                sum(pv) AS pageviews, sum(ev) AS events, countIf(conv) AS visits, countIf(conv AND sv <= 1) AS bounces, \
                 sumIf(sd, conv) AS duration, uniqExact(v) AS base_visitors \
                 FROM (\(perVisit))\(keys.isEmpty && periodKey.isEmpty ? "" : " GROUP BY " + (periodKey + keys).joined(separator: ", "))
                 """

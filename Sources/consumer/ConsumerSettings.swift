@@ -203,7 +203,8 @@ struct ConsumerSettings: Sendable {
             means: "Most memory ClickHouse may use for one history query (max_memory_usage); beyond, 503.")
         queries.concurrency = try environment.integer(
             "QUERY_CONCURRENCY", default: 4, range: 1...64,
-            means: "History queries run at once; as many again may wait, beyond that 503 with Retry-After.")
+            means:
+                "History queries run at once; eight times as many may wait (a dashboard page asks 7), beyond that 503.")
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")

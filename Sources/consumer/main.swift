@@ -133,7 +133,9 @@ StatsRoutes(figures: figures, metrics: metrics, access: access, feed: feed).inst
 let queries = HistoryQueries(endpoint: settings.history, settings: settings.queries, logger: logger)
 queries.install(on: &router, access: access)
 DashboardRoutes(
-    assets: DashboardAssets(refreshMilliseconds: settings.dashboardRefreshMilliseconds), feed: feed, access: access,
+    assets: DashboardAssets(
+        refreshMilliseconds: settings.dashboardRefreshMilliseconds, history: settings.history != nil), feed: feed,
+    access: access,
     metrics: metrics, knowsSite: { statistics.hasSite($0) }
 ).install(on: &router)
 let server: HTTPServer

@@ -23,22 +23,32 @@ struct DashboardAssets: Sendable {
 
     let page: StaticAsset
     let script: StaticAsset
+    let historyScript: StaticAsset
     let style: StaticAsset
     let scriptPath: String
+    let historyScriptPath: String
     let stylePath: String
 
-    init(refreshMilliseconds: Int) {
+    /// `history`: whether the consumer has a history (`CLICKHOUSE_URL`), so the page offers
+    /// periods other than Realtime or says how to get them.
+    init(refreshMilliseconds: Int, history: Bool = false) {
         let forever = "public, max-age=31536000, immutable"
         script = StaticAsset(
             body: PackageResources.dashboard_js, contentType: "text/javascript; charset=utf-8", cacheControl: forever,
+            headers: Self.securityHeaders)
+        historyScript = StaticAsset(
+            body: PackageResources.history_js, contentType: "text/javascript; charset=utf-8", cacheControl: forever,
             headers: Self.securityHeaders)
         style = StaticAsset(
             body: PackageResources.dashboard_css, contentType: "text/css; charset=utf-8", cacheControl: forever,
             headers: Self.securityHeaders)
         scriptPath = "/assets/dashboard-\(script.fingerprint).js"
+        historyScriptPath = "/assets/history-\(historyScript.fingerprint).js"
         stylePath = "/assets/dashboard-\(style.fingerprint).css"
         let html = String(decoding: PackageResources.dashboard_html, as: UTF8.self)
             .replacingOccurrences(of: "{{REFRESH_MS}}", with: String(refreshMilliseconds))
+            .replacingOccurrences(of: "{{HISTORY}}", with: history ? "on" : "off")
+            .replacingOccurrences(of: "{{HISTORY_SCRIPT_URL}}", with: historyScriptPath)
             .replacingOccurrences(of: "{{SCRIPT_URL}}", with: scriptPath)
             .replacingOccurrences(of: "{{STYLE_URL}}", with: stylePath)
         page = StaticAsset(

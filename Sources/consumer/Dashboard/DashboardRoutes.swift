@@ -25,6 +25,9 @@ struct DashboardRoutes: Sendable {
         }
         // The assets hold no statistics: they are served to anyone, like any page's script.
         router.on("GET", assets.scriptPath) { request, respond in respond(assets.script.response(to: request.head)) }
+        router.on("GET", assets.historyScriptPath) { request, respond in
+            respond(assets.historyScript.response(to: request.head))
+        }
         router.on("GET", assets.stylePath) { request, respond in respond(assets.style.response(to: request.head)) }
         router.on(
             "GET", "/analytics",

@@ -150,6 +150,8 @@
   // Live only while data keeps arriving: stale after 3 refresh intervals of silence, or as soon
   // as the stream drops.
   function updateStatus() {
+    // The history view keeps its own status.
+    if (document.body.classList.contains("is-history")) return;
     const silentFor = Date.now() - link.lastMessageAt;
     const live = link.lastMessageAt > 0 && silentFor <= STALE_AFTER_MS && link.problem === null && link.mode !== "connecting";
     let text;
@@ -489,14 +491,20 @@
         return response.ok ? response.json() : null;
       })
       .then(function (rows) {
-        if (!Array.isArray(rows)) return connectStream();
+        if (!Array.isArray(rows)) return startSite(SITE);
         renderSwitcher(rows);
         if (!SITE && (rows.length > 1 || WANTS_OVERVIEW)) return startOverview(rows);
-        connectStream();
+        startSite(SITE || (rows.length === 1 ? String(rows[0].site) : null));
       })
       .catch(function () {
-        connectStream();
+        startSite(SITE);
       });
+  }
+
+  // One site's page: its history for any period but Realtime (history.js), else the live view.
+  function startSite(site) {
+    if (window.AnalyticsHistory && window.AnalyticsHistory.start(site)) return;
+    connectStream();
   }
 
   function renderSwitcher(rows) {

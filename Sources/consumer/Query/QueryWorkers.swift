@@ -26,22 +26,27 @@ final class QueryWorkers: Sendable {
 
     init(count: Int) {
         threads = (0..<max(1, count)).map { BackgroundThread(name: "query-\($0)") }
-        maxWaiting = 2 * max(1, count)
+        maxWaiting = 8 * max(1, count)
     }
 
     func start() {
         for thread in threads {
-            thread.start(onStop: { [ready] in ready.signal() }) { [self] stop in
+            thread.start { [self] _ in
+                // Each wake-up is one job, or the end: shutdown wakes every thread once more.
                 while true {
                     ready.wait()
-                    if stop.isRequested { return }
-                    let job: Job? = queue.withLock { state in
-                        guard case .open(var jobs) = state, !jobs.isEmpty else { return nil }
+                    let next: Job?? = queue.withLock { state in
+                        guard case .open(var jobs) = state else { return .some(nil) }
+                        guard !jobs.isEmpty else { return nil }
                         let job = jobs.removeFirst()
                         state = .open(jobs)
-                        return job
+                        return .some(job)
                     }
-                    job?.run()
+                    switch next {
+                    case .some(.some(let job)): job.run()
+                    case .some(.none): return
+                    case .none: continue
+                    }
                 }
             }
         }
@@ -68,8 +73,8 @@ final class QueryWorkers: Sendable {
             return []
         }
         for job in left { job.refuse() }
-        for thread in threads { thread.stop() }
-        for thread in threads { thread.join() }
+        for _ in threads { ready.signal() }
+        for thread in threads { thread.stopAndJoin() }
     }
 
     deinit { shutdown() }
