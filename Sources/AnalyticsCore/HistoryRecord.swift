@@ -15,7 +15,9 @@ public struct HistoryRecord: Sendable, Equatable {
     public var type: String
     /// `HyperLogLog.hash` of the visitor; 0 when the event names none.
     public var visitor: UInt64
-    /// `HyperLogLog.hash` of the session id; 0 when the event has none.
+    /// `HyperLogLog.hash` of the session id. An event with neither a session nor a visitor gets
+    /// the hash of its own id (`e:`), so that queries read it as a visit of its own: a visit is
+    /// `session`, else `visitor`. 0 when the event has no session but has a visitor.
     public var session: UInt64
     public var path: String
     public var hostname: String
@@ -58,6 +60,7 @@ public struct HistoryRecord: Sendable, Equatable {
         type = event.type
         visitor = AnalyticsAggregator.visitorHash(of: event) ?? 0
         session = event.sessionID.flatMap { $0.isEmpty ? nil : HyperLogLog.hash($0, prefixedBy: "s:") } ?? 0
+        if visitor == 0 && session == 0 { session = HyperLogLog.hash(event.id, prefixedBy: "e:") }
         path = event.path ?? event.url.flatMap(EventEnricher.path(of:)) ?? (event.type == "page_view" ? "/" : "")
         hostname = event.url.flatMap(WebURL.host(of:))?.lowercased() ?? ""
         referrer = event.referrer ?? ""

@@ -6,12 +6,13 @@ import ClickHouse
 /// Shape (docs/http-api.md, "How the numbers are counted"):
 /// - rows: the site's events in the period (and the other period when comparing), bots left out,
 ///   each with its visit's key (`sid`) and visitor's key (`vid`);
-/// - visits, when anything needs them: per visit its first event's source, referrer and campaign,
-///   its first and last page, its number of page views and its length, joined onto its rows;
-/// - filters on the rows (a visit's properties are those of its visit); a goal filter marks the
-///   rows that convert instead of removing the others, so a conversion rate has its base;
-/// - grouped by the dimensions (and per visit first for visit metrics); when comparing, both
-///   periods in one pass, the other period's time buckets moved onto the query's.
+/// - visits: per visit its visitor, its first event's source, referrer and campaign, its first
+///   and last page, its page views, its length and whether it converted;
+/// - one of three plans (`Plan`), the cheapest that can answer: grouped visits; grouped rows
+///   (visits chosen by a visit filter through `IN`); or rows with their visit joined;
+/// - a goal filter marks what converts instead of removing the rest, so a conversion rate has
+///   its base; when comparing, both periods in one pass, the other period's time buckets moved
+///   onto the query's.
 /// The statement returns counts only; rates and averages are worked out from them in Swift
 /// (`QueryResults`), so none can be non-finite.
 public struct QuerySQL: Sendable {
@@ -30,30 +31,77 @@ public struct QuerySQL: Sendable {
     /// The counts each result row carries, per period, in this order.
     public static let counts = ["visitors", "pageviews", "events", "visits", "bounces", "duration", "base_visitors"]
 
+    /// How the statement reads the events, cheapest first.
+    public enum Plan: Sendable, Equatable {
+        /// Visits grouped by visit properties: no event or time dimension, filters on visits only.
+        case visits
+        /// Rows grouped by event properties: no visit metric and no dimension that needs the
+        /// visit's first event; filters on such properties choose visits through `IN`.
+        case rows
+        /// Rows with their visit's properties joined: everything else.
+        case joined
+    }
+
     /// The dimensions as grouped: `time` made concrete.
     public var dimensions: [QueryDimension] {
         query.dimensions.map { $0 == .time ? period.timeBucket : $0 }
     }
 
-    private var comparing: Bool { period.previous != nil }
-
-    private var needsVisits: Bool {
-        query.metrics.contains(where: \.isSessionMetric) || dimensions.contains(where: \.needsVisit)
-            || query.filters.flatMap(\.dimensions).contains(where: \.needsVisit)
+    public var plan: Plan {
+        let filterDimensions = query.otherFilters.flatMap(\.dimensions)
+        let rowsCan =
+            !query.metrics.contains(where: \.isSessionMetric) && !dimensions.contains(where: \.needsVisit)
+            && query.otherFilters.allSatisfy { filter in
+                let used = filter.dimensions
+                return !used.contains(where: \.needsVisit) || used.allSatisfy { !$0.isEventDimension }
+            }
+        let visitsCan =
+            !dimensions.contains(where: { $0.isEventDimension || $0.isTime })
+            && filterDimensions.allSatisfy({ !$0.isEventDimension })
+        // Rows are cheapest when no visit has to be read whole; a filter on a visit's first event
+        // reads visits anyway, so a query that visits can answer reads them once.
+        if rowsCan && (!filterDimensions.contains(where: \.needsVisit) || !visitsCan) { return .rows }
+        if visitsCan { return .visits }
+        return .joined
     }
+
+    private var comparing: Bool { period.previous != nil }
 
     private var zone: String { SQLLiteral.string(period.timeZone.identifier) }
 
-    /// Rows of the period: the source every other part reads.
+    /// Columns that group by the period (`cur`: 1 for the query's, 0 for the other) when comparing.
+    private var periodKey: [String] { comparing ? ["cur"] : [] }
+
+    // MARK: - Rows and visits
+
+    /// Rows of the period: the source every other part reads. An event without a session is a
+    /// visit of its visitor (one without either has its own id's hash as session:
+    /// `HistoryRecord`).
     private var rows: String {
         var ranges = [Self.range(period.current)]
-        if let previous = period.previous { ranges.append(Self.range(previous)) }
-        let visitColumns = needsVisits ? ", source, referrer, utm_source, utm_medium, utm_campaign" : ""
+        if let previous = period.previous {
+            // Adjacent periods are one range; others, their bounds and either period.
+            if previous.end == period.current.start {
+                ranges = [
+                    Self.range(
+                        QueryPeriod.Days(
+                            first: previous.first, last: period.current.last,
+                            start: previous.start, end: period.current.end))
+                ]
+            } else {
+                ranges.append(Self.range(previous))
+                ranges = [
+                    "timestamp >= toDateTime(\(SQLLiteral.integer(min(previous.start, period.current.start)))) "
+                        + "AND timestamp < toDateTime(\(SQLLiteral.integer(max(previous.end, period.current.end)))) AND ("
+                        + ranges.joined(separator: " OR ") + ")"
+                ]
+            }
+        }
         let current = comparing ? ", timestamp >= toDateTime(\(SQLLiteral.integer(period.current.start))) AS cur" : ""
         return """
-            SELECT if(session != 0, session, if(visitor != 0, visitor, sipHash64(id))) AS sid, \
-            if(visitor != 0, visitor, sid) AS vid, timestamp, type, path, hostname, country, device, browser, os\
-            \(visitColumns)\(current) \
+            SELECT if(session != 0, session, visitor) AS sid, \
+            if(visitor != 0, visitor, sid) AS vid, timestamp, type, path, hostname, country, device, browser, os, \
+            source, referrer, utm_source, utm_medium, utm_campaign\(current) \
             FROM `\(database)`.events \
             WHERE site = \(SQLLiteral.string(query.site)) AND bot = 0 AND (\(ranges.joined(separator: " OR ")))
             """
@@ -63,63 +111,109 @@ public struct QuerySQL: Sendable {
         "(timestamp >= toDateTime(\(SQLLiteral.integer(days.start))) AND timestamp < toDateTime(\(SQLLiteral.integer(days.end))))"
     }
 
-    /// Rows with their visit's properties when anything reads them, else the rows alone.
-    private var source: String {
-        guard needsVisits else { return "(\(rows))" }
-        let key = comparing ? "sid, cur" : "sid"
-        let visits = """
-            SELECT \(key), argMin(source, timestamp) AS s_source, argMin(referrer, timestamp) AS s_referrer, \
-            argMin(utm_source, timestamp) AS s_utm_source, argMin(utm_medium, timestamp) AS s_utm_medium, \
-            argMin(utm_campaign, timestamp) AS s_utm_campaign, \
-            argMinIf(path, timestamp, type = 'page_view') AS s_entry_page, \
-            argMaxIf(path, timestamp, type = 'page_view') AS s_exit_page, \
-            countIf(type = 'page_view') AS s_views, max(timestamp) - min(timestamp) AS s_duration \
-            FROM (\(rows)) GROUP BY \(key)
-            """
-        return "(SELECT * FROM (\(rows)) ANY INNER JOIN (\(visits)) USING (\(key)))"
+    /// One row per visit (and period): its visitor `v`, its page views `sv` and length `sd`,
+    /// what of it converts (`pv`, `ev`, `conv`), and the visit properties in `properties`, each
+    /// as `v_<name>` (`visitColumn`).
+    private func visits(_ properties: [QueryDimension]) -> String {
+        // A visit is of the period it began in: grouping by visit alone is a fifth cheaper than by
+        // period and visit.
+        var columns = ["sid", "any(vid) AS v", "countIf(type = 'page_view') AS sv"]
+        if comparing {
+            columns.append("min(timestamp) >= toDateTime(\(SQLLiteral.integer(period.current.start))) AS cur")
+        }
+        columns +=
+            converting
+            ? [
+                "countIf(type = 'page_view' AND \(converts)) AS pv", "countIf(\(converts)) AS ev",
+                "max(\(converts)) AS conv",
+            ] : ["sv AS pv", "count() AS ev", "1 AS conv"]
+        columns.append("max(timestamp) - min(timestamp) AS sd")
+        var seen: Set<String> = []
+        for property in properties where seen.insert(property.rawValue).inserted {
+            columns.append("\(Self.visitAggregate(property)) AS \(Self.visitColumn(property))")
+        }
+        return "SELECT \(columns.joined(separator: ", ")) FROM (\(rows)) GROUP BY sid"
     }
 
-    /// The column or expression of a dimension in a row of `source`.
-    private func column(_ dimension: QueryDimension) -> String {
+    /// The name of a visit property in a row of `visits`.
+    private static func visitColumn(_ dimension: QueryDimension) -> String {
+        "v_" + dimension.rawValue.replacingOccurrences(of: "visit:", with: "")
+    }
+
+    /// How a visit property is worked out from its rows: the first event's source and campaign,
+    /// the first and last page viewed; country, device, browser and OS are the visitor's.
+    private static func visitAggregate(_ dimension: QueryDimension) -> String {
         switch dimension {
-        case .page: "path"
-        case .name: "type"
-        case .hostname: "hostname"
-        case .country: "country"
-        case .device: "device"
-        case .browser: "browser"
-        case .operatingSystem: "os"
-        case .source: "s_source"
-        case .referrer: "s_referrer"
-        case .utmSource: "s_utm_source"
-        case .utmMedium: "s_utm_medium"
-        case .utmCampaign: "s_utm_campaign"
-        case .entryPage: "s_entry_page"
-        case .exitPage: "s_exit_page"
+        case .source: "argMin(source, timestamp)"
+        case .referrer: "argMin(referrer, timestamp)"
+        case .utmSource: "argMin(utm_source, timestamp)"
+        case .utmMedium: "argMin(utm_medium, timestamp)"
+        case .utmCampaign: "argMin(utm_campaign, timestamp)"
+        case .entryPage: "argMinIf(path, timestamp, type = 'page_view')"
+        case .exitPage: "argMaxIf(path, timestamp, type = 'page_view')"
+        case .country: "any(country)"
+        case .device: "any(device)"
+        case .browser: "any(browser)"
+        case .operatingSystem: "any(os)"
+        default: "''"
+        }
+    }
+
+    /// Visit properties a plan reads from `visits`: every one the dimensions and filters name.
+    private func visitProperties(_ filters: [QueryFilter], grouped: Bool) -> [QueryDimension] {
+        (grouped ? dimensions : []).filter { !$0.isEventDimension && !$0.isTime }
+            + filters.flatMap(\.dimensions).filter { !$0.isEventDimension }
+    }
+
+    /// Rows with the properties of their visit: its `v_<name>` columns, its page views
+    /// (`visit_views`) and length (`visit_length`).
+    private func joined(_ properties: [QueryDimension]) -> String {
+        let key = "sid"
+        var names: [String] = []
+        for property in properties where !names.contains(Self.visitColumn(property)) {
+            names.append(Self.visitColumn(property))
+        }
+        let projection = ([key, "sv AS visit_views", "sd AS visit_length"] + names).joined(separator: ", ")
+        return
+            "(SELECT * FROM (\(rows)) ANY INNER JOIN (SELECT \(projection) FROM (\(visits(properties)))) USING (\(key)))"
+    }
+
+    // MARK: - Columns and conditions
+
+    /// Where a condition or a group is evaluated: on a row (visit properties of the joined
+    /// visit) or on a row of `visits`.
+    private enum Context {
+        case row
+        case visit
+    }
+
+    /// The column or expression of a dimension in `context`.
+    private func column(_ dimension: QueryDimension, _ context: Context) -> String {
+        switch dimension {
+        case .page: return "path"
+        case .name: return "type"
+        case .hostname: return "hostname"
+        case .country, .device, .browser, .operatingSystem:
+            if context == .visit { return Self.visitColumn(dimension) }
+            return dimension == .operatingSystem
+                ? "os" : dimension.rawValue.replacingOccurrences(of: "visit:", with: "")
+        case .source, .referrer, .utmSource, .utmMedium, .utmCampaign, .entryPage, .exitPage:
+            return Self.visitColumn(dimension)
         case .goal:
-            goals.isEmpty
+            return goals.isEmpty
                 ? "''"
                 : "multiIf("
                     + goals.map { "\(predicate(of: $0)), \(SQLLiteral.string($0.name))" }.joined(separator: ", ")
                     + ", '')"
-        case .time, .day: "toString(\(shiftedDate("toDate(timestamp, \(zone))")))"
-        case .hour:
-            "toString(\(shiftedTime("toStartOfHour(timestamp, \(zone))")), \(zone))"
-        case .week: "toString(toMonday(\(shiftedDate("toDate(timestamp, \(zone))"))))"
-        case .month: "toString(toStartOfMonth(\(shiftedDate("toDate(timestamp, \(zone))"))))"
+        case .time, .day: return "toString(\(shifted("toDate(timestamp, \(zone))")))"
+        case .hour: return "toString(\(shifted("toStartOfHour(timestamp, \(zone))")), \(zone))"
+        case .week: return "toString(toMonday(\(shifted("toDate(timestamp, \(zone))"))))"
+        case .month: return "toString(toStartOfMonth(\(shifted("toDate(timestamp, \(zone))"))))"
         }
     }
 
-    /// A date of the other period moved onto the query's period, so both group together.
-    private func shiftedDate(_ date: String) -> String {
-        switch period.shift {
-        case nil: date
-        case .days(let days): "if(cur, \(date), addDays(\(date), \(SQLLiteral.integer(days))))"
-        case .months(let months): "if(cur, \(date), addMonths(\(date), \(SQLLiteral.integer(months))))"
-        }
-    }
-
-    private func shiftedTime(_ time: String) -> String {
+    /// A time of the other period moved onto the query's period, so both group together.
+    private func shifted(_ time: String) -> String {
         switch period.shift {
         case nil: time
         case .days(let days): "if(cur, \(time), addDays(\(time), \(SQLLiteral.integer(days))))"
@@ -134,15 +228,15 @@ public struct QuerySQL: Sendable {
         }
     }
 
-    /// A filter as a condition on a row of `source`.
-    public func condition(_ filter: QueryFilter) -> String {
+    /// A filter as a condition in `context`.
+    private func condition(_ filter: QueryFilter, _ context: Context) -> String {
         switch filter {
-        case .and(let filters): "(" + filters.map(condition).joined(separator: " AND ") + ")"
-        case .or(let filters): "(" + filters.map(condition).joined(separator: " OR ") + ")"
-        case .not(let filter): "NOT \(condition(filter))"
+        case .and(let filters): "(" + filters.map { condition($0, context) }.joined(separator: " AND ") + ")"
+        case .or(let filters): "(" + filters.map { condition($0, context) }.joined(separator: " OR ") + ")"
+        case .not(let filter): "NOT \(condition(filter, context))"
         case .compare(let op, let dimension, let values):
             {
-                let column = column(dimension)
+                let column = column(dimension, context)
                 let test: String
                 switch op {
                 case .is, .isNot:
@@ -157,6 +251,9 @@ public struct QuerySQL: Sendable {
         }
     }
 
+    /// Whether the query filters on goals: counts are then of what converts (`converts`).
+    private var converting: Bool { query.goalFilter != nil }
+
     /// Rows that convert: those of the goals the query filters on; every row without a goal filter.
     private var converts: String {
         guard let names = query.goalFilter else { return "1" }
@@ -164,44 +261,105 @@ public struct QuerySQL: Sendable {
         return chosen.isEmpty ? "0" : "(" + chosen.map(predicate(of:)).joined(separator: " OR ") + ")"
     }
 
-    private var rowFilter: String {
-        var conditions = query.otherFilters.map(condition)
-        if dimensions.contains(.goal) { conditions.append("\(column(.goal)) != ''") }
+    /// The conditions on a row: the filters (in `.rows`, those on a visit's first event choose
+    /// the visit through `IN`), a goal dimension's goals, a page dimension's pages.
+    private func rowConditions(_ plan: Plan) -> [String] {
+        var conditions: [String] = []
+        var byVisit: [QueryFilter] = []
+        for filter in query.otherFilters {
+            if plan == .rows, filter.dimensions.contains(where: \.needsVisit) {
+                byVisit.append(filter)
+            } else {
+                conditions.append(condition(filter, .row))
+            }
+        }
+        if !byVisit.isEmpty {
+            conditions.append(
+                "sid IN (SELECT sid FROM (\(visits(visitProperties(byVisit, grouped: false)))) WHERE "
+                    + byVisit.map { condition($0, .visit) }.joined(separator: " AND ") + ")")
+        }
+        if dimensions.contains(.goal) { conditions.append("\(column(.goal, .row)) != ''") }
         // An event with no page (a custom event sent without a url) is on no page.
         if dimensions.contains(.page) { conditions.append("path != ''") }
-        return conditions.isEmpty ? "1" : conditions.joined(separator: " AND ")
+        return conditions
+    }
+
+    private static func whereClause(_ conditions: [String]) -> String {
+        conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+    }
+
+    // MARK: - The statement
+
+    /// The counts of each group (and period).
+    private var grouped: String {
+        let plan = self.plan
+        let context: Context = plan == .visits ? .visit : .row
+        let groups = dimensions.enumerated().map { "\(column($0.element, context)) AS d\($0.offset)" }
+        let keys = periodKey + dimensions.indices.map { "d\($0)" }
+        let groupBy = keys.isEmpty ? "" : " GROUP BY " + keys.joined(separator: ", ")
+        switch plan {
+        case .visits:
+            let filters = query.otherFilters.map { condition($0, .visit) }
+            return """
+                SELECT \((periodKey + groups + visitCounts).joined(separator: ", ")) \
+                FROM (\(visits(visitProperties(query.otherFilters, grouped: true))))\(Self.whereClause(filters))\(groupBy)
+                """
+        case .rows:
+            return "SELECT \((periodKey + groups + rowCounts).joined(separator: ", ")) "
+                + "FROM (\(rows))\(Self.whereClause(rowConditions(.rows)))\(groupBy)"
+        case .joined:
+            let source = joined(visitProperties(query.otherFilters, grouped: true))
+            if query.metrics.contains(where: \.isSessionMetric) {
+                // Each visit in each group first, then the visits of each group.
+                let perVisit = """
+                    SELECT \((periodKey + groups + ["sid"]).joined(separator: ", ")), any(vid) AS v, \
+                    countIf(type = 'page_view' AND \(converts)) AS pv, countIf(\(converts)) AS ev, \
+                    max(\(converts)) AS conv, any(visit_views) AS sv, any(visit_length) AS sd \
+                    FROM \(source)\(Self.whereClause(rowConditions(.joined))) \
+                    GROUP BY \((keys + ["sid"]).joined(separator: ", "))
+                    """
+                return "SELECT \((keys + visitCounts).joined(separator: ", ")) FROM (\(perVisit))\(groupBy)"
+            }
+            return "SELECT \((periodKey + groups + rowCounts).joined(separator: ", ")) "
+                + "FROM \(source)\(Self.whereClause(rowConditions(.joined)))\(groupBy)"
+        }
+    }
+
+    /// Whether the base of a conversion rate is counted: the visitors whether they converted or not.
+    private var countsBase: Bool { converting && query.metrics.contains(.conversionRate) }
+
+    /// The counts of a group of rows. Without a goal filter every row counts, and the plain
+    /// aggregates are a sixth cheaper than their `-If` forms.
+    private var rowCounts: [String] {
+        (converting
+            ? [
+                "uniqExactIf(vid, \(converts)) AS visitors", "countIf(type = 'page_view' AND \(converts)) AS pageviews",
+                "countIf(\(converts)) AS events",
+            ] : ["uniqExact(vid) AS visitors", "countIf(type = 'page_view') AS pageviews", "count() AS events"])
+            + [
+                "toUInt64(0) AS visits", "toUInt64(0) AS bounces", "toInt64(0) AS duration",
+                countsBase ? "uniqExact(vid) AS base_visitors" : "toUInt64(0) AS base_visitors",
+            ]
+    }
+
+    /// The counts of a group of rows of `visits`.
+    private var visitCounts: [String] {
+        (converting
+            ? [
+                "uniqExactIf(v, conv) AS visitors", "sum(pv) AS pageviews", "sum(ev) AS events",
+                "countIf(conv) AS visits", "countIf(conv AND sv <= 1) AS bounces", "sumIf(sd, conv) AS duration",
+            ]
+            : [
+                "uniqExact(v) AS visitors", "sum(sv) AS pageviews", "sum(ev) AS events", "count() AS visits",
+                "countIf(sv <= 1) AS bounces", "sum(sd) AS duration",
+            ]) + [countsBase ? "uniqExact(v) AS base_visitors" : "toUInt64(0) AS base_visitors"]
     }
 
     /// The statement, `FORMAT JSONCompact`: per row the dimensions (as strings), then `counts` for
     /// the query's period and, when comparing, for the other; then the visitors of the whole
     /// period (for `percentage` and a goal's `conversion_rate`).
     public var statement: String {
-        let groups = dimensions.enumerated().map { "\(column($0.element)) AS d\($0.offset)" }
         let keys = dimensions.indices.map { "d\($0)" }
-        let periodKey = comparing ? ["cur"] : []
-        let grouped: String
-        if query.metrics.contains(where: \.isSessionMetric) {
-            // Each visit first, then the visits of each group.
-            let perVisit = """
-                SELECT \((periodKey + groups + ["sid"]).joined(separator: ", ")), any(vid) AS v, \
-                countIf(type = 'page_view' AND \(converts)) AS pv, countIf(\(converts)) AS ev, \
-                max(\(converts)) AS conv, any(s_views) AS sv, any(s_duration) AS sd \
-                FROM \(source) WHERE \(rowFilter) GROUP BY \((periodKey + keys + ["sid"]).joined(separator: ", "))
-                """
-            grouped = """
-                SELECT \((periodKey + keys + ["uniqExactIf(v, conv) AS visitors"]).joined(separator: ", ")), \
-                sum(pv) AS pageviews, sum(ev) AS events, countIf(conv) AS visits, countIf(conv AND sv <= 1) AS bounces, \
-                sumIf(sd, conv) AS duration, uniqExact(v) AS base_visitors \
-                FROM (\(perVisit))\(keys.isEmpty && periodKey.isEmpty ? "" : " GROUP BY " + (periodKey + keys).joined(separator: ", "))
-                """
-        } else {
-            grouped = """
-                SELECT \((periodKey + groups + ["uniqExactIf(vid, \(converts)) AS visitors"]).joined(separator: ", ")), \
-                countIf(type = 'page_view' AND \(converts)) AS pageviews, countIf(\(converts)) AS events, \
-                toUInt64(0) AS visits, toUInt64(0) AS bounces, toInt64(0) AS duration, uniqExact(vid) AS base_visitors \
-                FROM \(source) WHERE \(rowFilter)\(keys.isEmpty && periodKey.isEmpty ? "" : " GROUP BY " + (periodKey + keys).joined(separator: ", "))
-                """
-        }
         var columns = keys
         let pivoted: String
         if comparing {
@@ -212,8 +370,7 @@ public struct QuerySQL: Sendable {
             }
             pivoted =
                 "SELECT \(columns.joined(separator: ", ")), max(cur) AS present FROM (\(grouped))"
-                + (keys.isEmpty ? "" : " GROUP BY \(keys.joined(separator: ", "))")
-                + (keys.isEmpty ? "" : " HAVING present = 1")
+                + (keys.isEmpty ? "" : " GROUP BY \(keys.joined(separator: ", ")) HAVING present = 1")
         } else {
             columns += Self.counts.map { "\($0) AS c_\($0)" }
             pivoted = "SELECT \(columns.joined(separator: ", ")) FROM (\(grouped))"
@@ -239,12 +396,27 @@ public struct QuerySQL: Sendable {
     /// The visitors of the whole period, filtered but not grouped: the base of `percentage`, and
     /// of a goal's `conversion_rate` (every visitor, converted or not).
     private func total(current: Bool) -> String {
-        let forGoals = dimensions.contains(.goal)
-        var conditions = query.otherFilters.map(condition)
+        let everyone = dimensions.contains(.goal) || !converting
+        var conditions: [String] = []
+        let from: String
+        let filters = query.otherFilters
+        if filters.allSatisfy({ !$0.dimensions.contains(where: \.needsVisit) }) {
+            // Filters on rows only (or none): the visitors of the rows they keep.
+            conditions = filters.map { condition($0, .row) }
+            from = "(\(rows))"
+        } else if filters.allSatisfy({ $0.dimensions.allSatisfy { !$0.isEventDimension } }) {
+            conditions = filters.map { condition($0, .visit) }
+            if comparing { conditions.append(current ? "cur" : "NOT cur") }
+            let counted = everyone ? "uniqExact(v)" : "uniqExactIf(v, conv)"
+            return "(SELECT \(counted) FROM (\(visits(visitProperties(filters, grouped: false))))"
+                + "\(Self.whereClause(conditions)))"
+        } else {
+            conditions = filters.map { condition($0, .row) }
+            from = joined(visitProperties(filters, grouped: false))
+        }
         if comparing { conditions.append(current ? "cur" : "NOT cur") }
-        let counted = forGoals ? "uniqExact(vid)" : "uniqExactIf(vid, \(converts))"
-        return
-            "(SELECT \(counted) FROM \(source)\(conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")))"
+        let counted = everyone ? "uniqExact(vid)" : "uniqExactIf(vid, \(converts))"
+        return "(SELECT \(counted) FROM \(from)\(Self.whereClause(conditions)))"
     }
 
     /// `ORDER BY`: the query's `order_by`, else time ascending or the first metric descending;
@@ -281,7 +453,8 @@ public struct QuerySQL: Sendable {
         case .viewsPerVisit: "if(c_visits = 0, 0, c_pageviews / c_visits)"
         case .bounceRate: "if(c_visits = 0, 0, c_bounces / c_visits)"
         case .visitDuration: "if(c_visits = 0, 0, c_duration / c_visits)"
-        case .conversionRate: goalDimension ? "c_visitors" : "if(c_base_visitors = 0, 0, c_visitors / c_base_visitors)"
+        case .conversionRate:
+            goalDimension ? "c_visitors" : "if(c_base_visitors = 0, 0, c_visitors / c_base_visitors)"
         }
     }
 }

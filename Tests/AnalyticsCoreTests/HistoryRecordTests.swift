@@ -62,7 +62,12 @@ final class HistoryRecordTests: XCTestCase {
         XCTAssertEqual(row(event(sessionID: "s-1")).visitor, HyperLogLog.hash("s-1", prefixedBy: "s:"))
         XCTAssertEqual(user.session, HyperLogLog.hash("s-1", prefixedBy: "s:"))
         XCTAssertEqual(row(event()).visitor, 0, "no visitor named")
-        XCTAssertEqual(row(event(sessionID: "")).session, 0)
+        XCTAssertEqual(row(event(userID: "u-1", sessionID: "")).session, 0, "a visitor without a session")
+        // Neither: a visit of its own, keyed by the event's id.
+        XCTAssertEqual(
+            row(event(sessionID: "")).session,
+            HyperLogLog.hash("0f8fad5b-d9cb-469f-a165-70867728950e", prefixedBy: "e:"))
+        XCTAssertEqual(row(event()).session, HyperLogLog.hash("0f8fad5b-d9cb-469f-a165-70867728950e", prefixedBy: "e:"))
     }
 
     func testAnEventWithoutSiteIsTheDefaultSitesAndAPageViewWithoutPathIsTheRoot() {

@@ -46,6 +46,21 @@ final class HistoryQueryTests: HistoryQueryTestCase {
             XCTAssertEqual(numbers(row), [expected?.visitors ?? -1, expected?.pageviews ?? -1], day)
         }
 
+        // Visits and bounce rate by day: visits grouped within each day.
+        let visitsByDay = try results(
+            #"{"site_id":"c.example","metrics":["visits","bounce_rate","visit_duration"],"date_range":["\#(ten.first)","\#(ten.last)"],"dimensions":["time:day"],"filters":[["is","visit:country",["DE","US"]]]}"#
+        )
+        let expectedVisitDays = sent.grouped(
+            site: "c.example", from: ten.first, to: ten.last, zone: .utc, where: { e, _ in e.country != "GB" }
+        ) { event, _ in SentEvents.day(event.time, .utc) }
+        XCTAssertEqual(visitsByDay.count, expectedVisitDays.count)
+        for row in visitsByDay {
+            let day = (row["dimensions"] as? [String])?.first ?? ""
+            let expected = expectedVisitDays[day]
+            XCTAssertEqual(
+                numbers(row), [expected?.visits ?? -1, expected?.bounceRate ?? -1, expected?.duration ?? -1], day)
+        }
+
         // Countries with percentage; sources as each visit's first event has them.
         let countries = try results(
             #"{"site_id":"c.example","metrics":["visitors","percentage"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["visit:country"]}"#
@@ -99,6 +114,11 @@ final class HistoryQueryTests: HistoryQueryTestCase {
             (
                 #"["and",[["is","visit:country",["DE","GB"]],["not",["contains","event:page",["%_"]]]]]"#,
                 { event, _ in ["DE", "GB"].contains(event.country) && !event.path.contains("%_") }
+            ),
+            (#"["is","visit:source",["newsletter"]]"#, { _, visit in visit.first.source == "newsletter" }),
+            (
+                #"["and",[["is","visit:entry_page",["/"]],["is_not","visit:country",["US"]]]]"#,
+                { event, visit in visit.entry == "/" && event.country != "US" }
             ),
             (
                 #"["or",[["is","visit:source",["newsletter"]],["is","event:page",["/o'brien<b>\"x\"</b>"]]]]"#,

@@ -9,6 +9,39 @@ final class QuerySQLTests: XCTestCase {
     private let goals = [Goal(name: "Signup", kind: .event("signup")), Goal(name: "O'Brien", kind: .page("/a'b"))]
     private let utc = TimeZone(identifier: "UTC") ?? .current
 
+    private func sql(_ json: String) throws -> QuerySQL {
+        let query = try StatsQueryParser(goals: goals).parse(Array(json.utf8))
+        let period = QueryPeriod(
+            query.dateRange, comparison: query.comparison, timeZone: utc,
+            now: Date(timeIntervalSince1970: 1_780_000_000))
+        return QuerySQL(query: query, period: period, goals: goals, database: "analytics")
+    }
+
+    func testEachQueryReadsTheEventsTheCheapestWayThatAnswersIt() throws {
+        let cases: [(String, QuerySQL.Plan)] = [
+            (#""metrics":["visitors","bounce_rate"]"#, .visits),
+            (#""metrics":["visitors"],"dimensions":["visit:source"]"#, .visits),
+            (#""metrics":["visitors"],"dimensions":["visit:country"]"#, .rows),
+            (
+                #""metrics":["visitors"],"dimensions":["visit:country"],"filters":[["is","visit:source",["x"]]]"#,
+                .visits
+            ),
+            (#""metrics":["visitors"],"dimensions":["event:page"]"#, .rows),
+            (#""metrics":["visitors"],"dimensions":["event:page"],"filters":[["is","visit:source",["x"]]]"#, .rows),
+            (#""metrics":["visitors"],"dimensions":["time:day"]"#, .rows),
+            (#""metrics":["visits"],"dimensions":["time:day"]"#, .joined),
+            (#""metrics":["visitors"],"dimensions":["event:page","visit:source"]"#, .joined),
+            (
+                #""metrics":["visitors"],"dimensions":["event:page"],"filters":[["or",[["is","visit:source",["x"]],["is","event:page",["/"]]]]]"#,
+                .joined
+            ),
+            (#""metrics":["bounce_rate"],"filters":[["is","event:page",["/"]]]"#, .joined),
+        ]
+        for (parts, plan) in cases {
+            XCTAssertEqual(try sql(#"{"site_id":"a","date_range":"7d",\#(parts)}"#).plan, plan, parts)
+        }
+    }
+
     private func statement(_ json: String) throws -> String {
         let query = try StatsQueryParser(goals: goals).parse(Array(json.utf8))
         let period = QueryPeriod(
