@@ -12,6 +12,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# start_clickhouse: Debian's clickhouse-server with config/clickhouse (as make run starts it), its
+# data in the scratch folder, on a free port; waits until it answers and sets $clickhouse (its
+# pid) and $clickhouse_url; exits if it is missing or does not start.
+start_clickhouse() {
+  local server port
+  server="$(command -v clickhouse-server || ls /usr/sbin/clickhouse-server 2>/dev/null || true)"
+  [[ -n "$server" ]] || { echo "clickhouse-server is missing; run make deps" >&2; exit 1; }
+  port="$(free_port)"
+  mkdir -p "$work/clickhouse"
+  sed -e "s|{{DATA}}|$work/clickhouse|g" -e "s|{{HTTP_PORT}}|$port|g" -e "s|{{TCP_PORT}}|$(free_port)|g" \
+    -e "s|{{USERS}}|$PWD/config/clickhouse/users.xml|g" config/clickhouse/config.xml >"$work/clickhouse/config.xml"
+  "$server" --config-file="$work/clickhouse/config.xml" >"$work/clickhouse.log" 2>&1 &
+  clickhouse=$!
+  pids+=($clickhouse)
+  clickhouse_url="http://127.0.0.1:$port"
+  wait_for_url "$clickhouse_url/ping" clickhouse-server "$work/clickhouse.log"
+}
+
 # start_dev_broker ARGS...: starts "$BIN/kafka-dev-broker" on a free port with ARGS, waits until
 # it is ready and sets $brokers; exits if it does not start.
 start_dev_broker() {

@@ -14,8 +14,8 @@ public enum QueryDateRange: Sendable, Equatable {
         ("12mo", .twelveMonths), ("year", .year), ("all", .all), ("yesterday", .yesterday), ("last_month", .lastMonth),
     ]
 
-    /// The first day `all` reaches back to.
-    public static let beginning = LocalDate(year: 2000, month: 1, day: 1)
+    /// The first day `all` reaches back to (imports may go back 50 years).
+    public static let beginning = LocalDate(year: 1970, month: 1, day: 2)
 
     /// The inclusive days of the range for `today`.
     public func days(today: LocalDate) -> (first: LocalDate, last: LocalDate) {
@@ -52,14 +52,16 @@ public struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomString
     public var month: Int
     public var day: Int
 
-    /// `YYYY-MM-DD` with a year from 1970 to 2200; nil for anything else or a day that does not exist.
+    /// `YYYY-MM-DD` from 1970-01-02 to 2105-12-31 (ClickHouse's `DateTime` ends in 2106, and a day
+    /// before 2 January 1970 begins before 1970 east of Greenwich); nil for anything else or a day
+    /// that does not exist.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard text.utf8.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
             parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-            (1970...2200).contains(year), (1...12).contains(month),
-            (1...Self.length(year: year, month: month)).contains(day)
+            (1970...2105).contains(year), (1...12).contains(month),
+            (1...Self.length(year: year, month: month)).contains(day), year > 1970 || month > 1 || day > 1
         else { return nil }
         self.init(year: year, month: month, day: day)
     }

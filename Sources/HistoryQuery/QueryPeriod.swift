@@ -46,18 +46,37 @@ public struct QueryPeriod: Sendable, Equatable {
         case .previousPeriod:
             shift = range.isWholeMonths ? .months(first.months(to: last) + 1) : .days(length)
         }
+        let today = LocalDate(now, in: timeZone)
         previous = shift.map { shift in
+            var (otherFirst, otherLast): (LocalDate, LocalDate)
             switch shift {
-            case .days(let days): Self.days(first.adding(days: -days), last.adding(days: -days), timeZone)
+            case .days(let days): (otherFirst, otherLast) = (first.adding(days: -days), last.adding(days: -days))
             case .months(let months):
                 // The same days of the months before: whole months stay whole months.
-                Self.days(
-                    first.adding(months: -months),
+                otherFirst = first.adding(months: -months)
+                otherLast =
                     range.isWholeMonths
-                        ? last.adding(days: 1).adding(months: -months).adding(days: -1) : last.adding(months: -months),
-                    timeZone)
+                    ? last.adding(days: 1).adding(months: -months).adding(days: -1) : last.adding(months: -months)
             }
+            // A period that runs past today (this month, this year) is compared up to the same
+            // day of the other: the 10th of this month with the first 10 days of the last.
+            if last > today {
+                let elapsed = today.dayNumber - first.dayNumber
+                if elapsed >= 0, otherFirst.adding(days: elapsed) < otherLast {
+                    otherLast = otherFirst.adding(days: elapsed)
+                }
+            }
+            return Self.days(otherFirst, otherLast, timeZone)
         }
+    }
+
+    /// How far the other period's `bucket` is moved onto the query's: whole months for month
+    /// buckets of a comparison by months, else the days between the two periods' first days (so a
+    /// month's days line up day by day, whatever the two months' lengths).
+    public func bucketShift(_ bucket: QueryDimension) -> Shift? {
+        guard let shift, let previous else { return nil }
+        if bucket == .month, case .months = shift { return shift }
+        return .days(current.first.dayNumber - previous.first.dayNumber)
     }
 
     private static func days(_ first: LocalDate, _ last: LocalDate, _ timeZone: TimeZone) -> Days {
@@ -113,7 +132,7 @@ public struct QueryPeriod: Sendable, Equatable {
 
     /// The label of the other period's bucket that `label` (a bucket of the query's) is compared with.
     public func previousLabel(_ label: String, bucket: QueryDimension) -> String {
-        guard let shift else { return label }
+        guard let shift = bucketShift(bucket) else { return label }
         let dateText = String(label.prefix(10))
         guard let date = LocalDate(dateText) else { return label }
         var shifted = shift.back(date)

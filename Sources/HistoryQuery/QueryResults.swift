@@ -15,6 +15,8 @@ public struct QueryResults: Sendable {
         public var baseVisitors = 0
         /// The visitors of the whole period (percentage, a goal's conversion rate), when asked.
         public var total: Int?
+
+        public init() {}
     }
 
     public struct Row: Sendable, Equatable {
@@ -59,9 +61,12 @@ public struct QueryResults: Sendable {
                     values.append(Self.integer(cells[index]))
                     index += 1
                 }
-                return Counts(
-                    visitors: values[0], pageviews: values[1], events: values[2], visits: values[3], bounces: values[4],
-                    duration: values[5], baseVisitors: values[6])
+                var counts = Counts()
+                (counts.visitors, counts.pageviews, counts.events) = (values[0], values[1], values[2])
+                (counts.visits, counts.bounces, counts.duration, counts.baseVisitors) = (
+                    values[3], values[4], values[5], values[6]
+                )
+                return counts
             }
             var current = counts()
             var previous = comparing ? counts() : nil
@@ -81,7 +86,7 @@ public struct QueryResults: Sendable {
     private static func integer(_ value: JSONValue) -> Int {
         switch value {
         case .integer(let number): Int(clamping: number)
-        case .number(let number) where number.isFinite: Int(clamping: Int64(number.rounded()))
+        case .number(let number): Int64(exactly: number.rounded()).map { Int(clamping: $0) } ?? 0
         case .string(let text): Int(text) ?? 0
         default: 0
         }
@@ -234,7 +239,9 @@ public struct QueryResults: Sendable {
         {
             value = "'" + value
         }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        // Bytes, not Characters: "\r\n" is one Character and equals neither "\r" nor "\n".
+        let special: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "\n"), UInt8(ascii: "\r")]
+        guard value.utf8.contains(where: special.contains) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -20,12 +20,15 @@ public struct QuerySQL: Sendable {
     public let period: QueryPeriod
     public let goals: [Goal]
     public let database: String
+    /// `COUNT_BOTS`: events marked as bots count as people, as on the live view.
+    public let countsBots: Bool
 
-    public init(query: StatsQuery, period: QueryPeriod, goals: [Goal], database: String) {
+    public init(query: StatsQuery, period: QueryPeriod, goals: [Goal], database: String, countsBots: Bool = false) {
         self.query = query
         self.period = period
         self.goals = goals
         self.database = database
+        self.countsBots = countsBots
     }
 
     /// The counts each result row carries, per period, in this order.
@@ -103,7 +106,8 @@ public struct QuerySQL: Sendable {
             if(visitor != 0, visitor, sid) AS vid, timestamp, type, path, hostname, country, device, browser, os, \
             source, referrer, utm_source, utm_medium, utm_campaign\(current) \
             FROM `\(database)`.events \
-            WHERE site = \(SQLLiteral.string(query.site)) AND bot = 0 AND (\(ranges.joined(separator: " OR ")))
+            WHERE site = \(SQLLiteral.string(query.site))\(countsBots ? "" : " AND bot = 0") \
+            AND (\(ranges.joined(separator: " OR ")))
             """
     }
 
@@ -205,16 +209,16 @@ public struct QuerySQL: Sendable {
                 : "multiIf("
                     + goals.map { "\(predicate(of: $0)), \(SQLLiteral.string($0.name))" }.joined(separator: ", ")
                     + ", '')"
-        case .time, .day: return "toString(\(shifted("toDate(timestamp, \(zone))")))"
-        case .hour: return "toString(\(shifted("toStartOfHour(timestamp, \(zone))")), \(zone))"
-        case .week: return "toString(toMonday(\(shifted("toDate(timestamp, \(zone))"))))"
-        case .month: return "toString(toStartOfMonth(\(shifted("toDate(timestamp, \(zone))"))))"
+        case .time, .day: return "toString(\(shifted("toDate(timestamp, \(zone))", .day)))"
+        case .hour: return "toString(\(shifted("toStartOfHour(timestamp, \(zone))", .hour)), \(zone))"
+        case .week: return "toString(toMonday(\(shifted("toDate(timestamp, \(zone))", .week))))"
+        case .month: return "toString(toStartOfMonth(\(shifted("toDate(timestamp, \(zone))", .month))))"
         }
     }
 
     /// A time of the other period moved onto the query's period, so both group together.
-    private func shifted(_ time: String) -> String {
-        switch period.shift {
+    private func shifted(_ time: String, _ bucket: QueryDimension) -> String {
+        switch period.bucketShift(bucket) {
         case nil: time
         case .days(let days): "if(cur, \(time), addDays(\(time), \(SQLLiteral.integer(days))))"
         case .months(let months): "if(cur, \(time), addMonths(\(time), \(SQLLiteral.integer(months))))"

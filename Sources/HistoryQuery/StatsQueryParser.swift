@@ -97,9 +97,10 @@ public struct StatsQueryParser: Sendable {
             return range
         case .array(let pair)? where pair.count == 2:
             guard case .string(let a) = pair[0], case .string(let b) = pair[1],
-                let first = LocalDate(String(a.prefix(10))), let last = LocalDate(String(b.prefix(10)))
+                let first = LocalDate(a), let last = LocalDate(b)
             else {
-                throw .invalid(field: "date_range", message: "dates must be YYYY-MM-DD from 1970 to 2200; \(allowed)")
+                throw .invalid(
+                    field: "date_range", message: "dates must be YYYY-MM-DD from 1970-01-02 to 2105-12-31; \(allowed)")
             }
             guard first <= last else {
                 throw .invalid(field: "date_range", message: "the first date \(first) is after the last \(last)")
@@ -310,6 +311,10 @@ public struct StatsQueryParser: Sendable {
         }
         if query.comparison != nil, query.dateRange == .all {
             throw .invalid(field: "include.comparisons", message: "the date_range all has no period before it")
+        }
+        let goalFilters = query.filters.filter { if case .compare(_, .goal, _) = $0 { true } else { false } }
+        if goalFilters.count > 1 {
+            throw .invalid(field: "filters", message: "one event:goal filter at most; list several goals in its values")
         }
         if query.dimensions.contains(.goal), query.goalFilter != nil {
             throw .invalid(field: "filters", message: "filter on event:goal or group by it, not both")

@@ -189,8 +189,9 @@ struct ConsumerSettings: Sendable {
             means: "Each site's time zone for the query API's and the dashboard's days; others are in UTC.",
             parse: { text in
                 let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                // An IANA name ClickHouse knows too: not an offset such as GMT+2.
                 guard parts.count == 2, let site = SiteName.normalized(parts[0]),
-                    parts[1].utf8.count <= 64, let zone = TimeZone(identifier: parts[1])
+                    TimeZone.knownTimeZoneIdentifiers.contains(parts[1]), let zone = TimeZone(identifier: parts[1])
                 else { return nil }
                 return (site, zone)
             })
@@ -208,6 +209,7 @@ struct ConsumerSettings: Sendable {
         countBots = try environment.flag(
             "COUNT_BOTS", default: false,
             means: "Count events marked as bots as people (by default only in bot_events and total_events).")
+        queries.countBots = countBots
         allowedOrigins = try environment.list(
             "STATS_ALLOWED_ORIGINS", allowed: "a comma-separated list of origins, such as https://intranet.example",
             means: "Origins whose pages may read the statistics from a browser (CORS); empty: none, "

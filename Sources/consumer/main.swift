@@ -134,7 +134,8 @@ let queries = HistoryQueries(endpoint: settings.history, settings: settings.quer
 queries.install(on: &router, access: access)
 DashboardRoutes(
     assets: DashboardAssets(
-        refreshMilliseconds: settings.dashboardRefreshMilliseconds, history: settings.history != nil), feed: feed,
+        refreshMilliseconds: settings.dashboardRefreshMilliseconds, history: settings.history != nil,
+        goals: !settings.queries.goals.isEmpty), feed: feed,
     access: access,
     metrics: metrics, knowsSite: { statistics.hasSite($0) }
 ).install(on: &router)

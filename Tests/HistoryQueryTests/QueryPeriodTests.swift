@@ -53,8 +53,17 @@ final class QueryPeriodTests: XCTestCase {
         let march = QueryPeriod(
             .month, comparison: .previousPeriod, timeZone: utc, now: instant("2026-03-15T12:00:00Z"))
         XCTAssertEqual(march.previous?.first.description, "2026-02-01")
-        XCTAssertEqual(march.previous?.last.description, "2026-02-28")
+        XCTAssertEqual(march.previous?.last.description, "2026-02-15", "this month so far with as many days before")
         XCTAssertEqual(march.shift, .months(1))
+        XCTAssertEqual(march.previousLabel("2026-03-15", bucket: .day), "2026-02-15")
+        XCTAssertEqual(march.previousLabel("2026-03-01", bucket: .month), "2026-02-01")
+        let lastMonth = QueryPeriod(
+            .lastMonth, comparison: .previousPeriod, timeZone: utc, now: instant("2026-03-15T12:00:00Z"))
+        XCTAssertEqual(lastMonth.current.first.description, "2026-02-01")
+        XCTAssertEqual(lastMonth.previous?.last.description, "2026-01-31", "whole months stay whole")
+        // Day by day: February's 28 days against January's first 28, never three onto one.
+        XCTAssertEqual(lastMonth.bucketShift(.day), .days(31))
+        XCTAssertEqual(lastMonth.previousLabel("2026-02-28", bucket: .day), "2026-01-28")
 
         let yearAgo = QueryPeriod(
             .custom(first: date("2024-02-29"), last: date("2024-03-01")), comparison: .yearOverYear, timeZone: utc,
@@ -81,6 +90,8 @@ final class QueryPeriodTests: XCTestCase {
         XCTAssertNil(LocalDate("2026-13-01"))
         XCTAssertNil(LocalDate("２０２６-01-01"))
         XCTAssertNil(LocalDate("2026-01-01T00:00:00"))
+        XCTAssertNil(LocalDate("1970-01-01"), "begins before 1970 east of Greenwich")
+        XCTAssertNil(LocalDate("2106-01-01"), "beyond ClickHouse's DateTime")
         XCTAssertEqual(date("1970-01-01").dayNumber, 0)
         XCTAssertEqual(date("2000-03-01").dayNumber - date("2000-02-28").dayNumber, 2)
         for day in stride(from: -1000, to: 100_000, by: 37) {

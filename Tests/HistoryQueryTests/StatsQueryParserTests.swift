@@ -79,6 +79,11 @@ final class StatsQueryParserTests: XCTestCase {
             (#"{"site_id":"a","metrics":["visitors"],"date_range":["2026-1-01","2026-01-02"]}"#, "date_range"),
             (#"{"site_id":"a","metrics":["visitors"],"date_range":["1969-12-31","2026-01-02"]}"#, "date_range"),
             (#"{"site_id":"a","metrics":["visitors"],"date_range":["2026-02-29","2026-03-01"]}"#, "date_range"),
+            (#"{"site_id":"a","metrics":["visitors"],"date_range":["2026-01-01garbage","2026-03-01"]}"#, "date_range"),
+            (
+                #"{"site_id":"a","metrics":["visitors"],"date_range":"7d","filters":[["is","event:goal",["Signup"]],["is","event:goal",["Thanks"]]]}"#,
+                "filters"
+            ),
             (
                 #"{"site_id":"a","metrics":["visitors"],"date_range":"7d","dimensions":["time","time:day"]}"#,
                 "dimensions"

@@ -30,8 +30,9 @@ struct DashboardAssets: Sendable {
     let stylePath: String
 
     /// `history`: whether the consumer has a history (`CLICKHOUSE_URL`), so the page offers
-    /// periods other than Realtime or says how to get them.
-    init(refreshMilliseconds: Int, history: Bool = false) {
+    /// periods other than Realtime or says how to get them; `goals`: whether `GOALS` names any,
+    /// so the page shows a Goals tab.
+    init(refreshMilliseconds: Int, history: Bool = false, goals: Bool = false) {
         let forever = "public, max-age=31536000, immutable"
         script = StaticAsset(
             body: PackageResources.dashboard_js, contentType: "text/javascript; charset=utf-8", cacheControl: forever,
@@ -48,6 +49,7 @@ struct DashboardAssets: Sendable {
         let html = String(decoding: PackageResources.dashboard_html, as: UTF8.self)
             .replacingOccurrences(of: "{{REFRESH_MS}}", with: String(refreshMilliseconds))
             .replacingOccurrences(of: "{{HISTORY}}", with: history ? "on" : "off")
+            .replacingOccurrences(of: "{{GOALS}}", with: goals ? "on" : "off")
             .replacingOccurrences(of: "{{HISTORY_SCRIPT_URL}}", with: historyScriptPath)
             .replacingOccurrences(of: "{{SCRIPT_URL}}", with: scriptPath)
             .replacingOccurrences(of: "{{STYLE_URL}}", with: stylePath)

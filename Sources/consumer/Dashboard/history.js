@@ -11,6 +11,7 @@
   const ROWS = 9;
   const DETAIL_ROWS = 100;
   const HISTORY_ON = (document.querySelector('meta[name="history"]') || {}).content === "on";
+  const GOALS_ON = (document.querySelector('meta[name="goals"]') || {}).content === "on";
   const RANGES = [
     ["realtime", "Realtime"], ["day", "Today"], ["yesterday", "Yesterday"], ["7d", "Last 7 days"],
     ["30d", "Last 30 days"], ["month", "This month"], ["last_month", "Last month"], ["12mo", "Last 12 months"],
@@ -41,10 +42,10 @@
       { label: "Browsers", dimension: "visit:browser", metrics: ["visitors"], heads: ["Visitors"] },
       { label: "OS", dimension: "visit:os", metrics: ["visitors"], heads: ["Visitors"] },
     ] },
-    { title: "Goals and events", tabs: [
+    { title: GOALS_ON ? "Goals and events" : "Events", tabs: [
       { label: "Goals", dimension: "event:goal", metrics: ["visitors", "events", "conversion_rate"], heads: ["Visitors", "Events", "CR"] },
       { label: "Events", dimension: "event:name", metrics: ["visitors", "events"], heads: ["Visitors", "Events"] },
-    ] },
+    ].filter(function (tab) { return GOALS_ON || tab.dimension !== "event:goal"; }) },
   ];
   const numbers = new Intl.NumberFormat("en-US");
   let regionNames = null;
@@ -333,10 +334,16 @@
   }
 
   function tableQuery(tab, limit) {
-    return {
+    const query = {
       metrics: tab.metrics, dimensions: [tab.dimension], pagination: { limit: limit, offset: 0 },
       include: { total_rows: true },
     };
+    // Goals are grouped or filtered on, not both: the Goals card shows every goal, the chosen
+    // one among them.
+    if (tab.dimension === "event:goal") {
+      query.filters = filters().filter(function (filter) { return filter[1] !== "event:goal"; });
+    }
+    return query;
   }
 
   function loadCard(card, current) {

@@ -17,6 +17,8 @@ final class HistoryQueries: Sendable {
         var timeoutSeconds = 20
         var maxMemoryMegabytes = 1024
         var concurrency = 4
+        /// `COUNT_BOTS`, as the live view counts.
+        var countBots = false
     }
 
     private let client: ClickHouseClient?
@@ -38,7 +40,7 @@ final class HistoryQueries: Sendable {
         // The client's own timeout leaves ClickHouse time to say it stopped the query itself.
         client = endpoint.map { ClickHouseClient(endpoint: $0, timeout: TimeInterval(settings.timeoutSeconds + 5)) }
         self.settings = settings
-        workers = QueryWorkers(count: settings.concurrency)
+        workers = QueryWorkers(count: settings.concurrency, maxWait: .seconds(settings.timeoutSeconds))
         parser = StatsQueryParser(goals: settings.goals)
         self.now = now
         workers.start()
@@ -63,7 +65,7 @@ final class HistoryQueries: Sendable {
         let accepted = workers.submit(
             QueryWorkers.Job(
                 run: { [self] in respond(run(query, client: client, csv: csv)) },
-                refuse: { respond(QueryError.unavailable("the consumer is shutting down").response) }))
+                refuse: { respond($0.response) }))
         if !accepted { respond(QueryError.busy.response) }
     }
 
@@ -71,7 +73,9 @@ final class HistoryQueries: Sendable {
     func run(_ query: StatsQuery, client: ClickHouseClient, csv: Bool) -> HTTPResponse {
         let zone = settings.timeZones[query.site] ?? TimeZone(identifier: "UTC") ?? TimeZone.current
         let period = QueryPeriod(query.dateRange, comparison: query.comparison, timeZone: zone, now: now())
-        let sql = QuerySQL(query: query, period: period, goals: settings.goals, database: client.endpoint.database)
+        let sql = QuerySQL(
+            query: query, period: period, goals: settings.goals, database: client.endpoint.database,
+            countsBots: settings.countBots)
         do {
             var bounds = [
                 ("readonly", "2"), ("max_execution_time", String(settings.timeoutSeconds)),
@@ -114,9 +118,11 @@ final class HistoryQueries: Sendable {
         return csv.lowerBound < json.lowerBound
     }
 
-    /// Stops the query threads (answering queries that never started) and the client. Idempotent.
+    /// Fails the queries in flight at once (the client's connections are shut), answers those
+    /// that never started, and stops the query threads. Idempotent. The client goes first: a slow
+    /// query must not hold the consumer's shutdown past `SHUTDOWN_TIMEOUT` and its final commit.
     func shutdown() {
-        workers.shutdown()
         client?.shutdown()
+        workers.shutdown()
     }
 }

@@ -8,10 +8,12 @@ import Synchronization
 /// (`QUERY_CONCURRENCY`) take jobs in order; a few more may wait, and beyond that a job is
 /// refused at once (the sender gets `503` with `Retry-After`) instead of queueing without bound.
 final class QueryWorkers: Sendable {
-    /// A query to run, and how to answer its sender if it never runs (shutdown).
+    /// A query to run, and how to answer its sender if it never runs: the consumer stops, or it
+    /// waited longer than `maxWait` (its sender has likely given up; a dashboard moved on).
     struct Job: Sendable {
         var run: @Sendable () -> Void
-        var refuse: @Sendable () -> Void
+        var refuse: @Sendable (QueryError) -> Void
+        var queued = ContinuousClock.now
     }
 
     private let threads: [BackgroundThread]
@@ -24,9 +26,12 @@ final class QueryWorkers: Sendable {
         case closed
     }
 
-    init(count: Int) {
+    private let maxWait: Duration
+
+    init(count: Int, maxWait: Duration) {
         threads = (0..<max(1, count)).map { BackgroundThread(name: "query-\($0)") }
         maxWaiting = 8 * max(1, count)
+        self.maxWait = maxWait
     }
 
     func start() {
@@ -43,7 +48,12 @@ final class QueryWorkers: Sendable {
                         return .some(job)
                     }
                     switch next {
-                    case .some(.some(let job)): job.run()
+                    case .some(.some(let job)):
+                        if ContinuousClock.now - job.queued > maxWait {
+                            job.refuse(.unavailable("the query waited too long for a free query thread; retry"))
+                        } else {
+                            job.run()
+                        }
                     case .some(.none): return
                     case .none: continue
                     }
@@ -72,7 +82,7 @@ final class QueryWorkers: Sendable {
             if case .open(let jobs) = state { return jobs }
             return []
         }
-        for job in left { job.refuse() }
+        for job in left { job.refuse(.unavailable("the consumer is shutting down")) }
         for _ in threads { ready.signal() }
         for thread in threads { thread.stopAndJoin() }
     }
