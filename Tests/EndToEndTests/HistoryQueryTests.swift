@@ -20,13 +20,55 @@ final class HistoryQueryTests: HistoryQueryTestCase {
             XCTAssertEqual(numbers(rows.first ?? [:]), expected.all, site)
         }
 
-        // Named ranges: 7d and 30d end today (nothing was sent today).
-        for (name, days) in [("7d", 7), ("30d", 30)] {
-            let range = sent.days(days - 1, 0)
+        // Every named range, in UTC days (nothing was sent today).
+        let today = sent.days(0, 0).first
+        let monthStart = String(today.prefix(8)) + "01"
+        let lastMonthEnd = SentEvents.dayBefore(monthStart, 1)
+        let lastMonthStart = String(lastMonthEnd.prefix(8)) + "01"
+        let yearStart = String(today.prefix(5)) + "01-01"
+        let named: [(String, String, String)] = [
+            ("day", today, today), ("yesterday", sent.days(1, 1).first, sent.days(1, 1).first),
+            ("7d", sent.days(6, 0).first, today), ("30d", sent.days(29, 0).first, today),
+            ("month", monthStart, today), ("last_month", lastMonthStart, lastMonthEnd), ("year", yearStart, today),
+            ("12mo", "0000-00-00", today), ("all", "0000-00-00", today),
+        ]
+        for (name, first, last) in named {
             let rows = try results(
-                #"{"site_id":"a.example","metrics":["visitors","pageviews"],"date_range":"\#(name)"}"#)
-            let expected = sent.metrics(site: "a.example", from: range.first, to: range.last, zone: .utc)
-            XCTAssertEqual(numbers(rows.first ?? [:]), [expected.visitors, expected.pageviews], name)
+                #"{"site_id":"a.example","metrics":["visitors","visits","pageviews","bounce_rate","visit_duration"],"date_range":"\#(name)"}"#
+            )
+            let expected = sent.metrics(site: "a.example", from: first, to: last, zone: .utc)
+            XCTAssertEqual(
+                numbers(rows.first ?? [:]),
+                [expected.visitors, expected.visits, expected.pageviews, expected.bounceRate, expected.duration], name)
+        }
+
+        // Every other dimension: each group as sent.
+        let dimensionKeys: [(String, (SentEvent, SentVisit) -> String)] = [
+            ("event:name", { event, _ in event.type }), ("event:hostname", { event, _ in event.site }),
+            ("visit:utm_source", { _, visit in visit.first.utmSource ?? "" }),
+            ("visit:utm_medium", { _, visit in visit.first.utmSource == nil ? "" : "referral" }),
+            ("visit:referrer", { _, _ in "" }),
+            ("time:month", { event, _ in String(SentEvents.day(event.time, .utc).prefix(8)) + "01" }),
+        ]
+        for (dimension, key) in dimensionKeys {
+            let rows = try results(
+                #"{"site_id":"a.example","metrics":["visitors","events"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["\#(dimension)"]}"#
+            )
+            let expected = sent.grouped(site: "a.example", from: all.first, to: all.last, zone: .utc, key: key)
+            XCTAssertEqual(
+                Dictionary(
+                    uniqueKeysWithValues: rows.map { (($0["dimensions"] as? [String])?.first ?? "", numbers($0)) }),
+                expected.mapValues { [$0.visitors, $0.events] }, dimension)
+        }
+        // Device, browser and OS: the events name no user agent, so one group holds them all.
+        for dimension in ["visit:device", "visit:browser", "visit:os"] {
+            let rows = try results(
+                #"{"site_id":"a.example","metrics":["visitors"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["\#(dimension)"]}"#
+            )
+            XCTAssertEqual(rows.count, 1, dimension)
+            XCTAssertEqual(
+                numbers(rows.first ?? [:]),
+                [sent.metrics(site: "a.example", from: all.first, to: all.last, zone: .utc).visitors])
         }
 
         // By day in New York: b.example's events at 02:00 UTC belong to the day before there.

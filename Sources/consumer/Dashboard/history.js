@@ -55,7 +55,7 @@
     // Country codes are shown as they are.
   }
 
-  const state = { site: null, range: "realtime", from: "", to: "", filters: [], generation: 0 };
+  const state = { site: null, range: "realtime", from: "", to: "", filters: [], generation: 0, visitors: null };
 
   // MARK: - The URL
 
@@ -136,9 +136,13 @@
     renderChips();
     setStatus("Loading…", "is-connecting");
     const include = comparing() ? { comparisons: { mode: "previous_period" } } : {};
-    const tiles = query({
+    const tilesAnswer = query({
       metrics: ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"], include: include,
-    }).then(function (json) {
+    });
+    // The period's visitors, the base of the cards' shares (what the API's percentage and a
+    // goal's conversion_rate divide by), so the cards need no second pass over the events.
+    state.visitors = tilesAnswer.then(function (json) { return ((json.results || [])[0] || { metrics: [0] }).metrics[0]; });
+    const tiles = tilesAnswer.then(function (json) {
       if (current()) renderTiles(json);
     });
     const chart = query({
@@ -349,8 +353,21 @@
   function loadCard(card, current) {
     const tab = tabOf(card);
     const note = card.querySelector(".card-note");
-    return query(tableQuery(tab, ROWS)).then(function (json) {
+    // A share (percentage, conversion rate) is worked out here from the period's visitors.
+    const share = tab.metrics[tab.metrics.length - 1];
+    const shared = share === "percentage" || share === "conversion_rate";
+    const request = tableQuery(tab, ROWS);
+    if (shared) request.metrics = tab.metrics.slice(0, -1);
+    return Promise.all([query(request), shared ? state.visitors : null]).then(function (answers) {
+      const json = answers[0];
       if (!current()) return;
+      if (shared) {
+        const visitors = Number(answers[1]) || 0;
+        (json.results || []).forEach(function (row) {
+          const value = visitors > 0 ? (100 * (Number(row.metrics[0]) || 0)) / visitors : 0;
+          row.metrics.push(Math.round(value * (share === "percentage" ? 10 : 100)) / (share === "percentage" ? 10 : 100));
+        });
+      }
       note.className = "card-note";
       renderRows(card.querySelector("table"), tab, json.results || []);
       const total = (json.meta && json.meta.total_rows) || 0;
