@@ -17,7 +17,7 @@ start_clickhouse
 export CLICKHOUSE_URL="$clickhouse_url" IMPORT_TOKEN="screenshot-import-$RANDOM$RANDOM$RANDOM" IMPORT_MAX_AGE_DAYS=90
 export GOALS="Signup=event:signup,Pricing=page:/pricing"
 start_pipeline
-python3 scripts/demo_traffic.py --producer "$producer_url" --sessions "${PAST_SESSIONS:-6000}" --days 60 \
+python3 scripts/demo_traffic.py --producer "$producer_url" --sessions "${PAST_SESSIONS:-6000}" --days 60 --seed 11 \
   --import-token "$IMPORT_TOKEN"
 python3 scripts/demo_traffic.py --producer "$producer_url" --sessions "${SESSIONS:-160}" --duration "${SPREAD:-20}"
 # The history holds every event once the writer's count stops growing.
