@@ -26,7 +26,7 @@ public func fuzzStatsQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     guard let query = try? parser.parse(bytes) else { return 0 }
     let sql = statement(query)
-    guard let shape = skeleton(sql) else {
+    guard let shape = SQLLiteral.shape(of: sql) else {
         check(false, "a literal never ends in \(sql)")
         return 0
     }
@@ -35,7 +35,7 @@ public func fuzzStatsQuery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var plain = query
     plain.site = "x"
     plain.filters = query.filters.map(blank)
-    check(skeleton(statement(plain)) == shape, "values changed the SQL outside its literals: \(sql)")
+    check(SQLLiteral.shape(of: statement(plain)) == shape, "values changed the SQL outside its literals: \(sql)")
     return 0
 }
 
@@ -84,30 +84,6 @@ private func read(_ sql: String) -> [UInt8]? {
         index += 1
     }
     return result
-}
-
-/// The SQL with every string literal replaced by `?`; nil when a literal never ends.
-private func skeleton(_ sql: String) -> String? {
-    var result: [UInt8] = []
-    var inside = false
-    var escaped = false
-    for byte in sql.utf8 {
-        if inside {
-            if escaped {
-                escaped = false
-            } else if byte == UInt8(ascii: "\\") {
-                escaped = true
-            } else if byte == UInt8(ascii: "'") {
-                inside = false
-                result.append(UInt8(ascii: "?"))
-            }
-        } else if byte == UInt8(ascii: "'") {
-            inside = true
-        } else {
-            result.append(byte)
-        }
-    }
-    return inside ? nil : String(decoding: result, as: UTF8.self)
 }
 
 private func check(_ condition: Bool, _ message: @autoclosure () -> String) {

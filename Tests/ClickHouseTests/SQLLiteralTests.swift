@@ -43,4 +43,12 @@ final class SQLLiteralTests: XCTestCase {
         XCTAssertEqual(SQLLiteral.containing("50%_off"), #"'%50\\%\\_off%'"#)
         XCTAssertEqual(SQLLiteral.containing("it's"), #"'%it\'s%'"#)
     }
+
+    func testTheShapeOfAStatementIsItsTextWithEveryLiteralAQuestionMark() {
+        let hostile = "x' OR '1'='1 \\' --"
+        let sql = "SELECT 1 FROM t WHERE a = \(SQLLiteral.string(hostile)) AND b LIKE \(SQLLiteral.containing("50%_"))"
+        XCTAssertEqual(SQLLiteral.shape(of: sql), "SELECT 1 FROM t WHERE a = ? AND b LIKE ?")
+        XCTAssertNil(SQLLiteral.shape(of: "SELECT 'unterminated"))
+        XCTAssertEqual(SQLLiteral.shape(of: "SELECT 1"), "SELECT 1")
+    }
 }

@@ -50,30 +50,6 @@ final class QuerySQLTests: XCTestCase {
         return QuerySQL(query: query, period: period, goals: goals, database: "analytics").statement
     }
 
-    /// The SQL with every string literal replaced by `?`; nil when a literal never ends.
-    static func skeleton(_ sql: String) -> String? {
-        var result: [UInt8] = []
-        var inside = false
-        var escaped = false
-        for byte in sql.utf8 {
-            if inside {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "'") {
-                    inside = false
-                    result.append(UInt8(ascii: "?"))
-                }
-            } else if byte == UInt8(ascii: "'") {
-                inside = true
-            } else {
-                result.append(byte)
-            }
-        }
-        return inside ? nil : String(decoding: result, as: UTF8.self)
-    }
-
     func testHostileValuesChangeOnlyTheLiterals() throws {
         let hostile = [
             #"') OR 1=1 --"#, #"\\"#, #"\u0000"#, "%", "_", "'", "😀𝄞", #"\n; DROP TABLE events"#, "`", #"\"x\""#,
@@ -82,10 +58,11 @@ final class QuerySQLTests: XCTestCase {
         let template =
             #"{"site_id":"a","metrics":["visitors","bounce_rate","percentage"],"date_range":"30d","dimensions":["visit:source"],"#
             + #""filters":[["or",[["is","event:page",["VALUE"]],["contains_not","visit:utm_campaign",["VALUE"]]]]]}"#
-        let plain = try XCTUnwrap(Self.skeleton(statement(template.replacingOccurrences(of: "VALUE", with: "x"))))
+        let plain = try XCTUnwrap(
+            SQLLiteral.shape(of: statement(template.replacingOccurrences(of: "VALUE", with: "x"))))
         for value in hostile {
             let sql = try statement(template.replacingOccurrences(of: "VALUE", with: value))
-            XCTAssertEqual(Self.skeleton(sql), plain, value)
+            XCTAssertEqual(SQLLiteral.shape(of: sql), plain, value)
             XCTAssertFalse(sql.utf8.contains(0), "no NUL byte reaches the SQL")
             XCTAssertFalse(sql.contains("\n"), "no line break reaches the SQL")
         }
@@ -98,7 +75,7 @@ final class QuerySQLTests: XCTestCase {
             let sql = try statement(
                 #"{"site_id":"a'b","metrics":[\#(metrics)],"date_range":"7d","dimensions":["\#(dimension.rawValue)"],"include":{"comparisons":{"mode":"previous_period"}}}"#
             )
-            XCTAssertNotNil(Self.skeleton(sql), dimension.rawValue)
+            XCTAssertNotNil(SQLLiteral.shape(of: sql), dimension.rawValue)
             XCTAssertTrue(sql.contains(#"site = 'a\'b'"#), "the site is a literal: \(dimension.rawValue)")
             XCTAssertTrue(sql.hasSuffix("FORMAT JSONCompact"))
         }
