@@ -17,6 +17,7 @@ public struct QueryPeriod: Sendable, Equatable {
         }
     }
 
+    /// Inclusive days, with the instants they begin and end in the site's time zone.
     public struct Days: Sendable, Equatable {
         public var first: LocalDate
         public var last: LocalDate

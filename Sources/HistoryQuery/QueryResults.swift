@@ -19,6 +19,7 @@ public struct QueryResults: Sendable {
         public init() {}
     }
 
+    /// One result: its dimensions' values, its counts, and the other period's when comparing.
     public struct Row: Sendable, Equatable {
         public var dimensions: [String]
         public var current: Counts
@@ -27,8 +28,10 @@ public struct QueryResults: Sendable {
 
     public let query: StatsQuery
     public let period: QueryPeriod
+    /// The dimensions as grouped (`time` made concrete).
     public let grouped: [QueryDimension]
     public var rows: [Row]
+    /// The results there are before pagination (`include.total_rows`).
     public var totalRows: Int?
 
     /// Reads ClickHouse's `FORMAT JSONCompact` answer to `sql.statement`.

@@ -2,6 +2,7 @@
 /// `StatsQueryParser`: every part is a closed enum, a bounded number or a value that reaches SQL
 /// only as a literal (`SQLLiteral`).
 public struct StatsQuery: Sendable {
+    /// One `order_by` entry.
     public struct Order: Sendable, Equatable {
         public var key: QueryOrderKey
         public var ascending: Bool

@@ -55,7 +55,7 @@
     // Country codes are shown as they are.
   }
 
-  const state = { site: null, range: "realtime", from: "", to: "", filters: [], generation: 0, visitors: null };
+  const state = { site: null, range: "realtime", from: "", to: "", filters: [], generation: 0, details: 0, visitors: null };
 
   // MARK: - The URL
 
@@ -491,14 +491,19 @@
     dialog.setAttribute("data-dimension", tab.dimension);
     document.getElementById("details-csv").onclick = function () { downloadCSV(tab); };
     if (!dialog.open) dialog.showModal();
+    // A late answer for another card or another view is not shown.
+    const asked = ++state.details;
+    const generation = state.generation;
+    const current = function () { return asked === state.details && generation === state.generation && dialog.open; };
     query(tableQuery(tab, DETAIL_ROWS)).then(function (json) {
+      if (!current()) return;
       renderRows(dialog.querySelector("table"), tab, json.results || []);
       const total = (json.meta && json.meta.total_rows) || 0;
       note.textContent = total > DETAIL_ROWS
         ? "The first " + DETAIL_ROWS + " of " + numbers.format(total) + "; the CSV has up to 10,000."
         : numbers.format(total) + (total === 1 ? " row" : " rows");
     }, function (error) {
-      note.textContent = error.message;
+      if (current()) note.textContent = error.message;
     });
   }
 
