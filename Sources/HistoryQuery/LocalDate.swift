@@ -55,6 +55,9 @@ public struct LocalDate: Sendable, Equatable, Comparable, Hashable, CustomString
         return LocalDate(year: newYear, month: newMonth, day: min(day, Self.length(year: newYear, month: newMonth)))
     }
 
+    /// The Monday of this day's week (1970-01-01, day 0, was a Thursday).
+    public var monday: LocalDate { adding(days: -((dayNumber + 3) % 7 + 7) % 7) }
+
     public var firstOfMonth: LocalDate { LocalDate(year: year, month: month, day: 1) }
 
     /// Whole months from `self`'s month to `other`'s.

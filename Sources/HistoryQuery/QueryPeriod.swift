@@ -110,7 +110,7 @@ public struct QueryPeriod: Sendable, Equatable {
                 day = day.adding(days: 1)
             }
         case .week:
-            var day = current.first.adding(days: -((current.first.dayNumber + 3) % 7 + 7) % 7)
+            var day = current.first.monday
             while day <= current.last, labels.count < 10_000 {
                 labels.append(day.description)
                 day = day.adding(days: 7)
@@ -137,7 +137,7 @@ public struct QueryPeriod: Sendable, Equatable {
         let dateText = String(label.prefix(10))
         guard let date = LocalDate(dateText) else { return label }
         var shifted = shift.back(date)
-        if bucket == .week { shifted = shifted.adding(days: -((shifted.dayNumber + 3) % 7 + 7) % 7) }
+        if bucket == .week { shifted = shifted.monday }
         if bucket == .month { shifted = shifted.firstOfMonth }
         return shifted.description + label.dropFirst(10)
     }

@@ -1,7 +1,8 @@
 import ClickHouse
 
-/// The one statement that answers a `StatsQuery`: every name in it comes from the closed enums of
-/// `QueryVocabulary` and this file, every value the request carries from `SQLLiteral`.
+/// The one statement that answers a `StatsQuery`: every name in it comes from the closed enums
+/// (`QueryMetric`, `QueryDimension`, `FilterOperator`) and this file, every value the request
+/// carries from `SQLLiteral`.
 ///
 /// Shape (docs/http-api.md, "How the numbers are counted"):
 /// - rows: the site's events in the period (and the other period when comparing), bots left out,
@@ -137,11 +138,7 @@ public struct QuerySQL: Sendable {
                 condition = "type = 'page_view' AND "
             default: return nil
             }
-            let test =
-                op == .is
-                ? "\(column) IN (" + values.map { SQLLiteral.string($0) }.joined(separator: ", ") + ")"
-                : "(" + values.map { "\(column) LIKE \(SQLLiteral.containing($0))" }.joined(separator: " OR ") + ")"
-            return condition + test
+            return condition + Self.matching(column, op, values)
         }
     }
 
@@ -273,19 +270,19 @@ public struct QuerySQL: Sendable {
         case .or(let filters): "(" + filters.map { condition($0, context) }.joined(separator: " OR ") + ")"
         case .not(let filter): "NOT \(condition(filter, context))"
         case .compare(let op, let dimension, let values):
-            {
-                let column = column(dimension, context)
-                let test: String
-                switch op {
-                case .is, .isNot:
-                    test = "\(column) IN (" + values.map { SQLLiteral.string($0) }.joined(separator: ", ") + ")"
-                case .contains, .containsNot:
-                    test =
-                        "(" + values.map { "\(column) LIKE \(SQLLiteral.containing($0))" }.joined(separator: " OR ")
-                        + ")"
-                }
-                return op.isNegated ? "NOT \(test)" : test
-            }()
+            op.isNegated
+                ? "NOT \(Self.matching(column(dimension, context), op, values))"
+                : Self.matching(column(dimension, context), op, values)
+        }
+    }
+
+    /// `column` equal to one of `values` (`is`, `is_not`), or containing one (`contains`,
+    /// `contains_not`); the negation is the caller's.
+    private static func matching(_ column: String, _ op: FilterOperator, _ values: [String]) -> String {
+        switch op {
+        case .is, .isNot: "\(column) IN (" + values.map { SQLLiteral.string($0) }.joined(separator: ", ") + ")"
+        case .contains, .containsNot:
+            "(" + values.map { "\(column) LIKE \(SQLLiteral.containing($0))" }.joined(separator: " OR ") + ")"
         }
     }
 
