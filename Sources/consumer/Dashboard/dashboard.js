@@ -12,16 +12,15 @@
   const STREAM_RETRY_MS = 30000;
   const BUILT_IN_TYPES = ["page_view", "click", "session"];
   const SVG = "http://www.w3.org/2000/svg";
-  const numbers = new Intl.NumberFormat("en-US");
   const params = new URLSearchParams(location.search);
   const SITE = params.get("site");
   const WANTS_OVERVIEW = params.get("view") === "sites";
-  let regionNames = null;
-  try {
-    regionNames = new Intl.DisplayNames(["en"], { type: "region" });
-  } catch (error) {
-    // Older browsers: country codes are shown as they are.
-  }
+  // Numbers, durations and countries as the history view writes them (history.js, loaded first).
+  const formats = window.AnalyticsFormat;
+  const formatCount = formats.count;
+  const formatDuration = formats.duration;
+  const countryName = formats.countryName;
+  const flagOf = formats.flagOf;
 
   // A path of the figures this page shows: one site's with `?site=`, else every site's.
   function scoped(path) {
@@ -248,22 +247,6 @@
     footer("sites_over_capacity", formatCount(s.sites_over_capacity || 0));
   }
 
-  // "Germany" for "DE" (the browser's own names), the code itself where it has none.
-  function countryName(code) {
-    if (code === "unknown") return "Unknown";
-    try {
-      return (regionNames && regionNames.of(code)) || code;
-    } catch (error) {
-      return code;
-    }
-  }
-
-  // The flag emoji of a two-letter code: its letters as regional indicator symbols.
-  function flagOf(code) {
-    if (!/^[A-Z]{2}$/.test(code)) return "";
-    return String.fromCodePoint(0x1f1e6 + code.charCodeAt(0) - 65, 0x1f1e6 + code.charCodeAt(1) - 65);
-  }
-
   // Whether past days are being kept in ClickHouse, and how far behind the history is.
   function renderHistory(history) {
     const element = document.querySelector('[data-footer="history"]');
@@ -461,24 +444,11 @@
     return sorted.length + (sorted.length === 1 ? " partition (" : " partitions (") + ranges.join(", ") + ")";
   }
 
-  function formatCount(value) {
-    return numbers.format(Math.round(Number(value) || 0));
-  }
-
   function formatSeconds(seconds) {
     const value = Math.max(0, Math.round(seconds));
     if (value < 60) return value + " s";
     if (value < 3600) return Math.floor(value / 60) + " min " + (value % 60) + " s";
     return Math.floor(value / 3600) + " h " + Math.floor((value % 3600) / 60) + " min";
-  }
-
-  function formatDuration(seconds) {
-    const value = Math.max(0, Math.round(seconds));
-    if (value < 60) return value + "s";
-    const minutes = Math.floor(value / 60);
-    const rest = String(value % 60).padStart(2, "0");
-    if (minutes < 60) return minutes + "m " + rest + "s";
-    return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
   }
 
   // MARK: - Sites

@@ -3,7 +3,8 @@
 // previous period dotted, tabbed cards whose rows filter the whole page, details with CSV.
 // The period and the filters live in the URL (`range`, `from`, `to`, `filter=dimension|value`),
 // so a view can be shared and reloaded. Every value from the history is put on the page with
-// textContent, never as HTML. dashboard.js calls `AnalyticsHistory.start` once it knows the site.
+// textContent, never as HTML. dashboard.js calls `AnalyticsHistory.start` once it knows the site,
+// and shows numbers, durations and countries with `AnalyticsFormat`, so both views write them alike.
 (function () {
   "use strict";
 
@@ -52,7 +53,38 @@
   try {
     regionNames = new Intl.DisplayNames(["en"], { type: "region" });
   } catch (error) {
-    // Country codes are shown as they are.
+    // Older browsers: country codes are shown as they are.
+  }
+
+  // MARK: - Formats both views share (dashboard.js uses them through AnalyticsFormat)
+
+  function formatCount(value) {
+    return numbers.format(Math.round(Number(value) || 0));
+  }
+
+  // "4m 05s": a duration in seconds as the tiles show it.
+  function formatDuration(seconds) {
+    const value = Math.max(0, Math.round(Number(seconds) || 0));
+    if (value < 60) return value + "s";
+    const minutes = Math.floor(value / 60);
+    if (minutes < 60) return minutes + "m " + String(value % 60).padStart(2, "0") + "s";
+    return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
+  }
+
+  // "Germany" for "DE" (the browser's own names), the code itself where it has none.
+  function countryName(code) {
+    if (code === "unknown") return "Unknown";
+    try {
+      return (regionNames && regionNames.of(code)) || code;
+    } catch (error) {
+      return code;
+    }
+  }
+
+  // The flag emoji of a two-letter code: its letters as regional indicator symbols.
+  function flagOf(code) {
+    if (!/^[A-Z]{2}$/.test(code)) return "";
+    return String.fromCodePoint(0x1f1e6 + code.charCodeAt(0) - 65, 0x1f1e6 + code.charCodeAt(1) - 65);
   }
 
   const state = { site: null, range: "realtime", from: "", to: "", filters: [], generation: 0, details: 0, visitors: null };
@@ -196,18 +228,10 @@
 
   function format(metric, value) {
     if (metric === "bounce_rate") return Math.round(value) + "%";
-    if (metric === "visit_duration") return duration(value);
+    if (metric === "visit_duration") return formatDuration(value);
     if (metric === "views_per_visit") return (Number(value) || 0).toFixed(2);
     if (metric === "percentage" || metric === "conversion_rate") return (Number(value) || 0).toFixed(1) + "%";
-    return numbers.format(Math.round(Number(value) || 0));
-  }
-
-  function duration(seconds) {
-    const value = Math.max(0, Math.round(Number(seconds) || 0));
-    if (value < 60) return value + "s";
-    const minutes = Math.floor(value / 60);
-    if (minutes < 60) return minutes + "m " + String(value % 60).padStart(2, "0") + "s";
-    return Math.floor(minutes / 60) + "h " + String(minutes % 60).padStart(2, "0") + "m";
+    return formatCount(value);
   }
 
   // The period's buckets as a line, the previous period's as a dotted line over the same buckets.
@@ -383,19 +407,11 @@
 
   function label(dimension, value) {
     if (value === "") return "(none)";
-    if (dimension === "visit:country") {
-      try {
-        return (regionNames && regionNames.of(value)) || value;
-      } catch (error) {
-        return value;
-      }
-    }
-    return value;
+    return dimension === "visit:country" ? countryName(value) : value;
   }
 
   function flag(dimension, value) {
-    if (dimension !== "visit:country" || !/^[A-Z]{2}$/.test(value)) return "";
-    return String.fromCodePoint(0x1f1e6 + value.charCodeAt(0) - 65, 0x1f1e6 + value.charCodeAt(1) - 65);
+    return dimension === "visit:country" ? flagOf(value) : "";
   }
 
   // Rows with a bar by the first metric; a click filters the whole page on the row's value.
@@ -591,4 +607,7 @@
   }
 
   window.AnalyticsHistory = { start: start };
+  window.AnalyticsFormat = {
+    count: formatCount, duration: formatDuration, countryName: countryName, flagOf: flagOf,
+  };
 })();
