@@ -71,6 +71,32 @@ public struct QuerySQL: Sendable {
 
     private var comparing: Bool { period.previous != nil }
 
+    /// Whether the statement groups the visits of two periods: a dashboard page's longest query
+    /// by far (its tiles), two and a half times the next, worth more than one thread.
+    public var groupsVisitsOfTwoPeriods: Bool { comparing && plan != .rows }
+
+    /// The counts the metrics need (`order_by` names only metrics of the query); the rest are
+    /// written as 0, sparing their aggregates: the sources card, for one, needs only each visit's
+    /// visitor and source.
+    public var neededCounts: Set<String> {
+        var needed: Set<String> = []
+        for metric in query.metrics {
+            switch metric {
+            case .visitors, .percentage: needed.insert("visitors")
+            case .visits: needed.insert("visits")
+            case .pageviews: needed.insert("pageviews")
+            case .events: needed.insert("events")
+            case .viewsPerVisit: needed.formUnion(["pageviews", "visits"])
+            case .bounceRate: needed.formUnion(["bounces", "visits"])
+            case .visitDuration: needed.formUnion(["duration", "visits"])
+            case .conversionRate: needed.formUnion(["visitors", "base_visitors"])
+            }
+        }
+        // With a goal filter, groups where nobody converted are left out by their visitors.
+        if converting && !dimensions.isEmpty { needed.insert("visitors") }
+        return needed
+    }
+
     private var zone: String { SQLLiteral.string(period.timeZone.identifier) }
 
     /// Columns that group by the period (`cur`: 1 for the query's, 0 for the other) when comparing.
@@ -81,7 +107,11 @@ public struct QuerySQL: Sendable {
     /// Rows of the period: the source every other part reads. An event without a session is a
     /// visit of its visitor (one without either has its own id's hash as session:
     /// `HistoryRecord`).
-    private var rows: String {
+    private var rows: String { rows(prefiltered: true) }
+
+    /// The rows of the period; `prefiltered`: only those of visits a filter on a visit's first
+    /// event can match (`visitCandidates`), where no stricter choice of visits follows.
+    private func rows(prefiltered: Bool) -> String {
         var ranges = [Self.range(period.current)]
         if let previous = period.previous {
             // Adjacent periods are one range; others, their bounds and either period.
@@ -106,7 +136,7 @@ public struct QuerySQL: Sendable {
             "site = \(SQLLiteral.string(query.site))\(countsBots ? "" : " AND bot = 0") AND (\(ranges.joined(separator: " OR ")))"
         // Visits a filter on a visit's first event can match: those with an event that has the
         // value. Reading only their rows spares grouping every visit of the period.
-        let candidates = visitCandidates.map {
+        let candidates = (prefiltered ? visitCandidates : []).map {
             " AND sid IN (SELECT if(session != 0, session, visitor) FROM `\(database)`.events WHERE \(chosen) AND \($0))"
         }.joined()
         return """
@@ -148,21 +178,26 @@ public struct QuerySQL: Sendable {
 
     /// One row per visit (and period): its visitor `v`, its page views `sv` and length `sd`,
     /// what of it converts (`pv`, `ev`, `conv`), and the visit properties in `properties`, each
-    /// as `v_<name>` (`visitColumn`).
-    private func visits(_ properties: [QueryDimension]) -> String {
+    /// as `v_<name>` (`visitColumn`). Only what `counts` need is worked out (`neededCounts`;
+    /// none: the visit and its properties alone).
+    private func visits(_ properties: [QueryDimension], counts: Set<String>) -> String {
         // A visit is of the period it began in: grouping by visit alone is a fifth cheaper than by
         // period and visit.
-        var columns = ["sid", "any(vid) AS v", "countIf(type = 'page_view') AS sv"]
+        var columns = ["sid"]
+        if !counts.isDisjoint(with: ["visitors", "base_visitors"]) { columns.append("any(vid) AS v") }
+        if !counts.isDisjoint(with: ["pageviews", "bounces"]) { columns.append("countIf(type = 'page_view') AS sv") }
         if comparing {
             columns.append("min(timestamp) >= toDateTime(\(SQLLiteral.integer(period.current.start))) AS cur")
         }
-        columns +=
-            converting
-            ? [
+        if converting {
+            columns += [
                 "countIf(type = 'page_view' AND \(converts)) AS pv", "countIf(\(converts)) AS ev",
                 "max(\(converts)) AS conv",
-            ] : ["sv AS pv", "count() AS ev", "1 AS conv"]
-        columns.append("max(timestamp) - min(timestamp) AS sd")
+            ]
+        } else if counts.contains("events") {
+            columns.append("count() AS ev")
+        }
+        if counts.contains("duration") { columns.append("max(timestamp) - min(timestamp) AS sd") }
         var seen: Set<String> = []
         for property in properties where seen.insert(property.rawValue).inserted {
             columns.append("\(Self.visitAggregate(property)) AS \(Self.visitColumn(property))")
@@ -210,7 +245,7 @@ public struct QuerySQL: Sendable {
         }
         let projection = ([key, "sv AS visit_views", "sd AS visit_length"] + names).joined(separator: ", ")
         return
-            "(SELECT * FROM (\(rows)) ANY INNER JOIN (SELECT \(projection) FROM (\(visits(properties)))) USING (\(key)))"
+            "(SELECT * FROM (\(rows)) ANY INNER JOIN (SELECT \(projection) FROM (\(visits(properties, counts: ["pageviews", "duration"])))) USING (\(key)))"
     }
 
     // MARK: - Columns and conditions
@@ -310,7 +345,7 @@ public struct QuerySQL: Sendable {
         }
         if !byVisit.isEmpty {
             conditions.append(
-                "sid IN (SELECT sid FROM (\(visits(visitProperties(byVisit, grouped: false)))) WHERE "
+                "sid IN (SELECT sid FROM (\(visits(visitProperties(byVisit, grouped: false), counts: []))) WHERE "
                     + byVisit.map { condition($0, .visit) }.joined(separator: " AND ") + ")")
         }
         if dimensions.contains(.goal) { conditions.append("\(column(.goal, .row)) != ''") }
@@ -337,11 +372,13 @@ public struct QuerySQL: Sendable {
             let filters = query.otherFilters.map { condition($0, .visit) }
             return """
                 SELECT \((periodKey + groups + visitCounts).joined(separator: ", ")) \
-                FROM (\(visits(visitProperties(query.otherFilters, grouped: true))))\(Self.whereClause(filters))\(groupBy)
+                FROM (\(visits(visitProperties(query.otherFilters, grouped: true), counts: neededCounts)))\(Self.whereClause(filters))\(groupBy)
                 """
         case .rows:
+            // Visits chosen through `IN` are already those of the candidates: no second prefilter.
+            let choosesVisits = query.otherFilters.contains { $0.dimensions.contains(where: \.needsVisit) }
             return "SELECT \((periodKey + groups + rowCounts).joined(separator: ", ")) "
-                + "FROM (\(rows))\(Self.whereClause(rowConditions(.rows)))\(groupBy)"
+                + "FROM (\(rows(prefiltered: !choosesVisits)))\(Self.whereClause(rowConditions(.rows)))\(groupBy)"
         case .joined:
             let source = joined(visitProperties(query.otherFilters, grouped: true))
             if query.metrics.contains(where: \.isSessionMetric) {
@@ -363,31 +400,39 @@ public struct QuerySQL: Sendable {
     /// Whether the base of a conversion rate is counted: the visitors whether they converted or not.
     private var countsBase: Bool { converting && query.metrics.contains(.conversionRate) }
 
-    /// The counts of a group of rows. Without a goal filter every row counts, and the plain
-    /// aggregates are a sixth cheaper than their `-If` forms.
+    /// The counts of a group of rows, those not needed as 0 (`neededCounts`). Without a goal
+    /// filter every row counts, and the plain aggregates are a sixth cheaper than their `-If` forms.
     private var rowCounts: [String] {
-        (converting
-            ? [
-                "uniqExactIf(vid, \(converts)) AS visitors", "countIf(type = 'page_view' AND \(converts)) AS pageviews",
-                "countIf(\(converts)) AS events",
-            ] : ["uniqExact(vid) AS visitors", "countIf(type = 'page_view') AS pageviews", "count() AS events"])
-            + [
-                "toUInt64(0) AS visits", "toUInt64(0) AS bounces", "toInt64(0) AS duration",
-                countsBase ? "uniqExact(vid) AS base_visitors" : "toUInt64(0) AS base_visitors",
-            ]
+        let needed = neededCounts
+        func count(_ name: String, _ expression: String, zero: String = "toUInt64(0)") -> String {
+            "\(needed.contains(name) ? expression : zero) AS \(name)"
+        }
+        return [
+            count("visitors", converting ? "uniqExactIf(vid, \(converts))" : "uniqExact(vid)"),
+            count(
+                "pageviews", converting ? "countIf(type = 'page_view' AND \(converts))" : "countIf(type = 'page_view')"),
+            count("events", converting ? "countIf(\(converts))" : "count()"),
+            "toUInt64(0) AS visits", "toUInt64(0) AS bounces", "toInt64(0) AS duration",
+            count("base_visitors", countsBase ? "uniqExact(vid)" : "toUInt64(0)"),
+        ]
     }
 
-    /// The counts of a group of rows of `visits`.
+    /// The counts of a group of rows of `visits`, those not needed as 0 (`visits` leaves out
+    /// their columns).
     private var visitCounts: [String] {
-        (converting
-            ? [
-                "uniqExactIf(v, conv) AS visitors", "sum(pv) AS pageviews", "sum(ev) AS events",
-                "countIf(conv) AS visits", "countIf(conv AND sv <= 1) AS bounces", "sumIf(sd, conv) AS duration",
-            ]
-            : [
-                "uniqExact(v) AS visitors", "sum(sv) AS pageviews", "sum(ev) AS events", "count() AS visits",
-                "countIf(sv <= 1) AS bounces", "sum(sd) AS duration",
-            ]) + [countsBase ? "uniqExact(v) AS base_visitors" : "toUInt64(0) AS base_visitors"]
+        let needed = neededCounts
+        func count(_ name: String, _ expression: String, zero: String = "toUInt64(0)") -> String {
+            "\(needed.contains(name) ? expression : zero) AS \(name)"
+        }
+        return [
+            count("visitors", converting ? "uniqExactIf(v, conv)" : "uniqExact(v)"),
+            count("pageviews", converting ? "sum(pv)" : "sum(sv)"),
+            count("events", "sum(ev)"),
+            count("visits", converting ? "countIf(conv)" : "count()"),
+            count("bounces", converting ? "countIf(conv AND sv <= 1)" : "countIf(sv <= 1)"),
+            count("duration", converting ? "sumIf(sd, conv)" : "sum(sd)", zero: "toInt64(0)"),
+            count("base_visitors", countsBase ? "uniqExact(v)" : "toUInt64(0)"),
+        ]
     }
 
     /// The statement, `FORMAT JSONCompact`: per row the dimensions (as strings), then `counts` for
@@ -443,7 +488,7 @@ public struct QuerySQL: Sendable {
             conditions = filters.map { condition($0, .visit) }
             if comparing { conditions.append(current ? "cur" : "NOT cur") }
             let counted = everyone ? "uniqExact(v)" : "uniqExactIf(v, conv)"
-            return "(SELECT \(counted) FROM (\(visits(visitProperties(filters, grouped: false))))"
+            return "(SELECT \(counted) FROM (\(visits(visitProperties(filters, grouped: false), counts: ["visitors"])))"
                 + "\(Self.whereClause(conditions)))"
         } else {
             conditions = filters.map { condition($0, .row) }

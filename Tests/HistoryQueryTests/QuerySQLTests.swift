@@ -42,6 +42,51 @@ final class QuerySQLTests: XCTestCase {
         }
     }
 
+    func testAStatementWorksOutOnlyTheCountsItsMetricsNeed() throws {
+        // The sources card: each visit's visitor and source, no page views, length or bounce.
+        let sources = try sql(
+            #"{"site_id":"a","date_range":"30d","metrics":["visitors"],"dimensions":["visit:source"]}"#)
+        XCTAssertEqual(sources.neededCounts, ["visitors"])
+        XCTAssertTrue(sources.statement.contains("any(vid) AS v"), sources.statement)
+        XCTAssertFalse(sources.statement.contains("countIf(type = 'page_view')"), sources.statement)
+        XCTAssertFalse(sources.statement.contains("max(timestamp) - min(timestamp)"), sources.statement)
+        XCTAssertTrue(sources.statement.contains("toUInt64(0) AS bounces"), sources.statement)
+        // The tiles: everything but events.
+        let tiles = try sql(
+            #"{"site_id":"a","date_range":"30d","metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration"]}"#
+        )
+        XCTAssertEqual(tiles.neededCounts, ["visitors", "visits", "pageviews", "bounces", "duration"])
+        XCTAssertTrue(tiles.statement.contains("countIf(sv <= 1) AS bounces"), tiles.statement)
+        XCTAssertTrue(tiles.statement.contains("max(timestamp) - min(timestamp) AS sd"), tiles.statement)
+        XCTAssertTrue(tiles.statement.contains("toUInt64(0) AS events"), tiles.statement)
+        // A goal filter with a dimension counts visitors: groups where nobody converted are left out.
+        let converting = try sql(
+            #"{"site_id":"a","date_range":"30d","metrics":["events"],"dimensions":["event:page"],"filters":[["is","event:goal",["Signup"]]]}"#
+        )
+        XCTAssertEqual(converting.neededCounts, ["events", "visitors"])
+    }
+
+    func testAVisitFilterChoosesTheRowsOfCandidateVisitsOnce() throws {
+        // The rows plan reads its rows plain and keeps those of the visits the filter chooses;
+        // only the visits it groups to choose them are prefiltered by the value.
+        let pages = try sql(
+            #"{"site_id":"a","date_range":"30d","metrics":["visitors"],"dimensions":["event:page"],"filters":[["is","visit:source",["x"]]]}"#
+        )
+        XCTAssertEqual(pages.plan, .rows)
+        XCTAssertEqual(pages.statement.components(separatedBy: "AND source IN ('x')").count - 1, 1, pages.statement)
+        XCTAssertEqual(pages.statement.components(separatedBy: "v_source IN ('x')").count - 1, 1, pages.statement)
+    }
+
+    func testOnlyAQueryGroupingTwoPeriodsOfVisitsAsksForMoreThanOneThread() throws {
+        let compare = #""include":{"comparisons":{"mode":"previous_period"}}"#
+        let tiles = #""metrics":["visitors","bounce_rate"]"#
+        XCTAssertTrue(try sql(#"{"site_id":"a","date_range":"30d",\#(tiles),\#(compare)}"#).groupsVisitsOfTwoPeriods)
+        XCTAssertFalse(try sql(#"{"site_id":"a","date_range":"30d",\#(tiles)}"#).groupsVisitsOfTwoPeriods)
+        XCTAssertFalse(
+            try sql(#"{"site_id":"a","date_range":"30d","metrics":["visitors"],"dimensions":["time"],\#(compare)}"#)
+                .groupsVisitsOfTwoPeriods)
+    }
+
     private func statement(_ json: String) throws -> String {
         let query = try StatsQueryParser(goals: goals).parse(Array(json.utf8))
         let period = QueryPeriod(
