@@ -12,6 +12,8 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case unavailable(String)
     /// Too many queries in flight (`QUERY_CONCURRENCY`).
     case busy
+    /// This site has its share of the waiting places: half of them.
+    case siteBusy(site: String)
 
     public var description: String {
         switch self {
@@ -21,6 +23,9 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
             "there is no history to query: set CLICKHOUSE_URL to a ClickHouse server (docs/configuration.md)"
         case .unavailable(let reason): "the history cannot be read now: \(reason)"
         case .busy: "too many history queries in flight (QUERY_CONCURRENCY); retry in a moment"
+        case .siteBusy(let site):
+            "too many history queries of the site \(site) are waiting (half the places QUERY_CONCURRENCY "
+                + "gives); retry in a moment"
         }
     }
 

@@ -62,11 +62,11 @@ final class HistoryQueries: Sendable {
         guard grant.shows(query.site) else { return respond(QueryError.forbidden(site: query.site).response) }
         guard let client else { return respond(QueryError.historyOff.response) }
         let csv = Self.wantsCSV(request.head)
-        let accepted = workers.submit(
+        let refusal = workers.submit(
             QueryWorkers.Job(
-                run: { [self] in respond(run(query, client: client, csv: csv)) },
+                tenant: query.site, run: { [self] in respond(run(query, client: client, csv: csv)) },
                 refuse: { respond($0.response) }))
-        if !accepted { respond(QueryError.busy.response) }
+        if let refusal { respond(refusal.response) }
     }
 
     /// Runs a checked query: its SQL, ClickHouse's answer, the response.

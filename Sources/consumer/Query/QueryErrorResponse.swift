@@ -13,7 +13,7 @@ extension QueryError {
         case .historyOff: return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore]))
         case .unavailable:
             return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "5")]))
-        case .busy:
+        case .busy, .siteBusy:
             return .error(.serviceUnavailable, description, headers: HTTPHeaders([noStore, ("Retry-After", "1")]))
         }
     }

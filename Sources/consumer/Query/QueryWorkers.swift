@@ -5,24 +5,26 @@ import Synchronization
 
 /// The threads that run history queries: a ClickHouse call blocks for as long as the query runs,
 /// so it must never run on the server's event loop. A fixed number of `BackgroundThread`s
-/// (`QUERY_CONCURRENCY`) take jobs in order; a few more may wait, and beyond that a job is
-/// refused at once (the sender gets `503` with `Retry-After`) instead of queueing without bound.
+/// (`QUERY_CONCURRENCY`) take jobs in turn per site (`TenantQueue`); a few more may wait, half
+/// of them at most one site's, and beyond that a job is refused at once (the sender gets `503`
+/// with `Retry-After`) instead of queueing without bound.
 final class QueryWorkers: Sendable {
     /// A query to run, and how to answer its sender if it never runs: the consumer stops, or it
     /// waited longer than `maxWait` (its sender has likely given up; a dashboard moved on).
     struct Job: Sendable {
+        /// Whose query it is: the site it asks about.
+        var tenant: String
         var run: @Sendable () -> Void
         var refuse: @Sendable (QueryError) -> Void
         var queued = ContinuousClock.now
     }
 
     private let threads: [BackgroundThread]
-    private let queue = Mutex<State>(.open([]))
+    private let queue: Mutex<State>
     private let ready = DispatchSemaphore(value: 0)
-    private let maxWaiting: Int
 
     private enum State {
-        case open([Job])
+        case open(TenantQueue<Job>)
         case closed
     }
 
@@ -30,7 +32,7 @@ final class QueryWorkers: Sendable {
 
     init(count: Int, maxWait: Duration) {
         threads = (0..<max(1, count)).map { BackgroundThread(name: "query-\($0)") }
-        maxWaiting = 8 * max(1, count)
+        queue = Mutex(.open(TenantQueue(capacity: 8 * max(1, count))))
         self.maxWait = maxWait
     }
 
@@ -42,8 +44,7 @@ final class QueryWorkers: Sendable {
                     ready.wait()
                     let next: Job?? = queue.withLock { state in
                         guard case .open(var jobs) = state else { return .some(nil) }
-                        guard !jobs.isEmpty else { return nil }
-                        let job = jobs.removeFirst()
+                        guard let job = jobs.next() else { return nil }
                         state = .open(jobs)
                         return .some(job)
                     }
@@ -62,16 +63,24 @@ final class QueryWorkers: Sendable {
         }
     }
 
-    /// Queues `job`; false when too many wait already or the workers are stopped.
-    func submit(_ job: Job) -> Bool {
-        let queued = queue.withLock { state in
-            guard case .open(var jobs) = state, jobs.count < maxWaiting else { return false }
-            jobs.append(job)
+    /// Queues `job`; nil when queued, else why not: too many wait already (in all, or of its
+    /// site), or the workers are stopped.
+    func submit(_ job: Job) -> QueryError? {
+        let refusal: QueryError? = queue.withLock { state in
+            guard case .open(var jobs) = state else { return .unavailable("the consumer is shutting down") }
+            do throws(TenantQueue<Job>.Refusal) {
+                try jobs.append(job, tenant: job.tenant)
+            } catch {
+                switch error {
+                case .full: return .busy
+                case .tenantFull: return .siteBusy(site: job.tenant)
+                }
+            }
             state = .open(jobs)
-            return true
+            return nil
         }
-        if queued { ready.signal() }
-        return queued
+        if refusal == nil { ready.signal() }
+        return refusal
     }
 
     /// Stops taking jobs, answers those never started (`refuse`), stops and joins the threads.
@@ -79,7 +88,7 @@ final class QueryWorkers: Sendable {
     func shutdown() {
         let left: [Job] = queue.withLock { state in
             defer { state = .closed }
-            if case .open(let jobs) = state { return jobs }
+            if case .open(var jobs) = state { return jobs.removeAll() }
             return []
         }
         for job in left { job.refuse(.unavailable("the consumer is shutting down")) }

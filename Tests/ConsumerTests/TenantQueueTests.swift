@@ -1,0 +1,76 @@
+import Foundation
+import HistoryQuery
+import Synchronization
+import XCTest
+
+@testable import consumer
+
+/// One site's flood of queries cannot hold the query threads' queue: each site gets half the
+/// places at most, and sites are served in turn.
+final class TenantQueueTests: XCTestCase {
+    func testSitesAreServedInTurnAndEachInOrder() throws {
+        var queue = TenantQueue<String>(capacity: 32)
+        for index in 1...5 { try queue.append("a\(index)", tenant: "a.example") }
+        try queue.append("b1", tenant: "b.example")
+        try queue.append("b2", tenant: "b.example")
+        try queue.append("c1", tenant: "c.example")
+        var order: [String] = []
+        while let job = queue.next() { order.append(job) }
+        XCTAssertEqual(order, ["a1", "b1", "c1", "a2", "b2", "a3", "a4", "a5"])
+        XCTAssertEqual(queue.count, 0)
+        XCTAssertNil(queue.next())
+    }
+
+    func testOneSiteGetsHalfThePlacesAndTheOthersTheRest() throws {
+        var queue = TenantQueue<Int>(capacity: 8)
+        for index in 0..<4 { try queue.append(index, tenant: "flood.example") }
+        XCTAssertThrowsError(try queue.append(4, tenant: "flood.example")) { error in
+            XCTAssertEqual(error as? TenantQueue<Int>.Refusal, .tenantFull)
+        }
+        for index in 0..<4 { try queue.append(index, tenant: index < 2 ? "b.example" : "c.example") }
+        XCTAssertThrowsError(try queue.append(9, tenant: "d.example")) { error in
+            XCTAssertEqual(error as? TenantQueue<Int>.Refusal, .full)
+        }
+        // Once one of its jobs is taken, the site may queue another.
+        XCTAssertEqual(queue.next(), 0)
+        XCTAssertNoThrow(try queue.append(4, tenant: "flood.example"))
+        XCTAssertEqual(queue.removeAll().count, 8)
+        XCTAssertEqual(queue.count, 0)
+    }
+
+    func testAFloodingSiteIsToldWhyAndAnotherSiteStillGetsIn() throws {
+        // One thread, held by a job until released: the jobs behind it wait.
+        let workers = QueryWorkers(count: 1, maxWait: .seconds(60))
+        workers.start()
+        defer { workers.shutdown() }
+        let release = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let ran = Mutex<[String]>([])
+        func job(_ site: String, _ name: String, hold: Bool = false) -> QueryWorkers.Job {
+            QueryWorkers.Job(
+                tenant: site,
+                run: {
+                    if hold {
+                        started.signal()
+                        release.wait()
+                    }
+                    ran.withLock { $0.append(name) }
+                }, refuse: { _ in })
+        }
+        XCTAssertNil(workers.submit(job("flood.example", "hold", hold: true)))
+        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        // 8 places for one thread: the flooding site gets 4 of them.
+        for index in 0..<4 { XCTAssertNil(workers.submit(job("flood.example", "flood\(index)"))) }
+        XCTAssertEqual(workers.submit(job("flood.example", "flood4")), .siteBusy(site: "flood.example"))
+        XCTAssertEqual(
+            QueryError.siteBusy(site: "flood.example").description,
+            "too many history queries of the site flood.example are waiting (half the places "
+                + "QUERY_CONCURRENCY gives); retry in a moment")
+        XCTAssertNil(workers.submit(job("other.example", "other")))
+        release.signal()
+        let deadline = Date().addingTimeInterval(10)
+        while ran.withLock({ $0.count }) < 6 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        // The other site's query runs right after the one that held the thread.
+        XCTAssertEqual(ran.withLock { $0 }, ["hold", "flood0", "other", "flood1", "flood2", "flood3"])
+    }
+}
