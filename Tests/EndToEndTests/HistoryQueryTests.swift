@@ -247,6 +247,8 @@ final class HistoryQueryTests: HistoryQueryTestCase {
             XCTAssertEqual(numbers(row["comparison"] as? [String: Any] ?? [:]), [expectedThen], other)
         }
 
+        try checkEachMetricAloneIsWhatItIsAmongTheOthers(from: fortnight.first, to: fortnight.last)
+
         // Pages of results with the total number of rows, and the same as CSV.
         let pageQuery =
             #"{"site_id":"a.example","metrics":["pageviews"],"date_range":["\#(all.first)","\#(all.last)"],"dimensions":["event:page"],"order_by":[["event:page","asc"]],"pagination":{"limit":2,"offset":1},"include":{"total_rows":true}}"#
@@ -376,5 +378,71 @@ final class HistoryQueryTests: HistoryQueryTestCase {
         XCTAssertEqual(down.status, 503, down.text)
         XCTAssertEqual(down.header("Retry-After"), "5")
         XCTAssertTrue(down.text.contains("ClickHouse"), down.text)
+    }
+
+    /// Each metric asked alone is what it is among every other the query allows, for each kind of
+    /// dimension, with and without a goal filter and a comparison: a statement works out only the
+    /// counts its metrics need (`QuerySQL.neededCounts`), and leaves none out.
+    private func checkEachMetricAloneIsWhatItIsAmongTheOthers(from first: String, to last: String) throws {
+        let metrics = [
+            "visitors", "visits", "pageviews", "events", "views_per_visit", "bounce_rate", "visit_duration",
+            "percentage", "conversion_rate",
+        ]
+        // Per group (its dimensions): the metrics, then the other period's.
+        func groups(_ response: RawHTTPResponse) -> [String: [Double]] {
+            var groups: [String: [Double]] = [:]
+            for row in (response.json["results"] as? [[String: Any]]) ?? [] {
+                let key = ((row["dimensions"] as? [String]) ?? []).joined(separator: "|")
+                groups[key] = numbers(row) + numbers(row["comparison"] as? [String: Any] ?? [:])
+            }
+            return groups
+        }
+        var compared: [String: Int] = [:]
+        for dimension in ["", "visit:source", "event:page", "time:day"] {
+            for goal in [false, true] {
+                for comparing in [false, true] {
+                    func ask(_ asked: [String]) throws -> RawHTTPResponse {
+                        var parts = [
+                            #""site_id":"a.example""#, #""date_range":["\#(first)","\#(last)"]"#,
+                            #""metrics":[\#(asked.map { "\"\($0)\"" }.joined(separator: ","))]"#,
+                        ]
+                        if !dimension.isEmpty { parts.append(#""dimensions":["\#(dimension)"]"#) }
+                        if goal { parts.append(#""filters":[["is","event:goal",["Signup"]]]"#) }
+                        if comparing { parts.append(#""include":{"comparisons":{"mode":"previous_period"}}"#) }
+                        return try query("{" + parts.joined(separator: ",") + "}")
+                    }
+                    let label = "dimension \(dimension), goal filter \(goal), comparing \(comparing)"
+                    var alone: [String: [String: [Double]]] = [:]
+                    for metric in metrics {
+                        let response = try ask([metric])
+                        if response.status == 200 {
+                            alone[metric] = groups(response)
+                        } else {
+                            // Refused as Plausible refuses it: a session metric by an event dimension,
+                            // a conversion rate without a goal.
+                            XCTAssertEqual(response.status, 400, "\(metric), \(label): \(response.text)")
+                        }
+                    }
+                    let allowed = metrics.filter { alone[$0] != nil }
+                    let together = try ask(allowed)
+                    XCTAssertEqual(together.status, 200, "\(label): \(together.text)")
+                    let rows = groups(together)
+                    XCTAssertFalse(rows.isEmpty, label)
+                    for (index, metric) in allowed.enumerated() {
+                        let width = comparing ? 2 : 1
+                        let asked = rows.mapValues { values in
+                            (0..<width).map {
+                                values.count == allowed.count * width ? values[$0 * allowed.count + index] : .nan
+                            }
+                        }
+                        XCTAssertEqual(asked, alone[metric], "\(metric), \(label)")
+                        compared[metric, default: 0] += 1
+                    }
+                }
+            }
+        }
+        // Every metric was compared somewhere, each combination with several.
+        XCTAssertEqual(compared.keys.sorted(), metrics.sorted())
+        XCTAssertGreaterThanOrEqual(compared.values.reduce(0, +), 100)
     }
 }

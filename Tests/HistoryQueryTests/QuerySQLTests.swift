@@ -57,6 +57,7 @@ final class QuerySQLTests: XCTestCase {
         )
         XCTAssertEqual(tiles.neededCounts, ["visitors", "visits", "pageviews", "bounces", "duration"])
         XCTAssertTrue(tiles.statement.contains("countIf(sv <= 1) AS bounces"), tiles.statement)
+        XCTAssertTrue(tiles.statement.contains("countIf(type = 'page_view') AS sv"), tiles.statement)
         XCTAssertTrue(tiles.statement.contains("max(timestamp) - min(timestamp) AS sd"), tiles.statement)
         XCTAssertTrue(tiles.statement.contains("toUInt64(0) AS events"), tiles.statement)
         // A goal filter with a dimension counts visitors: groups where nobody converted are left out.
@@ -74,6 +75,10 @@ final class QuerySQLTests: XCTestCase {
         )
         XCTAssertEqual(pages.plan, .rows)
         XCTAssertEqual(pages.statement.components(separatedBy: "AND source IN ('x')").count - 1, 1, pages.statement)
+        // …and that one is inside the choice of visits, not on the rows counted.
+        let chosen = try XCTUnwrap(pages.statement.range(of: "WHERE sid IN (SELECT sid FROM (SELECT sid"))
+        let candidates = try XCTUnwrap(pages.statement.range(of: "AND source IN ('x')"))
+        XCTAssertLessThan(chosen.lowerBound, candidates.lowerBound, pages.statement)
         XCTAssertEqual(pages.statement.components(separatedBy: "v_source IN ('x')").count - 1, 1, pages.statement)
     }
 

@@ -69,6 +69,19 @@ final class HistoryQueries: Sendable {
         if let refusal { respond(refusal.response) }
     }
 
+    /// ClickHouse threads for a statement while `inFlight` queries run (itself included); nil:
+    /// ClickHouse's default, every core. Queries side by side (a dashboard page sends 7) run a
+    /// thread each: one thread per query wastes less than threads that merge their halves
+    /// (measured: a page's 7 queries took 1.77 s on one thread each, 1.09 s on two, summed one
+    /// after another). Except the one that groups two periods' visits, 2.5 times the next: on one
+    /// thread it ends alone on one core while the other idles (a page took 0.87 s so, 0.70 s with
+    /// it on two). Two, not every core, so no query can take a many-core server's CPU from the
+    /// others by asking for a comparison.
+    static func threads(_ sql: QuerySQL, inFlight: Int) -> String? {
+        guard inFlight > 1 else { return nil }
+        return sql.groupsVisitsOfTwoPeriods ? "2" : "1"
+    }
+
     /// Runs a checked query: its SQL, ClickHouse's answer, the response.
     func run(_ query: StatsQuery, client: ClickHouseClient, csv: Bool) -> HTTPResponse {
         let zone = settings.timeZones[query.site] ?? TimeZone(identifier: "UTC") ?? TimeZone.current
@@ -82,18 +95,13 @@ final class HistoryQueries: Sendable {
                 ("max_memory_usage", String(settings.maxMemoryMegabytes * 1024 * 1024)),
                 // A page's queries read the same columns of the same days, several times each
                 // (visits chosen by a filter): they share them decompressed, in ClickHouse's cache of
-                // uncompressed blocks (sized by its `uncompressed_cache_size`), whatever their rows.
-                ("use_uncompressed_cache", "1"), ("merge_tree_max_rows_to_use_cache", "1000000000"),
+                // uncompressed blocks (`uncompressed_cache_size`). A scan of more rows than our
+                // 512 MiB hold (about 70 bytes a row) would only push the pages' blocks out.
+                ("use_uncompressed_cache", "1"), ("merge_tree_max_rows_to_use_cache", "8000000"),
             ]
-            // Queries side by side (a dashboard page sends 7) run a thread each: one thread per
-            // query wastes less than threads that merge their halves (measured: a page's 7
-            // queries took 1.77 s on one thread each, 1.09 s on two, summed one after another).
-            // Except the one that groups two periods' visits: on one thread it would end alone on
-            // one core while the others idle (a page took 0.87 s so, 0.70 s with it on two).
-            // A query alone keeps ClickHouse's default, every core.
             let inFlight = running.add(1, ordering: .relaxed).newValue
             defer { running.subtract(1, ordering: .relaxed) }
-            if inFlight > 1 && !sql.groupsVisitsOfTwoPeriods { bounds.append(("max_threads", "1")) }
+            if let threads = Self.threads(sql, inFlight: inFlight) { bounds.append(("max_threads", threads)) }
             let answer = try client.execute(sql.statement, settings: bounds)
             let results = try QueryResults(answer: answer, sql: sql)
             let headers = HTTPHeaders([("Cache-Control", "no-store")])

@@ -32,7 +32,8 @@ final class QueryWorkers: Sendable {
 
     init(count: Int, maxWait: Duration) {
         threads = (0..<max(1, count)).map { BackgroundThread(name: "query-\($0)") }
-        queue = Mutex(.open(TenantQueue(capacity: 8 * max(1, count))))
+        // Room for two dashboard pages (7 queries each) of one site, whatever the thread count.
+        queue = Mutex(.open(TenantQueue(capacity: max(16, 8 * max(1, count)))))
         self.maxWait = maxWait
     }
 

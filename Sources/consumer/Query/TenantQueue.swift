@@ -1,6 +1,7 @@
-/// Waiting queries, taken in turn per site: one site's token that sends queries without pause
-/// gets at most half the waiting places, and each other site's next query runs before that
-/// site's next one, so a busy or hostile tenant slows the others by one query at most.
+/// Waiting queries, taken in turn per site: a site's token that sends queries without pause gets
+/// at most half the waiting places, and another site's query waits for at most one of its
+/// waiting queries (and for a thread: running queries are not stopped, each bounded by
+/// `QUERY_TIMEOUT_SECONDS`).
 struct TenantQueue<Job> {
     /// Most jobs waiting in all.
     let capacity: Int
