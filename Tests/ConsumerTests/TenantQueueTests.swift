@@ -38,77 +38,72 @@ final class TenantQueueTests: XCTestCase {
         XCTAssertEqual(queue.count, 0)
     }
 
-    func testAFloodingSiteIsToldWhyAndAnotherSiteStillGetsIn() throws {
-        // One thread, held by a job until released: the jobs behind it wait.
-        let workers = QueryWorkers(count: 1, maxWait: .seconds(60))
-        workers.start()
-        defer { workers.shutdown() }
+    /// Jobs that record what ran and what was refused; one of them may hold its thread until
+    /// `release` is signalled.
+    private final class Jobs: Sendable {
         let release = DispatchSemaphore(value: 0)
         let started = DispatchSemaphore(value: 0)
         let ran = Mutex<[String]>([])
-        func job(_ site: String, _ name: String, hold: Bool = false) -> QueryWorkers.Job {
+        let refused = Mutex<[String: [QueryError]]>([:])
+
+        func job(_ site: String, _ name: String = "", hold: Bool = false) -> QueryWorkers.Job {
             QueryWorkers.Job(
                 tenant: site,
-                run: {
+                run: { [self] in
                     if hold {
                         started.signal()
                         release.wait()
                     }
                     ran.withLock { $0.append(name) }
-                }, refuse: { _ in })
+                },
+                refuse: { [self] error in refused.withLock { $0[site, default: []].append(error) } })
         }
-        XCTAssertNil(workers.submit(job("flood.example", "hold", hold: true)))
-        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+    }
+
+    func testAFloodingSiteIsToldWhyAndAnotherSiteStillGetsIn() throws {
+        // One thread, held by a job until released: the jobs behind it wait.
+        let workers = QueryWorkers(count: 1, maxWait: .seconds(60))
+        workers.start()
+        defer { workers.shutdown() }
+        let jobs = Jobs()
+        XCTAssertNil(workers.submit(jobs.job("flood.example", "hold", hold: true)))
+        XCTAssertEqual(jobs.started.wait(timeout: .now() + 10), .success)
         // 16 places for one thread (two pages' worth): the flooding site gets 8 of them.
-        for index in 0..<8 { XCTAssertNil(workers.submit(job("flood.example", "flood\(index)"))) }
-        XCTAssertEqual(workers.submit(job("flood.example", "flood8")), .siteBusy(site: "flood.example"))
+        for index in 0..<8 { XCTAssertNil(workers.submit(jobs.job("flood.example", "flood\(index)"))) }
+        XCTAssertEqual(workers.submit(jobs.job("flood.example", "flood8")), .siteBusy(site: "flood.example"))
         XCTAssertEqual(
             QueryError.siteBusy(site: "flood.example").description,
             "too many history queries of the site flood.example are waiting (half the places "
                 + "QUERY_CONCURRENCY gives); retry in a moment")
-        XCTAssertNil(workers.submit(job("other.example", "other")))
-        release.signal()
+        XCTAssertNil(workers.submit(jobs.job("other.example", "other")))
+        jobs.release.signal()
         let deadline = Date().addingTimeInterval(10)
-        while ran.withLock({ $0.count }) < 10 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        while jobs.ran.withLock({ $0.count }) < 10 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         // The other site's query waits for one of the flooding site's, not for all of them.
-        XCTAssertEqual(ran.withLock { $0 }, ["hold", "flood0", "other"] + (1..<8).map { "flood\($0)" })
+        XCTAssertEqual(jobs.ran.withLock { $0 }, ["hold", "flood0", "other"] + (1..<8).map { "flood\($0)" })
+        XCTAssertEqual(jobs.refused.withLock { $0 }, [:])
     }
 
     func testEveryPlaceTakenIsBusyAndShutdownRefusesEachWaitingQueryOnce() throws {
         let workers = QueryWorkers(count: 1, maxWait: .seconds(60))
         workers.start()
-        let release = DispatchSemaphore(value: 0)
-        let started = DispatchSemaphore(value: 0)
-        let refused = Mutex<[String: Int]>([:])
-        let ran = Mutex<Int>(0)
-        func job(_ site: String, hold: Bool = false) -> QueryWorkers.Job {
-            QueryWorkers.Job(
-                tenant: site,
-                run: {
-                    if hold {
-                        started.signal()
-                        release.wait()
-                    }
-                    ran.withLock { $0 += 1 }
-                },
-                refuse: { error in
-                    refused.withLock { $0[site, default: 0] += 1 }
-                    XCTAssertEqual(error, .unavailable("the consumer is shutting down"))
-                })
-        }
-        XCTAssertNil(workers.submit(job("a.example", hold: true)))
-        XCTAssertEqual(started.wait(timeout: .now() + 10), .success)
+        let jobs = Jobs()
+        XCTAssertNil(workers.submit(jobs.job("a.example", "hold", hold: true)))
+        XCTAssertEqual(jobs.started.wait(timeout: .now() + 10), .success)
         // 16 places at least (two pages of one site), 8 of them a site's.
         for site in ["a.example", "b.example"] {
-            for _ in 0..<8 { XCTAssertNil(workers.submit(job(site))) }
+            for _ in 0..<8 { XCTAssertNil(workers.submit(jobs.job(site))) }
         }
-        XCTAssertEqual(workers.submit(job("c.example")), .busy)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { release.signal() }
+        XCTAssertEqual(workers.submit(jobs.job("c.example")), .busy)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { jobs.release.signal() }
         workers.shutdown()
         workers.shutdown()
-        // The held query ends; none of the 16 waiting ever runs, each is told once.
-        XCTAssertEqual(ran.withLock { $0 }, 1)
-        XCTAssertEqual(refused.withLock { $0 }, ["a.example": 8, "b.example": 8])
-        XCTAssertEqual(workers.submit(job("a.example")), .unavailable("the consumer is shutting down"))
+        // The held query ends; none of the 16 waiting ever runs, each is told once why.
+        XCTAssertEqual(jobs.ran.withLock { $0 }, ["hold"])
+        let stopping = QueryError.unavailable("the consumer is shutting down")
+        XCTAssertEqual(
+            jobs.refused.withLock { $0 },
+            ["a.example": Array(repeating: stopping, count: 8), "b.example": Array(repeating: stopping, count: 8)])
+        XCTAssertEqual(workers.submit(jobs.job("a.example")), stopping)
     }
 }
