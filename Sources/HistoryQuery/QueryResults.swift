@@ -4,7 +4,7 @@ import Foundation
 /// The answer to a `StatsQuery`: ClickHouse's counts turned into the metrics asked for, and
 /// written as Plausible's Stats API v2 writes them (JSON), or as CSV.
 public struct QueryResults: Sendable {
-    /// The counts of one group in one period (`QuerySQL.counts`).
+    /// The counts of one group in one period (`QueryCount`).
     public struct Counts: Sendable, Equatable {
         public var visitors = 0
         public var pageviews = 0
@@ -45,7 +45,7 @@ public struct QueryResults: Sendable {
         }
         let dimensionCount = sql.dimensions.count
         let comparing = sql.period.previous != nil
-        let countsWidth = QuerySQL.counts.count
+        let countsWidth = QueryCount.allCases.count
         rows = []
         rows.reserveCapacity(data.count)
         for item in data {
@@ -59,16 +59,20 @@ public struct QueryResults: Sendable {
             }
             var index = dimensionCount
             func counts() -> Counts {
-                var values: [Int] = []
-                for _ in 0..<countsWidth {
-                    values.append(Self.integer(cells[index]))
-                    index += 1
-                }
                 var counts = Counts()
-                (counts.visitors, counts.pageviews, counts.events) = (values[0], values[1], values[2])
-                (counts.visits, counts.bounces, counts.duration, counts.baseVisitors) = (
-                    values[3], values[4], values[5], values[6]
-                )
+                for count in QueryCount.allCases {
+                    let value = Self.integer(cells[index])
+                    index += 1
+                    switch count {
+                    case .visitors: counts.visitors = value
+                    case .pageviews: counts.pageviews = value
+                    case .events: counts.events = value
+                    case .visits: counts.visits = value
+                    case .bounces: counts.bounces = value
+                    case .duration: counts.duration = value
+                    case .baseVisitors: counts.baseVisitors = value
+                    }
+                }
                 return counts
             }
             var current = counts()

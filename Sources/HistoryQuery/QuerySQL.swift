@@ -32,9 +32,6 @@ public struct QuerySQL: Sendable {
         self.countsBots = countsBots
     }
 
-    /// The counts each result row carries, per period, in this order.
-    public static let counts = ["visitors", "pageviews", "events", "visits", "bounces", "duration", "base_visitors"]
-
     /// How the statement reads the events, cheapest first.
     public enum Plan: Sendable, Equatable {
         /// Visits grouped by visit properties: no event or time dimension, filters on visits only.
@@ -78,22 +75,26 @@ public struct QuerySQL: Sendable {
     /// The counts the metrics need (`order_by` names only metrics of the query); the rest are
     /// written as 0, sparing their aggregates: the sources card, for one, needs only each visit's
     /// visitor and source.
-    public var neededCounts: Set<String> {
-        var needed: Set<String> = []
+    public var neededCounts: Set<QueryCount> {
+        var needed: Set<QueryCount> = []
         for metric in query.metrics {
             switch metric {
-            case .visitors, .percentage: needed.insert("visitors")
-            case .visits: needed.insert("visits")
-            case .pageviews: needed.insert("pageviews")
-            case .events: needed.insert("events")
-            case .viewsPerVisit: needed.formUnion(["pageviews", "visits"])
-            case .bounceRate: needed.formUnion(["bounces", "visits"])
-            case .visitDuration: needed.formUnion(["duration", "visits"])
-            case .conversionRate: needed.formUnion(["visitors", "base_visitors"])
+            case .visitors, .percentage: needed.insert(.visitors)
+            case .visits: needed.insert(.visits)
+            case .pageviews: needed.insert(.pageviews)
+            case .events: needed.insert(.events)
+            case .viewsPerVisit: needed.formUnion([.pageviews, .visits])
+            case .bounceRate: needed.formUnion([.bounces, .visits])
+            case .visitDuration: needed.formUnion([.duration, .visits])
+            case .conversionRate:
+                // The base of a rate by goal filter: every visitor, converted or not. By goal
+                // dimension the base is the period's visitors (`total`).
+                needed.insert(.visitors)
+                if converting { needed.insert(.baseVisitors) }
             }
         }
         // With a goal filter, groups where nobody converted are left out by their visitors.
-        if converting && !dimensions.isEmpty { needed.insert("visitors") }
+        if converting && !dimensions.isEmpty { needed.insert(.visitors) }
         return needed
     }
 
@@ -180,12 +181,12 @@ public struct QuerySQL: Sendable {
     /// what of it converts (`pv`, `ev`, `conv`), and the visit properties in `properties`, each
     /// as `v_<name>` (`visitColumn`). Only what `counts` need is worked out (`neededCounts`;
     /// none: the visit and its properties alone).
-    private func visits(_ properties: [QueryDimension], counts: Set<String>) -> String {
+    private func visits(_ properties: [QueryDimension], counts: Set<QueryCount>) -> String {
         // A visit is of the period it began in: grouping by visit alone is a fifth cheaper than by
         // period and visit.
         var columns = ["sid"]
-        if !counts.isDisjoint(with: ["visitors", "base_visitors"]) { columns.append("any(vid) AS v") }
-        if !counts.isDisjoint(with: ["pageviews", "bounces"]) { columns.append("countIf(type = 'page_view') AS sv") }
+        if !counts.isDisjoint(with: [.visitors, .baseVisitors]) { columns.append("any(vid) AS v") }
+        if !counts.isDisjoint(with: [.pageviews, .bounces]) { columns.append("countIf(type = 'page_view') AS sv") }
         if comparing {
             columns.append("min(timestamp) >= toDateTime(\(SQLLiteral.integer(period.current.start))) AS cur")
         }
@@ -194,10 +195,10 @@ public struct QuerySQL: Sendable {
                 "countIf(type = 'page_view' AND \(converts)) AS pv", "countIf(\(converts)) AS ev",
                 "max(\(converts)) AS conv",
             ]
-        } else if counts.contains("events") {
+        } else if counts.contains(.events) {
             columns.append("count() AS ev")
         }
-        if counts.contains("duration") { columns.append("max(timestamp) - min(timestamp) AS sd") }
+        if counts.contains(.duration) { columns.append("max(timestamp) - min(timestamp) AS sd") }
         var seen: Set<String> = []
         for property in properties where seen.insert(property.rawValue).inserted {
             columns.append("\(Self.visitAggregate(property)) AS \(Self.visitColumn(property))")
@@ -245,7 +246,7 @@ public struct QuerySQL: Sendable {
         }
         let projection = ([key, "sv AS visit_views", "sd AS visit_length"] + names).joined(separator: ", ")
         return
-            "(SELECT * FROM (\(rows)) ANY INNER JOIN (SELECT \(projection) FROM (\(visits(properties, counts: ["pageviews", "duration"])))) USING (\(key)))"
+            "(SELECT * FROM (\(rows)) ANY INNER JOIN (SELECT \(projection) FROM (\(visits(properties, counts: [.pageviews, .duration])))) USING (\(key)))"
     }
 
     // MARK: - Columns and conditions
@@ -397,42 +398,41 @@ public struct QuerySQL: Sendable {
         }
     }
 
-    /// Whether the base of a conversion rate is counted: the visitors whether they converted or not.
-    private var countsBase: Bool { converting && query.metrics.contains(.conversionRate) }
-
-    /// The counts of a group of rows, those not needed as 0 (`neededCounts`). Without a goal
-    /// filter every row counts, and the plain aggregates are a sixth cheaper than their `-If` forms.
+    /// The counts of a group of rows: a needed count's expression, otherwise 0. Without a goal
+    /// filter every row counts, and the plain aggregates are a sixth cheaper than their `-If`
+    /// forms. Rows count no visits (the plans read visits for those).
     private var rowCounts: [String] {
-        let needed = neededCounts
-        func count(_ name: String, _ expression: String, zero: String = "toUInt64(0)") -> String {
-            "\(needed.contains(name) ? expression : zero) AS \(name)"
-        }
-        return [
-            count("visitors", converting ? "uniqExactIf(vid, \(converts))" : "uniqExact(vid)"),
-            count(
-                "pageviews", converting ? "countIf(type = 'page_view' AND \(converts))" : "countIf(type = 'page_view')"),
-            count("events", converting ? "countIf(\(converts))" : "count()"),
-            "toUInt64(0) AS visits", "toUInt64(0) AS bounces", "toInt64(0) AS duration",
-            count("base_visitors", countsBase ? "uniqExact(vid)" : "toUInt64(0)"),
-        ]
+        Self.columns(
+            of: [
+                .visitors: converting ? "uniqExactIf(vid, \(converts))" : "uniqExact(vid)",
+                .pageviews: converting ? "countIf(type = 'page_view' AND \(converts))" : "countIf(type = 'page_view')",
+                .events: converting ? "countIf(\(converts))" : "count()",
+                .baseVisitors: "uniqExact(vid)",
+            ], needed: neededCounts)
     }
 
-    /// The counts of a group of rows of `visits`, those not needed as 0 (`visits` leaves out
-    /// their columns).
+    /// The counts of a group of rows of `visits` (which leaves out the columns of counts not
+    /// needed): a needed count's expression, otherwise 0.
     private var visitCounts: [String] {
-        let needed = neededCounts
-        func count(_ name: String, _ expression: String, zero: String = "toUInt64(0)") -> String {
-            "\(needed.contains(name) ? expression : zero) AS \(name)"
+        Self.columns(
+            of: [
+                .visitors: converting ? "uniqExactIf(v, conv)" : "uniqExact(v)",
+                .pageviews: converting ? "sum(pv)" : "sum(sv)",
+                .events: "sum(ev)",
+                .visits: converting ? "countIf(conv)" : "count()",
+                .bounces: converting ? "countIf(conv AND sv <= 1)" : "countIf(sv <= 1)",
+                .duration: converting ? "sumIf(sd, conv)" : "sum(sd)",
+                .baseVisitors: "uniqExact(v)",
+            ], needed: neededCounts)
+    }
+
+    /// Every count, in `QueryCount` order, as its expression when `needed` and it has one, else
+    /// as its zero.
+    private static func columns(of expressions: [QueryCount: String], needed: Set<QueryCount>) -> [String] {
+        QueryCount.allCases.map { count in
+            let expression = needed.contains(count) ? expressions[count] ?? count.zero : count.zero
+            return "\(expression) AS \(count.rawValue)"
         }
-        return [
-            count("visitors", converting ? "uniqExactIf(v, conv)" : "uniqExact(v)"),
-            count("pageviews", converting ? "sum(pv)" : "sum(sv)"),
-            count("events", "sum(ev)"),
-            count("visits", converting ? "countIf(conv)" : "count()"),
-            count("bounces", converting ? "countIf(conv AND sv <= 1)" : "countIf(sv <= 1)"),
-            count("duration", converting ? "sumIf(sd, conv)" : "sum(sd)", zero: "toInt64(0)"),
-            count("base_visitors", countsBase ? "uniqExact(v)" : "toUInt64(0)"),
-        ]
     }
 
     /// The statement, `FORMAT JSONCompact`: per row the dimensions (as strings), then `counts` for
@@ -444,15 +444,16 @@ public struct QuerySQL: Sendable {
         let pivoted: String
         if comparing {
             for prefix in ["c", "p"] {
-                for count in Self.counts {
-                    columns.append("sumIf(\(count), cur\(prefix == "c" ? "" : " = 0")) AS \(prefix)_\(count)")
+                for count in QueryCount.allCases {
+                    columns.append(
+                        "sumIf(\(count.rawValue), cur\(prefix == "c" ? "" : " = 0")) AS \(prefix)_\(count.rawValue)")
                 }
             }
             pivoted =
                 "SELECT \(columns.joined(separator: ", ")), max(cur) AS present FROM (\(grouped))"
                 + (keys.isEmpty ? "" : " GROUP BY \(keys.joined(separator: ", ")) HAVING present = 1")
         } else {
-            columns += Self.counts.map { "\($0) AS c_\($0)" }
+            columns += QueryCount.allCases.map { "\($0.rawValue) AS c_\($0.rawValue)" }
             pivoted = "SELECT \(columns.joined(separator: ", ")) FROM (\(grouped))"
         }
         var outer = ["*"]
@@ -488,7 +489,7 @@ public struct QuerySQL: Sendable {
             conditions = filters.map { condition($0, .visit) }
             if comparing { conditions.append(current ? "cur" : "NOT cur") }
             let counted = everyone ? "uniqExact(v)" : "uniqExactIf(v, conv)"
-            return "(SELECT \(counted) FROM (\(visits(visitProperties(filters, grouped: false), counts: ["visitors"])))"
+            return "(SELECT \(counted) FROM (\(visits(visitProperties(filters, grouped: false), counts: [.visitors])))"
                 + "\(Self.whereClause(conditions)))"
         } else {
             conditions = filters.map { condition($0, .row) }

@@ -46,7 +46,7 @@ final class QuerySQLTests: XCTestCase {
         // The sources card: each visit's visitor and source, no page views, length or bounce.
         let sources = try sql(
             #"{"site_id":"a","date_range":"30d","metrics":["visitors"],"dimensions":["visit:source"]}"#)
-        XCTAssertEqual(sources.neededCounts, ["visitors"])
+        XCTAssertEqual(sources.neededCounts, [.visitors])
         XCTAssertTrue(sources.statement.contains("any(vid) AS v"), sources.statement)
         XCTAssertFalse(sources.statement.contains("countIf(type = 'page_view')"), sources.statement)
         XCTAssertFalse(sources.statement.contains("max(timestamp) - min(timestamp)"), sources.statement)
@@ -55,7 +55,7 @@ final class QuerySQLTests: XCTestCase {
         let tiles = try sql(
             #"{"site_id":"a","date_range":"30d","metrics":["visitors","visits","pageviews","views_per_visit","bounce_rate","visit_duration"]}"#
         )
-        XCTAssertEqual(tiles.neededCounts, ["visitors", "visits", "pageviews", "bounces", "duration"])
+        XCTAssertEqual(tiles.neededCounts, [.visitors, .visits, .pageviews, .bounces, .duration])
         XCTAssertTrue(tiles.statement.contains("countIf(sv <= 1) AS bounces"), tiles.statement)
         XCTAssertTrue(tiles.statement.contains("countIf(type = 'page_view') AS sv"), tiles.statement)
         XCTAssertTrue(tiles.statement.contains("max(timestamp) - min(timestamp) AS sd"), tiles.statement)
@@ -64,7 +64,7 @@ final class QuerySQLTests: XCTestCase {
         let converting = try sql(
             #"{"site_id":"a","date_range":"30d","metrics":["events"],"dimensions":["event:page"],"filters":[["is","event:goal",["Signup"]]]}"#
         )
-        XCTAssertEqual(converting.neededCounts, ["events", "visitors"])
+        XCTAssertEqual(converting.neededCounts, [.events, .visitors])
     }
 
     func testAVisitFilterChoosesTheRowsOfCandidateVisitsOnce() throws {
