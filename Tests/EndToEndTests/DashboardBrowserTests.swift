@@ -31,11 +31,6 @@ final class DashboardBrowserTests: PipelineTestCase {
             until: "return document.getElementById('status-text').textContent.startsWith(arguments[0]);", [prefix])
     }
 
-    /// The status line, for failure messages.
-    private func status(_ browser: Browser) -> String {
-        ((try? browser.text("#status-text")) ?? nil) ?? "(no status)"
-    }
-
     private func post(_ events: [[String: Any]]) throws {
         let body = String(decoding: try JSONSerialization.data(withJSONObject: events), as: UTF8.self)
         let response = try pipeline.post("/events", body)
@@ -49,17 +44,6 @@ final class DashboardBrowserTests: PipelineTestCase {
             timeout: timeout,
             until: "return document.querySelector('[data-footer=\"total_events\"]').textContent === arguments[0];",
             [Self.grouped(total)])
-    }
-
-    private func tiles(_ browser: Browser) throws -> [String: String] {
-        try browser.run(
-            """
-            const tiles = {};
-            document.querySelectorAll('[data-tile]').forEach(function (tile) {
-              tiles[tile.dataset.tile] = tile.querySelector('.value').textContent;
-            });
-            return tiles;
-            """) as? [String: String] ?? [:]
     }
 
     /// The text of every cell of a table, row by row.
@@ -116,7 +100,7 @@ final class DashboardBrowserTests: PipelineTestCase {
     func testTilesAndTablesFollowTheTopicLiveWithoutAReload() throws {
         let (_, port) = try pipeline.startConsumer()
         let browser = try openDashboard(port: port)
-        XCTAssertTrue(waitForStatus(browser, "Live"), "the page never went live: \(status(browser))")
+        XCTAssertTrue(waitForStatus(browser, "Live"), "the page never went live: \(browser.statusLine())")
         XCTAssertEqual(try browser.text("#status-text"), "Live", "streaming, not polling")
         // Set once: a reload would lose it.
         try browser.run("window.loadedOnce = true;")
@@ -147,7 +131,7 @@ final class DashboardBrowserTests: PipelineTestCase {
             XCTAssertEqual(pipeline.waitForTotal(sent, port: port)["total_events"] as? Int, sent)
             XCTAssertTrue(waitForTotal(browser, sent), "the page did not reach \(sent) events")
             let stats = pipeline.analytics(port: port)
-            let shown = try tiles(browser)
+            let shown = try browser.tileValues("tile")
             for (tile, text) in expectedTiles(stats) { XCTAssertEqual(shown[tile], text, "wave \(wave): \(tile)") }
             XCTAssertNotNil(shown["events_per_minute"].flatMap { Int($0.replacingOccurrences(of: ",", with: "")) })
 
@@ -199,7 +183,7 @@ final class DashboardBrowserTests: PipelineTestCase {
         let browser = try openDashboard(port: port)
         XCTAssertTrue(
             browser.wait(until: "return document.querySelectorAll('.overview tbody tr').length === 3;"),
-            "no overview: \(status(browser))")
+            "no overview: \(browser.statusLine())")
         XCTAssertEqual(
             try browser.run("return document.querySelector('.overview tbody tr:nth-child(3) a').textContent;")
                 as? String,
@@ -227,7 +211,7 @@ final class DashboardBrowserTests: PipelineTestCase {
         XCTAssertTrue(
             browser.wait(until: "return location.search === '?site=blog.example';"), "the row did not lead to the site")
         XCTAssertTrue(waitForTotal(browser, 2), "the blog's dashboard did not show its 2 events")
-        XCTAssertEqual(try tiles(browser)["unique_visitors"], "2")
+        XCTAssertEqual(try browser.tileValues("tile")["unique_visitors"], "2")
         XCTAssertEqual(
             try browser.run("return document.getElementById('site-switcher').value;") as? String, "blog.example")
         XCTAssertEqual(try browser.run("return document.querySelector('.site-nav').hidden;") as? Bool, false)
@@ -333,13 +317,13 @@ final class DashboardBrowserTests: PipelineTestCase {
         XCTAssertTrue(waitForStatus(browser, "Live"))
         // Frozen: the connection stays open but nothing arrives for more than 3 refresh intervals.
         consumer.signal(SIGSTOP)
-        XCTAssertTrue(waitForStatus(browser, "Stale", timeout: 10), status(browser))
+        XCTAssertTrue(waitForStatus(browser, "Stale", timeout: 10), browser.statusLine())
         XCTAssertEqual(try browser.run("return document.body.classList.contains('is-live');") as? Bool, false)
         consumer.signal(SIGCONT)
-        XCTAssertTrue(waitForStatus(browser, "Live", timeout: 10), status(browser))
+        XCTAssertTrue(waitForStatus(browser, "Live", timeout: 10), browser.statusLine())
         // Gone: the stream drops.
         consumer.signal(SIGKILL)
-        XCTAssertTrue(waitForStatus(browser, "Stale", timeout: 10), status(browser))
+        XCTAssertTrue(waitForStatus(browser, "Stale", timeout: 10), browser.statusLine())
     }
 
     /// Also what a newcomer sees after the README's curl example: a visitor, a page view and a
@@ -347,7 +331,7 @@ final class DashboardBrowserTests: PipelineTestCase {
     func testWithoutAStreamThePageFallsBackToPollingAndShowsTheREADMEExample() throws {
         let (_, port) = try pipeline.startConsumer(environment: ["MAX_STREAMS": "0"])
         let browser = try openDashboard(port: port)
-        XCTAssertTrue(waitForStatus(browser, "Live (polling)"), status(browser))
+        XCTAssertTrue(waitForStatus(browser, "Live (polling)"), browser.statusLine())
         let sent = try ExternalCommand.run([
             "curl", "-sS", "-X", "POST", "http://localhost:\(pipeline.producerPort)/event", "-H",
             "Content-Type: application/json", "-d",
@@ -356,7 +340,7 @@ final class DashboardBrowserTests: PipelineTestCase {
         XCTAssertTrue(sent.stdout.hasPrefix(#"{"status":"accepted""#), sent.stdout + sent.stderr)
         XCTAssertTrue(waitForTotal(browser, 1))
         XCTAssertEqual(try rows(browser, "top_pages").first?.first, "/home")
-        let tiles = try tiles(browser)
+        let tiles = try browser.tileValues("tile")
         for tile in ["unique_visitors", "current_visitors", "page_views", "sessions"] {
             XCTAssertEqual(tiles[tile], "1", "\(tile) in \(tiles)")
         }

@@ -19,7 +19,7 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
         self.browser = browser
         try browser.open("http://127.0.0.1:\(statsPort)/?token=\(statsToken)")
         try browser.open("http://127.0.0.1:\(statsPort)\(path)")
-        XCTAssertTrue(waitForHistory(browser), "the history did not load: \(status(browser))")
+        XCTAssertTrue(waitForHistory(browser), "the history did not load: \(browser.statusLine())")
         return browser
     }
 
@@ -30,21 +30,6 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
                 const text = document.getElementById('status-text').textContent;
                 return text.startsWith('History ·') || text.startsWith('History unavailable');
                 """)
-    }
-
-    private func status(_ browser: Browser) -> String {
-        ((try? browser.text("#status-text")) ?? nil) ?? "(no status)"
-    }
-
-    private func tiles(_ browser: Browser) throws -> [String: String] {
-        try browser.run(
-            """
-            const tiles = {};
-            document.querySelectorAll('[data-history-tile]').forEach(function (tile) {
-              tiles[tile.dataset.historyTile] = tile.querySelector('.value').textContent;
-            });
-            return tiles;
-            """) as? [String: String] ?? [:]
     }
 
     /// Each card's rows as its cells' text.
@@ -100,7 +85,7 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
         try importEvents()
         // Last 7 days: the tiles are the API's figures.
         var browser = try open("/?site=a.example&range=7d")
-        XCTAssertEqual(try tiles(browser), try expectedTiles(range: "7d"), status(browser))
+        XCTAssertEqual(try browser.tileValues("history-tile"), try expectedTiles(range: "7d"), browser.statusLine())
         XCTAssertEqual(try browser.run("return document.getElementById('range').value;") as? String, "7d")
 
         // Picking Last 30 days from the picker puts it in the URL and loads it.
@@ -112,7 +97,7 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
             """)
         XCTAssertTrue(browser.wait(timeout: 20, until: "return location.search.includes('range=30d');"))
         XCTAssertTrue(waitForHistory(browser))
-        XCTAssertEqual(try tiles(browser), try expectedTiles(range: "30d"), status(browser))
+        XCTAssertEqual(try browser.tileValues("history-tile"), try expectedTiles(range: "30d"), browser.statusLine())
 
         // A click on the source "newsletter" narrows every card and the tiles.
         let clicked =
@@ -131,7 +116,7 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
             browser.wait(timeout: 20, until: "return document.querySelectorAll('.chip').length === 1;"))
         XCTAssertTrue(waitForHistory(browser))
         let filter = #"[["is","visit:source",["newsletter"]]]"#
-        XCTAssertEqual(try tiles(browser), try expectedTiles(range: "30d", filters: filter))
+        XCTAssertEqual(try browser.tileValues("history-tile"), try expectedTiles(range: "30d", filters: filter))
         let shown = try cards(browser)
         let dimensions = ["event:page", "visit:source", "visit:country", "visit:device"]
         let metrics = ["visitors", "visitors", "visitors", "visitors"]
@@ -147,10 +132,10 @@ final class HistoryDashboardTests: HistoryQueryTestCase {
 
         // The URL round-trips: reloaded in a new browser, the same view.
         let url = try browser.run("return location.pathname + location.search;") as? String ?? ""
-        let before = try tiles(browser)
+        let before = try browser.tileValues("history-tile")
         self.browser = nil
         browser = try open(url)
-        XCTAssertEqual(try tiles(browser), before)
+        XCTAssertEqual(try browser.tileValues("history-tile"), before)
         XCTAssertEqual(try browser.text(".chip"), "Source is newsletter")
 
         // The chip removes itself, and its filter, on click.
